@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds schedule-service and runs every test: unit and integration (against the official Pub/Sub
+# emulator, real loopback HTTP servers, SQLite and gcloud), then the unit tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Installs what it needs first. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+jobs=$(nproc)
+
+echo "== release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+echo "== tests (unit + integration)"
+(cd build && ctest --output-on-failure -j 1)
+
+if [[ "${SCHEDSVC_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  echo "== ASan + UBSan build, unit tests"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCHEDSVC_SANITIZE=ON \
+    -DSCHEDSVC_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-asan -j "$jobs"
+  (cd build-asan && ctest --output-on-failure -L unit -j "$jobs")
+fi
+echo "== all tests passed"
