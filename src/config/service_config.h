@@ -1,0 +1,133 @@
+// ServiceConfig: everything schedule-service is configured with, as validated plain structs. The YAML
+// file becomes this in one place (config_loader.h); every other component takes the part it needs.
+// Field comments give the YAML key, the default and the valid range. See docs/configuration.md.
+#ifndef SCHEDSVC_CONFIG_SERVICE_CONFIG_H_
+#define SCHEDSVC_CONFIG_SERVICE_CONFIG_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace schedsvc::config {
+
+enum class AckMode {
+  kAfterSuccess,  // "after-success": at-least-once (default)
+  kOnReceipt,     // "on-receipt": at-most-once; a crash loses the message
+};
+
+enum class AuthKind { kNone, kBasic, kBearer };
+
+struct AuthConfig {
+  AuthKind kind = AuthKind::kNone;
+  // auth.basic.username_file / auth.basic.password_file: files holding the credentials (re-read when
+  // they change). Required for kBasic.
+  std::string username_file;
+  std::string password_file;
+  // auth.bearer.token_file. Required for kBearer.
+  std::string token_file;
+};
+
+struct RetryConfig {
+  // retry.max_attempts: HTTP attempts per delivery of a message. Default 3; 1-100.
+  int max_attempts = 3;
+  // retry.initial_backoff. Default 1s; > 0.
+  absl::Duration initial_backoff = absl::Seconds(1);
+  // retry.max_backoff. Default 60s; >= initial_backoff.
+  absl::Duration max_backoff = absl::Seconds(60);
+  // retry.multiplier. Default 2.0; >= 1.
+  double multiplier = 2.0;
+};
+
+struct CircuitBreakerConfig {
+  // circuit_breaker.enabled. Default true.
+  bool enabled = true;
+  // circuit_breaker.failure_rate_threshold: fraction of failed attempts in the window that opens the
+  // circuit. Default 0.5; (0, 1].
+  double failure_rate_threshold = 0.5;
+  // circuit_breaker.minimum_requests: attempts in the window before the rate counts. Default 10; >= 1.
+  int minimum_requests = 10;
+  // circuit_breaker.window: sliding window for the failure rate. Default 30s; > 0.
+  absl::Duration window = absl::Seconds(30);
+  // circuit_breaker.open_duration: time open before a half-open probe. Default 15s; > 0.
+  absl::Duration open_duration = absl::Seconds(15);
+  // circuit_breaker.half_open_probes: successful probes that close it again. Default 1; >= 1.
+  int half_open_probes = 1;
+  // circuit_breaker.max_hold: how long a message may wait leased while the circuit is open before it
+  // is nacked with a delay. Default 10m; > 0.
+  absl::Duration max_hold = absl::Minutes(10);
+  // circuit_breaker.max_held_messages: messages held at once per backend before further ones are
+  // nacked with a delay. Default 500; >= 1.
+  int max_held_messages = 500;
+};
+
+// What the gateway in front of the backend (e.g. Kong) does on its own; used by the time budget.
+struct GatewayConfig {
+  // gateway.timeout: the gateway's upstream timeout. Default 0 (no gateway).
+  absl::Duration timeout = absl::ZeroDuration();
+  // gateway.retries: retries the gateway makes after the first try. Default 0; 0-100.
+  int retries = 0;
+  // gateway.retry_delays: delay before each gateway retry (length <= retries; missing ones are 0).
+  std::vector<absl::Duration> retry_delays;
+};
+
+struct BackendConfig {
+  // The key under `backends:`; the value of the routing attribute that selects this backend.
+  std::string name;
+  // url: base URL, http:// or https://, no query or fragment. Required.
+  std::string url;
+  AuthConfig auth;
+  // headers: static headers added to every request (not Authorization).
+  std::map<std::string, std::string> headers;
+  // timeout: per-attempt HTTP timeout. Default 30s; > 0.
+  absl::Duration timeout = absl::Seconds(30);
+  RetryConfig retry;
+  // max_concurrency: concurrent requests to this backend. Default 64; 1-10000.
+  int max_concurrency = 64;
+  CircuitBreakerConfig circuit_breaker;
+  GatewayConfig gateway;
+  // max_body_bytes: largest message body sent. Default 1 MiB; 1 B - 10 MB.
+  std::int64_t max_body_bytes = 1 << 20;
+  // tls_verify: verify HTTPS certificates against the system CA store. Default true.
+  bool tls_verify = true;
+};
+
+struct ServiceConfig {
+  // project: default project for ids below. Optional if names are full.
+  std::string project;
+  // subscription: "projects/P/subscriptions/S", or an id with `project`. Required.
+  std::string subscription;
+  // streams: StreamingPull streams. Default 4; 1-64.
+  int streams = 4;
+  // flow_control.max_outstanding_messages. Default 1000; >= 1.
+  std::int64_t max_outstanding_messages = 1000;
+  // flow_control.max_outstanding_bytes. Default 100 MiB; >= 1.
+  std::int64_t max_outstanding_bytes = 100LL << 20;
+  // ack_mode: "after-success" (default) or "on-receipt".
+  AckMode ack_mode = AckMode::kAfterSuccess;
+  // lease.max_extension: longest a message is kept leased. Default 60m; 10s-24h.
+  absl::Duration lease_max_extension = absl::Minutes(60);
+  // lease.extension_step: each ModifyAckDeadline extension. Default 60s; 10s-600s.
+  absl::Duration lease_extension_step = absl::Seconds(60);
+  // dead_letter_topic: "projects/P/topics/T" or id with `project`. Optional (then permanent failures
+  // are nacked with a delay and logged).
+  std::string dead_letter_topic;
+  // admin.listen: host:port of /healthz, /readyz, /metrics. Default 127.0.0.1:9090.
+  std::string admin_listen = "127.0.0.1:9090";
+  // shutdown_grace: time in-flight work gets after SIGTERM. Default 25s; 0-10m.
+  absl::Duration shutdown_grace = absl::Seconds(25);
+  // routing.attribute: message attribute naming the backend. Default "backend".
+  std::string routing_attribute = "backend";
+  // routing.default_backend: backend for messages without the attribute. Optional.
+  std::string default_backend;
+  // backends: at least one.
+  std::vector<BackendConfig> backends;
+  // log_level: debug, info, warning, error. Default info.
+  std::string log_level = "info";
+};
+
+}  // namespace schedsvc::config
+
+#endif  // SCHEDSVC_CONFIG_SERVICE_CONFIG_H_
