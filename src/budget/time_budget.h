@@ -1,0 +1,128 @@
+// Time budget: the worst-case timeline of one message per backend, computed from a ServiceConfig and
+// the subscription's settings, and checked against what protects the message while it is processed
+// (DESIGN §4). Used by `schedctl check`; rendered as text by timeline_text.h. Pure computation: no
+// I/O, no clock; thread-safe.
+//
+// The model (worst case = every attempt fails as late as possible, no jitter):
+//
+//   Gateway. A gateway in front of the backend (gateway.timeout > 0) makes 1 + gateway.retries tries,
+//   each up to gateway.timeout, waiting gateway.retry_delays[i] before retry i+1 (missing delays are
+//   0). Its total is  G = gateway.timeout × (1 + gateway.retries) + Σ retry_delays.
+//   The seed system: "6 min × 3 tries with 0 + 10 + 20 s between" is the first try at +0 s and two
+//   retries after 10 s and 20 s, i.e. gateway.timeout 6m, gateway.retries 2, retry_delays [10s, 20s]:
+//   G = 3 × 6m + 30s = 18m30s. (Reading "0 + 10 + 20" as three retries would give 4 tries and 24m30s,
+//   which contradicts "3 tries" and the 18 min 30 s the design states.)
+//
+//   One of our attempts costs  A = min(timeout, G)  with a gateway, else  A = timeout. Our per-attempt
+//   timeout clips what the gateway can do: when timeout < G we give up at `timeout` (the gateway may
+//   still be retrying the backend after that, which the check reports as a duplicate-execution
+//   warning); when timeout ≥ G the gateway's total is the bound, because the gateway answers (with an
+//   error) once its own tries are spent.
+//
+//   Backoff between our attempts i and i+1 (i = 1..n-1):  B_i = min(initial_backoff × multiplier^(i-1),
+//   max_backoff). Full jitter draws from [0, B_i]; the worst case is B_i itself.
+//
+//   One delivery:  D = n × A + Σ B_i,  n = retry.max_attempts.
+//
+//   Protection of one delivery: in ack_mode after-success the lease is extended up to
+//   lease.max_extension, so the message is protected for  P = max(ack deadline, lease.max_extension).
+//   In on-receipt mode nothing extends the lease: P = ack deadline (beyond it a lost early ack means a
+//   redelivery while the first copy still runs). D > P is a VIOLATION.
+//
+//   Across deliveries: after D the message is nacked with a delay of the next backoff B_n (capped at
+//   600 s, ModifyAckDeadline's maximum) and redelivered, up to max_delivery_attempts deliveries, so
+//   the time until it reaches the dead-letter topic is  T = m × D + (m - 1) × min(B_n, 600 s).
+//   T > the subscription's message retention is a VIOLATION (the message would expire instead of
+//   being dead-lettered). m = 0 (no dead-letter policy) means unbounded redelivery: a warning.
+#ifndef SCHEDSVC_BUDGET_TIME_BUDGET_H_
+#define SCHEDSVC_BUDGET_TIME_BUDGET_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "src/config/service_config.h"
+
+namespace schedsvc::budget {
+
+// Pub/Sub's defaults, used when neither the subscription nor a flag says otherwise.
+inline constexpr int kDefaultAckDeadlineSeconds = 10;
+inline constexpr int kDefaultMaxDeliveryAttempts = 5;
+inline constexpr int kDefaultRetentionDays = 7;
+// ModifyAckDeadline's largest deadline: the longest delay a nack-with-delay can ask for.
+inline constexpr int kMaxNackDelaySeconds = 600;
+
+// What the subscription contributes to the budget.
+struct SubscriptionLimits {
+  // ackDeadlineSeconds. Default 10 s; Pub/Sub allows 10-600 s.
+  absl::Duration ack_deadline = absl::Seconds(kDefaultAckDeadlineSeconds);
+  // deadLetterPolicy.maxDeliveryAttempts; 0 = no dead-letter policy (redelivered until retention).
+  int max_delivery_attempts = kDefaultMaxDeliveryAttempts;
+  // messageRetentionDuration. Default 7 days.
+  absl::Duration message_retention = absl::Hours(24 * kDefaultRetentionDays);
+};
+
+enum class EventKind {
+  kAttemptStart,    // one of our HTTP attempts starts
+  kGatewayTry,      // the gateway sends a try upstream (inside an attempt)
+  kGatewayDelay,    // the gateway waits before its next try
+  kGatewayCut,      // our attempt timeout cuts the gateway short
+  kAttemptEnd,      // our attempt ends (timeout or gateway error)
+  kBackoff,         // we wait before our next attempt
+  kDeliveryEnd,     // all attempts of one delivery spent: nack with delay
+  kAckDeadline,     // the subscription's ack deadline passes
+  kLeaseLimit,      // lease.max_extension runs out (after-success only)
+};
+
+struct TimelineEvent {
+  EventKind kind;
+  absl::Duration offset;  // from the moment the message is received
+  absl::Duration length;  // span of a try, delay or backoff; zero for instants
+  int attempt = 0;        // our attempt number (1-based) for attempt/gateway/backoff events
+  int gateway_try = 0;    // the gateway's try number (1-based) for gateway events
+  std::string text;       // one readable line describing the event
+};
+
+enum class Verdict { kOk, kViolation };
+
+// The budget of one backend.
+struct BackendBudget {
+  std::string backend;
+  // Events of one delivery in offset order, with the ack deadline and lease limit markers.
+  std::vector<TimelineEvent> events;
+  absl::Duration gateway_total;     // G; zero without a gateway
+  absl::Duration attempt_cost;      // A
+  int attempts = 0;                 // n
+  absl::Duration delivery_total;    // D
+  absl::Duration protected_for;     // P
+  absl::Duration redelivery_delay;  // min(B_n, 600 s)
+  int max_delivery_attempts = 0;    // m; 0 = unbounded
+  absl::Duration all_deliveries_total;  // T; zero when m = 0
+  Verdict verdict = Verdict::kOk;
+  std::vector<std::string> violations;  // why the verdict is kViolation
+  std::vector<std::string> warnings;    // worth knowing, not failing
+};
+
+struct BudgetReport {
+  config::AckMode ack_mode = config::AckMode::kAfterSuccess;
+  SubscriptionLimits limits;
+  absl::Duration lease_max_extension;
+  std::vector<BackendBudget> backends;   // in config order
+  std::vector<std::string> warnings;     // service-wide (e.g. on-receipt)
+
+  // Returns true if no backend has a violation.
+  bool ok() const;
+};
+
+// Returns the gateway's worst-case total G for `gateway` (zero when gateway.timeout is zero).
+absl::Duration GatewayTotal(const config::GatewayConfig& gateway);
+
+// Returns the worst-case backoff after our attempt `attempt` (1-based): B_attempt.
+absl::Duration WorstCaseBackoff(const config::RetryConfig& retry, int attempt);
+
+// Computes the budget of every backend in `config` against `limits`.
+BudgetReport ComputeTimeBudget(const config::ServiceConfig& config, const SubscriptionLimits& limits);
+
+}  // namespace schedsvc::budget
+
+#endif  // SCHEDSVC_BUDGET_TIME_BUDGET_H_

@@ -1,0 +1,244 @@
+#include "src/budget/time_budget.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace schedsvc::budget {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// The seed system (DESIGN §4): ack deadline 600 s; the gateway times out after 6 min and makes 3
+// tries with 0 + 10 + 20 s between them; our side makes one attempt whose timeout does not clip it.
+const absl::Duration kSeedAckDeadline = absl::Seconds(600);
+const absl::Duration kSeedGatewayTimeout = absl::Minutes(6);
+constexpr int kSeedGatewayRetries = 2;
+const absl::Duration kSeedWorstCase = absl::Minutes(18) + absl::Seconds(30);
+const absl::Duration kGenerousTimeout = absl::Minutes(20);
+constexpr int kSeedDeliveryAttempts = 5;
+
+config::BackendConfig SeedBackend(const std::string& name) {
+  config::BackendConfig b;
+  b.name = name;
+  b.url = "https://orders.example.com";
+  b.timeout = kGenerousTimeout;
+  b.retry.max_attempts = 1;
+  b.gateway.timeout = kSeedGatewayTimeout;
+  b.gateway.retries = kSeedGatewayRetries;
+  b.gateway.retry_delays = {absl::Seconds(10), absl::Seconds(20)};
+  return b;
+}
+
+config::ServiceConfig SeedConfig(config::AckMode mode) {
+  config::ServiceConfig c;
+  c.subscription = "projects/p/subscriptions/s";
+  c.ack_mode = mode;
+  c.backends.push_back(SeedBackend("orders"));
+  return c;
+}
+
+SubscriptionLimits SeedLimits() {
+  SubscriptionLimits limits;
+  limits.ack_deadline = kSeedAckDeadline;
+  limits.max_delivery_attempts = kSeedDeliveryAttempts;
+  return limits;
+}
+
+std::vector<absl::Duration> Offsets(const BackendBudget& b, EventKind kind) {
+  std::vector<absl::Duration> out;
+  for (const TimelineEvent& e : b.events) {
+    if (e.kind == kind) out.push_back(e.offset);
+  }
+  return out;
+}
+
+TEST(TimeBudgetTest, SeedCaseIsEighteenMinutesThirtyAndViolatesOnReceipt) {
+  BudgetReport report = ComputeTimeBudget(SeedConfig(config::AckMode::kOnReceipt), SeedLimits());
+  ASSERT_EQ(report.backends.size(), 1u);
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.gateway_total, kSeedWorstCase);
+  EXPECT_EQ(b.attempt_cost, kSeedWorstCase);
+  EXPECT_EQ(b.delivery_total, kSeedWorstCase);
+  EXPECT_EQ(b.protected_for, kSeedAckDeadline);
+  EXPECT_EQ(b.verdict, Verdict::kViolation);
+  ASSERT_EQ(b.violations.size(), 1u);
+  EXPECT_THAT(b.violations[0], HasSubstr("worst case 18m30s > ack deadline 10m"));
+  EXPECT_FALSE(report.ok());
+
+  // The gateway's three tries at +0, +6m10s, +12m30s, with waits of 10 s and 20 s between.
+  EXPECT_THAT(Offsets(b, EventKind::kGatewayTry),
+              ElementsAre(absl::ZeroDuration(), absl::Minutes(6) + absl::Seconds(10),
+                          absl::Minutes(12) + absl::Seconds(30)));
+  EXPECT_THAT(Offsets(b, EventKind::kGatewayDelay),
+              ElementsAre(absl::Minutes(6), absl::Minutes(12) + absl::Seconds(10)));
+  EXPECT_THAT(Offsets(b, EventKind::kAttemptEnd), ElementsAre(kSeedWorstCase));
+  EXPECT_THAT(Offsets(b, EventKind::kAckDeadline), ElementsAre(kSeedAckDeadline));
+  EXPECT_THAT(Offsets(b, EventKind::kLeaseLimit), IsEmpty());
+  for (size_t i = 1; i < b.events.size(); ++i) {
+    EXPECT_LE(b.events[i - 1].offset, b.events[i].offset) << "events out of order at " << i;
+  }
+}
+
+TEST(TimeBudgetTest, OnReceiptIsWarnedAboutEvenWhenWithinBudget) {
+  config::ServiceConfig c = SeedConfig(config::AckMode::kOnReceipt);
+  c.backends[0].gateway = {};
+  c.backends[0].timeout = absl::Seconds(30);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  EXPECT_TRUE(report.ok());
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_THAT(report.warnings[0], HasSubstr("on-receipt"));
+  EXPECT_THAT(report.warnings[0], HasSubstr("crash loses"));
+
+  BudgetReport after = ComputeTimeBudget(SeedConfig(config::AckMode::kAfterSuccess), SeedLimits());
+  EXPECT_THAT(after.warnings, IsEmpty());
+}
+
+TEST(TimeBudgetTest, SeedCasePassesOnceLeaseExtensionCoversIt) {
+  config::ServiceConfig c = SeedConfig(config::AckMode::kAfterSuccess);
+  c.lease_max_extension = absl::Minutes(20);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.delivery_total, kSeedWorstCase);
+  EXPECT_EQ(b.protected_for, absl::Minutes(20));
+  EXPECT_EQ(b.verdict, Verdict::kOk);
+  EXPECT_THAT(b.violations, IsEmpty());
+  EXPECT_TRUE(report.ok());
+  EXPECT_THAT(Offsets(b, EventKind::kLeaseLimit), ElementsAre(absl::Minutes(20)));
+  // Five deliveries of 18m30s with four 1 s redelivery delays in between.
+  EXPECT_EQ(b.all_deliveries_total, kSeedWorstCase * kSeedDeliveryAttempts + absl::Seconds(4));
+}
+
+TEST(TimeBudgetTest, LeaseExtensionShorterThanWorstCaseIsAViolation) {
+  config::ServiceConfig c = SeedConfig(config::AckMode::kAfterSuccess);
+  c.lease_max_extension = absl::Minutes(15);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.verdict, Verdict::kViolation);
+  ASSERT_EQ(b.violations.size(), 1u);
+  EXPECT_THAT(b.violations[0], HasSubstr("18m30s > lease.max_extension 15m"));
+}
+
+TEST(TimeBudgetTest, LeaseExtensionBelowAckDeadlineDoesNotProtectBeyondIt) {
+  config::ServiceConfig c = SeedConfig(config::AckMode::kAfterSuccess);
+  c.lease_max_extension = absl::Minutes(5);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  EXPECT_EQ(report.backends[0].protected_for, kSeedAckDeadline);
+  EXPECT_EQ(report.backends[0].verdict, Verdict::kViolation);
+}
+
+TEST(TimeBudgetTest, OurTimeoutClipsTheGateway) {
+  config::ServiceConfig c = SeedConfig(config::AckMode::kAfterSuccess);
+  c.backends[0].timeout = absl::Minutes(7);
+  c.backends[0].retry.max_attempts = 2;
+  c.backends[0].retry.initial_backoff = absl::Seconds(5);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.gateway_total, kSeedWorstCase);
+  EXPECT_EQ(b.attempt_cost, absl::Minutes(7));
+  EXPECT_EQ(b.delivery_total, absl::Minutes(14) + absl::Seconds(5));
+  // Attempt 1: try 1 (0-6m), wait 10 s, try 2 cut at 7m.
+  EXPECT_THAT(Offsets(b, EventKind::kGatewayCut),
+              ElementsAre(absl::Minutes(7), absl::Minutes(14) + absl::Seconds(5)));
+  ASSERT_EQ(b.warnings.size(), 1u);
+  EXPECT_THAT(b.warnings[0], HasSubstr("gateway may still be retrying"));
+}
+
+TEST(TimeBudgetTest, TimeoutBelowGatewayTimeoutMeansNoGatewayRetries) {
+  config::ServiceConfig c = SeedConfig(config::AckMode::kAfterSuccess);
+  c.backends[0].timeout = absl::Minutes(2);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.attempt_cost, absl::Minutes(2));
+  EXPECT_THAT(Offsets(b, EventKind::kGatewayTry), ElementsAre(absl::ZeroDuration()));
+  EXPECT_EQ(b.warnings.size(), 2u);
+}
+
+TEST(TimeBudgetTest, BackoffsAreCappedExponentialWithoutJitter) {
+  config::RetryConfig retry;
+  retry.initial_backoff = absl::Seconds(1);
+  retry.multiplier = 2;
+  retry.max_backoff = absl::Seconds(3);
+  EXPECT_EQ(WorstCaseBackoff(retry, 1), absl::Seconds(1));
+  EXPECT_EQ(WorstCaseBackoff(retry, 2), absl::Seconds(2));
+  EXPECT_EQ(WorstCaseBackoff(retry, 3), absl::Seconds(3));
+  EXPECT_EQ(WorstCaseBackoff(retry, 100), absl::Seconds(3));
+
+  config::ServiceConfig c;
+  config::BackendConfig b;
+  b.name = "plain";
+  b.timeout = absl::Seconds(30);
+  b.retry = retry;
+  b.retry.max_attempts = 4;
+  c.backends.push_back(b);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  const BackendBudget& out = report.backends[0];
+  EXPECT_EQ(out.gateway_total, absl::ZeroDuration());
+  // 4 × 30 s + 1 + 2 + 3 s.
+  EXPECT_EQ(out.delivery_total, absl::Seconds(126));
+  EXPECT_THAT(Offsets(out, EventKind::kBackoff),
+              ElementsAre(absl::Seconds(30), absl::Seconds(61), absl::Seconds(93)));
+  EXPECT_EQ(out.redelivery_delay, absl::Seconds(3));
+}
+
+TEST(TimeBudgetTest, MultipleBackendsGetIndependentVerdicts) {
+  config::ServiceConfig c = SeedConfig(config::AckMode::kAfterSuccess);
+  c.lease_max_extension = absl::Minutes(15);
+  config::BackendConfig fast;
+  fast.name = "fast";
+  fast.timeout = absl::Seconds(10);
+  c.backends.push_back(fast);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  ASSERT_EQ(report.backends.size(), 2u);
+  EXPECT_EQ(report.backends[0].backend, "orders");
+  EXPECT_EQ(report.backends[0].verdict, Verdict::kViolation);
+  EXPECT_EQ(report.backends[1].backend, "fast");
+  EXPECT_EQ(report.backends[1].verdict, Verdict::kOk);
+  // 3 × 10 s + 1 s + 2 s with the default retry settings.
+  EXPECT_EQ(report.backends[1].delivery_total, absl::Seconds(33));
+  EXPECT_FALSE(report.ok());
+}
+
+TEST(TimeBudgetTest, DeliveriesOutlastingRetentionAreAViolation) {
+  config::ServiceConfig c;
+  c.lease_max_extension = absl::Hours(24);
+  config::BackendConfig slow;
+  slow.name = "slow";
+  slow.timeout = absl::Hours(2);
+  slow.retry.max_attempts = 1;
+  c.backends.push_back(slow);
+  SubscriptionLimits limits = SeedLimits();
+  limits.max_delivery_attempts = 100;
+  BudgetReport report = ComputeTimeBudget(c, limits);
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.verdict, Verdict::kViolation);
+  ASSERT_EQ(b.violations.size(), 1u);
+  EXPECT_THAT(b.violations[0], HasSubstr("100 deliveries"));
+  EXPECT_THAT(b.violations[0], HasSubstr("message retention"));
+}
+
+TEST(TimeBudgetTest, NoDeadLetterPolicyIsAWarning) {
+  SubscriptionLimits limits = SeedLimits();
+  limits.max_delivery_attempts = 0;
+  config::ServiceConfig c = SeedConfig(config::AckMode::kAfterSuccess);
+  BudgetReport report = ComputeTimeBudget(c, limits);
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.verdict, Verdict::kOk);
+  EXPECT_EQ(b.all_deliveries_total, absl::ZeroDuration());
+  EXPECT_THAT(b.warnings, ElementsAre(HasSubstr("no dead-letter policy")));
+}
+
+TEST(TimeBudgetTest, GatewayTotalMatchesTheIssueFormula) {
+  config::GatewayConfig gw;
+  EXPECT_EQ(GatewayTotal(gw), absl::ZeroDuration());
+  gw.timeout = absl::Minutes(6);
+  gw.retries = 2;
+  gw.retry_delays = {absl::Seconds(10), absl::Seconds(20)};
+  EXPECT_EQ(GatewayTotal(gw), kSeedWorstCase);
+  gw.retry_delays = {absl::Seconds(10)};  // missing delays count as 0
+  EXPECT_EQ(GatewayTotal(gw), absl::Minutes(18) + absl::Seconds(10));
+}
+
+}  // namespace
+}  // namespace schedsvc::budget
