@@ -1,0 +1,183 @@
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "google/pubsub/v1/pubsub.grpc.pb.h"
+#include "src/common/status.h"
+#include "src/pubsub/internal/subscriber_stub.h"
+
+namespace schedsvc::pubsub_internal {
+namespace {
+
+namespace v1 = ::google::pubsub::v1;
+
+// A StreamingPull call as a gRPC callback reactor. The reactor keeps itself alive (self_) from Start()
+// until OnDone, so the owner may drop its reference at any time.
+class GrpcStreamingPullStream final : public StreamingPullStream,
+                                      public grpc::ClientBidiReactor<v1::StreamingPullRequest,
+                                                                     v1::StreamingPullResponse>,
+                                      public std::enable_shared_from_this<GrpcStreamingPullStream> {
+ public:
+  explicit GrpcStreamingPullStream(v1::Subscriber::Stub* stub) : stub_(stub) {}
+
+  void Start(v1::StreamingPullRequest initial, Callbacks callbacks) override {
+    callbacks_ = std::move(callbacks);
+    self_ = shared_from_this();
+    {
+      absl::MutexLock lock(&mu_);
+      write_buffer_ = std::move(initial);
+      writing_ = true;
+    }
+    stub_->async()->StreamingPull(&context_, this);
+    StartWrite(&write_buffer_);
+    StartRead(&read_buffer_);
+    // Heartbeats are written from other threads; the hold keeps the call from finishing under such a
+    // write. It is released once reading has ended and no write is outstanding.
+    AddHold();
+    StartCall();
+  }
+
+  bool Write(v1::StreamingPullRequest request) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || read_done_) return false;
+      writing_ = true;
+      write_buffer_ = std::move(request);
+    }
+    StartWrite(&write_buffer_);
+    return true;
+  }
+
+  void Cancel() override { context_.TryCancel(); }
+
+  void OnReadInitialMetadataDone(bool ok) override {
+    if (ok) MarkEstablished();
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool release = false;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      release = std::exchange(release_pending_, false);
+    }
+    if (ok) MarkEstablished();
+    if (callbacks_.on_write_done) callbacks_.on_write_done(ok);
+    if (release) RemoveHold();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      {
+        absl::MutexLock lock(&mu_);
+        read_done_ = true;
+        if (writing_) {
+          release_pending_ = true;
+          return;
+        }
+      }
+      RemoveHold();
+      return;
+    }
+    MarkEstablished();
+    v1::StreamingPullResponse response = std::move(read_buffer_);
+    read_buffer_.Clear();
+    // on_read only queues work, so reading the next response after it keeps callbacks one at a time
+    // without stalling the stream.
+    callbacks_.on_read(std::move(response));
+    StartRead(&read_buffer_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    auto on_finish = std::move(callbacks_.on_finish);
+    callbacks_ = {};
+    auto self = std::move(self_);
+    if (on_finish) on_finish(schedsvc::FromGrpc(status));
+  }
+
+ private:
+  void MarkEstablished() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (established_) return;
+      established_ = true;
+    }
+    if (callbacks_.on_established) callbacks_.on_established();
+  }
+
+  v1::Subscriber::Stub* stub_;
+  grpc::ClientContext context_;
+  Callbacks callbacks_;
+  std::shared_ptr<GrpcStreamingPullStream> self_;
+  v1::StreamingPullRequest write_buffer_;
+  v1::StreamingPullResponse read_buffer_;
+  absl::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool release_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool established_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+class GrpcSubscriberStub final : public SubscriberStub {
+ public:
+  explicit GrpcSubscriberStub(const schedsvc::pubsub::ConnectionOptions& options)
+      : rpc_timeout_(options.rpc_timeout) {
+    const int channels = std::max(1, options.channels);
+    for (int i = 0; i < channels; ++i) {
+      stubs_.push_back(v1::Subscriber::NewStub(schedsvc::pubsub::MakeChannel(options, i)));
+    }
+  }
+
+  std::shared_ptr<StreamingPullStream> MakeStream(int index) override {
+    return std::make_shared<GrpcStreamingPullStream>(stubs_[index % stubs_.size()].get());
+  }
+
+  void AsyncAcknowledge(v1::AcknowledgeRequest request, std::function<void(absl::Status)> done) override {
+    Unary<v1::AcknowledgeRequest>(std::move(request), std::move(done),
+                                  [](v1::Subscriber::Stub* stub, grpc::ClientContext* ctx,
+                                     const v1::AcknowledgeRequest* req, google::protobuf::Empty* resp,
+                                     std::function<void(grpc::Status)> cb) {
+                                    stub->async()->Acknowledge(ctx, req, resp, std::move(cb));
+                                  });
+  }
+
+  void AsyncModifyAckDeadline(v1::ModifyAckDeadlineRequest request,
+                              std::function<void(absl::Status)> done) override {
+    Unary<v1::ModifyAckDeadlineRequest>(std::move(request), std::move(done),
+                                        [](v1::Subscriber::Stub* stub, grpc::ClientContext* ctx,
+                                           const v1::ModifyAckDeadlineRequest* req,
+                                           google::protobuf::Empty* resp, std::function<void(grpc::Status)> cb) {
+                                          stub->async()->ModifyAckDeadline(ctx, req, resp, std::move(cb));
+                                        });
+  }
+
+ private:
+  template <typename Request, typename Start>
+  void Unary(Request request, std::function<void(absl::Status)> done, Start start) {
+    struct Call {
+      grpc::ClientContext context;
+      Request request;
+      google::protobuf::Empty response;
+    };
+    auto call = std::make_shared<Call>();
+    call->request = std::move(request);
+    call->context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(rpc_timeout_));
+    auto* stub = stubs_[next_++ % stubs_.size()].get();
+    start(stub, &call->context, &call->request, &call->response,
+          [call, done = std::move(done)](grpc::Status status) { done(schedsvc::FromGrpc(status)); });
+  }
+
+  absl::Duration rpc_timeout_;
+  std::vector<std::unique_ptr<v1::Subscriber::Stub>> stubs_;
+  std::atomic<std::size_t> next_{0};
+};
+
+}  // namespace
+
+std::shared_ptr<SubscriberStub> MakeGrpcSubscriberStub(const schedsvc::pubsub::ConnectionOptions& options) {
+  return std::make_shared<GrpcSubscriberStub>(options);
+}
+
+}  // namespace schedsvc::pubsub_internal

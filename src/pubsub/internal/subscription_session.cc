@@ -1,0 +1,180 @@
+#include "src/pubsub/internal/subscription_session.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+
+namespace schedsvc::pubsub_internal {
+namespace {
+
+namespace v1 = ::google::pubsub::v1;
+using ::schedsvc::pubsub::AckHandle;
+using ::schedsvc::pubsub::Message;
+
+constexpr int kMaxModackSeconds = 600;
+
+std::int64_t MessageBytes(const v1::PubsubMessage& m) {
+  std::int64_t n = static_cast<std::int64_t>(m.data().size());
+  for (const auto& [k, v] : m.attributes()) n += static_cast<std::int64_t>(k.size() + v.size());
+  return n;
+}
+
+std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+std::string RandomClientId() {
+  absl::BitGen gen;
+  return absl::StrCat("schedsvc-", absl::Uniform<std::uint64_t>(gen));
+}
+
+}  // namespace
+
+std::shared_ptr<SubscriptionSession> SubscriptionSession::Make(schedsvc::pubsub::SubscriberOptions options,
+                                                               std::shared_ptr<SubscriberStub> stub,
+                                                               Executor& executor, Clock& clock) {
+  return std::shared_ptr<SubscriptionSession>(
+      new SubscriptionSession(std::move(options), std::move(stub), executor, clock));
+}
+
+SubscriptionSession::SubscriptionSession(schedsvc::pubsub::SubscriberOptions options,
+                                         std::shared_ptr<SubscriberStub> stub, Executor& executor, Clock& clock)
+    : options_(std::move(options)),
+      stub_(std::move(stub)),
+      executor_(executor),
+      clock_(clock),
+      flow_(options_.max_outstanding_messages, options_.max_outstanding_bytes) {
+  AckBatcherOptions batcher_options;
+  batcher_options.batch_delay = options_.ack_batch_delay;
+  batcher_ = std::make_shared<AckBatcher>(stub_, executor_, clock_, options_.subscription, batcher_options);
+  std::weak_ptr<AckBatcher> weak_batcher = batcher_;
+  leases_ = std::make_shared<LeaseManager>(
+      executor_, clock_,
+      [weak_batcher](std::vector<std::string> ids, int seconds) {
+        if (auto b = weak_batcher.lock()) b->ModifyDeadline(std::move(ids), seconds);
+      },
+      LeaseOptions{options_.lease_extension_step, options_.max_lease_extension});
+}
+
+void SubscriptionSession::Start(schedsvc::pubsub::Subscriber::Handler handler) {
+  handler_ = std::move(handler);
+  receiving_ = true;
+  leases_->Start();
+  v1::StreamingPullRequest initial;
+  initial.set_subscription(options_.subscription);
+  initial.set_stream_ack_deadline_seconds(
+      static_cast<int>(absl::ToInt64Seconds(options_.lease_extension_step)));
+  initial.set_client_id(options_.client_id.empty() ? RandomClientId() : options_.client_id);
+  // Each stream gets its share of the limits, so the server never sends more than we admit in total.
+  initial.set_max_outstanding_messages(CeilDiv(options_.max_outstanding_messages, options_.streams));
+  initial.set_max_outstanding_bytes(CeilDiv(options_.max_outstanding_bytes, options_.streams));
+  std::weak_ptr<SubscriptionSession> weak = weak_from_this();
+  for (int i = 0; i < options_.streams; ++i) {
+    StreamLoopOptions loop_options;
+    loop_options.initial_request = initial;
+    loop_options.reconnect_backoff = options_.reconnect_backoff;
+    loop_options.heartbeat_interval = options_.heartbeat_interval;
+    loop_options.watchdog_timeout = options_.watchdog_timeout;
+    streams_.push_back(std::make_shared<StreamLoop>(
+        i, stub_, executor_, clock_, loop_options,
+        [weak](v1::StreamingPullResponse response) {
+          if (auto self = weak.lock()) self->OnResponse(std::move(response));
+        },
+        [](bool, const absl::Status&) {}));
+  }
+  for (auto& s : streams_) s->Start();
+}
+
+void SubscriptionSession::OnResponse(v1::StreamingPullResponse response) {
+  const absl::Time now = clock_.Now();
+  std::weak_ptr<SubscriptionSession> weak = weak_from_this();
+  for (auto& received : *response.mutable_received_messages()) {
+    received_.fetch_add(1, std::memory_order_relaxed);
+    const std::int64_t bytes = MessageBytes(received.message());
+    std::string ack_id = received.ack_id();
+    if (!receiving_) {
+      // Arrived while stopping: hand it straight back.
+      batcher_->ModifyDeadline({std::move(ack_id)}, 0);
+      continue;
+    }
+    leases_->Add(ack_id, bytes);
+    auto message = std::make_shared<Message>();
+    v1::PubsubMessage* m = received.mutable_message();
+    message->message_id = m->message_id();
+    message->data = std::move(*m->mutable_data());
+    for (auto& [k, v] : *m->mutable_attributes()) message->attributes.emplace(k, std::move(v));
+    message->ordering_key = m->ordering_key();
+    message->publish_time =
+        absl::FromUnixSeconds(m->publish_time().seconds()) + absl::Nanoseconds(m->publish_time().nanos());
+    message->delivery_attempt = received.delivery_attempt();
+    message->receive_time = now;
+    flow_.Admit(ack_id, bytes, [this, weak, message, ack_id] {
+      executor_.Run([weak, message, ack_id] {
+        auto self = weak.lock();
+        if (!self) return;
+        self->handler_(std::move(*message), AckHandle(self, ack_id));
+      });
+    });
+  }
+}
+
+void SubscriptionSession::Settle(const std::string& ack_id) {
+  const std::int64_t bytes = leases_->Remove(ack_id);
+  if (bytes >= 0) flow_.Release(bytes);
+}
+
+void SubscriptionSession::Ack(const std::string& ack_id) {
+  if (shut_down_) return;
+  Settle(ack_id);
+  batcher_->Ack(ack_id);
+}
+
+void SubscriptionSession::Nack(const std::string& ack_id, absl::Duration delay) {
+  if (shut_down_) return;
+  Settle(ack_id);
+  const int seconds = std::clamp(static_cast<int>(std::ceil(absl::ToDoubleSeconds(delay))), 0, kMaxModackSeconds);
+  batcher_->ModifyDeadline({ack_id}, seconds);
+}
+
+void SubscriptionSession::StopReceiving() {
+  if (!receiving_.exchange(false)) return;
+  for (auto& s : streams_) s->Stop();
+  // Messages that never reached the handler go back at once.
+  std::vector<std::string> queued = flow_.DrainQueued();
+  for (const auto& id : queued) leases_->Remove(id);
+  batcher_->ModifyDeadline(std::move(queued), 0);
+}
+
+void SubscriptionSession::Shutdown(absl::Duration timeout) {
+  StopReceiving();
+  if (shut_down_.exchange(true)) return;
+  const absl::Time deadline = clock_.Now() + timeout;
+  for (auto& s : streams_) s->WaitStopped(std::max(deadline - clock_.Now(), absl::ZeroDuration()));
+  leases_->Stop();
+  batcher_->ModifyDeadline(leases_->TakeAll(), 0);
+  batcher_->FlushAndWait(std::max(deadline - clock_.Now(), absl::ZeroDuration()));
+}
+
+bool SubscriptionSession::IsHealthy() const {
+  if (!receiving_ || streams_.empty()) return false;
+  return std::all_of(streams_.begin(), streams_.end(), [](const auto& s) { return s->connected(); });
+}
+
+schedsvc::pubsub::SubscriberStats SubscriptionSession::stats() const {
+  schedsvc::pubsub::SubscriberStats s;
+  s.streams = static_cast<int>(streams_.size());
+  for (const auto& loop : streams_) {
+    if (loop->connected()) ++s.streams_connected;
+    s.stream_reconnects += loop->reconnects();
+  }
+  s.messages_received = received_.load(std::memory_order_relaxed);
+  s.messages_leased = static_cast<std::int64_t>(leases_->size());
+  s.messages_waiting = static_cast<std::int64_t>(flow_.queued());
+  s.lease_extensions = leases_->extensions();
+  s.lease_expiries = leases_->expiries();
+  s.ack_ids_failed = batcher_->failed_ids();
+  s.oldest_lease_receive_time = leases_->oldest_receive_time();
+  return s;
+}
+
+}  // namespace schedsvc::pubsub_internal

@@ -1,0 +1,65 @@
+// SubscriptionSession: wires the subscriber pipeline (see src/pubsub/subscriber.h) and owns its
+// shutdown: stop the streams, nack what waits for flow control, nack what is still leased, wait for the
+// ack RPCs. Dependencies (stub, executor, clock) are injected so unit tests drive it with a fake stub and
+// a FakeExecutor. Thread-safe. Create with Make(); the session must be Shutdown() before destruction.
+#ifndef SCHEDSVC_PUBSUB_INTERNAL_SUBSCRIPTION_SESSION_H_
+#define SCHEDSVC_PUBSUB_INTERNAL_SUBSCRIPTION_SESSION_H_
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "src/common/clock.h"
+#include "src/common/executor.h"
+#include "src/pubsub/ack_handle.h"
+#include "src/pubsub/internal/ack_batcher.h"
+#include "src/pubsub/internal/flow_controller.h"
+#include "src/pubsub/internal/lease_manager.h"
+#include "src/pubsub/internal/stream_loop.h"
+#include "src/pubsub/internal/subscriber_stub.h"
+#include "src/pubsub/subscriber.h"
+
+namespace schedsvc::pubsub_internal {
+
+class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
+                            public std::enable_shared_from_this<SubscriptionSession> {
+ public:
+  static std::shared_ptr<SubscriptionSession> Make(schedsvc::pubsub::SubscriberOptions options,
+                                                   std::shared_ptr<SubscriberStub> stub, Executor& executor,
+                                                   Clock& clock);
+
+  void Start(schedsvc::pubsub::Subscriber::Handler handler);
+  void StopReceiving();
+  void Shutdown(absl::Duration timeout);
+  bool IsHealthy() const;
+  schedsvc::pubsub::SubscriberStats stats() const;
+
+  // AckHandleImpl
+  void Ack(const std::string& ack_id) override;
+  void Nack(const std::string& ack_id, absl::Duration delay) override;
+
+ private:
+  SubscriptionSession(schedsvc::pubsub::SubscriberOptions options, std::shared_ptr<SubscriberStub> stub,
+                      Executor& executor, Clock& clock);
+  void OnResponse(google::pubsub::v1::StreamingPullResponse response);
+  void Settle(const std::string& ack_id);
+
+  const schedsvc::pubsub::SubscriberOptions options_;
+  std::shared_ptr<SubscriberStub> stub_;
+  Executor& executor_;
+  Clock& clock_;
+  std::shared_ptr<AckBatcher> batcher_;
+  std::shared_ptr<LeaseManager> leases_;
+  FlowController flow_;
+  std::vector<std::shared_ptr<StreamLoop>> streams_;
+  schedsvc::pubsub::Subscriber::Handler handler_;
+  std::atomic<std::int64_t> received_{0};
+  std::atomic<bool> receiving_{false};
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace schedsvc::pubsub_internal
+
+#endif  // SCHEDSVC_PUBSUB_INTERNAL_SUBSCRIPTION_SESSION_H_
