@@ -143,6 +143,14 @@ int NextSetBit(const std::bitset<N>& bits, int from) {
   return -1;
 }
 
+template <std::size_t N>
+int PrevSetBit(const std::bitset<N>& bits, int from) {
+  for (int i = from; i >= 0; --i) {
+    if (bits[i]) return i;
+  }
+  return -1;
+}
+
 }  // namespace
 
 absl::StatusOr<CronExpression> CronExpression::Parse(absl::string_view text) {
@@ -241,6 +249,36 @@ absl::CivilMinute CronExpression::NextMatch(absl::CivilMinute from) const {
     return absl::CivilMinute(day.year(), day.month(), day.day(), hour, minute);
   }
   return absl::CivilMinute::max();
+}
+
+absl::CivilMinute CronExpression::PrevMatch(absl::CivilMinute from) const {
+  const absl::civil_year_t first_year = from.year() - kGregorianCycleYears;
+  absl::CivilMinute c = from;
+  while (c.year() >= first_year) {
+    if (!months_[c.month()]) {
+      c = absl::CivilMinute(absl::CivilMonth(c)) - 1;  // last minute of the previous month
+      continue;
+    }
+    const absl::CivilDay day(c);
+    if (!MatchesDay(day)) {
+      c = absl::CivilMinute(day) - 1;
+      continue;
+    }
+    const int hour = PrevSetBit(hours_, c.hour());
+    if (hour < 0) {
+      c = absl::CivilMinute(day) - 1;
+      continue;
+    }
+    constexpr int kLastMinute = 59;
+    if (hour != c.hour()) c = absl::CivilMinute(day.year(), day.month(), day.day(), hour, kLastMinute);
+    const int minute = PrevSetBit(minutes_, c.minute());
+    if (minute < 0) {
+      c = absl::CivilMinute(absl::CivilHour(c)) - 1;
+      continue;
+    }
+    return absl::CivilMinute(day.year(), day.month(), day.day(), hour, minute);
+  }
+  return absl::CivilMinute::min();
 }
 
 }  // namespace schedsvc::scheduler

@@ -59,6 +59,10 @@ class CronExpression {
   // absl::CivilMinute::max() if nothing matches in that span, which Parse's never-fires check rules out.
   absl::CivilMinute NextMatch(absl::CivilMinute from) const;
 
+  // Returns the last civil minute <= `from` selected by all five fields, skipping like NextMatch. Returns
+  // absl::CivilMinute::min() if nothing matches in the 400 years before `from`.
+  absl::CivilMinute PrevMatch(absl::CivilMinute from) const;
+
   // The text given to Parse, unchanged.
   const std::string& text() const { return text_; }
 

@@ -189,5 +189,27 @@ TEST(CronExpressionTest, NextMatchSkipsToTheNextSelectedMinute) {
   }
 }
 
+TEST(CronExpressionTest, PrevMatchSkipsBackToTheLastSelectedMinute) {
+  const std::vector<NextMatchCase> cases = {
+      {"* * * * *", absl::CivilMinute(2026, 11, 23, 10, 0), absl::CivilMinute(2026, 11, 23, 10, 0)},
+      {"*/15 * * * *", absl::CivilMinute(2026, 11, 23, 10, 14), absl::CivilMinute(2026, 11, 23, 10, 0)},
+      {"*/15 * * * *", absl::CivilMinute(2027, 1, 1, 0, 14), absl::CivilMinute(2027, 1, 1, 0, 0)},
+      {"50 * * * *", absl::CivilMinute(2027, 1, 1, 0, 49), absl::CivilMinute(2026, 12, 31, 23, 50)},
+      {"0 9 * * *", absl::CivilMinute(2026, 11, 23, 8, 59), absl::CivilMinute(2026, 11, 22, 9, 0)},
+      {"0 0 31 * *", absl::CivilMinute(2026, 5, 30, 0, 0), absl::CivilMinute(2026, 3, 31, 0, 0)},
+      {"0 0 29 2 *", absl::CivilMinute(2031, 6, 1, 0, 0), absl::CivilMinute(2028, 2, 29, 0, 0)},
+      {"0 0 29 2 *", absl::CivilMinute(2104, 2, 28, 0, 0), absl::CivilMinute(2096, 2, 29, 0, 0)},
+      {"0 0 29 2 */7", absl::CivilMinute(2059, 1, 1, 0, 0), absl::CivilMinute(2032, 2, 29, 0, 0)},
+      {"30 4 1 jan *", absl::CivilMinute(2027, 1, 1, 4, 29), absl::CivilMinute(2026, 1, 1, 4, 30)},
+      {"0 0 13 * 5", absl::CivilMinute(2026, 12, 17, 23, 59), absl::CivilMinute(2026, 12, 13, 0, 0)},
+  };
+  for (const NextMatchCase& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto expr = CronExpression::Parse(c.text);
+    ASSERT_TRUE(expr.ok()) << expr.status();
+    EXPECT_EQ(expr->PrevMatch(c.from), c.expected);
+  }
+}
+
 }  // namespace
 }  // namespace schedsvc::scheduler

@@ -65,11 +65,37 @@ absl::Time CronSchedule::NextAfter(absl::Time after) const {
   while (true) {
     const absl::CivilMinute match = expression_.NextMatch(candidate);
     if (match == absl::CivilMinute::max()) return absl::InfiniteFuture();
-    const absl::TimeZone::TimeInfo info = zone_.At(match);
-    const absl::Time fire = info.kind == absl::TimeZone::TimeInfo::SKIPPED ? info.trans : info.pre;
+    const absl::Time fire = FireInstant(match);
     if (fire > after) return fire;
     candidate = match + 1;
   }
+}
+
+absl::Time CronSchedule::LastAtOrBefore(absl::Time at) const {
+  if (at == absl::InfiniteFuture() || at == absl::InfinitePast()) return at;
+  // Find a local minute `bound` whose fire instant is past `at`; every later minute's is too (the map is
+  // non-decreasing). Usually that is the minute after the one containing `at`; inside the second pass of a
+  // repeated span the local clock lags, so probe forward in doubling steps (a few probes for any real
+  // shift).
+  const absl::CivilMinute local(zone_.At(at).cs);
+  absl::civil_diff_t step = 1;
+  absl::CivilMinute bound = local + step;
+  while (FireInstant(bound) <= at) {
+    step *= 2;
+    bound = local + step;
+  }
+  absl::CivilMinute match = expression_.PrevMatch(bound - 1);
+  while (match != absl::CivilMinute::min()) {
+    const absl::Time fire = FireInstant(match);
+    if (fire <= at) return fire;
+    match = expression_.PrevMatch(match - 1);
+  }
+  return absl::InfinitePast();
+}
+
+absl::Time CronSchedule::FireInstant(absl::CivilMinute m) const {
+  const absl::TimeZone::TimeInfo info = zone_.At(m);
+  return info.kind == absl::TimeZone::TimeInfo::SKIPPED ? info.trans : info.pre;
 }
 
 }  // namespace schedsvc::scheduler

@@ -23,6 +23,7 @@
 #define SCHEDSVC_SCHEDULER_CRON_SCHEDULE_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -51,6 +52,11 @@ class CronSchedule {
   // absl::InfiniteFuture() is returned only for an `after` beyond the civil-time range.
   absl::Time NextAfter(absl::Time after) const;
 
+  // Returns the last fire time at or before `at` (same rule), e.g. to find the latest run missed while the
+  // emulator was down without walking every fire time since. Returns absl::InfinitePast() when there is none
+  // in the 400 years before `at`; an infinite `at` is returned unchanged.
+  absl::Time LastAtOrBefore(absl::Time at) const;
+
   // The schedule text given to Parse, unchanged.
   const std::string& schedule() const { return schedule_; }
   // The time zone name given to Parse, unchanged (may be empty, meaning UTC).
@@ -65,6 +71,9 @@ class CronSchedule {
         time_zone_(std::move(time_zone)),
         expression_(std::move(expression)),
         zone_(zone) {}
+
+  // Returns the instant local minute `m` fires at under the DST rule.
+  absl::Time FireInstant(absl::CivilMinute m) const;
 
   std::string schedule_;
   std::string time_zone_;

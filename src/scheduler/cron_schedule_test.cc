@@ -165,6 +165,8 @@ TEST(CronScheduleTest, AgreesWithMinuteByMinuteReferenceAroundTransitions) {
                                               "*/10 1-3 * * *", "45 1 * * *",   "0 2 * * 0"};
   constexpr int kWindowHours = 6;
   constexpr int kReferenceLimitMinutes = 8 * 24 * 60;
+  // Every other start point moves by an amount that is not a whole minute, to start inside minutes too.
+  const absl::Duration kOddStride = absl::Seconds(7 * 60 + 13);
   for (const Transition& tr : transitions) {
     for (const std::string& text : schedules) {
       SCOPED_TRACE(text + " in " + tr.zone + " around " + tr.around);
@@ -180,7 +182,65 @@ TEST(CronScheduleTest, AgreesWithMinuteByMinuteReferenceAroundTransitions) {
         ASSERT_EQ(actual, expected) << "after " << Show(t, schedule->zone()) << ": got "
                                     << Show(actual, schedule->zone()) << ", want "
                                     << Show(expected, schedule->zone());
-        t = (step % 2 == 0) ? actual : t + absl::Seconds(7 * 60 + 13);
+        t = (step % 2 == 0) ? actual : t + kOddStride;
+      }
+    }
+  }
+}
+
+struct LastCase {
+  std::string note;
+  std::string schedule;
+  std::string zone;
+  std::string at;
+  std::string expected;
+};
+
+TEST(CronScheduleTest, LastAtOrBeforeTable) {
+  const std::vector<LastCase> cases = {
+      {"exact fire time", "0 9 * * *", "UTC", "2026-11-23T09:00:00Z", "2026-11-23T09:00:00Z"},
+      {"just before", "0 9 * * *", "UTC", "2026-11-23T08:59:59Z", "2026-11-22T09:00:00Z"},
+      {"every minute, mid-minute", "* * * * *", "UTC", "2026-11-23T10:00:30Z", "2026-11-23T10:00:00Z"},
+      {"leap day", "0 0 29 2 *", "UTC", "2031-01-01T00:00:00Z", "2028-02-29T00:00:00Z"},
+      {"NY SKIPPED fired at gap end", "30 2 * * *", "America/New_York", "2026-03-08T03:10:00-04:00",
+       "2026-03-08T03:00:00-04:00"},
+      {"NY REPEATED, inside second pass", "30 1 * * *", "America/New_York", "2026-11-01T01:40:00-05:00",
+       "2026-11-01T01:30:00-04:00"},
+      {"NY interval, inside second pass", "*/15 * * * *", "America/New_York", "2026-11-01T01:20:00-05:00",
+       "2026-11-01T01:45:00-04:00"},
+      {"London interval, inside second pass", "*/15 * * * *", "Europe/London", "2026-10-25T01:59:00Z",
+       "2026-10-25T01:45:00+01:00"},
+      {"Lord Howe REPEATED", "45 1 * * *", "Australia/Lord_Howe", "2026-04-05T01:59:00+10:30",
+       "2026-04-05T01:45:00+11:00"},
+  };
+  for (const LastCase& c : cases) {
+    SCOPED_TRACE(c.note + ": \"" + c.schedule + "\" in \"" + c.zone + "\" at " + c.at);
+    auto schedule = CronSchedule::Parse(c.schedule, c.zone);
+    ASSERT_TRUE(schedule.ok()) << CronSchedule::ErrorDetail(schedule.status());
+    const absl::Time last = schedule->LastAtOrBefore(At(c.at));
+    EXPECT_EQ(last, At(c.expected)) << "got " << Show(last, schedule->zone());
+  }
+}
+
+TEST(CronScheduleTest, LastAtOrBeforeIsTheFireTimeNextAfterSkipsTo) {
+  const std::vector<std::string> zones = {"America/New_York", "Europe/London", "Australia/Lord_Howe"};
+  const std::vector<std::string> schedules = {"* * * * *", "*/15 * * * *", "0 * * * *", "30 1 * * *",
+                                              "30 2 * * *", "15,45 2 * * *", "45 1 * * *"};
+  // Covers both 2026 transitions in all three zones.
+  const absl::Time begin = At("2026-03-01T00:00:00Z");
+  const absl::Time end = At("2026-11-05T00:00:00Z");
+  const absl::Duration kStride = absl::Minutes(9) + absl::Seconds(17);
+  for (const std::string& zone : zones) {
+    for (const std::string& text : schedules) {
+      SCOPED_TRACE(text + " in " + zone);
+      auto schedule = CronSchedule::Parse(text, zone);
+      ASSERT_TRUE(schedule.ok());
+      for (absl::Time t = begin; t < end; t += kStride) {
+        const absl::Time last = schedule->LastAtOrBefore(t);
+        ASSERT_LE(last, t);
+        // `last` is a fire time, and no fire time lies in (last, t].
+        ASSERT_EQ(schedule->NextAfter(last - absl::Nanoseconds(1)), last) << Show(t, schedule->zone());
+        ASSERT_GT(schedule->NextAfter(last), t) << Show(t, schedule->zone());
       }
     }
   }
