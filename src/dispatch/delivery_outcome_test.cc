@@ -1,0 +1,92 @@
+#include "src/dispatch/delivery_outcome.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace schedsvc::dispatch {
+namespace {
+
+// 2015-10-21 07:28:00 UTC.
+const absl::Time kNow = absl::FromUnixSeconds(1445412480);
+
+HttpResponse Response(int status, HttpHeaders headers = {}) {
+  HttpResponse response;
+  response.status = status;
+  response.headers = std::move(headers);
+  return response;
+}
+
+TEST(DeliveryOutcomeTest, SuccessOn2xx) {
+  for (int status : {200, 201, 204, 299}) {
+    DeliveryOutcome outcome = ClassifyAttempt(Response(status), kNow);
+    EXPECT_EQ(outcome.kind, OutcomeKind::kSuccess) << status;
+    EXPECT_EQ(outcome.code_class, "2xx");
+    EXPECT_TRUE(outcome.status.ok());
+    EXPECT_EQ(outcome.http_status, status);
+  }
+}
+
+TEST(DeliveryOutcomeTest, RetryableOn408_429_5xx) {
+  for (int status : {408, 429, 500, 502, 503, 504, 599}) {
+    DeliveryOutcome outcome = ClassifyAttempt(Response(status), kNow);
+    EXPECT_EQ(outcome.kind, OutcomeKind::kRetryable) << status;
+    EXPECT_EQ(outcome.code_class, status >= 500 ? "5xx" : "4xx");
+    EXPECT_FALSE(GetPermanentReason(outcome.status).has_value());
+  }
+}
+
+TEST(DeliveryOutcomeTest, PermanentOnOther4xxAnd3xx) {
+  for (int status : {400, 401, 403, 404, 409, 410, 413, 422}) {
+    DeliveryOutcome outcome = ClassifyAttempt(Response(status), kNow);
+    EXPECT_EQ(outcome.kind, OutcomeKind::kPermanent) << status;
+    EXPECT_EQ(outcome.code_class, "4xx");
+    EXPECT_EQ(GetPermanentReason(outcome.status), PermanentReason::kHttp4xx);
+  }
+  for (int status : {301, 302, 304, 307}) {
+    DeliveryOutcome outcome = ClassifyAttempt(Response(status), kNow);
+    EXPECT_EQ(outcome.kind, OutcomeKind::kPermanent) << status;
+    EXPECT_EQ(outcome.code_class, "3xx");
+    EXPECT_EQ(GetPermanentReason(outcome.status), PermanentReason::kHttp3xx);
+  }
+}
+
+TEST(DeliveryOutcomeTest, TransportFailuresAreRetryable) {
+  DeliveryOutcome timeout = ClassifyAttempt(absl::DeadlineExceededError("curl 28"), kNow);
+  EXPECT_EQ(timeout.kind, OutcomeKind::kRetryable);
+  EXPECT_EQ(timeout.code_class, "timeout");
+  EXPECT_EQ(timeout.http_status, 0);
+
+  for (const absl::Status& status :
+       {absl::UnavailableError("refused"), absl::FailedPreconditionError("TLS verify"),
+        absl::CancelledError("shutdown"), absl::InternalError("other")}) {
+    DeliveryOutcome outcome = ClassifyAttempt(status, kNow);
+    EXPECT_EQ(outcome.kind, OutcomeKind::kRetryable) << status;
+    EXPECT_EQ(outcome.code_class, "transport_error");
+    EXPECT_EQ(outcome.status, status);
+  }
+}
+
+TEST(DeliveryOutcomeTest, HonoursRetryAfterSecondsAndDate) {
+  DeliveryOutcome seconds = ClassifyAttempt(Response(429, {{"retry-after", "120"}}), kNow);
+  EXPECT_EQ(seconds.retry_after, absl::Seconds(120));
+  DeliveryOutcome date = ClassifyAttempt(
+      Response(503, {{"Retry-After", "Wed, 21 Oct 2015 07:29:30 GMT"}}), kNow);
+  EXPECT_EQ(date.retry_after, absl::Seconds(90));
+  DeliveryOutcome none = ClassifyAttempt(Response(503), kNow);
+  EXPECT_EQ(none.retry_after, absl::nullopt);
+  // Retry-After on a permanent answer is irrelevant.
+  EXPECT_EQ(ClassifyAttempt(Response(400, {{"retry-after", "5"}}), kNow).retry_after,
+            absl::nullopt);
+}
+
+TEST(DeliveryOutcomeTest, ParseRetryAfterEdgeCases) {
+  EXPECT_EQ(ParseRetryAfter(" 0 ", kNow), absl::ZeroDuration());
+  EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", kNow), absl::ZeroDuration());
+  EXPECT_EQ(ParseRetryAfter("-5", kNow), absl::nullopt);
+  EXPECT_EQ(ParseRetryAfter("1.5", kNow), absl::nullopt);
+  EXPECT_EQ(ParseRetryAfter("soon", kNow), absl::nullopt);
+  EXPECT_EQ(ParseRetryAfter("", kNow), absl::nullopt);
+}
+
+}  // namespace
+}  // namespace schedsvc::dispatch

@@ -1,0 +1,265 @@
+#include "src/dispatch/push_request.h"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+#ifndef SCHEDSVC_VERSION
+#error "SCHEDSVC_VERSION must be defined by the build (src/dispatch/CMakeLists.txt)"
+#endif
+
+namespace schedsvc::dispatch {
+namespace {
+
+constexpr absl::string_view kPathAttribute = "path";
+constexpr absl::string_view kMethodAttribute = "method";
+constexpr absl::string_view kContentTypeAttribute = "content_type";
+constexpr absl::string_view kTraceparentAttribute = "traceparent";
+constexpr absl::string_view kDefaultMethod = "POST";
+constexpr absl::string_view kDefaultContentType = "application/json";
+// Longest content type we pass on; real ones are far shorter.
+constexpr std::size_t kMaxContentTypeLength = 256;
+
+constexpr std::array<absl::string_view, 5> kAllowedMethods = {"POST", "PUT", "PATCH", "GET",
+                                                              "DELETE"};
+// Headers this builder sets itself; static config headers of the same name are dropped.
+constexpr std::array<absl::string_view, 7> kOwnHeaders = {
+    "Content-Type",   "Authorization", "Idempotency-Key", "X-Delivery-Attempt",
+    "X-Pubsub-Delivery-Attempt", "traceparent", "User-Agent"};
+
+bool IsUrlChar(char c) {
+  if (absl::ascii_isalnum(static_cast<unsigned char>(c))) return true;
+  switch (c) {
+    case '-': case '.': case '_': case '~':                      // unreserved
+    case '!': case '$': case '&': case '\'': case '(': case ')':  // sub-delims
+    case '*': case '+': case ',': case ';': case '=':
+    case ':': case '@': case '/': case '?': case '%':
+      return true;
+    default:
+      return false;
+  }
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+absl::Status InvalidPath(absl::string_view why) {
+  return PermanentError(PermanentReason::kInvalidPath, absl::StrCat("invalid path attribute: ", why));
+}
+
+// Percent-decodes `text` (already checked to hold only URL characters).
+absl::StatusOr<std::string> PercentDecode(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) {
+      return InvalidPath("truncated percent escape");
+    }
+    const int high = HexValue(text[i + 1]);
+    const int low = HexValue(text[i + 2]);
+    if (high < 0 || low < 0) return InvalidPath("malformed percent escape");
+    out.push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return out;
+}
+
+bool HasControlOrBackslash(absl::string_view text) {
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == '\\') return true;
+  }
+  return false;
+}
+
+bool IsHeaderSafe(absl::string_view value) {
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) return false;
+  }
+  return true;
+}
+
+// W3C trace-context: version "-" 32 hex trace-id "-" 16 hex parent-id "-" 2 hex flags.
+bool IsWellFormedTraceparent(absl::string_view value) {
+  constexpr std::array<std::size_t, 4> kFieldLengths = {2, 32, 16, 2};
+  std::vector<absl::string_view> fields = absl::StrSplit(value, '-');
+  if (fields.size() != kFieldLengths.size()) return false;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].size() != kFieldLengths[i]) return false;
+    for (char c : fields[i]) {
+      if (HexValue(c) < 0 || absl::ascii_isupper(static_cast<unsigned char>(c))) return false;
+    }
+  }
+  return true;
+}
+
+bool IsOwnHeader(absl::string_view name) {
+  for (absl::string_view own : kOwnHeaders) {
+    if (absl::EqualsIgnoreCase(own, name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::string_view UserAgent() {
+  static constexpr absl::string_view kUserAgent = "schedule-service/" SCHEDSVC_VERSION;
+  return kUserAgent;
+}
+
+absl::Status ValidatePath(absl::string_view path) {
+  if (!absl::StartsWith(path, "/")) return InvalidPath("must start with '/'");
+  for (char c : path) {
+    if (!IsUrlChar(c)) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) return InvalidPath("control character");
+      if (c == '\\') return InvalidPath("backslash");
+      if (c == '#') return InvalidPath("fragment ('#') not allowed");
+      return InvalidPath("character not allowed in a URL path (percent-encode it)");
+    }
+  }
+  const std::size_t query_start = path.find('?');
+  const absl::string_view path_part = path.substr(0, query_start);
+  const absl::string_view query_part =
+      query_start == absl::string_view::npos ? absl::string_view() : path.substr(query_start);
+
+  absl::StatusOr<std::string> decoded_path = PercentDecode(path_part);
+  if (!decoded_path.ok()) return decoded_path.status();
+  absl::StatusOr<std::string> decoded_query = PercentDecode(query_part);
+  if (!decoded_query.ok()) return decoded_query.status();
+  if (HasControlOrBackslash(*decoded_path) || HasControlOrBackslash(*decoded_query)) {
+    return InvalidPath("encoded control character or backslash");
+  }
+  if (absl::StrContains(*decoded_path, "//")) return InvalidPath("empty segment ('//')");
+  for (absl::string_view segment : absl::StrSplit(*decoded_path, '/')) {
+    if (segment == "..") return InvalidPath("'..' segment");
+    if (segment == ".") return InvalidPath("'.' segment");
+  }
+  return absl::OkStatus();
+}
+
+PushRequestBuilder::PushRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
+                                       absl::Duration recheck_interval)
+    : routing_attribute_(config.routing_attribute), default_backend_(config.default_backend) {
+  for (const config::BackendConfig& backend : config.backends) {
+    auto entry = std::make_unique<Backend>();
+    entry->config = backend;
+    entry->auth = MakeAuthHeaderSource(backend.auth, clock, recheck_interval);
+    backends_[backend.name] = std::move(entry);
+  }
+}
+
+const config::BackendConfig* PushRequestBuilder::FindBackend(absl::string_view name) const {
+  auto it = backends_.find(name);
+  return it == backends_.end() ? nullptr : &it->second->config;
+}
+
+absl::StatusOr<std::string> PushRequestBuilder::RouteOf(const PushMessage& message) const {
+  auto attribute = message.attributes.find(routing_attribute_);
+  const bool has_attribute = attribute != message.attributes.end();
+  const std::string name = has_attribute ? attribute->second : default_backend_;
+  if (name.empty()) {
+    return PermanentError(PermanentReason::kUnknownBackend,
+                          absl::StrCat("message has no '", routing_attribute_,
+                                       "' attribute and no routing.default_backend is configured"));
+  }
+  if (!backends_.contains(name)) {
+    // The name came from the message; quote it only if it is short and printable.
+    const bool printable = name.size() <= 64 && IsHeaderSafe(name);
+    return PermanentError(PermanentReason::kUnknownBackend,
+                          absl::StrCat("no backend named '", printable ? name : "<unprintable>",
+                                       "' is configured"));
+  }
+  return name;
+}
+
+absl::StatusOr<HttpRequest> PushRequestBuilder::Build(const PushMessage& message,
+                                                      int attempt) const {
+  absl::StatusOr<std::string> name = RouteOf(message);
+  if (!name.ok()) return name.status();
+  const Backend& backend = *backends_.at(*name);
+  const config::BackendConfig& cfg = backend.config;
+
+  HttpRequest request;
+  const auto& attributes = message.attributes;
+
+  auto method = attributes.find(std::string(kMethodAttribute));
+  request.method = method == attributes.end() ? std::string(kDefaultMethod)
+                                              : absl::AsciiStrToUpper(method->second);
+  if (std::find(kAllowedMethods.begin(), kAllowedMethods.end(), request.method) ==
+      kAllowedMethods.end()) {
+    return PermanentError(PermanentReason::kInvalidMethod,
+                          "method attribute must be one of POST, PUT, PATCH, GET, DELETE");
+  }
+
+  request.url = cfg.url;
+  auto path = attributes.find(std::string(kPathAttribute));
+  if (path != attributes.end()) {
+    if (absl::Status valid = ValidatePath(path->second); !valid.ok()) return valid;
+    absl::string_view base = cfg.url;
+    absl::ConsumeSuffix(&base, "/");
+    request.url = absl::StrCat(base, path->second);
+  }
+
+  std::string content_type(kDefaultContentType);
+  auto content_type_attr = attributes.find(std::string(kContentTypeAttribute));
+  if (content_type_attr != attributes.end()) {
+    content_type = content_type_attr->second;
+    if (content_type.empty() || content_type.size() > kMaxContentTypeLength ||
+        !IsHeaderSafe(content_type)) {
+      return PermanentError(PermanentReason::kInvalidContentType,
+                            "content_type attribute must be 1-256 printable ASCII characters");
+    }
+  }
+
+  if (static_cast<std::int64_t>(message.data.size()) > cfg.max_body_bytes) {
+    return PermanentError(PermanentReason::kBodyTooLarge,
+                          absl::StrCat("message data is ", message.data.size(),
+                                       " bytes; backend '", cfg.name, "' accepts at most ",
+                                       cfg.max_body_bytes));
+  }
+
+  for (const auto& [header, value] : cfg.headers) {
+    if (!IsOwnHeader(header)) request.headers.emplace_back(header, value);
+  }
+  request.headers.emplace_back("Content-Type", std::move(content_type));
+  if (backend.auth != nullptr) {
+    absl::StatusOr<std::string> authorization = backend.auth->HeaderValue();
+    if (!authorization.ok()) return authorization.status();
+    request.headers.emplace_back("Authorization", *std::move(authorization));
+  }
+  request.headers.emplace_back("Idempotency-Key", message.message_id);
+  request.headers.emplace_back("X-Delivery-Attempt", absl::StrCat(attempt));
+  if (message.delivery_attempt.has_value()) {
+    request.headers.emplace_back("X-Pubsub-Delivery-Attempt",
+                                 absl::StrCat(*message.delivery_attempt));
+  }
+  auto traceparent = attributes.find(std::string(kTraceparentAttribute));
+  if (traceparent != attributes.end() && IsWellFormedTraceparent(traceparent->second)) {
+    request.headers.emplace_back("traceparent", traceparent->second);
+  }
+  request.headers.emplace_back("User-Agent", std::string(UserAgent()));
+
+  request.body = message.data;
+  request.timeout = cfg.timeout;
+  request.tls_verify = cfg.tls_verify;
+  return request;
+}
+
+}  // namespace schedsvc::dispatch

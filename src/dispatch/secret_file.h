@@ -1,0 +1,64 @@
+// SecretFile: one credential (a password, a token) read from a file, the way Kubernetes Secrets and the
+// Secret Manager CSI driver mount them. The value is cached; the file is stat()ed at most once per
+// `recheck_interval` (by the injected Clock) and re-read when its inode, size or mtime changed, so a
+// rotated secret is picked up without a restart. One trailing newline ("\n" or "\r\n") is trimmed, as
+// `echo secret > file` and `kubectl create secret --from-file` leave one.
+//
+// The contents never appear in a Status message or anywhere else this class produces: errors name the
+// file path and the OS error only.
+//
+// Thread-safe. The Clock must outlive the object.
+#ifndef SCHEDSVC_DISPATCH_SECRET_FILE_H_
+#define SCHEDSVC_DISPATCH_SECRET_FILE_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "src/common/clock.h"
+
+namespace schedsvc::dispatch {
+
+class SecretFile {
+ public:
+  // Default stat() interval: cheap, and bounds how long a rotated secret takes to be noticed.
+  static constexpr absl::Duration kDefaultRecheckInterval = absl::Seconds(1);
+
+  // Does not touch the file; the first Value() reads it. `recheck_interval` >= 0 (0: stat on every
+  // call).
+  SecretFile(std::string path, const Clock& clock,
+             absl::Duration recheck_interval = kDefaultRecheckInterval);
+
+  // Returns the current value. kUnavailable naming the path when the file cannot be stat()ed or read
+  // (a transient state during some rotations, or a missing mount); kFailedPrecondition when it is empty.
+  absl::StatusOr<std::string> Value();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct FileIdentity {
+    dev_t device = 0;
+    ino_t inode = 0;
+    std::int64_t size = -1;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileIdentity&) const = default;
+  };
+
+  const std::string path_;
+  const Clock& clock_;
+  const absl::Duration recheck_interval_;
+
+  absl::Mutex mu_;
+  bool loaded_ ABSL_GUARDED_BY(mu_) = false;
+  std::string value_ ABSL_GUARDED_BY(mu_);
+  FileIdentity identity_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace schedsvc::dispatch
+
+#endif  // SCHEDSVC_DISPATCH_SECRET_FILE_H_
