@@ -4,8 +4,8 @@
 //   0-59    0-23  1-31          1-12   0-7 (0 and 7 are Sunday)
 //
 // Each field is a comma-separated list of items; an item is `*`, a value `a`, or an inclusive range `a-b`,
-// optionally followed by a step `/n` (n >= 1) after `*` or a range (`*/15`, `8-18/2`; a step after a single
-// value, `5/10`, is rejected, as in Vixie cron). Months accept JAN-DEC and days of week SUN-SAT, case-insensitive,
+// optionally followed by a step `/n` (1 <= n <= the field's maximum) after `*` or a range (`*/15`, `8-18/2`;
+// a step after a single value, `5/10`, is rejected, as in Vixie cron). Months accept JAN-DEC and days of week SUN-SAT, case-insensitive,
 // also inside ranges (`MON-FRI`). Ranges must be ascending (`FRI-MON` is rejected); `5-7` in day-of-week means
 // Friday, Saturday, Sunday. Macros (`@daily`), `L`, `W`, `#` and `?` are not supported.
 //
