@@ -1,0 +1,6 @@
+# schedctl end to end: the real binary against config files and the official Pub/Sub emulator.
+schedsvc_test(schedctl_check_integration_test
+  SOURCES schedctl_check_integration_test.cc
+  DEPS schedsvc_pubsub schedsvc_testing absl::strings absl::time
+  INTEGRATION TIMEOUT 300)
+add_dependencies(schedctl_check_integration_test schedctl)
