@@ -1,0 +1,37 @@
+// Job <-> Google's JSON (the proto3 JSON mapping of google.cloud.scheduler.v1.Job: camelCase names,
+// durations as "600s", timestamps as RFC 3339, bytes as standard base64, enums by name). Used by the REST
+// handler and, through protobuf's own JSON mapping, by the gRPC service. Stateless; thread-safe.
+#ifndef SCHEDSVC_SCHEDULER_REST_JOB_JSON_H_
+#define SCHEDSVC_SCHEDULER_REST_JOB_JSON_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+#include "src/scheduler/job.h"
+
+namespace schedsvc::scheduler {
+
+// Returns the JSON form of `job`. Unset output-only fields are omitted; retryConfig and attemptDeadline
+// are always present (the server fills their defaults).
+nlohmann::json JobToJson(const Job& job);
+
+// Parses a Job from JSON. Every field may be absent (defaults apply). kInvalidArgument naming the field
+// for an unknown field, a wrong JSON type, bad base64, a bad duration/timestamp or an unknown enum name.
+absl::StatusOr<Job> JobFromJson(const nlohmann::json& json);
+
+// Returns "600s", "0.500s" (proto3 JSON Duration).
+std::string FormatJsonDuration(absl::Duration d);
+// Parses a proto3 JSON Duration ("600s", "1.5s"). kInvalidArgument otherwise.
+absl::StatusOr<absl::Duration> ParseJsonDuration(absl::string_view text);
+// Returns RFC 3339 in UTC with "Z" ("2026-11-23T09:30:00Z", fractional seconds only when non-zero).
+std::string FormatJsonTimestamp(absl::Time t);
+// Parses an RFC 3339 timestamp. kInvalidArgument otherwise.
+absl::StatusOr<absl::Time> ParseJsonTimestamp(absl::string_view text);
+
+}  // namespace schedsvc::scheduler
+
+#endif  // SCHEDSVC_SCHEDULER_REST_JOB_JSON_H_

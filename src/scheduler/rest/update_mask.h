@@ -1,0 +1,34 @@
+// Update masks for UpdateJob (PATCH …/jobs/J?updateMask=a,b.c), applied on the JSON form of a Job so the
+// REST and gRPC paths share one implementation. The traps gcloud sets (reference/cloud-scheduler-api.md):
+//   - the patch body carries unmasked defaults (retryConfig, timeZone, httpMethod): only masked paths apply;
+//   - a masked path absent (or null) in the body clears the field back to its default (`--clear-*`);
+//   - a masked map (pubsubTarget.attributes, httpTarget.headers) is replaced whole, and null values in it
+//     mean "delete this key" (they are dropped);
+//   - no mask at all: every mutable top-level field present in the body replaces the stored one whole
+//     (absent fields are kept). Setting one target type removes the other.
+// Stateless; thread-safe.
+#ifndef SCHEDSVC_SCHEDULER_REST_UPDATE_MASK_H_
+#define SCHEDSVC_SCHEDULER_REST_UPDATE_MASK_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
+namespace schedsvc::scheduler {
+
+// Splits "a,b.c" into paths, converting snake_case segments (gRPC FieldMask) to camelCase (REST).
+// Empty input gives no paths.
+std::vector<std::string> ParseUpdateMask(absl::string_view mask);
+
+// Returns `current` (a Job's JSON) with `patch` applied per `paths` (see above; empty = no mask).
+// kInvalidArgument naming the path for an unknown or output-only path, or a body that is not an object.
+absl::StatusOr<nlohmann::json> ApplyUpdateMask(const nlohmann::json& current,
+                                               const nlohmann::json& patch,
+                                               const std::vector<std::string>& paths);
+
+}  // namespace schedsvc::scheduler
+
+#endif  // SCHEDSVC_SCHEDULER_REST_UPDATE_MASK_H_

@@ -1,0 +1,324 @@
+#include "src/scheduler/scheduler_loop.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "src/scheduler/rest/job_json.h"
+#include "src/scheduler/retry_backoff.h"
+
+namespace schedsvc::scheduler {
+namespace {
+
+// Bound on fire times walked to find the latest missed one (an every-minute job down for ~2 years).
+constexpr int kMaxCatchUpSteps = 1'000'000;
+
+// Returns the latest fire time of `schedule` that is <= now, starting from `first` (itself <= now).
+absl::Time LatestDue(const CronSchedule& schedule, absl::Time first, absl::Time now) {
+  absl::Time latest = first;
+  for (int i = 0; i < kMaxCatchUpSteps; ++i) {
+    absl::Time next = schedule.NextAfter(latest);
+    if (next > now) break;
+    latest = next;
+  }
+  return latest;
+}
+
+absl::string_view ResultLabel(AttemptResult result) {
+  switch (result) {
+    case AttemptResult::kSuccess:
+      return "success";
+    case AttemptResult::kRetry:
+      return "retry";
+    case AttemptResult::kFailure:
+      break;
+  }
+  return "failure";
+}
+
+}  // namespace
+
+SchedulerLoop::SchedulerLoop(JobStore& store, JobRunner& runner, Clock& clock, Executor& executor,
+                             SchedulerMetrics& metrics, JsonLogger& logger,
+                             SchedulerLoopOptions options)
+    : store_(store),
+      runner_(runner),
+      clock_(clock),
+      executor_(executor),
+      metrics_(metrics),
+      logger_(logger),
+      options_(options) {}
+
+SchedulerLoop::~SchedulerLoop() { Shutdown(); }
+
+absl::Status SchedulerLoop::Start() {
+  absl::StatusOr<std::vector<StoredJob>> stored = store_.LoadAll();
+  if (!stored.ok()) return stored.status();
+  std::vector<std::pair<std::string, absl::Time>> schedule_times;
+  int missed = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    for (StoredJob& s : *stored) {
+      Entry& e = jobs_[s.job.name];
+      e.job = s.job;
+      absl::StatusOr<CronSchedule> schedule = CronSchedule::Parse(s.job.schedule, s.job.time_zone);
+      if (schedule.ok()) e.schedule = *std::move(schedule);
+      if (e.job.state == JobState::kEnabled && e.schedule.has_value()) {
+        absl::Time anchor = std::max(s.last_fired_schedule_time, s.job.user_update_time);
+        if (anchor == absl::InfinitePast()) anchor = now;
+        absl::Time first = e.schedule->NextAfter(anchor);
+        if (first <= now) {
+          ++missed;
+          if (options_.missed_run_policy == MissedRunPolicy::kSkip) first = e.schedule->NextAfter(now);
+        }
+        QueueFire(s.job.name, e, first);
+      }
+      absl::Time display = DisplayTime(e);
+      if (display != s.job.schedule_time) schedule_times.emplace_back(s.job.name, display);
+    }
+    ArmTimer();
+    UpdateJobCounts();
+  }
+  for (const auto& [name, t] : schedule_times) {
+    if (absl::Status s = store_.SetScheduleTime(name, t); !s.ok()) return s;
+  }
+  logger_.Info("scheduler loop started",
+               {{"jobs", stored->size()},
+                {"jobsWithMissedRuns", missed},
+                {"missedRunPolicy",
+                 options_.missed_run_policy == MissedRunPolicy::kSkip ? "skip" : "fire-latest"}});
+  return absl::OkStatus();
+}
+
+absl::Time SchedulerLoop::OnJobChanged(const Job& job) {
+  absl::Time display;
+  {
+    absl::MutexLock lock(&mu_);
+    Entry& e = jobs_[job.name];
+    e.job = job;
+    absl::StatusOr<CronSchedule> schedule = CronSchedule::Parse(job.schedule, job.time_zone);
+    e.schedule.reset();
+    if (schedule.ok()) e.schedule = *std::move(schedule);
+    if (e.next != absl::InfiniteFuture()) fires_.erase({e.next, job.name});
+    e.next = absl::InfiniteFuture();
+    e.deferred = absl::InfiniteFuture();
+    if (job.state == JobState::kEnabled && e.schedule.has_value() && !shutdown_) {
+      QueueFire(job.name, e, e.schedule->NextAfter(clock_.Now()));
+    }
+    ArmTimer();
+    UpdateJobCounts();
+    display = DisplayTime(e);
+  }
+  if (absl::Status s = store_.SetScheduleTime(job.name, display); !s.ok()) {
+    logger_.Error("cannot store scheduleTime", {{"job", job.name}, {"error", s.ToString()}});
+  }
+  return display;
+}
+
+void SchedulerLoop::OnJobDeleted(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  auto it = jobs_.find(name);
+  if (it == jobs_.end()) return;
+  if (it->second.next != absl::InfiniteFuture()) fires_.erase({it->second.next, name});
+  jobs_.erase(it);
+  for (auto r = retries_.begin(); r != retries_.end();) {
+    r = r->second.job_name == name ? retries_.erase(r) : std::next(r);
+  }
+  UpdateJobCounts();
+}
+
+void SchedulerLoop::RunNow(const Job& job) {
+  std::vector<Dispatch> dispatches;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutdown_) return;
+    auto it = jobs_.find(job.name);
+    if (it == jobs_.end()) return;
+    it->second.active_runs++;
+    in_flight_++;
+    Run run;
+    run.job_name = job.name;
+    run.schedule_time = clock_.Now();
+    run.manual = true;
+    dispatches.push_back({std::move(run), it->second.job});
+  }
+  StartAttempts(std::move(dispatches));
+}
+
+void SchedulerLoop::Shutdown(absl::Duration grace) {
+  absl::MutexLock lock(&mu_);
+  shutdown_ = true;
+  if (timer_ != 0) executor_.Cancel(timer_);
+  timer_ = 0;
+  retries_.clear();
+  fires_.clear();
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+  mu_.AwaitWithTimeout(absl::Condition(&idle), grace);
+}
+
+int SchedulerLoop::in_flight() const {
+  absl::MutexLock lock(&mu_);
+  return in_flight_;
+}
+
+void SchedulerLoop::OnTimer() {
+  std::vector<Dispatch> dispatches;
+  std::vector<FiredRun> fired;
+  std::vector<absl::Duration> lateness;
+  {
+    absl::MutexLock lock(&mu_);
+    timer_ = 0;
+    timer_deadline_ = absl::InfiniteFuture();
+    if (shutdown_) return;
+    const absl::Time now = clock_.Now();
+    while (!fires_.empty() && fires_.begin()->first <= now) {
+      auto [t, name] = *fires_.begin();
+      fires_.erase(fires_.begin());
+      auto it = jobs_.find(name);
+      if (it == jobs_.end()) continue;
+      Entry& e = it->second;
+      e.next = absl::InfiniteFuture();
+      if (e.job.state != JobState::kEnabled || !e.schedule.has_value()) continue;
+      if (e.active_runs > 0) {
+        // Runs never overlap: remember the fire time; it (or a later one) fires when the run ends.
+        e.deferred = std::min(e.deferred, t);
+        continue;
+      }
+      const absl::Time latest = LatestDue(*e.schedule, t, now);
+      QueueFire(name, e, e.schedule->NextAfter(latest));
+      e.active_runs++;
+      in_flight_++;
+      Run run;
+      run.job_name = name;
+      run.schedule_time = latest;
+      fired.push_back({name, latest, DisplayTime(e)});
+      lateness.push_back(now - latest);
+      dispatches.push_back({std::move(run), e.job});
+    }
+    while (!retries_.empty() && retries_.begin()->first <= now) {
+      Run run = retries_.begin()->second;
+      retries_.erase(retries_.begin());
+      auto it = jobs_.find(run.job_name);
+      if (it == jobs_.end()) continue;
+      it->second.next_retry = absl::InfiniteFuture();
+      in_flight_++;
+      dispatches.push_back({std::move(run), it->second.job});
+    }
+    ArmTimer();
+  }
+  // Recorded before dispatch: after a crash or restart this schedule time is never fired again.
+  if (absl::Status s = store_.MarkFired(fired); !s.ok()) {
+    logger_.Error("cannot record fired runs", {{"runs", fired.size()}, {"error", s.ToString()}});
+  }
+  for (absl::Duration d : lateness) metrics_.ObserveLateness(d);
+  StartAttempts(std::move(dispatches));
+}
+
+void SchedulerLoop::StartAttempts(std::vector<Dispatch> dispatches) {
+  for (Dispatch& d : dispatches) {
+    const absl::Time attempt_time = clock_.Now();
+    if (d.run.attempt == 0) d.run.first_attempt = attempt_time;
+    Run run = d.run;
+    runner_.Start(d.job, d.run.schedule_time, [this, run, attempt_time](absl::Status status) {
+      OnAttemptDone(run, attempt_time, std::move(status));
+    });
+  }
+}
+
+void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status status) {
+  RunRecord record;
+  record.job_name = run.job_name;
+  record.schedule_time = run.schedule_time;
+  record.attempt_time = attempt_time;
+  record.attempt = run.attempt;
+  record.code = static_cast<int>(status.code());
+  record.message = std::string(status.message());
+  AttemptResult result = status.ok() ? AttemptResult::kSuccess : AttemptResult::kFailure;
+  bool exists = false;
+  absl::Time display = absl::InfinitePast();
+  absl::Duration retry_delay = absl::ZeroDuration();
+  {
+    absl::MutexLock lock(&mu_);
+    in_flight_--;
+    auto it = jobs_.find(run.job_name);
+    if (it != jobs_.end()) {
+      exists = true;
+      Entry& e = it->second;
+      const absl::Time now = clock_.Now();
+      bool finished = true;
+      if (!status.ok() && !shutdown_ &&
+          ShouldRetry(e.job.retry_config, run.attempt, now - run.first_attempt)) {
+        retry_delay = BackoffForRetry(e.job.retry_config, run.attempt);
+        Run next = run;
+        next.attempt++;
+        retries_.emplace(now + retry_delay, next);
+        e.next_retry = std::min(e.next_retry, now + retry_delay);
+        result = AttemptResult::kRetry;
+        finished = false;
+      }
+      if (finished) {
+        e.active_runs--;
+        if (e.active_runs == 0 && e.deferred != absl::InfiniteFuture()) {
+          const absl::Time t = e.deferred;
+          e.deferred = absl::InfiniteFuture();
+          if (e.job.state == JobState::kEnabled && !shutdown_) QueueFire(run.job_name, e, t);
+        }
+      }
+      ArmTimer();
+      display = DisplayTime(e);
+    }
+  }
+  if (exists) {
+    if (absl::Status s = store_.RecordAttempt(record, display); !s.ok()) {
+      logger_.Error("cannot record attempt", {{"job", run.job_name}, {"error", s.ToString()}});
+    }
+  }
+  metrics_.RecordAttempt(run.job_name, result);
+  nlohmann::json fields = {{"job", run.job_name},
+                           {"scheduleTime", FormatJsonTimestamp(run.schedule_time)},
+                           {"attempt", run.attempt},
+                           {"manual", run.manual},
+                           {"result", std::string(ResultLabel(result))}};
+  if (!status.ok()) fields["error"] = status.ToString();
+  if (result == AttemptResult::kRetry) fields["retryIn"] = FormatJsonDuration(retry_delay);
+  if (status.ok()) {
+    logger_.Info("job attempt", fields);
+  } else {
+    logger_.Warning("job attempt failed", fields);
+  }
+}
+
+void SchedulerLoop::QueueFire(const std::string& name, Entry& entry, absl::Time t) {
+  if (entry.next != absl::InfiniteFuture()) fires_.erase({entry.next, name});
+  entry.next = t;
+  if (t != absl::InfiniteFuture()) fires_.insert({t, name});
+}
+
+void SchedulerLoop::ArmTimer() {
+  if (shutdown_) return;
+  absl::Time earliest = absl::InfiniteFuture();
+  if (!fires_.empty()) earliest = fires_.begin()->first;
+  if (!retries_.empty()) earliest = std::min(earliest, retries_.begin()->first);
+  if (earliest == absl::InfiniteFuture()) return;
+  if (timer_ != 0 && timer_deadline_ <= earliest) return;
+  if (timer_ != 0) executor_.Cancel(timer_);
+  timer_deadline_ = earliest;
+  timer_ = executor_.RunAfter(earliest - clock_.Now(), [this] { OnTimer(); });
+}
+
+void SchedulerLoop::UpdateJobCounts() {
+  int enabled = 0;
+  int paused = 0;
+  for (const auto& [name, e] : jobs_) {
+    if (e.job.state == JobState::kEnabled) ++enabled;
+    if (e.job.state == JobState::kPaused) ++paused;
+  }
+  metrics_.SetJobCounts(enabled, paused);
+}
+
+absl::Time SchedulerLoop::DisplayTime(const Entry& entry) {
+  absl::Time t = std::min(entry.next, entry.next_retry);
+  return t == absl::InfiniteFuture() ? absl::InfinitePast() : t;
+}
+
+}  // namespace schedsvc::scheduler

@@ -1,0 +1,144 @@
+// SchedulerLoop: the emulator's one timer. It keeps every enabled job's next fire time in memory, arms a
+// single Executor timer for the earliest due event (a scheduled run or a retry) and re-arms it when jobs
+// change: no thread per job, no polling. Due runs are recorded in the store (JobStore::MarkFired) before
+// they are dispatched, so a restart never fires the same scheduled time twice.
+//
+// Runs: a scheduled run is one dispatch of the job's target plus its retries (retryConfig through
+// BackoffForRetry/ShouldRetry); X-CloudScheduler-ScheduleTime stays the run's schedule time across
+// retries. Runs of one job never overlap: a fire time that comes due while a run is outstanding waits,
+// and when the run ends only the latest of the fire times that passed meanwhile fires (once). The same
+// rule covers downtime (MissedRunPolicy::kFireLatest, the default): at Start(), a job whose next fire time
+// after max(last fired, last user update) has passed fires once, with the latest missed schedule time;
+// kSkip instead waits for the next fire time after now. Paused jobs do not catch up. RunNow() dispatches
+// at once, even while a run is outstanding. Pending retries are not persisted: a restart abandons them.
+//
+// Owned by the server; the JobStore, JobRunner, Clock, Executor and SchedulerMetrics must outlive it.
+// Thread-safe. Never calls the store or runner while holding its lock.
+#ifndef SCHEDSVC_SCHEDULER_SCHEDULER_LOOP_H_
+#define SCHEDSVC_SCHEDULER_SCHEDULER_LOOP_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "src/common/clock.h"
+#include "src/common/executor.h"
+#include "src/common/json_log.h"
+#include "src/scheduler/cron_schedule.h"
+#include "src/scheduler/job.h"
+#include "src/scheduler/job_runner.h"
+#include "src/scheduler/job_store.h"
+#include "src/scheduler/scheduler_metrics.h"
+
+namespace schedsvc::scheduler {
+
+// What happens at start to runs that fell due while the emulator was down.
+enum class MissedRunPolicy {
+  // The latest missed run fires once, right away (default).
+  kFireLatest,
+  // Missed runs are dropped; the job next fires at its first fire time after start.
+  kSkip,
+};
+
+struct SchedulerLoopOptions {
+  // Default kFireLatest.
+  MissedRunPolicy missed_run_policy = MissedRunPolicy::kFireLatest;
+};
+
+class SchedulerLoop {
+ public:
+  SchedulerLoop(JobStore& store, JobRunner& runner, Clock& clock, Executor& executor,
+                SchedulerMetrics& metrics, JsonLogger& logger, SchedulerLoopOptions options = {});
+  ~SchedulerLoop();
+
+  SchedulerLoop(const SchedulerLoop&) = delete;
+  SchedulerLoop& operator=(const SchedulerLoop&) = delete;
+
+  // Loads every job from the store, applies the missed-run policy and arms the timer. Errors are the
+  // store's.
+  absl::Status Start();
+
+  // Tells the loop that `job` was created or changed (spec, or state by pause/resume). Recomputes its
+  // next fire time from now (none unless ENABLED), stores it as the job's scheduleTime and returns it
+  // (InfinitePast() when none).
+  absl::Time OnJobChanged(const Job& job);
+
+  // Forgets a deleted job; its pending retries are dropped.
+  void OnJobDeleted(const std::string& name);
+
+  // Dispatches `job` now as a manual run (schedule time = now), with retries per its retryConfig.
+  void RunNow(const Job& job);
+
+  // Stops firing and waits (up to `grace`) for attempts in flight to report. Idempotent.
+  void Shutdown(absl::Duration grace = absl::Seconds(30));
+
+  // For tests and the benchmark: attempts started and not yet reported.
+  int in_flight() const;
+
+ private:
+  struct Run {
+    std::string job_name;
+    absl::Time schedule_time;
+    absl::Time first_attempt = absl::InfinitePast();
+    // 0 for the first attempt.
+    int attempt = 0;
+    bool manual = false;
+  };
+  struct Entry {
+    Job job;
+    std::optional<CronSchedule> schedule;
+    // Next scheduled fire time; InfiniteFuture() when none is queued.
+    absl::Time next = absl::InfiniteFuture();
+    // Runs (scheduled or manual) not finished yet.
+    int active_runs = 0;
+    // Earliest fire time that came due while a run was active; InfiniteFuture() if none.
+    absl::Time deferred = absl::InfiniteFuture();
+    // Earliest pending retry; for scheduleTime.
+    absl::Time next_retry = absl::InfiniteFuture();
+  };
+  struct Dispatch {
+    Run run;
+    Job job;
+  };
+
+  void OnTimer();
+  void StartAttempts(std::vector<Dispatch> dispatches);
+  void OnAttemptDone(Run run, absl::Time attempt_time, absl::Status status);
+  // Queues `entry`'s next fire at `t` (replacing any queued one).
+  void QueueFire(const std::string& name, Entry& entry, absl::Time t)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ArmTimer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UpdateJobCounts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static absl::Time DisplayTime(const Entry& entry);
+
+  JobStore& store_;
+  JobRunner& runner_;
+  Clock& clock_;
+  Executor& executor_;
+  SchedulerMetrics& metrics_;
+  JsonLogger& logger_;
+  const SchedulerLoopOptions options_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, Entry> jobs_ ABSL_GUARDED_BY(mu_);
+  // Scheduled fires, earliest first.
+  std::set<std::pair<absl::Time, std::string>> fires_ ABSL_GUARDED_BY(mu_);
+  // Pending retries, earliest first.
+  std::multimap<absl::Time, Run> retries_ ABSL_GUARDED_BY(mu_);
+  TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time timer_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace schedsvc::scheduler
+
+#endif  // SCHEDSVC_SCHEDULER_SCHEDULER_LOOP_H_

@@ -1,0 +1,61 @@
+// SchedulerService: the Cloud Scheduler v1 operations (CreateJob, GetJob, ListJobs, UpdateJob, DeleteJob,
+// PauseJob, ResumeJob, RunJob) shared by the REST handler (rest/jobs_handler.h) and the gRPC service. It
+// validates, sets the output-only fields (state, userUpdateTime), writes the store and tells the
+// scheduler loop. Errors carry Google's codes and messages (kNotFound "Job not found.", kAlreadyExists,
+// kInvalidArgument, kFailedPrecondition). Thread-safe: writes are serialised so read-modify-write updates
+// cannot interleave.
+#ifndef SCHEDSVC_SCHEDULER_SCHEDULER_SERVICE_H_
+#define SCHEDSVC_SCHEDULER_SCHEDULER_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "src/common/clock.h"
+#include "src/common/json_log.h"
+#include "src/scheduler/job.h"
+#include "src/scheduler/job_store.h"
+#include "src/scheduler/scheduler_loop.h"
+
+namespace schedsvc::scheduler {
+
+class SchedulerService {
+ public:
+  // All references must outlive the service.
+  SchedulerService(JobStore& store, SchedulerLoop& loop, Clock& clock, JsonLogger& logger);
+
+  // Creates `job` under `parent` ("projects/P/locations/L"). Output-only fields in `job` are ignored.
+  absl::StatusOr<Job> CreateJob(const std::string& parent, Job job);
+  absl::StatusOr<Job> GetJob(const std::string& name);
+  absl::StatusOr<JobPage> ListJobs(const std::string& parent, int page_size,
+                                   const std::string& page_token);
+  // Applies `update` to the current job (it returns the new spec, or an error), validates and stores
+  // the result. The name and output-only fields cannot change.
+  absl::StatusOr<Job> UpdateJob(const std::string& name,
+                                const std::function<absl::StatusOr<Job>(const Job&)>& update);
+  absl::Status DeleteJob(const std::string& name);
+  // kFailedPrecondition unless the job is ENABLED.
+  absl::StatusOr<Job> PauseJob(const std::string& name);
+  // kFailedPrecondition unless the job is PAUSED.
+  absl::StatusOr<Job> ResumeJob(const std::string& name);
+  // Dispatches the job now, whatever its state or running runs.
+  absl::StatusOr<Job> RunJob(const std::string& name);
+
+ private:
+  absl::StatusOr<Job> SetState(const std::string& name, JobState from, JobState to);
+
+  JobStore& store_;
+  SchedulerLoop& loop_;
+  Clock& clock_;
+  JsonLogger& logger_;
+  absl::Mutex write_mu_;
+};
+
+// Returns OK if `parent` is "projects/P/locations/L" with non-empty parts, else kInvalidArgument.
+absl::Status ValidateParent(const std::string& parent);
+
+}  // namespace schedsvc::scheduler
+
+#endif  // SCHEDSVC_SCHEDULER_SCHEDULER_SERVICE_H_

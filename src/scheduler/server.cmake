@@ -1,0 +1,14 @@
+# The cloud-scheduler-emulator server: job model and JSON, SQLite store, scheduler loop, REST API
+# (schedsvc_scheduler), the Pub/Sub + HTTP job runner (schedsvc_scheduler_runner) and the binary.
+# Uses schedsvc_scheduler_core (core.cmake) for cron schedules and retry backoff.
+schedsvc_library(schedsvc_scheduler
+  SOURCES job.cc rest/job_json.cc rest/update_mask.cc rest/google_error.cc rest/jobs_handler.cc
+          rest/bearer_auth.cc sqlite_job_store.cc scheduler_metrics.cc scheduler_loop.cc
+          scheduler_service.cc http_target_caller.cc
+  DEPS schedsvc_scheduler_core schedsvc_common nlohmann_json::nlohmann_json SQLite::SQLite3
+       CURL::libcurl PkgConfig::HTTPLIB prometheus-cpp::core absl::strings absl::synchronization
+       absl::time absl::status absl::statusor)
+
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/server_tests.cmake)
+  include(${CMAKE_CURRENT_SOURCE_DIR}/server_tests.cmake)
+endif()

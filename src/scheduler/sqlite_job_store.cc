@@ -1,0 +1,364 @@
+#include "src/scheduler/sqlite_job_store.h"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "src/scheduler/rest/job_json.h"
+
+namespace schedsvc::scheduler {
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS jobs (
+  name TEXT PRIMARY KEY,
+  parent TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  schedule_time INTEGER,
+  last_attempt_time INTEGER,
+  status_code INTEGER,
+  status_message TEXT,
+  last_fired INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs(parent, name);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_name TEXT NOT NULL,
+  schedule_time INTEGER NOT NULL,
+  attempt_time INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  code INTEGER NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_job ON runs(job_name, id);
+)sql";
+
+constexpr int kMaxPageSize = 500;
+
+// Times are stored as Unix microseconds; NULL means "not set".
+std::optional<int64_t> ToMicros(absl::Time t) {
+  if (t == absl::InfinitePast()) return std::nullopt;
+  return absl::ToUnixMicros(t);
+}
+
+// A prepared statement, finalized on destruction.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  absl::Status status() const {
+    if (rc_ == SQLITE_OK) return absl::OkStatus();
+    return absl::InternalError(absl::StrCat("sqlite prepare: ", sqlite3_errmsg(db_)));
+  }
+  void Bind(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void Bind(int i, std::optional<int64_t> v) {
+    if (v.has_value()) {
+      sqlite3_bind_int64(stmt_, i, *v);
+    } else {
+      sqlite3_bind_null(stmt_, i);
+    }
+  }
+  // Returns SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(stmt_); }
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  absl::Status Done() {
+    int rc = Step();
+    if (rc == SQLITE_DONE) return absl::OkStatus();
+    return absl::InternalError(absl::StrCat("sqlite step: ", sqlite3_errmsg(db_)));
+  }
+  std::string Text(int col) {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
+  }
+  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+  absl::Time Time(int col) {
+    return IsNull(col) ? absl::InfinitePast() : absl::FromUnixMicros(Int(col));
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+constexpr char kSelectColumns[] =
+    "SELECT spec, schedule_time, last_attempt_time, status_code, status_message, last_fired FROM jobs ";
+
+absl::StatusOr<StoredJob> RowToJob(Statement& stmt) {
+  nlohmann::json spec = nlohmann::json::parse(stmt.Text(0), nullptr, /*allow_exceptions=*/false);
+  if (spec.is_discarded()) return absl::DataLossError("stored job spec is not valid JSON");
+  absl::StatusOr<Job> job = JobFromJson(spec);
+  if (!job.ok()) return absl::DataLossError(absl::StrCat("stored job spec: ", job.status().message()));
+  StoredJob out;
+  out.job = *std::move(job);
+  out.job.schedule_time = stmt.Time(1);
+  out.job.last_attempt_time = stmt.Time(2);
+  if (!stmt.IsNull(3)) out.job.status = JobStatus{static_cast<int>(stmt.Int(3)), stmt.Text(4)};
+  out.last_fired_schedule_time = stmt.Time(5);
+  return out;
+}
+
+std::string SpecJson(const Job& job) {
+  Job spec = job;
+  // Run-time fields live in their own columns.
+  spec.schedule_time = absl::InfinitePast();
+  spec.last_attempt_time = absl::InfinitePast();
+  spec.status.reset();
+  return JobToJson(spec).dump();
+}
+
+absl::Status NotFound() { return absl::NotFoundError("Job not found."); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return absl::InternalError(absl::StrCat("cannot open database \"", path, "\": ", message));
+  }
+  auto store = std::unique_ptr<SqliteJobStore>(new SqliteJobStore(db));
+  absl::MutexLock lock(&store->mu_);
+  sqlite3_busy_timeout(db, 5000);
+  // WAL: readers never block the writer; NORMAL sync is durable across a process crash.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;", kSchema}) {
+    if (absl::Status s = store->Exec(pragma); !s.ok()) {
+      return absl::InternalError(absl::StrCat("database \"", path, "\": ", s.message()));
+    }
+  }
+  return store;
+}
+
+SqliteJobStore::~SqliteJobStore() {
+  absl::MutexLock lock(&mu_);
+  sqlite3_close(db_);
+}
+
+absl::Status SqliteJobStore::Exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error != nullptr ? error : "unknown error";
+    sqlite3_free(error);
+    return absl::InternalError(absl::StrCat("sqlite: ", message));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteJobStore::Create(const Job& job) {
+  absl::StatusOr<JobName> name = ParseJobName(job.name);
+  if (!name.ok()) return name.status();
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_,
+                 "INSERT INTO jobs (name, parent, spec, schedule_time, last_attempt_time, status_code, "
+                 "status_message) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (absl::Status s = stmt.status(); !s.ok()) return s;
+  stmt.Bind(1, job.name);
+  stmt.Bind(2, name->Parent());
+  stmt.Bind(3, SpecJson(job));
+  stmt.Bind(4, ToMicros(job.schedule_time));
+  stmt.Bind(5, ToMicros(job.last_attempt_time));
+  stmt.Bind(6, job.status.has_value() ? std::optional<int64_t>(job.status->code) : std::nullopt);
+  stmt.Bind(7, job.status.has_value() ? job.status->message : std::string());
+  int rc = stmt.Step();
+  if (rc == SQLITE_CONSTRAINT) return absl::AlreadyExistsError("Job already exists.");
+  if (rc != SQLITE_DONE) return absl::InternalError(absl::StrCat("sqlite insert: ", sqlite3_errmsg(db_)));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Job> SqliteJobStore::Get(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, absl::StrCat(kSelectColumns, "WHERE name = ?").c_str());
+  if (absl::Status s = stmt.status(); !s.ok()) return s;
+  stmt.Bind(1, name);
+  if (stmt.Step() != SQLITE_ROW) return NotFound();
+  absl::StatusOr<StoredJob> job = RowToJob(stmt);
+  if (!job.ok()) return job.status();
+  return std::move(job->job);
+}
+
+absl::Status SqliteJobStore::Update(const Job& job) {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, "UPDATE jobs SET spec = ? WHERE name = ?");
+  if (absl::Status s = stmt.status(); !s.ok()) return s;
+  stmt.Bind(1, SpecJson(job));
+  stmt.Bind(2, job.name);
+  if (absl::Status s = stmt.Done(); !s.ok()) return s;
+  if (sqlite3_changes(db_) == 0) return NotFound();
+  return absl::OkStatus();
+}
+
+absl::Status SqliteJobStore::Delete(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Statement del(db_, "DELETE FROM jobs WHERE name = ?");
+  Statement runs(db_, "DELETE FROM runs WHERE job_name = ?");
+  absl::Status status = del.status().ok() ? runs.status() : del.status();
+  bool found = false;
+  if (status.ok()) {
+    del.Bind(1, name);
+    status = del.Done();
+    found = sqlite3_changes(db_) > 0;
+  }
+  if (status.ok()) {
+    runs.Bind(1, name);
+    status = runs.Done();
+  }
+  if (!status.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  if (absl::Status s = Exec("COMMIT"); !s.ok()) return s;
+  return found ? absl::OkStatus() : NotFound();
+}
+
+absl::StatusOr<JobPage> SqliteJobStore::List(const std::string& parent, int page_size,
+                                             const std::string& page_token) {
+  if (page_size <= 0 || page_size > kMaxPageSize) page_size = kMaxPageSize;
+  std::string after;
+  if (!page_token.empty() && !absl::WebSafeBase64Unescape(page_token, &after)) {
+    return absl::InvalidArgumentError("Invalid page token.");
+  }
+  if (!page_token.empty() && after.rfind(parent + "/jobs/", 0) != 0) {
+    return absl::InvalidArgumentError("Invalid page token.");
+  }
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, absl::StrCat(kSelectColumns,
+                                   "WHERE parent = ? AND name > ? ORDER BY name LIMIT ?")
+                          .c_str());
+  if (absl::Status s = stmt.status(); !s.ok()) return s;
+  stmt.Bind(1, parent);
+  stmt.Bind(2, after);
+  stmt.Bind(3, static_cast<int64_t>(page_size) + 1);
+  JobPage page;
+  while (stmt.Step() == SQLITE_ROW) {
+    absl::StatusOr<StoredJob> job = RowToJob(stmt);
+    if (!job.ok()) return job.status();
+    page.jobs.push_back(std::move(job->job));
+  }
+  if (page.jobs.size() > static_cast<size_t>(page_size)) {
+    page.jobs.pop_back();
+    page.next_page_token = absl::WebSafeBase64Escape(page.jobs.back().name);
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<StoredJob>> SqliteJobStore::LoadAll() {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, absl::StrCat(kSelectColumns, "ORDER BY name").c_str());
+  if (absl::Status s = stmt.status(); !s.ok()) return s;
+  std::vector<StoredJob> jobs;
+  while (stmt.Step() == SQLITE_ROW) {
+    absl::StatusOr<StoredJob> job = RowToJob(stmt);
+    if (!job.ok()) return job.status();
+    jobs.push_back(*std::move(job));
+  }
+  return jobs;
+}
+
+absl::Status SqliteJobStore::SetScheduleTime(const std::string& name, absl::Time schedule_time) {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, "UPDATE jobs SET schedule_time = ? WHERE name = ?");
+  if (absl::Status s = stmt.status(); !s.ok()) return s;
+  stmt.Bind(1, ToMicros(schedule_time));
+  stmt.Bind(2, name);
+  return stmt.Done();
+}
+
+absl::Status SqliteJobStore::MarkFired(const std::vector<FiredRun>& runs) {
+  if (runs.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Statement stmt(db_, "UPDATE jobs SET last_fired = ?, schedule_time = ? WHERE name = ?");
+  absl::Status status = stmt.status();
+  for (const FiredRun& run : runs) {
+    if (!status.ok()) break;
+    stmt.Bind(1, ToMicros(run.schedule_time));
+    stmt.Bind(2, ToMicros(run.next_schedule_time));
+    stmt.Bind(3, run.job_name);
+    status = stmt.Done();
+    stmt.Reset();
+  }
+  if (!status.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return Exec("COMMIT");
+}
+
+absl::Status SqliteJobStore::RecordAttempt(const RunRecord& record, absl::Time next_schedule_time) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Statement update(db_,
+                   "UPDATE jobs SET schedule_time = ?, last_attempt_time = ?, status_code = ?, "
+                   "status_message = ? WHERE name = ?");
+  Statement insert(db_,
+                   "INSERT INTO runs (job_name, schedule_time, attempt_time, attempt, code, message) "
+                   "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE name = ?)");
+  absl::Status status = update.status().ok() ? insert.status() : update.status();
+  if (status.ok()) {
+    update.Bind(1, ToMicros(next_schedule_time));
+    update.Bind(2, ToMicros(record.attempt_time));
+    update.Bind(3, static_cast<int64_t>(record.code));
+    update.Bind(4, record.message);
+    update.Bind(5, record.job_name);
+    status = update.Done();
+  }
+  if (status.ok()) {
+    insert.Bind(1, record.job_name);
+    insert.Bind(2, absl::ToUnixMicros(record.schedule_time));
+    insert.Bind(3, absl::ToUnixMicros(record.attempt_time));
+    insert.Bind(4, static_cast<int64_t>(record.attempt));
+    insert.Bind(5, static_cast<int64_t>(record.code));
+    insert.Bind(6, record.message);
+    insert.Bind(7, record.job_name);
+    status = insert.Done();
+  }
+  if (!status.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return Exec("COMMIT");
+}
+
+absl::StatusOr<std::vector<RunRecord>> SqliteJobStore::ListRuns(const std::string& name, int limit) {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_,
+                 "SELECT schedule_time, attempt_time, attempt, code, message FROM runs "
+                 "WHERE job_name = ? ORDER BY id DESC LIMIT ?");
+  if (absl::Status s = stmt.status(); !s.ok()) return s;
+  stmt.Bind(1, name);
+  stmt.Bind(2, static_cast<int64_t>(limit));
+  std::vector<RunRecord> runs;
+  while (stmt.Step() == SQLITE_ROW) {
+    RunRecord r;
+    r.job_name = name;
+    r.schedule_time = absl::FromUnixMicros(stmt.Int(0));
+    r.attempt_time = absl::FromUnixMicros(stmt.Int(1));
+    r.attempt = static_cast<int>(stmt.Int(2));
+    r.code = static_cast<int>(stmt.Int(3));
+    r.message = stmt.Text(4);
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+}  // namespace schedsvc::scheduler
