@@ -1,0 +1,254 @@
+#include "src/pubsub/internal/subscription_session.h"
+
+#include <optional>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing/fake_executor.h"
+#include "testing/fake_subscriber_stub.h"
+
+namespace schedsvc::pubsub_internal {
+namespace {
+
+using ::schedsvc::pubsub::AckHandle;
+using ::schedsvc::pubsub::Message;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+namespace v1 = ::google::pubsub::v1;
+
+constexpr char kSubscription[] = "projects/p/subscriptions/s";
+constexpr absl::Duration kAckFlush = absl::Milliseconds(10);
+
+v1::StreamingPullResponse Response(std::vector<std::string> ack_ids) {
+  v1::StreamingPullResponse response;
+  for (const auto& id : ack_ids) {
+    auto* m = response.add_received_messages();
+    m->set_ack_id(id);
+    m->mutable_message()->set_message_id("m-" + id);
+    m->mutable_message()->set_data("payload-" + id);
+    (*m->mutable_message()->mutable_attributes())["k"] = "v";
+    m->mutable_message()->mutable_publish_time()->set_seconds(1'700'000'000);
+    m->set_delivery_attempt(2);
+  }
+  return response;
+}
+
+class SubscriptionSessionTest : public ::testing::Test {
+ protected:
+  pubsub::SubscriberOptions Options(int streams) {
+    pubsub::SubscriberOptions options;
+    options.subscription = kSubscription;
+    options.streams = streams;
+    options.max_outstanding_messages = 1000;
+    options.max_outstanding_bytes = 4000;
+    options.lease_extension_step = absl::Seconds(10);
+    options.client_id = "client-1";
+    return options;
+  }
+
+  std::shared_ptr<SubscriptionSession> StartSession(pubsub::SubscriberOptions options) {
+    session_ = SubscriptionSession::Make(std::move(options), stub_, executor_, clock_);
+    session_->Start([this](Message m, AckHandle h) {
+      received_.push_back(m);
+      handles_.push_back(std::move(h));
+    });
+    return session_;
+  }
+
+  testing::FakeClock clock_;
+  testing::FakeExecutor executor_{clock_};
+  std::shared_ptr<testing::FakeSubscriberStub> stub_ = std::make_shared<testing::FakeSubscriberStub>();
+  std::shared_ptr<SubscriptionSession> session_;
+  std::vector<Message> received_;
+  std::vector<AckHandle> handles_;
+};
+
+TEST_F(SubscriptionSessionTest, InitialRequestCarriesSubscriptionDeadlineAndFlowControlShare) {
+  StartSession(Options(4));
+  auto streams = stub_->streams();
+  ASSERT_EQ(streams.size(), 4u);
+  for (const auto& s : streams) {
+    auto initial = s->initial();
+    EXPECT_EQ(initial.subscription(), kSubscription);
+    EXPECT_EQ(initial.stream_ack_deadline_seconds(), 10);
+    EXPECT_EQ(initial.client_id(), "client-1");
+    EXPECT_EQ(initial.max_outstanding_messages(), 250);
+    EXPECT_EQ(initial.max_outstanding_bytes(), 1000);
+  }
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+TEST_F(SubscriptionSessionTest, DeliversMessagesAndAcksEachOnce) {
+  StartSession(Options(1));
+  auto stream = stub_->streams().at(0);
+  stream->Establish();
+  stream->Deliver(Response({"a", "b"}));
+  executor_.RunReady();
+  ASSERT_EQ(received_.size(), 2u);
+  EXPECT_EQ(received_[0].message_id, "m-a");
+  EXPECT_EQ(received_[0].data, "payload-a");
+  EXPECT_EQ(received_[0].attributes.at("k"), "v");
+  EXPECT_EQ(received_[0].delivery_attempt, 2);
+  EXPECT_EQ(received_[0].publish_time, absl::FromUnixSeconds(1'700'000'000));
+  EXPECT_EQ(session_->stats().messages_leased, 2);
+  std::move(handles_[0]).Ack();
+  std::move(handles_[1]).Ack();
+  executor_.AdvanceTime(kAckFlush);
+  EXPECT_THAT(stub_->acked_ids(), ElementsAre("a", "b"));
+  EXPECT_EQ(session_->stats().messages_leased, 0);
+  EXPECT_EQ(session_->stats().messages_received, 2);
+  session_->Shutdown(absl::ZeroDuration());
+  EXPECT_THAT(stub_->acked_ids(), ElementsAre("a", "b"));
+}
+
+TEST_F(SubscriptionSessionTest, UnsettledHandleNacksWhenDestroyedAndDelayedNackUsesSeconds) {
+  StartSession(Options(1));
+  auto stream = stub_->streams().at(0);
+  stream->Deliver(Response({"a", "b"}));
+  executor_.RunReady();
+  ASSERT_EQ(handles_.size(), 2u);
+  std::move(handles_[1]).NackWithDelay(absl::Milliseconds(4500));
+  handles_.clear();  // "a" was never settled
+  executor_.AdvanceTime(kAckFlush);
+  auto modacks = stub_->modacks();
+  ASSERT_EQ(modacks.size(), 2u);
+  std::map<int, std::vector<std::string>> by_seconds;
+  for (const auto& r : modacks) by_seconds[r.ack_deadline_seconds()].assign(r.ack_ids().begin(), r.ack_ids().end());
+  EXPECT_THAT(by_seconds[0], ElementsAre("a"));
+  EXPECT_THAT(by_seconds[5], ElementsAre("b"));
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+TEST_F(SubscriptionSessionTest, ExtendsLeasesOfMessagesBeingHandled) {
+  StartSession(Options(1));
+  stub_->streams().at(0)->Deliver(Response({"a"}));
+  executor_.RunReady();
+  executor_.AdvanceTime(absl::Seconds(30));
+  auto modacks = stub_->modacks();
+  ASSERT_FALSE(modacks.empty());
+  for (const auto& r : modacks) {
+    EXPECT_THAT(r.ack_ids(), ElementsAre("a"));
+    EXPECT_EQ(r.ack_deadline_seconds(), 10);
+  }
+  EXPECT_GE(session_->stats().lease_extensions, 4);
+  std::move(handles_[0]).Ack();
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+TEST_F(SubscriptionSessionTest, FailedStreamIsRetriedWithBackoffAndEstablishedOneReopensAtOnce) {
+  auto options = Options(1);
+  options.reconnect_backoff = {absl::Seconds(1), absl::Seconds(8), 2.0, 0.0};
+  StartSession(options);
+  auto first = stub_->streams().at(0);
+  first->Finish(absl::UnavailableError("connect failed"));
+  EXPECT_EQ(stub_->streams().size(), 1u);
+  executor_.AdvanceTime(absl::Milliseconds(999));
+  EXPECT_EQ(stub_->streams().size(), 1u);
+  executor_.AdvanceTime(absl::Milliseconds(1));
+  ASSERT_EQ(stub_->streams().size(), 2u);
+  // Second failure: the backoff doubled.
+  stub_->streams().at(1)->Finish(absl::UnavailableError("connect failed"));
+  executor_.AdvanceTime(absl::Milliseconds(1999));
+  EXPECT_EQ(stub_->streams().size(), 2u);
+  executor_.AdvanceTime(absl::Milliseconds(1));
+  ASSERT_EQ(stub_->streams().size(), 3u);
+  // This one is established and lives a while: when it ends it is reopened without delay.
+  auto third = stub_->streams().at(2);
+  third->Establish();
+  EXPECT_TRUE(session_->IsHealthy());
+  executor_.AdvanceTime(absl::Seconds(5));
+  third->Finish(absl::UnavailableError("server closed the stream"));
+  EXPECT_FALSE(session_->IsHealthy());
+  executor_.RunReady();
+  ASSERT_EQ(stub_->streams().size(), 4u);
+  EXPECT_EQ(session_->stats().stream_reconnects, 3);
+  stub_->streams().at(3)->Establish();
+  EXPECT_TRUE(session_->IsHealthy());
+  session_->Shutdown(absl::ZeroDuration());
+  EXPECT_FALSE(session_->IsHealthy());
+}
+
+TEST_F(SubscriptionSessionTest, HealthyOnlyWhenEveryStreamIsConnected) {
+  StartSession(Options(2));
+  EXPECT_FALSE(session_->IsHealthy());
+  stub_->streams().at(0)->Establish();
+  EXPECT_FALSE(session_->IsHealthy());
+  stub_->streams().at(1)->Establish();
+  EXPECT_TRUE(session_->IsHealthy());
+  EXPECT_EQ(session_->stats().streams_connected, 2);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+TEST_F(SubscriptionSessionTest, WatchdogCancelsAStreamWhoseWritesHang) {
+  auto options = Options(1);
+  options.heartbeat_interval = absl::Seconds(30);
+  options.watchdog_timeout = absl::Seconds(60);
+  StartSession(options);
+  auto stream = stub_->streams().at(0);
+  stream->HoldWrites();
+  stream->Establish();
+  stream->CompleteWrite(true);  // the initial request went through
+  executor_.AdvanceTime(absl::Seconds(30));
+  EXPECT_EQ(stream->writes(), 1u);  // heartbeat written, never completes
+  executor_.AdvanceTime(absl::Seconds(30));
+  EXPECT_EQ(stream->cancels(), 0);
+  executor_.AdvanceTime(absl::Seconds(30));
+  EXPECT_EQ(stream->cancels(), 1);
+  executor_.RunReady();
+  EXPECT_EQ(stub_->streams().size(), 2u);  // reopened
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+TEST_F(SubscriptionSessionTest, HeartbeatsKeepAHealthyStreamOpen) {
+  StartSession(Options(1));
+  auto stream = stub_->streams().at(0);
+  stream->Establish();
+  stream->CompleteWrite(true);
+  executor_.AdvanceTime(absl::Minutes(5));
+  EXPECT_EQ(stream->writes(), 10u);
+  EXPECT_EQ(stream->cancels(), 0);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+TEST_F(SubscriptionSessionTest, FlowControlHoldsMessagesAndShutdownNacksEverythingUnsettled) {
+  auto options = Options(1);
+  options.max_outstanding_messages = 2;
+  StartSession(options);
+  auto stream = stub_->streams().at(0);
+  stream->Deliver(Response({"a", "b", "c", "d"}));
+  executor_.RunReady();
+  ASSERT_EQ(received_.size(), 2u);
+  EXPECT_EQ(session_->stats().messages_waiting, 2);
+  std::move(handles_[0]).Ack();
+  executor_.RunReady();
+  ASSERT_EQ(received_.size(), 3u);  // "c" admitted when "a" settled
+  session_->Shutdown(absl::ZeroDuration());
+  EXPECT_EQ(stream->cancels(), 1);
+  std::vector<std::string> nacked;
+  for (const auto& r : stub_->modacks()) {
+    if (r.ack_deadline_seconds() == 0) nacked.insert(nacked.end(), r.ack_ids().begin(), r.ack_ids().end());
+  }
+  EXPECT_THAT(nacked, UnorderedElementsAre("b", "c", "d"));
+  EXPECT_THAT(stub_->acked_ids(), ElementsAre("a"));
+  // Settling after shutdown does nothing.
+  std::move(handles_[1]).Ack();
+  executor_.RunReady();
+  EXPECT_THAT(stub_->acked_ids(), ElementsAre("a"));
+}
+
+TEST_F(SubscriptionSessionTest, MessagesArrivingAfterStopReceivingAreHandedBack) {
+  StartSession(Options(1));
+  auto stream = stub_->streams().at(0);
+  session_->StopReceiving();
+  stream->Deliver(Response({"late"}));
+  executor_.AdvanceTime(kAckFlush);
+  EXPECT_THAT(received_, IsEmpty());
+  ASSERT_EQ(stub_->modacks().size(), 1u);
+  EXPECT_THAT(stub_->modacks()[0].ack_ids(), ElementsAre("late"));
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+}  // namespace
+}  // namespace schedsvc::pubsub_internal
