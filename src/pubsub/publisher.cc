@@ -21,12 +21,12 @@ namespace v1 = ::google::pubsub::v1;
 constexpr int kMaxMessagesPerRequest = 1000;
 constexpr std::size_t kMaxBytesPerRequest = 10'000'000;
 
-using Result = absl::StatusOr<std::string>;
+using Callback = Publisher::Callback;
 
-// One Publish RPC's worth of messages and the promises waiting on them.
+// One Publish RPC's worth of messages and the callbacks waiting on them.
 struct Batch {
   v1::PublishRequest request;
-  std::vector<std::promise<Result>> promises;
+  std::vector<Callback> callbacks;
   std::size_t bytes = 0;
   absl::Time first_attempt;
   std::unique_ptr<ExponentialBackoff> backoff;
@@ -48,16 +48,27 @@ class BatchingPublisher final : public Publisher {
 
   ~BatchingPublisher() override { Shutdown(); }
 
-  std::future<Result> Publish(OutgoingMessage message) override {
-    std::promise<Result> promise;
-    auto future = promise.get_future();
+  using Publisher::Publish;
+
+  void Publish(OutgoingMessage message, Callback done) override {
     std::vector<std::unique_ptr<Batch>> ready;
+    Callback rejected;
     {
       absl::MutexLock lock(&mu_);
       if (shutdown_) {
-        promise.set_value(absl::CancelledError("publisher is shut down"));
-        return future;
+        rejected = std::move(done);
+      } else {
+        AddLocked(std::move(message), std::move(done), ready);
       }
+    }
+    if (rejected) rejected(absl::CancelledError("publisher is shut down"));
+    for (auto& batch : ready) Send(std::move(batch));
+  }
+
+ private:
+  void AddLocked(OutgoingMessage message, Callback done, std::vector<std::unique_ptr<Batch>>& ready)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    {
       const std::size_t bytes = MessageBytes(message);
       if (current_ && current_->bytes + bytes > options_.max_batch_bytes) ready.push_back(TakeBatchLocked());
       if (!current_) StartBatchLocked();
@@ -65,16 +76,16 @@ class BatchingPublisher final : public Publisher {
       m->set_data(std::move(message.data));
       for (auto& [k, v] : message.attributes) (*m->mutable_attributes())[k] = std::move(v);
       m->set_ordering_key(std::move(message.ordering_key));
-      current_->promises.push_back(std::move(promise));
+      current_->callbacks.push_back(std::move(done));
       current_->bytes += bytes;
-      if (static_cast<int>(current_->promises.size()) >= options_.max_batch_messages ||
+      if (static_cast<int>(current_->callbacks.size()) >= options_.max_batch_messages ||
           current_->bytes >= options_.max_batch_bytes) {
         ready.push_back(TakeBatchLocked());
       }
     }
-    for (auto& batch : ready) Send(std::move(batch));
-    return future;
   }
+
+ public:
 
   void Flush() override {
     std::unique_ptr<Batch> ready;
@@ -145,9 +156,9 @@ class BatchingPublisher final : public Publisher {
 
   void OnDone(std::unique_ptr<Batch>& batch, const v1::PublishResponse& response, const grpc::Status& grpc_status) {
     absl::Status status = FromGrpc(grpc_status);
-    if (status.ok() && response.message_ids_size() != static_cast<int>(batch->promises.size())) {
+    if (status.ok() && response.message_ids_size() != static_cast<int>(batch->callbacks.size())) {
       status = absl::InternalError(absl::StrCat("Publish returned ", response.message_ids_size(), " ids for ",
-                                                batch->promises.size(), " messages"));
+                                                batch->callbacks.size(), " messages"));
     }
     if (!status.ok() && IsTransient(status.code())) {
       absl::Duration delay = batch->backoff->NextDelay(gen_);
@@ -157,11 +168,11 @@ class BatchingPublisher final : public Publisher {
         batch = std::move(*shared);
       }
     }
-    for (std::size_t i = 0; i < batch->promises.size(); ++i) {
+    for (std::size_t i = 0; i < batch->callbacks.size(); ++i) {
       if (status.ok()) {
-        batch->promises[i].set_value(response.message_ids(static_cast<int>(i)));
+        batch->callbacks[i](response.message_ids(static_cast<int>(i)));
       } else {
-        batch->promises[i].set_value(status);
+        batch->callbacks[i](status);
       }
     }
     absl::MutexLock lock(&mu_);

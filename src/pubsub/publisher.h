@@ -6,6 +6,7 @@
 #define SCHEDSVC_PUBSUB_PUBLISHER_H_
 
 #include <cstddef>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -44,10 +45,21 @@ class Publisher {
  public:
   virtual ~Publisher() = default;
 
-  // Queues `message`; the future yields its message id, or the error that ended its batch
-  // (kInvalidArgument for a bad topic or message, kNotFound for a missing topic, the last transient error
-  // once the retry budget is spent, kCancelled after Shutdown()).
-  virtual std::future<absl::StatusOr<std::string>> Publish(OutgoingMessage message) = 0;
+  using Callback = std::function<void(absl::StatusOr<std::string>)>;
+
+  // Queues `message`; `done` runs once, on a transport thread (or inline after Shutdown()), with the
+  // message id or the error that ended its batch (kInvalidArgument for a bad topic or message, kNotFound
+  // for a missing topic, the last transient error once the retry budget is spent, kCancelled after
+  // Shutdown()).
+  virtual void Publish(OutgoingMessage message, Callback done) = 0;
+
+  // As above; the future yields the result.
+  std::future<absl::StatusOr<std::string>> Publish(OutgoingMessage message) {
+    auto promise = std::make_shared<std::promise<absl::StatusOr<std::string>>>();
+    auto future = promise->get_future();
+    Publish(std::move(message), [promise](absl::StatusOr<std::string> r) { promise->set_value(std::move(r)); });
+    return future;
+  }
 
   // Sends every queued message now, without waiting for the results.
   virtual void Flush() = 0;
