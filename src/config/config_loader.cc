@@ -496,7 +496,14 @@ absl::Status LoadRoot(const Reader& r, const YAML::Node& root, ServiceConfig& c)
 
   SCHEDSVC_RETURN_IF_ERROR(r.String(root, "dead_letter_topic", "", c.dead_letter_topic));
   if (!c.dead_letter_topic.empty()) {
-    auto topic = pubsub::ResolveTopicName(c.dead_letter_topic, c.project);
+    // A bare id takes `project`, else the subscription's project: the dead-letter topic normally
+    // lives beside the subscription.
+    std::string project = c.project;
+    if (project.empty()) {
+      auto parsed = pubsub::ParseSubscriptionName(c.subscription);
+      if (parsed.ok()) project = parsed->project;
+    }
+    auto topic = pubsub::ResolveTopicName(c.dead_letter_topic, project);
     if (!topic.ok()) return r.Error("dead_letter_topic", topic.status().message());
     c.dead_letter_topic = *std::move(topic);
   }

@@ -306,6 +306,9 @@ TEST_F(ConfigLoaderTest, ResourceNamesAreResolvedAndValidated) {
               "subscription", "");
   ExpectError(absl::StrCat(kMinimal, "dead_letter_topic: 9lives\nproject: p1\n"), "dead_letter_topic",
               "");
+  auto by_id = Load(absl::StrCat(kMinimal, "dead_letter_topic: orders-dead-letter\n"));
+  ASSERT_TRUE(by_id.ok()) << by_id.status();
+  EXPECT_EQ(by_id->dead_letter_topic, "projects/p1/topics/orders-dead-letter");
   auto config = Load(absl::StrCat(kMinimal, "dead_letter_topic: projects/other/topics/dlq\n"));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->dead_letter_topic, "projects/other/topics/dlq");
@@ -396,6 +399,26 @@ TEST_F(ConfigLoaderTest, BackendNamesAndAdminListenAreChecked) {
               "port must be between 0 and 65535");
   ExpectError(absl::StrCat(kMinimal, "routing:\n  attribute: \"\"\n"), "routing.attribute",
               "must not be empty");
+}
+
+}  // namespace
+}  // namespace schedsvc::config
+
+namespace schedsvc::config {
+namespace {
+
+TEST(ExampleConfigTest, ShippedExampleLoads) {
+  const std::string dir = std::string(SCHEDSVC_SOURCE_DIR) + "/config";
+  auto config = LoadServiceConfig(dir + "/example.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->subscription, "projects/local-project/subscriptions/schedule-service");
+  EXPECT_EQ(config->dead_letter_topic, "projects/local-project/topics/schedule-service-dead-letter");
+  EXPECT_EQ(config->admin_listen, "127.0.0.1:9090");
+  ASSERT_EQ(config->backends.size(), 1u);
+  EXPECT_EQ(config->backends[0].name, "demo");
+  EXPECT_EQ(config->backends[0].url, "http://127.0.0.1:8087");
+  EXPECT_EQ(config->backends[0].auth.kind, AuthKind::kBasic);
+  EXPECT_EQ(config->backends[0].auth.password_file, dir + "/secrets/demo-password");
 }
 
 }  // namespace
