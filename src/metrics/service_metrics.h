@@ -1,0 +1,99 @@
+// ServiceMetrics: every metric schedule-service exports (docs/metrics.md is the contract), on one
+// prometheus-cpp registry. Per-backend series are created once at start-up for the configured backends,
+// so the hot path touches only pre-resolved counters; label values are backend names from the config
+// and fixed reason/class words, never anything taken from a message. Thread-safe (prometheus-cpp's
+// metric objects are).
+#ifndef SCHEDSVC_METRICS_SERVICE_METRICS_H_
+#define SCHEDSVC_METRICS_SERVICE_METRICS_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace schedsvc::metrics {
+
+// The label value used for messages that name no configured backend.
+inline constexpr char kUnknownBackend[] = "";
+
+class ServiceMetrics {
+ public:
+  // Creates every family and the series for `subscription` and each of `backends`.
+  ServiceMetrics(const std::string& subscription, const std::vector<std::string>& backends);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  void MessageReceived() { received_->Increment(); }
+  void Acked(absl::string_view backend);
+  void Nacked(absl::string_view backend, absl::string_view reason);
+  void DeadLettered(absl::string_view backend, absl::string_view reason);
+  void BackendRequest(absl::string_view backend, absl::string_view code_class, absl::Duration latency);
+  void EndToEnd(absl::string_view backend, absl::Duration latency);
+  void Retry(absl::string_view backend);
+  void SetHeld(absl::string_view backend, double held);
+  // 0 closed, 1 half-open, 2 open.
+  void SetCircuitState(absl::string_view backend, int state);
+  void SetInFlight(double n) { in_flight_->Set(n); }
+  void SetReady(bool ready) { ready_->Set(ready ? 1 : 0); }
+
+  // Subscriber-side figures, copied in just before each scrape.
+  struct SubscriberFigures {
+    int streams_connected = 0;
+    std::int64_t stream_reconnects = 0;
+    std::int64_t lease_extensions = 0;
+    std::int64_t lease_expiries = 0;
+    double oldest_in_flight_age_seconds = 0;
+  };
+  void UpdateSubscriber(const SubscriberFigures& figures);
+  // Reads this process's RSS and CPU time from /proc and getrusage.
+  void UpdateProcess();
+
+ private:
+  struct BackendSeries {
+    prometheus::Counter* acked;
+    prometheus::Counter* retries;
+    prometheus::Histogram* request_duration;
+    prometheus::Histogram* end_to_end;
+    prometheus::Gauge* held;
+    prometheus::Gauge* circuit_state;
+    std::map<std::string, prometheus::Counter*, std::less<>> requests_by_class;
+  };
+  BackendSeries* Series(absl::string_view backend);
+  // Sets a monotonically growing counter to `value` (figures that are kept elsewhere as totals).
+  static void CatchUp(prometheus::Counter* counter, double value);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* acked_family_;
+  prometheus::Family<prometheus::Counter>* nacked_family_;
+  prometheus::Family<prometheus::Counter>* dead_lettered_family_;
+  prometheus::Family<prometheus::Counter>* requests_family_;
+  prometheus::Family<prometheus::Histogram>* request_duration_family_;
+  prometheus::Family<prometheus::Histogram>* end_to_end_family_;
+  prometheus::Family<prometheus::Counter>* retries_family_;
+  prometheus::Family<prometheus::Gauge>* held_family_;
+  prometheus::Family<prometheus::Gauge>* circuit_family_;
+  prometheus::Counter* received_;
+  prometheus::Counter* lease_extensions_;
+  prometheus::Counter* lease_expiries_;
+  prometheus::Counter* reconnects_;
+  prometheus::Gauge* in_flight_;
+  prometheus::Gauge* streams_open_;
+  prometheus::Gauge* ready_;
+  prometheus::Gauge* oldest_age_;
+  prometheus::Gauge* rss_;
+  prometheus::Counter* cpu_;
+  // Fixed after construction: the configured backends plus kUnknownBackend.
+  std::map<std::string, BackendSeries, std::less<>> backends_;
+};
+
+}  // namespace schedsvc::metrics
+
+#endif  // SCHEDSVC_METRICS_SERVICE_METRICS_H_

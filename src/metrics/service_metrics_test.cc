@@ -1,0 +1,59 @@
+#include "src/metrics/service_metrics.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/text_serializer.h"
+
+namespace schedsvc::metrics {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string Scrape(const ServiceMetrics& m) {
+  return prometheus::TextSerializer().Serialize(m.registry()->Collect());
+}
+
+TEST(ServiceMetricsTest, ExportsTheContractNamesWithBackendLabels) {
+  ServiceMetrics m("projects/p/subscriptions/s", {"orders"});
+  m.MessageReceived();
+  m.Acked("orders");
+  m.Nacked("orders", "retry_budget_spent");
+  m.DeadLettered("orders", "http_4xx");
+  m.BackendRequest("orders", "5xx", absl::Milliseconds(20));
+  m.EndToEnd("orders", absl::Seconds(2));
+  m.SetCircuitState("orders", 2);
+  m.UpdateProcess();
+  const std::string text = Scrape(m);
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_received_total{subscription=\"projects/p/subscriptions/s\"} 1"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_acked_total{backend=\"orders\"} 1"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_nacked_total{backend=\"orders\",reason=\"retry_budget_spent\"} 1"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_dead_lettered_total{backend=\"orders\",reason=\"http_4xx\"} 1"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_backend_requests_total{backend=\"orders\",code_class=\"5xx\"} 1"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_circuit_state{backend=\"orders\"} 2"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_end_to_end_latency_seconds_count{backend=\"orders\"} 1"));
+  EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes"));
+}
+
+TEST(ServiceMetricsTest, UnconfiguredBackendNamesNeverBecomeLabels) {
+  ServiceMetrics m("s", {"orders"});
+  m.DeadLettered("attacker-chosen-name", "unknown_backend");
+  m.Acked("another-made-up-name");
+  const std::string text = Scrape(m);
+  EXPECT_THAT(text, Not(HasSubstr("attacker-chosen-name")));
+  EXPECT_THAT(text, Not(HasSubstr("another-made-up-name")));
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_dead_lettered_total{backend=\"\",reason=\"unknown_backend\"} 1"));
+}
+
+TEST(ServiceMetricsTest, SubscriberTotalsAreCopiedAsMonotonicCounters) {
+  ServiceMetrics m("s", {});
+  m.UpdateSubscriber({2, 3, 10, 1, 4.5});
+  m.UpdateSubscriber({1, 3, 12, 1, 0});
+  const std::string text = Scrape(m);
+  EXPECT_THAT(text, HasSubstr("schedsvc_lease_extensions_total 12"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_stream_reconnects_total 3"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_streams_open 1"));
+}
+
+}  // namespace
+}  // namespace schedsvc::metrics
