@@ -98,7 +98,10 @@ BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::
   TimelineEvent deadline{EventKind::kAckDeadline, limits.ack_deadline, absl::ZeroDuration(), 0, 0, ""};
   if (after_success) {
     deadline.text = absl::StrCat("ack deadline ", Fmt(limits.ack_deadline),
-                                 extends ? " (lease extended past it)" : " (lease.max_extension ends here)");
+                                 extends ? std::string(" (lease extended past it)")
+                                         : absl::StrCat(" (lease.max_extension ",
+                                                        Fmt(config.lease_max_extension),
+                                                        " does not reach past it)"));
   } else {
     deadline.text = absl::StrCat("ack deadline ", Fmt(limits.ack_deadline),
                                  " (on-receipt: never extended)");

@@ -126,6 +126,8 @@ TEST(TimeBudgetTest, LeaseExtensionBelowAckDeadlineDoesNotProtectBeyondIt) {
   BudgetReport report = ComputeTimeBudget(c, SeedLimits());
   EXPECT_EQ(report.backends[0].protected_for, kSeedAckDeadline);
   EXPECT_EQ(report.backends[0].verdict, Verdict::kViolation);
+  EXPECT_THAT(report.backends[0].violations,
+              ElementsAre(HasSubstr("lease.max_extension 5m does not extend past it")));
 }
 
 TEST(TimeBudgetTest, OurTimeoutClipsTheGateway) {

@@ -568,6 +568,8 @@ std::string DirectoryOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
+#undef SCHEDSVC_RETURN_IF_ERROR
+
 }  // namespace
 
 absl::StatusOr<ServiceConfig> LoadServiceConfigFromString(const std::string& yaml_text,
@@ -578,7 +580,7 @@ absl::StatusOr<ServiceConfig> LoadServiceConfigFromString(const std::string& yam
   try {
     YAML::Node root = YAML::Load(yaml_text);
     ServiceConfig config;
-    SCHEDSVC_RETURN_IF_ERROR(LoadRoot(reader, root, config));
+    if (absl::Status st = LoadRoot(reader, root, config); !st.ok()) return st;
     return config;
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) return reader.Error("", absl::StrCat("invalid YAML: ", e.msg));
@@ -588,6 +590,10 @@ absl::StatusOr<ServiceConfig> LoadServiceConfigFromString(const std::string& yam
 }
 
 absl::StatusOr<ServiceConfig> LoadServiceConfig(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: not a regular file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;

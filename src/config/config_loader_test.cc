@@ -212,6 +212,12 @@ TEST_F(ConfigLoaderTest, MissingFileIsNotFoundNamingThePath) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("absent.yaml"));
 }
 
+TEST_F(ConfigLoaderTest, DirectoryIsNotAConfigFile) {
+  auto config = LoadServiceConfig(dir_);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("not a regular file"));
+}
+
 TEST_F(ConfigLoaderTest, SyntaxErrorNamesLine) {
   auto config = Load("subscription: [unclosed\nbackends: {}\n");
   ASSERT_FALSE(config.ok());
