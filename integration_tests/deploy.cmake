@@ -18,3 +18,14 @@ target_compile_definitions(deploy_metric_names_test PRIVATE ${schedsvc_deploy_so
 schedsvc_test(deploy_runtime_packages_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/deploy_runtime_packages_test.cc
   DEPS schedsvc_deploy_testing)
+
+# Needs kubectl (shipped with google-cloud-cli, like gcloud) for `kubectl kustomize`.
+schedsvc_test(deploy_manifests_test
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/deploy_manifests_test.cc
+  DEPS schedsvc_deploy_testing schedsvc_config schedsvc_testing)
+target_compile_definitions(deploy_manifests_test PRIVATE ${schedsvc_deploy_source_dir})
+
+add_test(NAME deploy_yamllint
+         COMMAND yamllint --strict -c ${PROJECT_SOURCE_DIR}/.yamllint ${PROJECT_SOURCE_DIR}/deploy
+                 ${PROJECT_SOURCE_DIR}/.yamllint)
+set_tests_properties(deploy_yamllint PROPERTIES LABELS unit TIMEOUT 60)

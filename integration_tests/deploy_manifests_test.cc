@@ -1,0 +1,376 @@
+// Static checks of deploy/: every YAML and JSON file parses; each kustomization (the base and its
+// overlays) renders with `kubectl kustomize`; and the rendered objects keep the invariants production
+// depends on: the config in the ConfigMap loads with the service's own loader, probes hit /healthz and
+// /readyz on the port admin.listen names, the grace period outlasts shutdown_grace, resources are set,
+// the pod is locked down, autoscaling stays within 2-5, and the image's user matches the pod's.
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "integration_tests/deploy_command.h"
+#include "integration_tests/deploy_runtime_packages.h"
+#include "src/config/config_loader.h"
+#include "testing/child_process.h"
+
+namespace schedsvc::deploy_testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSourceDir = SCHEDSVC_SOURCE_DIR;
+const std::string kDeployDir = kSourceDir + "/deploy";
+constexpr char kCredentialDir[] = "/var/run/secrets/schedule-service/backend";
+
+struct Rendered {
+  std::vector<YAML::Node> objects;
+
+  std::vector<YAML::Node> OfKind(const std::string& kind) const {
+    std::vector<YAML::Node> out;
+    for (const auto& o : objects) {
+      if (o["kind"] && o["kind"].as<std::string>() == kind) out.push_back(o);
+    }
+    return out;
+  }
+};
+
+std::optional<Rendered> Render(const std::string& dir, std::string& error) {
+  CommandResult r = RunCommand("kubectl kustomize " + ShellQuote(dir) + " 2>&1");
+  if (r.exit_code != 0) {
+    error = absl::StrCat("kubectl kustomize ", dir, " failed (", r.exit_code, "): ", r.output);
+    return std::nullopt;
+  }
+  Rendered rendered;
+  try {
+    for (const YAML::Node& doc : YAML::LoadAll(r.output)) {
+      if (doc.IsMap()) rendered.objects.push_back(doc);
+    }
+  } catch (const YAML::Exception& e) {
+    error = absl::StrCat("rendered output of ", dir, " does not parse: ", e.what());
+    return std::nullopt;
+  }
+  return rendered;
+}
+
+// Kubernetes quantities: "250m", "0.5", "512Mi", "1Gi", "100M".
+double Quantity(const std::string& text) {
+  static const std::vector<std::pair<std::string, double>> kSuffixes = {
+      {"Ki", 1024.0}, {"Mi", 1024.0 * 1024}, {"Gi", 1024.0 * 1024 * 1024}, {"k", 1e3}, {"M", 1e6},
+      {"G", 1e9},     {"m", 1e-3}};
+  for (const auto& [suffix, factor] : kSuffixes) {
+    if (absl::EndsWith(text, suffix)) {
+      double v = 0;
+      if (!absl::SimpleAtod(text.substr(0, text.size() - suffix.size()), &v)) return -1;
+      return v * factor;
+    }
+  }
+  double v = 0;
+  return absl::SimpleAtod(text, &v) ? v : -1;
+}
+
+// The config.yaml of the rendered ConfigMap, loaded with schedule-service's loader. The credential
+// paths are redirected to readable stand-in files (the loader insists they exist).
+absl::StatusOr<config::ServiceConfig> LoadRenderedConfig(const YAML::Node& configmap,
+                                                         std::string& raw_text) {
+  raw_text = configmap["data"]["config.yaml"].as<std::string>();
+  const std::string stand_in = ::testing::TempDir() + "/deploy-manifests-credentials";
+  fs::create_directories(stand_in);
+  for (const char* name : {"username", "password", "token"}) {
+    std::ofstream(stand_in + "/" + name) << "stand-in\n";
+  }
+  const std::string redirected = absl::StrReplaceAll(raw_text, {{kCredentialDir, stand_in}});
+  return config::LoadServiceConfigFromString(redirected, "ConfigMap config.yaml");
+}
+
+YAML::Node NamedPort(const YAML::Node& container, const YAML::Node& port) {
+  if (port.IsScalar()) {
+    int number = 0;
+    if (absl::SimpleAtoi(port.as<std::string>(), &number)) return port;
+    for (const auto& p : container["ports"]) {
+      if (p["name"] && p["name"].as<std::string>() == port.as<std::string>()) return p["containerPort"];
+    }
+  }
+  return YAML::Node();
+}
+
+void CheckRendered(const std::string& overlay, const Rendered& r, bool expect_hpa, bool expect_csi) {
+  SCOPED_TRACE(overlay);
+  auto deployments = r.OfKind("Deployment");
+  ASSERT_EQ(deployments.size(), 1u);
+  const YAML::Node deployment = deployments[0];
+  EXPECT_EQ(deployment["spec"]["replicas"].as<int>(), 2);
+  const YAML::Node pod = deployment["spec"]["template"]["spec"];
+  const YAML::Node pod_labels = deployment["spec"]["template"]["metadata"]["labels"];
+  ASSERT_EQ(pod["containers"].size(), 1u);
+  const YAML::Node container = pod["containers"][0];
+
+  // The config the service will load.
+  auto configmaps = r.OfKind("ConfigMap");
+  ASSERT_EQ(configmaps.size(), 1u);
+  std::string raw_config;
+  auto cfg = LoadRenderedConfig(configmaps[0], raw_config);
+  ASSERT_TRUE(cfg.ok()) << "the ConfigMap's config.yaml does not load: " << cfg.status();
+  const std::string configmap_name = configmaps[0]["metadata"]["name"].as<std::string>();
+
+  // Admin port: probes and the container port follow admin.listen, which must not be loopback.
+  const std::string listen = cfg->admin_listen;
+  const auto colon = listen.rfind(':');
+  ASSERT_NE(colon, std::string::npos);
+  const std::string host = listen.substr(0, colon);
+  const int admin_port = std::stoi(listen.substr(colon + 1));
+  EXPECT_TRUE(host == "0.0.0.0" || host == "::" || host == "[::]" || host.empty())
+      << "admin.listen " << listen << " is not reachable by the kubelet's probes";
+  struct Probe {
+    const char* name;
+    const char* path;
+  };
+  for (const Probe& probe : {Probe{"livenessProbe", "/healthz"}, Probe{"readinessProbe", "/readyz"}}) {
+    SCOPED_TRACE(probe.name);
+    const YAML::Node http = container[probe.name]["httpGet"];
+    ASSERT_TRUE(http.IsMap());
+    EXPECT_EQ(http["path"].as<std::string>(), probe.path);
+    const YAML::Node port = NamedPort(container, http["port"]);
+    ASSERT_TRUE(port.IsScalar()) << "probe port does not name a container port";
+    EXPECT_EQ(port.as<int>(), admin_port);
+  }
+  if (container["startupProbe"]) {
+    EXPECT_EQ(NamedPort(container, container["startupProbe"]["httpGet"]["port"]).as<int>(), admin_port);
+  }
+
+  // Graceful shutdown: the kubelet waits longer than the service's own grace.
+  const int grace = pod["terminationGracePeriodSeconds"].as<int>();
+  EXPECT_GT(absl::Seconds(grace), cfg->shutdown_grace)
+      << "terminationGracePeriodSeconds " << grace << " <= shutdown_grace";
+
+  // Resources: set, and requests within limits.
+  const YAML::Node resources = container["resources"];
+  for (const char* kind : {"cpu", "memory"}) {
+    ASSERT_TRUE(resources["requests"][kind]) << "no " << kind << " request";
+    ASSERT_TRUE(resources["limits"][kind]) << "no " << kind << " limit";
+    const double request = Quantity(resources["requests"][kind].as<std::string>());
+    const double limit = Quantity(resources["limits"][kind].as<std::string>());
+    EXPECT_GT(request, 0) << kind;
+    EXPECT_LE(request, limit) << kind;
+  }
+
+  // Locked down: non-root, read-only root, no escalation, no capabilities.
+  const YAML::Node psc = pod["securityContext"];
+  const YAML::Node csc = container["securityContext"];
+  EXPECT_TRUE((psc["runAsNonRoot"] && psc["runAsNonRoot"].as<bool>()) ||
+              (csc["runAsNonRoot"] && csc["runAsNonRoot"].as<bool>()));
+  ASSERT_TRUE(psc["runAsUser"]);
+  EXPECT_GT(psc["runAsUser"].as<int>(), 0);
+  EXPECT_TRUE(csc["readOnlyRootFilesystem"].as<bool>());
+  EXPECT_FALSE(csc["allowPrivilegeEscalation"].as<bool>());
+  std::vector<std::string> dropped;
+  for (const auto& c : csc["capabilities"]["drop"]) dropped.push_back(c.as<std::string>());
+  EXPECT_THAT(dropped, ::testing::Contains("ALL"));
+
+  // Volumes: config from the generated ConfigMap at the --config path, credentials where the config
+  // reads them, a writable /tmp.
+  std::map<std::string, YAML::Node> volumes;
+  for (const auto& v : pod["volumes"]) volumes.emplace(v["name"].as<std::string>(), YAML::Node(v));
+  std::map<std::string, std::string> mounts;  // mountPath -> volume
+  for (const auto& m : container["volumeMounts"]) {
+    mounts[m["mountPath"].as<std::string>()] = m["name"].as<std::string>();
+  }
+  std::vector<std::string> args;
+  for (const auto& a : container["args"]) args.push_back(a.as<std::string>());
+  auto config_flag = std::find(args.begin(), args.end(), "--config");
+  ASSERT_NE(config_flag, args.end());
+  ASSERT_NE(config_flag + 1, args.end());
+  const fs::path config_path(*(config_flag + 1));
+  ASSERT_TRUE(mounts.count(config_path.parent_path().string())) << "nothing mounted at " << config_path;
+  const YAML::Node config_volume = volumes[mounts[config_path.parent_path().string()]];
+  EXPECT_EQ(config_volume["configMap"]["name"].as<std::string>(), configmap_name);
+  EXPECT_EQ(config_path.filename().string(), "config.yaml");
+
+  ASSERT_FALSE(cfg->backends.empty());
+  for (const auto& backend : cfg->backends) {
+    if (backend.auth.kind != config::AuthKind::kBasic) continue;
+    for (const std::string& file : {backend.auth.username_file, backend.auth.password_file}) {
+      const std::string original = absl::StrReplaceAll(
+          file, {{::testing::TempDir() + "/deploy-manifests-credentials", kCredentialDir}});
+      const std::string dir = fs::path(original).parent_path().string();
+      ASSERT_TRUE(mounts.count(dir)) << "credential file " << original << " is not on a mounted volume";
+      const YAML::Node volume = volumes[mounts[dir]];
+      if (expect_csi) {
+        EXPECT_EQ(volume["csi"]["driver"].as<std::string>(), "secrets-store.csi.k8s.io");
+        const std::string spc = volume["csi"]["volumeAttributes"]["secretProviderClass"].as<std::string>();
+        bool found = false;
+        for (const auto& s : r.OfKind("SecretProviderClass")) {
+          if (s["metadata"]["name"].as<std::string>() != spc) continue;
+          found = true;
+          const std::string secrets = s["spec"]["parameters"]["secrets"].as<std::string>();
+          EXPECT_THAT(secrets, ::testing::HasSubstr("projects/" + cfg->project + "/secrets/"));
+          EXPECT_THAT(secrets, ::testing::HasSubstr("\"" + fs::path(original).filename().string() + "\""));
+        }
+        EXPECT_TRUE(found) << "no SecretProviderClass " << spc;
+      } else {
+        EXPECT_TRUE(volume["secret"]["secretName"]) << "credentials are not from a Secret";
+        EXPECT_FALSE(volume["csi"]);
+        EXPECT_TRUE(r.OfKind("SecretProviderClass").empty());
+      }
+    }
+  }
+  ASSERT_TRUE(mounts.count("/tmp")) << "/tmp must be writable with a read-only root filesystem";
+  EXPECT_TRUE(volumes[mounts["/tmp"]]["emptyDir"]);
+
+  // Identity: Workload Identity annotation for the config's project.
+  auto accounts = r.OfKind("ServiceAccount");
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(pod["serviceAccountName"].as<std::string>(),
+            accounts[0]["metadata"]["name"].as<std::string>());
+  const YAML::Node wi = accounts[0]["metadata"]["annotations"]["iam.gke.io/gcp-service-account"];
+  ASSERT_TRUE(wi) << "ServiceAccount lacks the Workload Identity annotation";
+  EXPECT_TRUE(absl::EndsWith(wi.as<std::string>(), "@" + cfg->project + ".iam.gserviceaccount.com"));
+
+  // Disruptions and scaling.
+  auto pdbs = r.OfKind("PodDisruptionBudget");
+  ASSERT_EQ(pdbs.size(), 1u);
+  for (const auto& kv : pdbs[0]["spec"]["selector"]["matchLabels"]) {
+    EXPECT_EQ(pod_labels[kv.first.as<std::string>()].as<std::string>(), kv.second.as<std::string>());
+  }
+  auto hpas = r.OfKind("HorizontalPodAutoscaler");
+  auto scaled = r.OfKind("ScaledObject");
+  if (expect_hpa) {
+    ASSERT_EQ(hpas.size(), 1u);
+    EXPECT_TRUE(scaled.empty());
+    const YAML::Node spec = hpas[0]["spec"];
+    EXPECT_EQ(spec["minReplicas"].as<int>(), 2);
+    EXPECT_EQ(spec["maxReplicas"].as<int>(), 5);
+    EXPECT_EQ(spec["scaleTargetRef"]["name"].as<std::string>(),
+              deployment["metadata"]["name"].as<std::string>());
+    EXPECT_EQ(spec["metrics"][0]["resource"]["name"].as<std::string>(), "cpu");
+    EXPECT_EQ(spec["metrics"][0]["resource"]["target"]["averageUtilization"].as<int>(), 70);
+  } else {
+    EXPECT_TRUE(hpas.empty()) << "an HPA next to the KEDA ScaledObject would fight it";
+    ASSERT_EQ(scaled.size(), 1u);
+    const YAML::Node spec = scaled[0]["spec"];
+    EXPECT_EQ(spec["minReplicaCount"].as<int>(), 2);
+    EXPECT_EQ(spec["maxReplicaCount"].as<int>(), 5);
+    EXPECT_EQ(spec["scaleTargetRef"]["name"].as<std::string>(),
+              deployment["metadata"]["name"].as<std::string>());
+    bool pubsub_trigger = false;
+    for (const auto& t : spec["triggers"]) {
+      if (t["type"].as<std::string>() != "gcp-pubsub") continue;
+      pubsub_trigger = true;
+      EXPECT_TRUE(absl::EndsWith(cfg->subscription,
+                                 "/subscriptions/" + t["metadata"]["subscriptionName"].as<std::string>()))
+          << "KEDA watches a different subscription than the service pulls";
+    }
+    EXPECT_TRUE(pubsub_trigger);
+  }
+
+  // The metrics Service selects the pods and targets the admin port.
+  auto services = r.OfKind("Service");
+  ASSERT_EQ(services.size(), 1u);
+  for (const auto& kv : services[0]["spec"]["selector"]) {
+    EXPECT_EQ(pod_labels[kv.first.as<std::string>()].as<std::string>(), kv.second.as<std::string>());
+  }
+  EXPECT_EQ(NamedPort(container, services[0]["spec"]["ports"][0]["targetPort"]).as<int>(), admin_port);
+}
+
+TEST(DeployManifestsTest, EveryYamlAndJsonFileParses) {
+  int yaml_files = 0;
+  int json_files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(kDeployDir)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string path = entry.path().string();
+    const std::string ext = entry.path().extension().string();
+    if (ext == ".yaml" || ext == ".yml") {
+      ++yaml_files;
+      try {
+        EXPECT_FALSE(YAML::LoadAllFromFile(path).empty()) << path << " is empty";
+      } catch (const YAML::Exception& e) {
+        ADD_FAILURE() << path << ": " << e.what();
+      }
+    } else if (ext == ".json") {
+      ++json_files;
+      EXPECT_FALSE(nlohmann::json::parse(testing::ReadFileOrEmpty(path), nullptr, false).is_discarded())
+          << path << " is not valid JSON";
+    }
+  }
+  EXPECT_GE(yaml_files, 15);
+  EXPECT_GE(json_files, 4);
+}
+
+TEST(DeployManifestsTest, BaseRendersWithSecretManagerAndCpuAutoscaling) {
+  std::string error;
+  auto rendered = Render(kDeployDir + "/k8s/base", error);
+  ASSERT_TRUE(rendered.has_value()) << error;
+  CheckRendered("base", *rendered, /*expect_hpa=*/true, /*expect_csi=*/true);
+}
+
+TEST(DeployManifestsTest, PlainSecretOverlayReplacesTheCsiVolume) {
+  std::string error;
+  auto rendered = Render(kDeployDir + "/k8s/overlays/plain-secret", error);
+  ASSERT_TRUE(rendered.has_value()) << error;
+  CheckRendered("plain-secret", *rendered, /*expect_hpa=*/true, /*expect_csi=*/false);
+}
+
+TEST(DeployManifestsTest, KedaOverlayScalesOnTheSubscriptionBacklog) {
+  std::string error;
+  auto rendered = Render(kDeployDir + "/k8s/overlays/keda", error);
+  ASSERT_TRUE(rendered.has_value()) << error;
+  CheckRendered("keda", *rendered, /*expect_hpa=*/false, /*expect_csi=*/true);
+}
+
+TEST(DeployManifestsTest, ImageRunsAsTheNumericNonRootUserThePodExpects) {
+  const std::string dockerfile = testing::ReadFileOrEmpty(kDeployDir + "/Dockerfile");
+  ASSERT_FALSE(dockerfile.empty());
+  // The last USER instruction of the file (the runtime stage is the last stage).
+  std::string user;
+  for (absl::string_view line : absl::StrSplit(dockerfile, '\n')) {
+    if (absl::StartsWith(line, "USER ")) user = std::string(line.substr(5));
+  }
+  std::vector<std::string> ids = absl::StrSplit(user, ':');
+  int uid = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(ids[0], &uid)) << "USER must be numeric for runAsNonRoot, got " << user;
+  EXPECT_GT(uid, 0);
+  std::string error;
+  auto rendered = Render(kDeployDir + "/k8s/base", error);
+  ASSERT_TRUE(rendered.has_value()) << error;
+  const YAML::Node psc = rendered->OfKind("Deployment")[0]["spec"]["template"]["spec"]["securityContext"];
+  EXPECT_EQ(psc["runAsUser"].as<int>(), uid);
+  auto runtime = StagePackages(dockerfile, "runtime");
+  ASSERT_TRUE(runtime.ok()) << runtime.status();
+  EXPECT_THAT(*runtime, ::testing::IsSupersetOf({"tzdata", "ca-certificates"}));
+}
+
+TEST(DeployScriptsTest, EveryGcpScriptIsStrictAndParses) {
+  int scripts = 0;
+  for (const auto& entry : fs::directory_iterator(kDeployDir + "/gcp")) {
+    if (entry.path().extension() != ".sh") continue;
+    ++scripts;
+    const std::string path = entry.path().string();
+    const std::string text = testing::ReadFileOrEmpty(path);
+    if (entry.path().filename() != "lib.sh") {
+      EXPECT_THAT(text, ::testing::HasSubstr("set -euo pipefail")) << path;
+    }
+    CommandResult syntax = RunCommand("bash -n " + ShellQuote(path));
+    EXPECT_EQ(syntax.exit_code, 0) << path << ": " << syntax.output;
+  }
+  EXPECT_GE(scripts, 7);
+}
+
+TEST(DeployScriptsTest, ScriptsRefuseToRunWithoutAProject) {
+  CommandResult r = RunCommand("env -u PROJECT bash " + ShellQuote(kDeployDir + "/gcp/pubsub.sh"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, ::testing::HasSubstr("PROJECT"));
+}
+
+}  // namespace
+}  // namespace schedsvc::deploy_testing
