@@ -25,6 +25,8 @@ namespace {
 using Result = absl::StatusOr<HttpResponse>;
 
 constexpr int kServerThreads = 8;
+constexpr int kStartPolls = 1000;
+constexpr absl::Duration kStartPoll = absl::Milliseconds(5);
 constexpr int kConcurrentRequests = 1000;
 constexpr long kMaxConnectionsPerHost = 8;
 constexpr absl::Duration kWaitLimit = absl::Seconds(60);
@@ -42,7 +44,8 @@ class ServerThread {
     server_->set_tcp_nodelay(true);
     port_ = server_->bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_->listen_after_bind(); });
-    // bind_to_any_port() already listens: connections queue until the accept loop runs.
+    // stop() is a no-op until the accept loop runs (httplib 0.11), so wait for it before returning.
+    for (int i = 0; i < kStartPolls && !server_->is_running(); ++i) absl::SleepFor(kStartPoll);
   }
   ~ServerThread() {
     server_->stop();
