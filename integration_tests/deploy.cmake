@@ -29,3 +29,10 @@ add_test(NAME deploy_yamllint
          COMMAND yamllint --strict -c ${PROJECT_SOURCE_DIR}/.yamllint ${PROJECT_SOURCE_DIR}/deploy
                  ${PROJECT_SOURCE_DIR}/.yamllint)
 set_tests_properties(deploy_yamllint PROPERTIES LABELS unit TIMEOUT 60)
+
+# Fails until schedule-service, cloud-scheduler-emulator and schedctl are built in the same tree.
+schedsvc_test(deploy_runtime_libs_test
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/deploy_runtime_libs_test.cc
+  DEPS schedsvc_deploy_testing schedsvc_testing
+  INTEGRATION TIMEOUT 300)
+target_compile_definitions(deploy_runtime_libs_test PRIVATE ${schedsvc_deploy_source_dir})
