@@ -1,0 +1,70 @@
+#include "src/service/admin_server.h"
+
+#include <httplib.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "prometheus/text_serializer.h"
+
+namespace schedsvc::service {
+
+absl::Status ParseHostPort(const std::string& text, std::string* host, int* port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not host:port"));
+  }
+  std::string h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  int p = 0;
+  if (!absl::SimpleAtoi(text.substr(colon + 1), &p) || p < 0 || p > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' has no valid port (0-65535)"));
+  }
+  *host = h;
+  *port = p;
+  return absl::OkStatus();
+}
+
+AdminServer::AdminServer(std::shared_ptr<prometheus::Registry> registry, std::function<bool()> ready,
+                         std::function<void()> before_scrape)
+    : registry_(std::move(registry)), ready_(std::move(ready)), before_scrape_(std::move(before_scrape)) {}
+
+AdminServer::~AdminServer() { Stop(); }
+
+absl::Status AdminServer::Start(const std::string& listen) {
+  std::string host;
+  int port = 0;
+  if (auto s = ParseHostPort(listen, &host, &port); !s.ok()) return s;
+  server_ = std::make_unique<httplib::Server>();
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    if (ready_()) {
+      res.set_content("ready\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content("not ready\n", "text/plain");
+    }
+  });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    if (before_scrape_) before_scrape_();
+    res.set_content(prometheus::TextSerializer().Serialize(registry_->Collect()),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  });
+  if (port == 0) {
+    port_ = server_->bind_to_any_port(host);
+    if (port_ < 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
+  } else {
+    if (!server_->bind_to_port(host, port)) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
+    }
+    port_ = port;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return absl::OkStatus();
+}
+
+void AdminServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace schedsvc::service

@@ -1,0 +1,49 @@
+// AdminServer: the admin port of schedule-service (admin.listen): /healthz (the process is alive),
+// /readyz (200 only while `ready()` says so: streams connected and not shutting down) and /metrics
+// (Prometheus text from the registry, after `before_scrape` refreshes pulled figures). cpp-httplib on its
+// own thread. Thread-safe.
+#ifndef SCHEDSVC_SERVICE_ADMIN_SERVER_H_
+#define SCHEDSVC_SERVICE_ADMIN_SERVER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "prometheus/registry.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace schedsvc::service {
+
+class AdminServer {
+ public:
+  AdminServer(std::shared_ptr<prometheus::Registry> registry, std::function<bool()> ready,
+              std::function<void()> before_scrape);
+  ~AdminServer();
+
+  // Binds `listen` ("host:port"; port 0 picks one) and starts serving. kInvalidArgument for a malformed
+  // address, kUnavailable when it cannot bind (the message names the address).
+  absl::Status Start(const std::string& listen);
+  // The bound port (after Start).
+  int port() const { return port_; }
+  void Stop();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::function<bool()> ready_;
+  std::function<void()> before_scrape_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+// Splits "host:port" (also "[v6]:port"). kInvalidArgument naming the text when malformed.
+absl::Status ParseHostPort(const std::string& text, std::string* host, int* port);
+
+}  // namespace schedsvc::service
+
+#endif  // SCHEDSVC_SERVICE_ADMIN_SERVER_H_

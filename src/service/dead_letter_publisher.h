@@ -1,0 +1,53 @@
+// DeadLetterPublisher: publishes a message that can never be delivered to the configured dead-letter
+// topic, with the original data and attributes plus attributes saying why (DESIGN §3):
+//   schedsvc.error, schedsvc.reason, schedsvc.http_status, schedsvc.attempts,
+//   schedsvc.source_subscription, schedsvc.message_id, schedsvc.backend.
+// The dispatcher acks the original only after the publish is confirmed. Thread-safe.
+#ifndef SCHEDSVC_SERVICE_DEAD_LETTER_PUBLISHER_H_
+#define SCHEDSVC_SERVICE_DEAD_LETTER_PUBLISHER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "src/pubsub/publisher.h"
+
+namespace schedsvc::service {
+
+struct DeadLetterInfo {
+  std::string reason;       // a docs/metrics.md dead-letter reason, e.g. "http_4xx"
+  std::string error;        // human-readable; never contains a secret
+  int http_status = 0;      // 0 when there was no HTTP response
+  int attempts = 0;         // HTTP attempts made in this delivery
+  std::string backend;      // "" when the message named no configured backend
+};
+
+// Returns the attributes a dead letter carries: the original ones plus the schedsvc.* ones.
+std::map<std::string, std::string> DeadLetterAttributes(const std::map<std::string, std::string>& original,
+                                                        const std::string& message_id,
+                                                        const std::string& source_subscription,
+                                                        const DeadLetterInfo& info);
+
+class DeadLetterPublisher {
+ public:
+  // `publisher` publishes to the dead-letter topic; `source_subscription` is recorded on each letter.
+  DeadLetterPublisher(std::unique_ptr<pubsub::Publisher> publisher, std::string source_subscription);
+
+  // Publishes; `done` gets OK once the dead-letter topic has the message.
+  void Publish(const std::string& message_id, const std::string& data,
+               const std::map<std::string, std::string>& attributes, const DeadLetterInfo& info,
+               std::function<void(absl::Status)> done);
+
+  // Waits for outstanding publishes; later ones fail with kCancelled.
+  void Shutdown();
+
+ private:
+  std::unique_ptr<pubsub::Publisher> publisher_;
+  const std::string source_subscription_;
+};
+
+}  // namespace schedsvc::service
+
+#endif  // SCHEDSVC_SERVICE_DEAD_LETTER_PUBLISHER_H_

@@ -1,0 +1,419 @@
+#include "src/service/message_dispatcher.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "src/dispatch/permanent_reason.h"
+
+namespace schedsvc::service {
+namespace {
+
+using dispatch::CircuitBreaker;
+using dispatch::OutcomeKind;
+
+// How often a held message looks at its backend's circuit again, at most.
+constexpr absl::Duration kMaxHoldRecheck = absl::Seconds(5);
+constexpr absl::Duration kMinHoldRecheck = absl::Milliseconds(100);
+// Nack delay when dead-lettering is impossible (no topic, or its publish failed): long enough not to
+// spin, short enough that an operator's fix takes effect soon.
+constexpr absl::Duration kDeadLetterUnavailableDelay = absl::Seconds(60);
+constexpr absl::Duration kMaxNackDelay = absl::Seconds(600);
+
+std::string ProjectOf(const std::string& subscription) {
+  std::vector<std::string> parts = absl::StrSplit(subscription, '/');
+  return parts.size() == 4 ? parts[1] : "";
+}
+
+// "00-<trace id>-<span id>-<flags>" -> trace id, or "" when malformed.
+std::string TraceIdOf(const std::map<std::string, std::string>& attributes) {
+  auto it = attributes.find("traceparent");
+  if (it == attributes.end()) return "";
+  std::vector<std::string> parts = absl::StrSplit(it->second, '-');
+  if (parts.size() != 4 || parts[1].size() != 32) return "";
+  return parts[1];
+}
+
+}  // namespace
+
+struct MessageDispatcher::Backend {
+  Backend(const config::BackendConfig& c, const Clock& clock)
+      : config(c), breaker(c.circuit_breaker, clock), limiter(c.max_concurrency), schedule(c.retry, c.timeout) {}
+  const config::BackendConfig& config;
+  CircuitBreaker breaker;
+  dispatch::ConcurrencyLimiter limiter;
+  dispatch::RetrySchedule schedule;
+  std::atomic<int> held{0};
+};
+
+struct MessageDispatcher::Delivery {
+  dispatch::PushMessage push;
+  std::optional<pubsub::AckHandle> handle;
+  absl::Time receive_time;
+  absl::Time deadline;
+  std::string backend_name;
+  Backend* backend = nullptr;
+  int attempts = 0;
+  absl::Time hold_started = absl::InfiniteFuture();
+};
+
+MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, dispatch::HttpClient& http,
+                                     DeadLetterSink* dead_letters, Executor& executor, Clock& clock,
+                                     metrics::ServiceMetrics& metrics, JsonLogger& log)
+    : config_(config),
+      http_(http),
+      dead_letters_(dead_letters),
+      executor_(executor),
+      clock_(clock),
+      metrics_(metrics),
+      log_(log),
+      builder_(config, clock),
+      project_(ProjectOf(config.subscription)) {
+  for (const auto& b : config_.backends) backends_.emplace(b.name, std::make_unique<Backend>(b, clock_));
+}
+
+MessageDispatcher::~MessageDispatcher() {
+  BeginShutdown();
+  for (auto& [name, b] : backends_) b->limiter.Shutdown();
+}
+
+nlohmann::json MessageDispatcher::LogFields(const Delivery& d) const {
+  nlohmann::json fields = {{"message_id", d.push.message_id},
+                           {"backend", d.backend_name},
+                           {"attempt", d.attempts},
+                           {"latency_ms", absl::ToDoubleMilliseconds(clock_.Now() - d.receive_time)}};
+  if (d.push.delivery_attempt) fields["delivery_attempt"] = *d.push.delivery_attempt;
+  std::string trace = TraceIdOf(d.push.attributes);
+  if (!trace.empty() && !project_.empty()) {
+    fields["logging.googleapis.com/trace"] = absl::StrCat("projects/", project_, "/traces/", trace);
+  }
+  return fields;
+}
+
+void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle handle) {
+  metrics_.MessageReceived();
+  metrics_.SetInFlight(++in_flight_);
+  auto d = std::make_shared<Delivery>();
+  d->push.message_id = std::move(message.message_id);
+  d->push.data = std::move(message.data);
+  d->push.attributes = std::move(message.attributes);
+  if (message.delivery_attempt > 0) d->push.delivery_attempt = message.delivery_attempt;
+  d->push.publish_time = message.publish_time;
+  d->receive_time = message.receive_time == absl::InfinitePast() ? clock_.Now() : message.receive_time;
+  d->deadline = d->receive_time + config_.lease_max_extension;
+  d->handle.emplace(std::move(handle));
+  if (config_.ack_mode == config::AckMode::kOnReceipt) {
+    // At-most-once: the message is Pub/Sub's no longer; failures can only be dead-lettered by us.
+    std::move(*d->handle).Ack();
+    d->handle.reset();
+  }
+  auto route = builder_.RouteOf(d->push);
+  if (!route.ok()) {
+    DeadLetter(d, std::string(dispatch::PermanentReasonName(dispatch::PermanentReason::kUnknownBackend)),
+               route.status(), 0);
+    return;
+  }
+  d->backend_name = *route;
+  auto it = backends_.find(d->backend_name);
+  d->backend = it == backends_.end() ? nullptr : it->second.get();
+  if (d->backend == nullptr) {
+    DeadLetter(d, std::string(dispatch::PermanentReasonName(dispatch::PermanentReason::kUnknownBackend)),
+               absl::NotFoundError("no such backend"), 0);
+    return;
+  }
+  TryAttempt(d);
+}
+
+void MessageDispatcher::TryAttempt(const std::shared_ptr<Delivery>& d) {
+  if (shutting_down_) {
+    LeaveHold(*d);
+    Nack(d, "shutdown", absl::ZeroDuration(), absl::CancelledError("shutting down"));
+    return;
+  }
+  Backend& b = *d->backend;
+  if (!b.breaker.AllowRequest()) {
+    Hold(d);
+    return;
+  }
+  LeaveHold(*d);
+  b.limiter.Acquire([this, d](absl::Status slot) {
+    if (!slot.ok()) {
+      d->backend->breaker.OnAbandoned();
+      Nack(d, "shutdown", absl::ZeroDuration(), slot);
+      return;
+    }
+    SendAttempt(d);
+  });
+}
+
+void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
+  Backend& b = *d->backend;
+  const auto& cb = b.config.circuit_breaker;
+  const absl::Time now = clock_.Now();
+  if (d->hold_started == absl::InfiniteFuture()) {
+    if (b.held.load() >= cb.max_held_messages) {
+      Nack(d, "circuit_open", std::min(cb.open_duration, kMaxNackDelay),
+           absl::UnavailableError("circuit open and the hold is full"));
+      return;
+    }
+    d->hold_started = now;
+    b.held.fetch_add(1);
+  } else if (now - d->hold_started >= cb.max_hold) {
+    LeaveHold(*d);
+    Nack(d, "circuit_open", std::min(cb.open_duration, kMaxNackDelay),
+         absl::UnavailableError("circuit open longer than max_hold"));
+    return;
+  }
+  // The lease manager keeps the message leased while it waits; look again when the circuit may admit.
+  const absl::Duration until_probe = b.breaker.open_until() - now;
+  const absl::Duration recheck = std::clamp(until_probe, kMinHoldRecheck, kMaxHoldRecheck);
+  Wait(d, recheck, [this, d] { TryAttempt(d); });
+}
+
+void MessageDispatcher::LeaveHold(Delivery& d) {
+  if (d.hold_started == absl::InfiniteFuture() || d.backend == nullptr) return;
+  d.hold_started = absl::InfiniteFuture();
+  d.backend->held.fetch_sub(1);
+}
+
+void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
+  Backend& b = *d->backend;
+  const absl::Time now = clock_.Now();
+  ++d->attempts;
+  auto request = builder_.Build(d->push, d->attempts);
+  if (!request.ok()) {
+    b.limiter.Release();
+    b.breaker.OnAbandoned();
+    if (auto reason = dispatch::GetPermanentReason(request.status()); reason.has_value()) {
+      DeadLetter(d, std::string(dispatch::PermanentReasonName(*reason)), request.status(), 0);
+      return;
+    }
+    // A credential file problem: the operator's to fix, never the message's fault.
+    dispatch::DeliveryOutcome outcome;
+    outcome.kind = OutcomeKind::kRetryable;
+    outcome.status = request.status();
+    OnRetryableFailure(d, outcome);
+    return;
+  }
+  request->timeout = b.schedule.AttemptTimeout(now, d->deadline);
+  if (request->timeout <= absl::ZeroDuration()) {
+    b.limiter.Release();
+    b.breaker.OnAbandoned();
+    Nack(d, "retry_budget_spent", b.schedule.BackoffCeiling(d->attempts),
+         absl::DeadlineExceededError("message budget spent"));
+    return;
+  }
+  http_.Send(*std::move(request), [this, d, now](absl::StatusOr<dispatch::HttpResponse> result) {
+    OnAttemptDone(d, now, std::move(result));
+  });
+}
+
+void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::Time started,
+                                      absl::StatusOr<dispatch::HttpResponse> result) {
+  Backend& b = *d->backend;
+  b.limiter.Release();
+  const absl::Time now = clock_.Now();
+  dispatch::DeliveryOutcome outcome = dispatch::ClassifyAttempt(result, now);
+  metrics_.BackendRequest(d->backend_name, outcome.code_class, now - started);
+  switch (outcome.kind) {
+    case OutcomeKind::kSuccess:
+      b.breaker.OnSuccess();
+      Ack(d, "delivered", outcome.http_status);
+      return;
+    case OutcomeKind::kPermanent: {
+      // The backend answered: it is up, the message is at fault.
+      b.breaker.OnSuccess();
+      auto reason = dispatch::GetPermanentReason(outcome.status);
+      DeadLetter(d,
+                 std::string(reason ? dispatch::PermanentReasonName(*reason)
+                                    : dispatch::PermanentReasonName(dispatch::PermanentReason::kHttp4xx)),
+                 outcome.status, outcome.http_status);
+      return;
+    }
+    case OutcomeKind::kRetryable:
+      b.breaker.OnFailure();
+      OnRetryableFailure(d, outcome);
+      return;
+  }
+}
+
+void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
+                                           const dispatch::DeliveryOutcome& outcome) {
+  Backend& b = *d->backend;
+  if (shutting_down_) {
+    Nack(d, "shutdown", absl::ZeroDuration(), outcome.status);
+    return;
+  }
+  dispatch::RetryDecision decision;
+  {
+    absl::MutexLock lock(&mu_);
+    decision = b.schedule.AfterFailure(d->attempts, clock_.Now(), d->deadline, outcome.retry_after, gen_);
+  }
+  if (decision.retry()) {
+    metrics_.Retry(d->backend_name);
+    nlohmann::json fields = LogFields(*d);
+    fields["outcome"] = "retry";
+    fields["http_status"] = outcome.http_status;
+    fields["error"] = outcome.status.ToString();
+    fields["retry_in_ms"] = absl::ToDoubleMilliseconds(decision.delay);
+    log_.Warning("backend attempt failed, retrying", fields);
+    Wait(d, decision.delay, [this, d] { TryAttempt(d); });
+    return;
+  }
+  if (config_.ack_mode == config::AckMode::kOnReceipt) {
+    DeadLetter(d, "retries_exhausted", outcome.status, outcome.http_status);
+    return;
+  }
+  // After-success: Pub/Sub redelivers later and counts a delivery attempt; its dead-letter policy takes
+  // over after maxDeliveryAttempts.
+  Nack(d, "retry_budget_spent", std::min(decision.delay, kMaxNackDelay), outcome.status);
+}
+
+void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::string reason,
+                                   const absl::Status& error, int http_status) {
+  nlohmann::json fields = LogFields(*d);
+  fields["reason"] = reason;
+  fields["http_status"] = http_status;
+  fields["error"] = error.ToString();
+  if (dead_letters_ == nullptr) {
+    if (d->handle) {
+      fields["outcome"] = "nacked";
+      log_.Error("permanent failure and no dead_letter_topic: nacking with delay", fields);
+      Nack(d, "no_dead_letter_topic", kMaxNackDelay, error);
+    } else {
+      fields["outcome"] = "dropped";
+      log_.Error("permanent failure in on-receipt mode and no dead_letter_topic: message dropped", fields);
+      Finish();
+    }
+    return;
+  }
+  DeadLetterInfo info{reason, error.ToString(), http_status, d->attempts, d->backend_name};
+  dead_letters_->Publish(
+      d->push.message_id, d->push.data, d->push.attributes, info,
+      [this, d, reason, fields](absl::Status published) mutable {
+        if (!published.ok()) {
+          fields["outcome"] = "nacked";
+          fields["dead_letter_error"] = published.ToString();
+          log_.Error("dead-letter publish failed: nacking with delay", fields);
+          if (d->handle) {
+            Nack(d, "dead_letter_publish_failed", kDeadLetterUnavailableDelay, published);
+          } else {
+            Finish();
+          }
+          return;
+        }
+        metrics_.DeadLettered(d->backend_name, reason);
+        fields["outcome"] = "dead_lettered";
+        log_.Warning("message dead-lettered", fields);
+        if (d->handle) {
+          std::move(*d->handle).Ack();
+          d->handle.reset();
+          metrics_.Acked(d->backend_name);
+        }
+        Finish();
+      });
+}
+
+void MessageDispatcher::Ack(const std::shared_ptr<Delivery>& d, absl::string_view outcome, int http_status) {
+  if (d->handle) {
+    std::move(*d->handle).Ack();
+    d->handle.reset();
+    metrics_.Acked(d->backend_name);
+  }
+  if (d->push.publish_time != absl::InfinitePast() && d->push.publish_time != absl::UnixEpoch()) {
+    metrics_.EndToEnd(d->backend_name, clock_.Now() - d->push.publish_time);
+  }
+  nlohmann::json fields = LogFields(*d);
+  fields["outcome"] = outcome;
+  fields["http_status"] = http_status;
+  log_.Info("message delivered", fields);
+  Finish();
+}
+
+void MessageDispatcher::Nack(const std::shared_ptr<Delivery>& d, absl::string_view reason, absl::Duration delay,
+                             const absl::Status& error) {
+  nlohmann::json fields = LogFields(*d);
+  fields["reason"] = reason;
+  fields["error"] = error.ToString();
+  if (d->handle) {
+    std::move(*d->handle).NackWithDelay(delay);
+    d->handle.reset();
+    metrics_.Nacked(d->backend_name, reason);
+    fields["outcome"] = "nacked";
+    fields["redeliver_in_s"] = absl::ToDoubleSeconds(delay);
+    log_.Warning("message handed back to Pub/Sub", fields);
+  } else {
+    // On-receipt mode: already acked, nothing to hand back. Dead-letter what can no longer be retried.
+    if (reason == "shutdown" && dead_letters_ != nullptr) {
+      DeadLetter(d, "shutdown", error, 0);
+      return;
+    }
+    fields["outcome"] = "dropped";
+    log_.Error("on-receipt message could not be delivered", fields);
+  }
+  Finish();
+}
+
+void MessageDispatcher::Finish() {
+  const int left = --in_flight_;
+  metrics_.SetInFlight(left);
+  if (left == 0) {
+    absl::MutexLock lock(&idle_mu_);
+    idle_cv_.SignalAll();
+  }
+}
+
+void MessageDispatcher::Wait(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn) {
+  absl::MutexLock lock(&mu_);
+  if (shutting_down_) {
+    // Run now: the step sees shutting_down_ and nacks.
+    executor_.Run(std::move(fn));
+    return;
+  }
+  Delivery* key = d.get();
+  TimerId id = executor_.RunAfter(delay, [this, key, fn = std::move(fn)] {
+    {
+      absl::MutexLock l(&mu_);
+      if (waiting_.erase(key) == 0) return;  // taken by BeginShutdown
+    }
+    fn();
+  });
+  waiting_[key] = {d, id};
+}
+
+void MessageDispatcher::BeginShutdown() {
+  absl::flat_hash_map<Delivery*, std::pair<std::shared_ptr<Delivery>, TimerId>> waiting;
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutting_down_.exchange(true)) return;
+    waiting.swap(waiting_);
+  }
+  for (auto& [key, entry] : waiting) {
+    executor_.Cancel(entry.second);
+    LeaveHold(*entry.first);
+    Nack(entry.first, "shutdown", absl::ZeroDuration(), absl::CancelledError("shutting down"));
+  }
+  for (auto& [name, b] : backends_) b->limiter.Shutdown();
+}
+
+bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
+  absl::MutexLock lock(&idle_mu_);
+  const absl::Time deadline = clock_.Now() + timeout;
+  while (in_flight_.load() > 0) {
+    const absl::Duration left = deadline - clock_.Now();
+    if (left <= absl::ZeroDuration()) return false;
+    idle_cv_.WaitWithTimeout(&idle_mu_, left);
+  }
+  return true;
+}
+
+void MessageDispatcher::UpdateMetrics() {
+  for (auto& [name, b] : backends_) {
+    metrics_.SetCircuitState(name, static_cast<int>(b->breaker.state()));
+    metrics_.SetHeld(name, b->held.load());
+  }
+}
+
+}  // namespace schedsvc::service

@@ -1,0 +1,139 @@
+#include "src/service/schedule_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "src/pubsub/connection_options.h"
+
+namespace schedsvc::service {
+namespace {
+
+// Timers for retries and holds only: HTTP runs on curl's loop, Pub/Sub on gRPC's threads.
+constexpr int kDispatcherTimerThreads = 1;
+constexpr absl::Duration kAckFlushTimeout = absl::Seconds(10);
+
+// Adapts DeadLetterPublisher to the dispatcher's sink interface.
+class PublisherSink final : public DeadLetterSink {
+ public:
+  explicit PublisherSink(DeadLetterPublisher& publisher) : publisher_(publisher) {}
+  void Publish(const std::string& message_id, const std::string& data,
+               const std::map<std::string, std::string>& attributes, const DeadLetterInfo& info,
+               std::function<void(absl::Status)> done) override {
+    publisher_.Publish(message_id, data, attributes, info, std::move(done));
+  }
+
+ private:
+  DeadLetterPublisher& publisher_;
+};
+
+}  // namespace
+
+ScheduleService::ScheduleService(config::ServiceConfig config, JsonLogger& log)
+    : config_(std::move(config)), log_(log) {}
+
+absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config::ServiceConfig config,
+                                                                        JsonLogger& log) {
+  std::unique_ptr<ScheduleService> s(new ScheduleService(std::move(config), log));
+  const auto& c = s->config_;
+  std::vector<std::string> backend_names;
+  for (const auto& b : c.backends) backend_names.push_back(b.name);
+  s->metrics_ = std::make_unique<metrics::ServiceMetrics>(c.subscription, backend_names);
+  s->executor_ = std::make_unique<ThreadExecutor>(s->clock_, kDispatcherTimerThreads);
+  auto http = dispatch::CurlHttpClient::Create();
+  if (!http.ok()) return http.status();
+  s->http_ = *std::move(http);
+  pubsub::ConnectionOptions connection;
+  if (!c.dead_letter_topic.empty()) {
+    pubsub::PublisherOptions publisher_options;
+    publisher_options.topic = c.dead_letter_topic;
+    auto publisher = pubsub::MakePublisher(publisher_options, connection);
+    if (!publisher.ok()) return publisher.status();
+    s->dead_letters_ = std::make_unique<DeadLetterPublisher>(*std::move(publisher), c.subscription);
+    s->dead_letter_sink_ = std::make_unique<PublisherSink>(*s->dead_letters_);
+  }
+  s->dispatcher_ = std::make_unique<MessageDispatcher>(c, *s->http_, s->dead_letter_sink_.get(), *s->executor_,
+                                                       s->clock_, *s->metrics_, log);
+  pubsub::SubscriberOptions subscriber_options;
+  subscriber_options.subscription = c.subscription;
+  subscriber_options.streams = c.streams;
+  subscriber_options.max_outstanding_messages = c.max_outstanding_messages;
+  subscriber_options.max_outstanding_bytes = c.max_outstanding_bytes;
+  subscriber_options.lease_extension_step = c.lease_extension_step;
+  // In on-receipt mode messages are acked at once: nothing to extend.
+  subscriber_options.max_lease_extension =
+      c.ack_mode == config::AckMode::kOnReceipt ? absl::ZeroDuration() : c.lease_max_extension;
+  auto subscriber = pubsub::MakeSubscriber(subscriber_options, connection);
+  if (!subscriber.ok()) return subscriber.status();
+  s->subscriber_ = *std::move(subscriber);
+  ScheduleService* raw = s.get();
+  s->admin_ = std::make_unique<AdminServer>(
+      s->metrics_->registry(), [raw] { return raw->ready(); }, [raw] { raw->BeforeScrape(); });
+  return s;
+}
+
+ScheduleService::~ScheduleService() { Shutdown(); }
+
+absl::Status ScheduleService::Start() {
+  if (auto s = admin_->Start(config_.admin_listen); !s.ok()) return s;
+  if (config_.ack_mode == config::AckMode::kOnReceipt) {
+    log_.Warning(
+        "ack_mode is on-receipt (at-most-once): messages are acked before the backend is called, so a crash "
+        "or a final failure without a dead-letter topic loses them, and Pub/Sub's redelivery and dead-letter "
+        "policy cannot help",
+        {{"subscription", config_.subscription}});
+  }
+  auto endpoint = pubsub::ResolveEndpoint({});
+  log_.Info("schedule-service starting",
+            {{"subscription", config_.subscription},
+             {"streams", config_.streams},
+             {"pubsub_endpoint", endpoint.address},
+             {"admin", absl::StrCat(config_.admin_listen)},
+             {"backends", config_.backends.size()}});
+  MessageDispatcher* dispatcher = dispatcher_.get();
+  subscriber_->Start([dispatcher](pubsub::Message m, pubsub::AckHandle h) {
+    dispatcher->Dispatch(std::move(m), std::move(h));
+  });
+  return absl::OkStatus();
+}
+
+bool ScheduleService::ready() const { return !shutting_down_ && subscriber_ && subscriber_->IsHealthy(); }
+
+void ScheduleService::BeforeScrape() {
+  const auto stats = subscriber_->stats();
+  metrics::ServiceMetrics::SubscriberFigures figures;
+  figures.streams_connected = stats.streams_connected;
+  figures.stream_reconnects = stats.stream_reconnects;
+  figures.lease_extensions = stats.lease_extensions;
+  figures.lease_expiries = stats.lease_expiries;
+  figures.oldest_in_flight_age_seconds =
+      stats.oldest_lease_receive_time == absl::InfiniteFuture()
+          ? 0
+          : absl::ToDoubleSeconds(clock_.Now() - stats.oldest_lease_receive_time);
+  metrics_->UpdateSubscriber(figures);
+  metrics_->SetReady(ready());
+  metrics_->UpdateProcess();
+  dispatcher_->UpdateMetrics();
+}
+
+void ScheduleService::Shutdown() {
+  if (stopped_.exchange(true)) return;
+  shutting_down_ = true;
+  const int in_flight = dispatcher_ ? dispatcher_->in_flight() : 0;
+  log_.Info("shutting down", {{"in_flight", in_flight},
+                              {"grace_s", absl::ToDoubleSeconds(config_.shutdown_grace)}});
+  if (subscriber_) subscriber_->StopReceiving();
+  if (dispatcher_) {
+    // Waiting messages go back now; calls on the wire get the grace period.
+    dispatcher_->BeginShutdown();
+    if (!dispatcher_->WaitIdle(config_.shutdown_grace)) {
+      log_.Warning("shutdown grace ran out; unfinished messages are nacked",
+                   {{"in_flight", dispatcher_->in_flight()}});
+    }
+  }
+  if (subscriber_) subscriber_->Shutdown(kAckFlushTimeout);
+  if (http_) http_->Shutdown();
+  if (dead_letters_) dead_letters_->Shutdown();
+  if (executor_) executor_->Shutdown();
+  if (admin_) admin_->Stop();
+  log_.Info("schedule-service stopped");
+}
+
+}  // namespace schedsvc::service

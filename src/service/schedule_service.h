@@ -1,0 +1,62 @@
+// ScheduleService: one schedule-service process, assembled from its config: the Pub/Sub subscriber, the
+// message dispatcher (HTTP client, circuit breakers, retries, dead-letter publisher), metrics, JSON logs
+// and the admin server. Owns the start-up and shutdown order (DESIGN §3):
+//   Start:    admin server (not ready) -> subscriber streams -> ready once every stream is connected
+//   Shutdown: not ready -> streams stop taking messages -> in-flight work gets shutdown_grace ->
+//             everything unsettled is nacked -> ack RPCs flushed -> HTTP client and publisher stopped.
+#ifndef SCHEDSVC_SERVICE_SCHEDULE_SERVICE_H_
+#define SCHEDSVC_SERVICE_SCHEDULE_SERVICE_H_
+
+#include <atomic>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "src/common/clock.h"
+#include "src/common/json_log.h"
+#include "src/common/thread_executor.h"
+#include "src/config/service_config.h"
+#include "src/dispatch/curl_http_client.h"
+#include "src/metrics/service_metrics.h"
+#include "src/pubsub/subscriber.h"
+#include "src/service/admin_server.h"
+#include "src/service/dead_letter_publisher.h"
+#include "src/service/message_dispatcher.h"
+
+namespace schedsvc::service {
+
+class ScheduleService {
+ public:
+  // Builds every part; nothing runs yet. Errors name what could not be built.
+  static absl::StatusOr<std::unique_ptr<ScheduleService>> Create(config::ServiceConfig config, JsonLogger& log);
+  ~ScheduleService();
+
+  // Starts the admin server and the streams. kUnavailable if the admin port cannot be bound.
+  absl::Status Start();
+  // Graceful shutdown, as above. Idempotent.
+  void Shutdown();
+
+  bool ready() const;
+  int admin_port() const { return admin_->port(); }
+
+ private:
+  ScheduleService(config::ServiceConfig config, JsonLogger& log);
+  void BeforeScrape();
+
+  const config::ServiceConfig config_;
+  JsonLogger& log_;
+  SystemClock clock_;
+  std::unique_ptr<metrics::ServiceMetrics> metrics_;
+  std::unique_ptr<ThreadExecutor> executor_;
+  std::unique_ptr<dispatch::CurlHttpClient> http_;
+  std::unique_ptr<DeadLetterPublisher> dead_letters_;
+  std::unique_ptr<DeadLetterSink> dead_letter_sink_;
+  std::unique_ptr<MessageDispatcher> dispatcher_;
+  std::unique_ptr<pubsub::Subscriber> subscriber_;
+  std::unique_ptr<AdminServer> admin_;
+  std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace schedsvc::service
+
+#endif  // SCHEDSVC_SERVICE_SCHEDULE_SERVICE_H_
