@@ -36,3 +36,11 @@ schedsvc_test(deploy_runtime_libs_test
   DEPS schedsvc_deploy_testing schedsvc_testing
   INTEGRATION TIMEOUT 300)
 target_compile_definitions(deploy_runtime_libs_test PRIVATE ${schedsvc_deploy_source_dir})
+
+# Runs deploy/gcp/setup.sh against the Pub/Sub emulator and cloud-scheduler-emulator (from this build
+# tree; the scheduler case fails until it is built).
+schedsvc_test(deploy_gcp_scripts_test
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/deploy_gcp_scripts_test.cc
+  DEPS schedsvc_deploy_testing schedsvc_testing
+  INTEGRATION TIMEOUT 420)
+target_compile_definitions(deploy_gcp_scripts_test PRIVATE ${schedsvc_deploy_source_dir})
