@@ -44,3 +44,10 @@ schedsvc_test(deploy_gcp_scripts_test
   DEPS schedsvc_deploy_testing schedsvc_testing
   INTEGRATION TIMEOUT 420)
 target_compile_definitions(deploy_gcp_scripts_test PRIVATE ${schedsvc_deploy_source_dir})
+
+# Scrapes a running schedule-service (from this build tree; fails until it is built).
+schedsvc_test(deploy_metrics_scrape_test
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/deploy_metrics_scrape_test.cc
+  DEPS schedsvc_deploy_testing schedsvc_testing PkgConfig::HTTPLIB
+  INTEGRATION TIMEOUT 300)
+target_compile_definitions(deploy_metrics_scrape_test PRIVATE ${schedsvc_deploy_source_dir})
