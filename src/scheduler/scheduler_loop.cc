@@ -147,6 +147,8 @@ void SchedulerLoop::RunNow(const Job& job) {
 
 void SchedulerLoop::Shutdown(absl::Duration grace) {
   absl::MutexLock lock(&mu_);
+  // Only the first call waits: its caller chose the grace period.
+  if (shutdown_) return;
   shutdown_ = true;
   if (timer_ != 0) executor_.Cancel(timer_);
   timer_ = 0;

@@ -77,7 +77,8 @@ class SchedulerLoop {
   // Dispatches `job` now as a manual run (schedule time = now), with retries per its retryConfig.
   void RunNow(const Job& job);
 
-  // Stops firing and waits (up to `grace`) for attempts in flight to report. Idempotent.
+  // Stops firing and waits (up to `grace`) for attempts in flight to report. Idempotent: later calls
+  // (the destructor's included) return at once.
   void Shutdown(absl::Duration grace = absl::Seconds(30));
 
   // For tests and the benchmark: attempts started and not yet reported.

@@ -12,3 +12,12 @@ schedsvc_library(schedsvc_scheduler
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/server_tests.cmake)
   include(${CMAKE_CURRENT_SOURCE_DIR}/server_tests.cmake)
 endif()
+
+# Pub/Sub (our publisher) and HTTP (libcurl) targets.
+schedsvc_library(schedsvc_scheduler_runner
+  SOURCES default_job_runner.cc
+  DEPS schedsvc_scheduler schedsvc_pubsub)
+
+schedsvc_binary(cloud-scheduler-emulator
+  SOURCES main.cc
+  DEPS schedsvc_scheduler_runner CLI11::CLI11)

@@ -219,7 +219,8 @@ std::string FormatJsonDuration(absl::Duration d) {
   const int64_t frac = nanos % 1'000'000'000;
   if (frac == 0) return absl::StrCat(seconds, "s");
   std::string digits = absl::StrFormat("%09d", frac < 0 ? -frac : frac);
-  while (!digits.empty() && digits.back() == '0') digits.pop_back();
+  // proto3 JSON writes 3, 6 or 9 fractional digits.
+  while (digits.size() > 3 && digits.compare(digits.size() - 3, 3, "000") == 0) digits.resize(digits.size() - 3);
   return absl::StrCat(nanos < 0 && seconds == 0 ? "-" : "", seconds, ".", digits, "s");
 }
 

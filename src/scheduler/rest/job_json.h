@@ -23,7 +23,7 @@ nlohmann::json JobToJson(const Job& job);
 // for an unknown field, a wrong JSON type, bad base64, a bad duration/timestamp or an unknown enum name.
 absl::StatusOr<Job> JobFromJson(const nlohmann::json& json);
 
-// Returns "600s", "0.500s" (proto3 JSON Duration).
+// Returns "600s", "0.500s" (proto3 JSON Duration: 0, 3, 6 or 9 fractional digits).
 std::string FormatJsonDuration(absl::Duration d);
 // Parses a proto3 JSON Duration ("600s", "1.5s"). kInvalidArgument otherwise.
 absl::StatusOr<absl::Duration> ParseJsonDuration(absl::string_view text);

@@ -1,0 +1,206 @@
+// cloud-scheduler-emulator: a local Cloud Scheduler v1 (REST API that gcloud drives; Pub/Sub and HTTP
+// targets; SQLite persistence). See docs/scheduler-emulator.md.
+#include <httplib.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "src/common/clock.h"
+#include "src/common/json_log.h"
+#include "src/common/thread_executor.h"
+#include "src/scheduler/default_job_runner.h"
+#include "src/scheduler/rest/bearer_auth.h"
+#include "src/scheduler/rest/google_error.h"
+#include "src/scheduler/rest/jobs_handler.h"
+#include "src/scheduler/scheduler_loop.h"
+#include "src/scheduler/scheduler_metrics.h"
+#include "src/scheduler/scheduler_service.h"
+#include "src/scheduler/sqlite_job_store.h"
+
+namespace schedsvc::scheduler {
+namespace {
+
+// Concurrent HTTP target calls (each blocks one thread for up to its attemptDeadline).
+constexpr int kHttpThreads = 16;
+constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
+
+struct Flags {
+  std::string listen = "127.0.0.1:8086";
+  std::string db = "cloud-scheduler-emulator.db";
+  std::string auth_token_file;
+  std::string missed_runs = "fire-latest";
+  std::string locations = "us-central1,us-east1,europe-west1,asia-northeast1";
+};
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+absl::StatusOr<HostPort> ParseListen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  HostPort hp;
+  if (colon == std::string::npos || !absl::SimpleAtoi(text.substr(colon + 1), &hp.port) || hp.port < 0 ||
+      hp.port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--listen must be HOST:PORT, got \"", text, "\""));
+  }
+  hp.host = text.substr(0, colon);
+  if (hp.host.size() >= 2 && hp.host.front() == '[' && hp.host.back() == ']') {
+    hp.host = hp.host.substr(1, hp.host.size() - 2);
+  }
+  return hp;
+}
+
+void SendJson(httplib::Response& res, const absl::Status& status) {
+  res.status = HttpStatusForCode(status.code());
+  res.set_content(GoogleErrorJson(status).dump(), "application/json; charset=UTF-8");
+}
+
+int Run(int argc, char** argv) {
+  Flags flags;
+  CLI::App app("cloud-scheduler-emulator: a local Cloud Scheduler v1 that gcloud drives");
+  app.add_option("--listen", flags.listen, "REST API address HOST:PORT (default 127.0.0.1:8086)");
+  app.add_option("--db", flags.db, "SQLite database file for jobs and run history");
+  app.add_option("--auth-token-file", flags.auth_token_file,
+                 "file holding the bearer token clients must send; required off loopback");
+  app.add_option("--missed-runs", flags.missed_runs,
+                 "runs missed while down: fire-latest (the latest fires once at start) or skip")
+      ->check(CLI::IsMember({"fire-latest", "skip"}));
+  app.add_option("--locations", flags.locations, "comma-separated location ids reported by locations.list");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  SystemClock clock;
+  JsonLogger logger(std::cout, clock);
+  absl::StatusOr<HostPort> listen = ParseListen(flags.listen);
+  if (!listen.ok()) {
+    logger.Error("bad flag", {{"error", listen.status().ToString()}});
+    return 2;
+  }
+  std::unique_ptr<BearerAuth> auth;
+  if (!flags.auth_token_file.empty()) {
+    absl::StatusOr<std::unique_ptr<BearerAuth>> loaded = BearerAuth::FromFile(flags.auth_token_file);
+    if (!loaded.ok()) {
+      logger.Error("bad flag", {{"error", loaded.status().ToString()}});
+      return 2;
+    }
+    auth = *std::move(loaded);
+  } else if (!IsLoopbackHost(listen->host)) {
+    logger.Error("refusing to listen off loopback without --auth-token-file", {{"listen", flags.listen}});
+    return 2;
+  }
+  JobsHandlerOptions handler_options;
+  handler_options.locations = absl::StrSplit(flags.locations, ',', absl::SkipWhitespace());
+  if (handler_options.locations.empty()) {
+    logger.Error("bad flag", {{"error", "--locations must name at least one location"}});
+    return 2;
+  }
+
+  // Signals are handled by one thread with sigwait; block them before any other thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(flags.db);
+  if (!store.ok()) {
+    logger.Error("cannot open the database", {{"error", store.status().ToString()}});
+    return 1;
+  }
+  ThreadExecutor timer_executor(clock, 1);
+  ThreadExecutor http_executor(clock, kHttpThreads);
+  SchedulerMetrics metrics;
+  auto runner = std::make_unique<DefaultJobRunner>(http_executor);
+  SchedulerLoopOptions loop_options;
+  loop_options.missed_run_policy =
+      flags.missed_runs == "skip" ? MissedRunPolicy::kSkip : MissedRunPolicy::kFireLatest;
+  auto loop = std::make_unique<SchedulerLoop>(**store, *runner, clock, timer_executor, metrics, logger,
+                                              loop_options);
+  if (absl::Status s = loop->Start(); !s.ok()) {
+    logger.Error("cannot load jobs", {{"error", s.ToString()}});
+    return 1;
+  }
+  SchedulerService service(**store, *loop, clock, logger);
+  JobsHandler handler(service, handler_options);
+
+  httplib::Server server;
+  server.set_pre_routing_handler([&auth](const httplib::Request& req, httplib::Response& res) {
+    if (auth == nullptr) return httplib::Server::HandlerResponse::Unhandled;
+    absl::Status s = auth->Check(req.get_header_value("Authorization"));
+    if (s.ok()) return httplib::Server::HandlerResponse::Unhandled;
+    SendJson(res, s);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  handler.Register(server);
+  server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.Serialize(), "text/plain; version=0.0.4");
+  });
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404) {
+      SendJson(res, absl::NotFoundError(absl::StrCat("No route for ", req.method, " ", req.path, ".")));
+    }
+  });
+
+  int port = listen->port;
+  if (port == 0) {
+    port = server.bind_to_any_port(listen->host);
+  } else if (!server.bind_to_port(listen->host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    logger.Error("cannot listen", {{"listen", flags.listen}});
+    return 1;
+  }
+  logger.Info("cloud-scheduler-emulator listening",
+              {{"listen", absl::StrCat(listen->host, ":", port)},
+               {"db", flags.db},
+               {"auth", auth != nullptr},
+               {"missedRuns", flags.missed_runs}});
+
+  std::thread signal_thread([&server, &signals, &logger] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    logger.Info("shutting down", {{"signal", sig}});
+    server.stop();
+  });
+  const bool served = server.listen_after_bind();
+  if (!served) {
+    // listen_after_bind only returns false on a socket error; wake the signal thread so it can be joined.
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+  }
+  signal_thread.join();
+  loop->Shutdown(kShutdownGrace);
+  timer_executor.Shutdown();
+  http_executor.Shutdown();
+  loop.reset();
+  runner.reset();
+  logger.Info("stopped");
+  return served ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace schedsvc::scheduler
+
+int main(int argc, char** argv) {
+  try {
+    return schedsvc::scheduler::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "{\"severity\":\"CRITICAL\",\"message\":\"uncaught exception\"}" << std::endl;
+    return 1;
+  }
+}

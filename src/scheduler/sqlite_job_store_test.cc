@@ -1,0 +1,139 @@
+#include "src/scheduler/sqlite_job_store.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace schedsvc::scheduler {
+namespace {
+
+constexpr char kParent[] = "projects/p/locations/l";
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+Job MakeJob(const std::string& id) {
+  Job job;
+  job.name = absl::StrCat(kParent, "/jobs/", id);
+  job.schedule = "* * * * *";
+  job.pubsub_target = PubsubTarget{"projects/p/topics/t", "d", {}};
+  job.state = JobState::kEnabled;
+  job.user_update_time = kT0;
+  return job;
+}
+
+std::unique_ptr<SqliteJobStore> OpenMemory() {
+  absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(":memory:");
+  EXPECT_TRUE(store.ok()) << store.status();
+  return *std::move(store);
+}
+
+TEST(SqliteJobStoreTest, CreateGetAndDuplicate) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->Create(MakeJob("a")).ok());
+  EXPECT_EQ(store->Create(MakeJob("a")).code(), absl::StatusCode::kAlreadyExists);
+  absl::StatusOr<Job> got = store->Get(MakeJob("a").name);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, MakeJob("a"));
+  EXPECT_EQ(store->Get(MakeJob("zz").name).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SqliteJobStoreTest, ListPagesInNameOrderWithinParent) {
+  auto store = OpenMemory();
+  for (const char* id : {"c", "a", "e", "b", "d"}) ASSERT_TRUE(store->Create(MakeJob(id)).ok());
+  Job other = MakeJob("x");
+  other.name = "projects/p/locations/other/jobs/x";
+  ASSERT_TRUE(store->Create(other).ok());
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    absl::StatusOr<JobPage> page = store->List(kParent, 2, token);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const Job& j : page->jobs) seen.push_back(j.name.substr(j.name.rfind('/') + 1));
+    token = page->next_page_token;
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_THAT(seen, ::testing::ElementsAre("a", "b", "c", "d", "e"));
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(store->List(kParent, 2, "garbage!").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SqliteJobStoreTest, UpdateKeepsRunTimeColumns) {
+  auto store = OpenMemory();
+  Job job = MakeJob("a");
+  ASSERT_TRUE(store->Create(job).ok());
+  RunRecord record{job.name, kT0, kT0 + absl::Seconds(1), 0, 14, "unavailable"};
+  ASSERT_TRUE(store->RecordAttempt(record, kT0 + absl::Minutes(1)).ok());
+  job.description = "changed";
+  ASSERT_TRUE(store->Update(job).ok());
+  absl::StatusOr<Job> got = store->Get(job.name);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->description, "changed");
+  EXPECT_EQ(got->status, (JobStatus{14, "unavailable"}));
+  EXPECT_EQ(got->last_attempt_time, kT0 + absl::Seconds(1));
+  EXPECT_EQ(got->schedule_time, kT0 + absl::Minutes(1));
+  EXPECT_EQ(store->Update(MakeJob("missing")).code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SqliteJobStoreTest, MarkFiredIsLoadedBack) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->Create(MakeJob("a")).ok());
+  ASSERT_TRUE(store->MarkFired({{MakeJob("a").name, kT0, kT0 + absl::Minutes(1)}}).ok());
+  absl::StatusOr<std::vector<StoredJob>> all = store->LoadAll();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].last_fired_schedule_time, kT0);
+  EXPECT_EQ((*all)[0].job.schedule_time, kT0 + absl::Minutes(1));
+}
+
+TEST(SqliteJobStoreTest, HistoryNewestFirstAndDeletedWithTheJob) {
+  auto store = OpenMemory();
+  Job job = MakeJob("a");
+  ASSERT_TRUE(store->Create(job).ok());
+  for (int i = 0; i < 3; ++i) {
+    RunRecord r{job.name, kT0, kT0 + absl::Seconds(i), i, i == 2 ? 0 : 14, ""};
+    ASSERT_TRUE(store->RecordAttempt(r, absl::InfinitePast()).ok());
+  }
+  absl::StatusOr<std::vector<RunRecord>> runs = store->ListRuns(job.name, 10);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 3u);
+  EXPECT_EQ((*runs)[0].attempt, 2);
+  EXPECT_EQ((*runs)[0].code, 0);
+  ASSERT_TRUE(store->Delete(job.name).ok());
+  EXPECT_EQ(store->Delete(job.name).code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store->ListRuns(job.name, 10)->empty());
+  // An attempt reported after deletion leaves no orphan history.
+  ASSERT_TRUE(store->RecordAttempt({job.name, kT0, kT0, 0, 0, ""}, absl::InfinitePast()).ok());
+  EXPECT_TRUE(store->ListRuns(job.name, 10)->empty());
+}
+
+TEST(SqliteJobStoreTest, FileDatabaseSurvivesReopen) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/store_test_", getpid(), ".db");
+  {
+    absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Create(MakeJob("a")).ok());
+    ASSERT_TRUE((*store)->MarkFired({{MakeJob("a").name, kT0, absl::InfinitePast()}}).ok());
+  }
+  absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
+  ASSERT_TRUE(store.ok());
+  absl::StatusOr<std::vector<StoredJob>> all = (*store)->LoadAll();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].last_fired_schedule_time, kT0);
+  store->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
+TEST(SqliteJobStoreTest, OpenFailsWithPathInMessage) {
+  absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open("/nonexistent/dir/x.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()), ::testing::HasSubstr("/nonexistent/dir/x.db"));
+}
+
+}  // namespace
+}  // namespace schedsvc::scheduler
