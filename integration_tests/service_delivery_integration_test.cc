@@ -1,0 +1,135 @@
+// schedule-service end to end against the official emulator and the demo backend (issue 3 item 13 a, b,
+// c, h, i): bulk exactly-once delivery with Basic auth, retryable 503s, permanent 400s dead-lettered
+// after one attempt, malformed messages dead-lettered with a reason. The fixture checks every service log
+// for the password (item i) in TearDown.
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "integration_tests/service_fixture.h"
+
+namespace schedsvc::service_it {
+namespace {
+
+// a. 2,000 messages: each reaches the backend exactly once, authenticated, and is acked.
+TEST_F(ServiceIntegrationTest, BulkDeliveredOnceWithAuthAndAcked) {
+  RunOptions o;
+  o.streams = 4;
+  ASSERT_NO_FATAL_FAILURE(StartAll(o));
+  const std::vector<std::string> ids = Publish(Numbered("bulk", 2000, {{"path", "/jobs/run"}}));
+  ASSERT_EQ(ids.size(), 2000u);
+  ASSERT_TRUE(WaitAllSucceeded(ids, absl::Seconds(90)));
+  // Let the acks settle, then stop: nothing may come back.
+  ASSERT_TRUE(WaitFor([&] { return MetricSum("schedsvc_messages_acked_total").value_or(0) >= 2000; },
+                      absl::Seconds(30)));
+  EXPECT_EQ(StopService(15), 0);  // exit status 0 after SIGTERM
+
+  const std::vector<BackendCall> calls = Calls();
+  std::map<std::string, int> per_id;
+  for (const BackendCall& c : calls) {
+    EXPECT_EQ(c.status, 200) << "unexpected status (401 = bad auth) for " << c.message_id;
+    EXPECT_EQ(c.method, "POST");
+    EXPECT_EQ(c.path, "/jobs/run");
+    ++per_id[c.message_id];
+  }
+  EXPECT_EQ(per_id.size(), 2000u);
+  for (const std::string& id : ids) EXPECT_EQ(per_id[id], 1) << id;
+
+  // Past the ack deadline: an unacked message would be deliverable again.
+  absl::SleepFor(absl::Seconds(o.ack_deadline_seconds + 1));
+  EXPECT_TRUE(PullAllExceptSentinel().empty());
+  EXPECT_TRUE(DeadLetters(1, absl::Seconds(2)).empty());
+}
+
+// b. 30 % of calls answered 503: every message still succeeds, nothing is dead-lettered.
+TEST_F(ServiceIntegrationTest, TransientFailuresRetriedNotDeadLettered) {
+  RunOptions o;
+  o.max_attempts = 10;
+  o.initial_backoff = "50ms";
+  o.max_backoff = "200ms";
+  o.backend_flags = {"--fail-rate=0.3", "--fail-status=503"};
+  ASSERT_NO_FATAL_FAILURE(StartAll(o));
+  const std::vector<std::string> ids = Publish(Numbered("flaky", 500));
+  ASSERT_EQ(ids.size(), 500u);
+  ASSERT_TRUE(WaitAllSucceeded(ids, absl::Seconds(90)));
+  int failures = 0;
+  for (const BackendCall& c : Calls()) failures += c.status == 503 ? 1 : 0;
+  EXPECT_GT(failures, 50) << "the backend did not fail enough calls for the test to mean anything";
+  EXPECT_GT(MetricSum("schedsvc_retries_total").value_or(0), 50);
+  EXPECT_TRUE(DeadLetters(1, absl::Seconds(3)).empty());
+  EXPECT_EQ(MetricSum("schedsvc_messages_dead_lettered_total").value_or(-1), 0);
+}
+
+// c. 400 on some paths: those are dead-lettered after exactly one attempt with reason attributes; the
+// others are delivered.
+TEST_F(ServiceIntegrationTest, PermanentFailuresDeadLetteredAfterOneAttempt) {
+  RunOptions o;
+  o.backend_flags = {"--status-for-path=/bad=400"};
+  ASSERT_NO_FATAL_FAILURE(StartAll(o));
+  const std::vector<std::string> bad = Publish(Numbered("bad", 20, {{"path", "/bad"}}));
+  const std::vector<std::string> good = Publish(Numbered("good", 80, {{"path", "/good"}}));
+  ASSERT_EQ(bad.size(), 20u);
+  ASSERT_EQ(good.size(), 80u);
+  ASSERT_TRUE(WaitAllSucceeded(good, absl::Seconds(60)));
+
+  auto dead = DeadLetters(bad.size(), absl::Seconds(60));
+  ASSERT_EQ(dead.size(), bad.size());
+  for (const std::string& id : bad) {
+    ASSERT_TRUE(dead.count(id)) << id << " not dead-lettered";
+    auto& a = dead[id];
+    EXPECT_EQ(a["schedsvc.reason"], "http_4xx");
+    EXPECT_EQ(a["schedsvc.http_status"], "400");
+    EXPECT_EQ(a["schedsvc.attempts"], "1");
+    EXPECT_EQ(a["schedsvc.source_subscription"], subscription_);
+    EXPECT_EQ(a["schedsvc.message_id"], id);
+  }
+  std::map<std::string, int> attempts;
+  for (const BackendCall& c : Calls()) ++attempts[c.message_id];
+  for (const std::string& id : bad) EXPECT_EQ(attempts[id], 1) << id;
+  // Dead-lettered then acked: nothing comes back.
+  ASSERT_TRUE(WaitFor([&] { return MetricSum("schedsvc_messages_acked_total").value_or(0) >= 80; },
+                      absl::Seconds(20)));
+  EXPECT_EQ(StopService(15), 0);
+  absl::SleepFor(absl::Seconds(o.ack_deadline_seconds + 1));
+  EXPECT_TRUE(PullAllExceptSentinel().empty());
+}
+
+// h. Malformed messages never reach the backend: each is dead-lettered with its reason, and the service
+// stays ready.
+TEST_F(ServiceIntegrationTest, MalformedMessagesDeadLetteredWithReason) {
+  RunOptions o;
+  o.max_body_bytes = 1024;
+  ASSERT_NO_FATAL_FAILURE(StartAll(o));
+  struct Case {
+    pubsub::OutgoingMessage message;
+    std::string reason;
+  };
+  std::vector<Case> cases = {
+      {{"{}", {{"backend", "nope"}}, ""}, "unknown_backend"},
+      {{"{}", {{"path", "/a/../admin"}}, ""}, "invalid_path"},
+      {{"{}", {{"path", "/a/%2e%2e/admin"}}, ""}, "invalid_path"},
+      {{"{}", {{"method", "TRACE"}}, ""}, "invalid_method"},
+      {{std::string(4096, 'x'), {}, ""}, "body_too_large"},
+  };
+  std::vector<pubsub::OutgoingMessage> messages;
+  for (const Case& c : cases) messages.push_back(c.message);
+  const std::vector<std::string> ids = Publish(messages);
+  ASSERT_EQ(ids.size(), cases.size());
+  const std::vector<std::string> good = Publish(Numbered("fine", 10));
+
+  auto dead = DeadLetters(cases.size(), absl::Seconds(60));
+  ASSERT_EQ(dead.size(), cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(dead[ids[i]]["schedsvc.reason"], cases[i].reason) << "case " << i;
+    EXPECT_EQ(dead[ids[i]]["schedsvc.source_subscription"], subscription_);
+  }
+  ASSERT_TRUE(WaitAllSucceeded(good, absl::Seconds(30)));
+  std::set<std::string> malformed(ids.begin(), ids.end());
+  for (const BackendCall& c : Calls()) EXPECT_FALSE(malformed.count(c.message_id)) << c.path;
+  EXPECT_EQ(ReadyStatus(), 200);
+  EXPECT_GE(MetricSum("schedsvc_messages_dead_lettered_total").value_or(0), 5);
+}
+
+}  // namespace
+}  // namespace schedsvc::service_it
