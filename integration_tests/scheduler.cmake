@@ -1,0 +1,6 @@
+# cloud-scheduler-emulator driven by the real gcloud, the official Pub/Sub emulator and a loopback HTTP server.
+schedsvc_test(scheduler_gcloud_integration_test
+  SOURCES scheduler_gcloud_integration_test.cc
+  DEPS schedsvc_testing schedsvc_pubsub PkgConfig::HTTPLIB absl::strings
+  INTEGRATION TIMEOUT 900)
+add_dependencies(scheduler_gcloud_integration_test cloud-scheduler-emulator)
