@@ -255,3 +255,48 @@ TEST_F(SchedulerGcloudTest, HttpJobSendsSchedulerHeadersAndRetriesPerRetryConfig
 
 }  // namespace
 }  // namespace schedsvc
+
+namespace schedsvc {
+namespace {
+
+TEST(SchedulerSecurityTest, OffLoopbackNeedsTokenFileAndChecksBearer) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/sched_sec_", getpid());
+  ASSERT_EQ(system(absl::StrCat("mkdir -p '", dir, "'").c_str()), 0);
+  const std::string binary = testing::BuildDir() + "/src/scheduler/cloud-scheduler-emulator";
+  const int port = testing::PickFreePort();
+  const std::string listen = absl::StrCat("0.0.0.0:", port);
+  absl::StatusOr<testing::ChildProcess> refused = testing::ChildProcess::Start(
+      {binary, "--listen", listen, "--db", dir + "/a.db"}, {}, dir + "/refused.log");
+  ASSERT_TRUE(refused.ok());
+  const int status = refused->Wait(absl::Seconds(20));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_THAT(testing::ReadFileOrEmpty(dir + "/refused.log"), HasSubstr("--auth-token-file"));
+
+  std::ofstream(dir + "/token") << "s3cret-token\n";
+  absl::StatusOr<testing::ChildProcess> server = testing::ChildProcess::Start(
+      {binary, "--listen", listen, "--db", dir + "/b.db", "--auth-token-file", dir + "/token"}, {},
+      dir + "/server.log");
+  ASSERT_TRUE(server.ok());
+  ASSERT_TRUE(testing::WaitForPort(port, absl::Seconds(20)));
+  httplib::Client client("127.0.0.1", port);
+  auto denied = client.Get("/v1/projects/p/locations/us-central1/jobs");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_THAT(denied->body, HasSubstr("UNAUTHENTICATED"));
+  httplib::Headers headers = {{"Authorization", "Bearer s3cret-token"}};
+  auto ok = client.Get("/v1/projects/p/locations/us-central1/jobs", headers);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "{}");
+  auto metrics = client.Get("/metrics", headers);
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, HasSubstr("scheduler_jobs{state=\"ENABLED\"}"));
+  EXPECT_THAT(metrics->body, HasSubstr("scheduler_fire_lateness_seconds"));
+  EXPECT_THAT(testing::ReadFileOrEmpty(dir + "/server.log"), Not(HasSubstr("s3cret-token")));
+  EXPECT_EQ(server->Stop(), 0);
+  system(absl::StrCat("rm -rf '", dir, "'").c_str());
+}
+
+}  // namespace
+}  // namespace schedsvc
