@@ -56,7 +56,9 @@ struct MessageDispatcher::Delivery {
   std::string backend_name;
   Backend* backend = nullptr;
   int attempts = 0;
-  absl::Time hold_started = absl::InfiniteFuture();
+  // When the message was first held for an open circuit, and whether it is held now.
+  absl::Time first_hold = absl::InfiniteFuture();
+  bool holding = false;
 };
 
 MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, dispatch::HttpClient& http,
@@ -152,15 +154,18 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
   const auto& cb = b.config.circuit_breaker;
   const absl::Time now = clock_.Now();
-  if (d->hold_started == absl::InfiniteFuture()) {
+  if (!d->holding) {
     if (b.held.load() >= cb.max_held_messages) {
       Nack(d, "circuit_open", std::min(cb.open_duration, kMaxNackDelay),
            absl::UnavailableError("circuit open and the hold is full"));
       return;
     }
-    d->hold_started = now;
+    d->holding = true;
     b.held.fetch_add(1);
-  } else if (now - d->hold_started >= cb.max_hold) {
+    // Counted from the first hold: half-open probes in between do not restart the clock.
+    if (d->first_hold == absl::InfiniteFuture()) d->first_hold = now;
+  }
+  if (now - d->first_hold >= cb.max_hold) {
     LeaveHold(*d);
     Nack(d, "circuit_open", std::min(cb.open_duration, kMaxNackDelay),
          absl::UnavailableError("circuit open longer than max_hold"));
@@ -173,8 +178,8 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
 }
 
 void MessageDispatcher::LeaveHold(Delivery& d) {
-  if (d.hold_started == absl::InfiniteFuture() || d.backend == nullptr) return;
-  d.hold_started = absl::InfiniteFuture();
+  if (!d.holding || d.backend == nullptr) return;
+  d.holding = false;
   d.backend->held.fetch_sub(1);
 }
 
