@@ -55,6 +55,8 @@ absl::StatusOr<pubsub::Publisher*> DefaultJobRunner::PublisherFor(const std::str
   if (it != publishers_.end()) return it->second.get();
   pubsub::PublisherOptions options;
   options.topic = topic;
+  // A due minute can hold thousands of runs for one topic: fewer, larger Publish RPCs.
+  options.max_batch_messages = 1000;
   absl::StatusOr<std::unique_ptr<pubsub::Publisher>> publisher =
       pubsub::MakePublisher(std::move(options), connection_);
   if (!publisher.ok()) return publisher.status();
