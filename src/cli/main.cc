@@ -7,6 +7,8 @@
 #include "CLI/CLI.hpp"
 #include "src/cli/check_command.h"
 #include "src/cli/command.h"
+#include "src/cli/dlq_command.h"
+#include "src/cli/pubsub_apply_command.h"
 
 int main(int argc, char** argv) {
   using schedsvc::cli::kExitInternal;
@@ -19,6 +21,8 @@ int main(int argc, char** argv) {
 
     // Subcommands: one line each.
     schedsvc::cli::RegisterCheckCommand(app, action);
+    schedsvc::cli::RegisterPubsubApplyCommand(app, action);
+    schedsvc::cli::RegisterDlqCommand(app, action);
 
     try {
       app.parse(argc, argv);
