@@ -4,3 +4,10 @@ schedsvc_test(schedctl_check_integration_test
   DEPS schedsvc_pubsub schedsvc_testing absl::strings absl::time
   INTEGRATION TIMEOUT 300)
 add_dependencies(schedctl_check_integration_test schedctl)
+
+# schedctl pubsub apply / dlq list / dlq replay against the official Pub/Sub emulator.
+schedsvc_test(schedctl_pubsub_integration_test
+  SOURCES schedctl_pubsub_integration_test.cc
+  DEPS schedsvc_pubsub schedsvc_testing absl::strings absl::time
+  INTEGRATION TIMEOUT 300)
+add_dependencies(schedctl_pubsub_integration_test schedctl)
