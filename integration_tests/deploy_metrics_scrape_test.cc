@@ -167,7 +167,8 @@ TEST(DeployMetricsScrapeTest, RulesAndPanelsNameOnlyMetricsTheServiceExports) {
            e.sample_names.count("schedsvc_retries_total") > 0;
   });
   body = Get(admin_port, "/metrics", &status);
-  ASSERT_EQ(status, 200);
+  ASSERT_EQ(status, 200) << "/metrics did not answer (service running: " << service->running()
+                         << "); log:\n" << testing::ReadFileOrEmpty(work + "/service.log");
   if (!settled) {
     ADD_FAILURE() << "the three test messages were not all processed within 60 s; log:\n"
                   << testing::ReadFileOrEmpty(work + "/service.log");
