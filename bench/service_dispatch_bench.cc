@@ -1,0 +1,389 @@
+// service_dispatch_bench: the schedule-service binary end to end against the official Pub/Sub emulator
+// and an nginx backend with auth_basic (issue 3 item 14). Measures, per stream count S:
+//   - ready: time from starting the process (fork+exec) to the first /readyz 200;
+//   - backlog: N messages published up front, then the service started; msg/s from ready to the moment
+//     schedsvc_messages_acked_total reaches N; CPU µs per message of the schedule-service process
+//     (/proc/PID/stat utime+stime, from ready to done); peak RSS (VmHWM) at the end;
+//   - latency: a paced phase (--paced-rate msg/s for --paced-seconds) with the service idle otherwise;
+//     publish→backend latency per message = nginx's $msec for the request carrying Idempotency-Key = id,
+//     minus the time our Publisher reported the message accepted. p50/p99 over the phase.
+// The service runs with its default log level (one JSON line per delivery goes to a file).
+//
+// Usage: service_dispatch_bench [--messages=20000] [--streams=5,20] [--outstanding=1000]
+//                               [--max-concurrency=256] [--paced-rate=500] [--paced-seconds=6]
+// Needs nginx (/usr/sbin/nginx) and openssl on PATH. Binaries are taken from the build tree (BuildDir()).
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "src/pubsub/admin_client.h"
+#include "src/pubsub/publisher.h"
+#include "testing/child_process.h"
+#include "testing/pubsub_emulator.h"
+
+namespace schedsvc::bench {
+namespace {
+
+constexpr char kProject[] = "projects/schedsvc-svc-bench";
+constexpr char kUser[] = "bench";
+constexpr char kPassword[] = "bench-secret-7";
+
+struct Flags {
+  int messages = 20000;
+  std::vector<int> streams = {5, 20};
+  int outstanding = 1000;
+  int max_concurrency = 256;
+  int paced_rate = 500;
+  int paced_seconds = 6;
+};
+
+bool ParseFlags(int argc, char** argv, Flags& f) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--messages=")) {
+      if (!absl::SimpleAtoi(arg, &f.messages) || f.messages < 1) return false;
+    } else if (absl::ConsumePrefix(&arg, "--streams=")) {
+      f.streams.clear();
+      for (absl::string_view s : absl::StrSplit(arg, ',')) {
+        int n = 0;
+        if (!absl::SimpleAtoi(s, &n) || n < 1) return false;
+        f.streams.push_back(n);
+      }
+    } else if (absl::ConsumePrefix(&arg, "--outstanding=")) {
+      if (!absl::SimpleAtoi(arg, &f.outstanding) || f.outstanding < 1) return false;
+    } else if (absl::ConsumePrefix(&arg, "--max-concurrency=")) {
+      if (!absl::SimpleAtoi(arg, &f.max_concurrency) || f.max_concurrency < 1) return false;
+    } else if (absl::ConsumePrefix(&arg, "--paced-rate=")) {
+      if (!absl::SimpleAtoi(arg, &f.paced_rate) || f.paced_rate < 1) return false;
+    } else if (absl::ConsumePrefix(&arg, "--paced-seconds=")) {
+      if (!absl::SimpleAtoi(arg, &f.paced_seconds) || f.paced_seconds < 0) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+std::string RunCommand(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[512];
+  while (fgets(buf, sizeof(buf), p) != nullptr) out += buf;
+  pclose(p);
+  return std::string(absl::StripTrailingAsciiWhitespace(out));
+}
+
+// utime+stime of `pid` in microseconds (-1 if unreadable).
+double CpuMicros(pid_t pid) {
+  const std::string stat = testing::ReadFileOrEmpty(absl::StrCat("/proc/", pid, "/stat"));
+  const std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(paren + 2), ' ');
+  // After ")": field 3 is index 0, so utime (14) is index 11 and stime (15) index 12.
+  if (fields.size() < 13) return -1;
+  double utime = 0, stime = 0;
+  if (!absl::SimpleAtod(fields[11], &utime) || !absl::SimpleAtod(fields[12], &stime)) return -1;
+  return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A line of /proc/PID/status in KiB, e.g. "VmHWM".
+long StatusKib(pid_t pid, const std::string& key) {
+  std::istringstream in(testing::ReadFileOrEmpty(absl::StrCat("/proc/", pid, "/status")));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, key + ":")) {
+      long v = 0;
+      std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &v)) return v;
+    }
+  }
+  return -1;
+}
+
+double MetricSum(int port, const std::string& metric) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(5);
+  auto r = c.Get("/metrics");
+  if (!r || r->status != 200) return -1;
+  double sum = 0;
+  for (absl::string_view line : absl::StrSplit(r->body, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line.substr(0, line.find_first_of("{ ")) != metric) continue;
+    double v = 0;
+    if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &v)) sum += v;
+  }
+  return sum;
+}
+
+pubsub::ConnectionOptions Connection(const std::string& host) {
+  pubsub::ConnectionOptions c;
+  c.endpoint = host;
+  c.plaintext = true;
+  c.rpc_timeout = absl::Seconds(30);
+  return c;
+}
+
+// Publishes `n` messages as fast as the Publisher batches them; false on any failure.
+bool PublishBacklog(const std::string& host, const std::string& topic, int n) {
+  pubsub::PublisherOptions options;
+  options.topic = topic;
+  options.max_batch_messages = 1000;
+  auto publisher = pubsub::MakePublisher(options, Connection(host));
+  if (!publisher.ok()) return false;
+  std::vector<std::future<absl::StatusOr<std::string>>> results;
+  results.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    results.push_back((*publisher)->Publish(pubsub::OutgoingMessage{absl::StrCat("{\"i\":", i, "}"), {}, ""}));
+  }
+  (*publisher)->Flush();
+  bool ok = true;
+  for (auto& r : results) ok = r.get().ok() && ok;
+  (*publisher)->Shutdown();
+  return ok;
+}
+
+// Publishes `rate` messages per second for `seconds`; returns message id -> time accepted.
+std::map<std::string, absl::Time> PublishPaced(const std::string& host, const std::string& topic, int rate,
+                                               int seconds) {
+  pubsub::PublisherOptions options;
+  options.topic = topic;
+  options.max_batch_delay = absl::Milliseconds(1);
+  auto publisher = pubsub::MakePublisher(options, Connection(host));
+  std::map<std::string, absl::Time> accepted;
+  if (!publisher.ok()) return accepted;
+  absl::Mutex mu;
+  std::atomic<int> pending{0};
+  const int total = rate * seconds;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < total; ++i) {
+    absl::SleepFor(start + absl::Seconds(1) * i / rate - absl::Now());
+    ++pending;
+    (*publisher)->Publish(pubsub::OutgoingMessage{absl::StrCat("{\"p\":", i, "}"), {}, ""},
+                          [&](absl::StatusOr<std::string> id) {
+                            const absl::Time now = absl::Now();
+                            absl::MutexLock lock(&mu);
+                            if (id.ok()) accepted[*id] = now;
+                            --pending;
+                          });
+  }
+  (*publisher)->Flush();
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (pending.load() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  (*publisher)->Shutdown();
+  absl::MutexLock lock(&mu);
+  return accepted;
+}
+
+struct Nginx {
+  std::unique_ptr<testing::ChildProcess> process;
+  int port = 0;
+  std::string access_log;
+};
+
+// nginx with auth_basic in front of a location that answers 200 (`return 200;` in a named location
+// reached by try_files, so the access phase -- auth_basic -- runs first; a plain `return` would answer
+// in the rewrite phase, before authentication).
+absl::StatusOr<Nginx> StartNginx(const std::string& dir) {
+  const std::string hash = RunCommand(absl::StrCat("openssl passwd -apr1 '", kPassword, "'"));
+  if (!absl::StartsWith(hash, "$apr1$")) return absl::InternalError("openssl passwd -apr1 failed");
+  WriteFile(dir + "/htpasswd", absl::StrCat(kUser, ":", hash, "\n"));
+  std::filesystem::create_directories(dir + "/www");
+  Nginx n;
+  n.port = testing::PickFreePort();
+  n.access_log = dir + "/access.log";
+  WriteFile(dir + "/nginx.conf",
+            absl::StrCat("daemon off;\nmaster_process off;\nworker_processes 1;\npid ", dir, "/nginx.pid;\n",
+                         "error_log ", dir, "/nginx-error.log warn;\n",
+                         "events { worker_connections 4096; }\n",
+                         "http {\n  log_format lat '$msec $http_idempotency_key $status';\n",
+                         "  access_log ", n.access_log, " lat buffer=256k flush=500ms;\n",
+                         "  client_body_temp_path ", dir, "/tmp-body;\n  proxy_temp_path ", dir, "/tmp-proxy;\n",
+                         "  fastcgi_temp_path ", dir, "/tmp-fcgi;\n  uwsgi_temp_path ", dir, "/tmp-uwsgi;\n",
+                         "  scgi_temp_path ", dir, "/tmp-scgi;\n",
+                         "  keepalive_requests 1000000;\n  keepalive_timeout 120s;\n",
+                         "  server {\n    listen 127.0.0.1:", n.port, ";\n    root ", dir, "/www;\n",
+                         "    location / {\n      auth_basic \"bench\";\n      auth_basic_user_file ", dir,
+                         "/htpasswd;\n      try_files /nonexistent @ok;\n    }\n",
+                         "    location @ok { return 200; }\n  }\n}\n"));
+  auto started = testing::ChildProcess::Start({"/usr/sbin/nginx", "-p", dir, "-c", dir + "/nginx.conf"}, {},
+                                              dir + "/nginx.out");
+  if (!started.ok()) return started.status();
+  n.process = std::make_unique<testing::ChildProcess>(std::move(*started));
+  if (!testing::WaitForPort(n.port, absl::Seconds(10))) {
+    return absl::UnavailableError("nginx did not listen: " + testing::ReadFileOrEmpty(dir + "/nginx-error.log") +
+                                  testing::ReadFileOrEmpty(dir + "/nginx.out"));
+  }
+  return n;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+int Run(const Flags& flags) {
+  char tmpl[] = "/tmp/schedsvc-svc-bench-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return 1;
+  const std::string dir = tmpl;
+  auto emulator = testing::PubsubEmulator::Start();
+  if (!emulator.ok()) {
+    std::fprintf(stderr, "emulator: %s\n", emulator.status().ToString().c_str());
+    return 1;
+  }
+  const std::string host = (*emulator)->host_port();
+  auto nginx = StartNginx(dir);
+  if (!nginx.ok()) {
+    std::fprintf(stderr, "nginx: %s\n", nginx.status().ToString().c_str());
+    return 1;
+  }
+  {  // Control: nginx must refuse a call without credentials.
+    httplib::Client c("127.0.0.1", nginx->port);
+    auto plain = c.Post("/x", "{}", "application/json");
+    c.set_basic_auth(kUser, kPassword);
+    auto authed = c.Post("/x", "{}", "application/json");
+    if (!plain || plain->status != 401 || !authed || authed->status != 200) {
+      std::fprintf(stderr, "nginx auth control failed (%d without, %d with credentials)\n",
+                   plain ? plain->status : 0, authed ? authed->status : 0);
+      return 1;
+    }
+  }
+  WriteFile(dir + "/username", kUser);
+  WriteFile(dir + "/password", kPassword);
+  auto admin = pubsub::MakeAdminClient(Connection(host));
+  const std::string service_bin = testing::BuildDir() + "/src/service/schedule-service";
+
+  std::printf("%-7s %9s %8s %10s %10s %9s %9s %9s %8s\n", "streams", "ready_ms", "msg/s", "cpu_us/msg",
+              "cpu_incl", "rss_MiB", "p50_ms", "p99_ms", "paced_n");
+  for (int s : flags.streams) {
+    const std::string topic = absl::StrCat(kProject, "/topics/t", s);
+    const std::string sub = absl::StrCat(kProject, "/subscriptions/s", s);
+    if (!admin->CreateTopic(topic).ok()) return 1;
+    google::pubsub::v1::Subscription spec;
+    spec.set_name(sub);
+    spec.set_topic(topic);
+    spec.set_ack_deadline_seconds(60);
+    if (!admin->CreateSubscription(spec).ok()) return 1;
+    if (!PublishBacklog(host, topic, flags.messages)) {
+      std::fprintf(stderr, "publish failed\n");
+      return 1;
+    }
+    const int admin_port = testing::PickFreePort();
+    const std::string config = absl::StrCat(dir, "/service-", s, ".yaml");
+    WriteFile(config,
+              absl::StrCat("subscription: ", sub, "\nstreams: ", s, "\nflow_control:\n  max_outstanding_messages: ",
+                           flags.outstanding, "\nadmin:\n  listen: 127.0.0.1:", admin_port,
+                           "\nrouting:\n  default_backend: nginx\nbackends:\n  nginx:\n    url: http://127.0.0.1:",
+                           nginx->port, "\n    max_concurrency: ", flags.max_concurrency,
+                           "\n    auth:\n      basic:\n        username_file: ", dir,
+                           "/username\n        password_file: ", dir, "/password\n"));
+    // Ready: exec -> first /readyz 200, polled every millisecond.
+    const absl::Time t0 = absl::Now();
+    auto started = testing::ChildProcess::Start({service_bin, "--config", config}, {{"PUBSUB_EMULATOR_HOST", host}},
+                                                absl::StrCat(dir, "/service-", s, ".log"));
+    if (!started.ok()) return 1;
+    testing::ChildProcess service = std::move(*started);
+    absl::Time ready_at = absl::InfiniteFuture();
+    while (absl::Now() < t0 + absl::Seconds(30)) {
+      httplib::Client c("127.0.0.1", admin_port);
+      c.set_connection_timeout(0, 200000);
+      auto r = c.Get("/readyz");
+      if (r && r->status == 200) {
+        ready_at = absl::Now();
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    if (ready_at == absl::InfiniteFuture()) {
+      std::fprintf(stderr, "service not ready:\n%s\n", testing::ReadFileOrEmpty(service.log_path()).c_str());
+      return 1;
+    }
+    const double cpu_at_ready = CpuMicros(service.pid());
+    // Backlog: ready -> acked_total >= N.
+    absl::Time done_at = absl::InfiniteFuture();
+    while (absl::Now() < ready_at + absl::Seconds(600)) {
+      if (MetricSum(admin_port, "schedsvc_messages_acked_total") >= flags.messages) {
+        done_at = absl::Now();
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    if (done_at == absl::InfiniteFuture()) {
+      std::fprintf(stderr, "backlog not drained\n");
+      return 1;
+    }
+    const double cpu_at_done = CpuMicros(service.pid());
+    const double rate = flags.messages / absl::ToDoubleSeconds(done_at - ready_at);
+    const double cpu_per_msg = (cpu_at_done - cpu_at_ready) / flags.messages;
+    const double cpu_incl_start = cpu_at_done / flags.messages;
+    const long hwm_kib = StatusKib(service.pid(), "VmHWM");
+
+    // Paced latency phase.
+    const long log_offset = static_cast<long>(testing::ReadFileOrEmpty(nginx->access_log).size());
+    std::map<std::string, absl::Time> accepted = PublishPaced(host, topic, flags.paced_rate, flags.paced_seconds);
+    const double want = flags.messages + static_cast<double>(accepted.size());
+    const absl::Time paced_deadline = absl::Now() + absl::Seconds(60);
+    while (MetricSum(admin_port, "schedsvc_messages_acked_total") < want && absl::Now() < paced_deadline) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    service.Stop(15, absl::Seconds(30));
+    absl::SleepFor(absl::Seconds(1));  // nginx flushes its access log buffer every 500 ms
+    std::vector<double> latencies_ms;
+    const std::string log = testing::ReadFileOrEmpty(nginx->access_log).substr(log_offset);
+    for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+      std::vector<absl::string_view> parts = absl::StrSplit(line, ' ');
+      double msec = 0;
+      if (parts.size() < 3 || parts[2] != "200" || !absl::SimpleAtod(parts[0], &msec)) continue;
+      auto it = accepted.find(std::string(parts[1]));
+      if (it == accepted.end()) continue;
+      latencies_ms.push_back(msec * 1e3 - absl::ToUnixMicros(it->second) / 1e3);
+      accepted.erase(it);  // first success only
+    }
+    std::printf("%-7d %9.1f %8.0f %10.1f %10.1f %9.1f %9.1f %9.1f %8zu\n", s,
+                absl::ToDoubleMilliseconds(ready_at - t0), rate, cpu_per_msg, cpu_incl_start, hwm_kib / 1024.0,
+                Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), latencies_ms.size());
+    std::fflush(stdout);
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
+}  // namespace
+}  // namespace schedsvc::bench
+
+int main(int argc, char** argv) {
+  schedsvc::bench::Flags flags;
+  if (!schedsvc::bench::ParseFlags(argc, argv, flags)) {
+    std::fprintf(stderr,
+                 "usage: service_dispatch_bench [--messages=N] [--streams=5,20] [--outstanding=N] "
+                 "[--max-concurrency=N] [--paced-rate=N] [--paced-seconds=N]\n");
+    return 2;
+  }
+  return schedsvc::bench::Run(flags);
+}
