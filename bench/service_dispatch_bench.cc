@@ -250,7 +250,10 @@ double Percentile(std::vector<double> v, double p) {
 
 int Run(const Flags& flags) {
   char tmpl[] = "/tmp/schedsvc-svc-bench-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return 1;
+  if (mkdtemp(tmpl) == nullptr) {
+    std::perror("mkdtemp");
+    return 1;
+  }
   const std::string dir = tmpl;
   auto emulator = testing::PubsubEmulator::Start();
   if (!emulator.ok()) {
@@ -282,14 +285,20 @@ int Run(const Flags& flags) {
   std::printf("%-7s %9s %8s %10s %10s %9s %9s %9s %8s\n", "streams", "ready_ms", "msg/s", "cpu_us/msg",
               "cpu_incl", "rss_MiB", "p50_ms", "p99_ms", "paced_n");
   for (int s : flags.streams) {
-    const std::string topic = absl::StrCat(kProject, "/topics/t", s);
-    const std::string sub = absl::StrCat(kProject, "/subscriptions/s", s);
-    if (!admin->CreateTopic(topic).ok()) return 1;
+    const std::string topic = absl::StrCat(kProject, "/topics/bench-", s);
+    const std::string sub = absl::StrCat(kProject, "/subscriptions/bench-", s);
+    if (auto t = admin->CreateTopic(topic); !t.ok()) {
+      std::fprintf(stderr, "create topic: %s\n", t.status().ToString().c_str());
+      return 1;
+    }
     google::pubsub::v1::Subscription spec;
     spec.set_name(sub);
     spec.set_topic(topic);
     spec.set_ack_deadline_seconds(60);
-    if (!admin->CreateSubscription(spec).ok()) return 1;
+    if (auto c = admin->CreateSubscription(spec); !c.ok()) {
+      std::fprintf(stderr, "create subscription: %s\n", c.status().ToString().c_str());
+      return 1;
+    }
     if (!PublishBacklog(host, topic, flags.messages)) {
       std::fprintf(stderr, "publish failed\n");
       return 1;
@@ -307,7 +316,10 @@ int Run(const Flags& flags) {
     const absl::Time t0 = absl::Now();
     auto started = testing::ChildProcess::Start({service_bin, "--config", config}, {{"PUBSUB_EMULATOR_HOST", host}},
                                                 absl::StrCat(dir, "/service-", s, ".log"));
-    if (!started.ok()) return 1;
+    if (!started.ok()) {
+      std::fprintf(stderr, "service: %s\n", started.status().ToString().c_str());
+      return 1;
+    }
     testing::ChildProcess service = std::move(*started);
     absl::Time ready_at = absl::InfiniteFuture();
     while (absl::Now() < t0 + absl::Seconds(30)) {
