@@ -316,6 +316,7 @@ int Run(const Flags& flags) {
                            nginx->port, "\n    max_concurrency: ", flags.max_concurrency,
                            "\n    auth:\n      basic:\n        username_file: ", dir,
                            "/username\n        password_file: ", dir, "/password\n"));
+    const std::size_t run_log_offset = testing::ReadFileOrEmpty(nginx->access_log).size();
     // Ready: exec -> first /readyz 200, polled every millisecond.
     const absl::Time t0 = absl::Now();
     auto started = testing::ChildProcess::Start({service_bin, "--config", config}, {{"PUBSUB_EMULATOR_HOST", host}},
@@ -382,6 +383,13 @@ int Run(const Flags& flags) {
       latencies_ms.push_back(msec * 1e3 - absl::ToUnixMicros(it->second) / 1e3);
       accepted.erase(it);  // first success only
     }
+    // Every request of this run must have been authenticated and answered 200.
+    long not_ok = 0;
+    for (absl::string_view line :
+         absl::StrSplit(testing::ReadFileOrEmpty(nginx->access_log).substr(run_log_offset), '\n', absl::SkipEmpty())) {
+      if (!absl::EndsWith(line, " 200")) ++not_ok;
+    }
+    if (not_ok > 0) std::fprintf(stderr, "nginx answered %ld requests with a status other than 200\n", not_ok);
     std::printf("%-7d %9.1f %8.0f %10.1f %10.1f %9.1f %9.1f %9.1f %8zu\n", s,
                 absl::ToDoubleMilliseconds(ready_at - t0), rate, cpu_per_msg, cpu_incl_start, hwm_kib / 1024.0,
                 Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), latencies_ms.size());
