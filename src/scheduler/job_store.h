@@ -45,6 +45,12 @@ struct RunRecord {
   std::string message;
 };
 
+// An attempt's outcome with the job's scheduleTime after it (InfinitePast() if none).
+struct AttemptOutcome {
+  RunRecord record;
+  absl::Time next_schedule_time = absl::InfinitePast();
+};
+
 struct JobPage {
   std::vector<Job> jobs;
   // Empty on the last page.
@@ -79,6 +85,9 @@ class JobStore {
   // Records, in one transaction, an attempt's outcome: history row, status, lastAttemptTime and the
   // job's new scheduleTime.
   virtual absl::Status RecordAttempt(const RunRecord& record, absl::Time next_schedule_time) = 0;
+  // Records many attempts' outcomes in one transaction, applied in order (a later outcome of the same
+  // job wins); outcomes of jobs that no longer exist are skipped.
+  virtual absl::Status RecordAttempts(const std::vector<AttemptOutcome>& outcomes) = 0;
   // Returns the job's most recent attempts, newest first, at most `limit`.
   virtual absl::StatusOr<std::vector<RunRecord>> ListRuns(const std::string& name, int limit) = 0;
 };

@@ -146,16 +146,33 @@ void SchedulerLoop::RunNow(const Job& job) {
 }
 
 void SchedulerLoop::Shutdown(absl::Duration grace) {
-  absl::MutexLock lock(&mu_);
-  // Only the first call waits: its caller chose the grace period.
-  if (shutdown_) return;
-  shutdown_ = true;
-  if (timer_ != 0) executor_.Cancel(timer_);
-  timer_ = 0;
-  retries_.clear();
-  fires_.clear();
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
-  mu_.AwaitWithTimeout(absl::Condition(&idle), grace);
+  const absl::Time deadline = absl::Now() + grace;
+  {
+    absl::MutexLock lock(&mu_);
+    // Only the first call waits: its caller chose the grace period.
+    if (shutdown_) return;
+    shutdown_ = true;
+    if (timer_ != 0) executor_.Cancel(timer_);
+    timer_ = 0;
+    retries_.clear();
+    fires_.clear();
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
+    mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
+  }
+  // Write the outcomes still queued: here if the flush task has not started (or the executor no longer
+  // runs it), else wait for it.
+  bool flush_here = false;
+  {
+    absl::MutexLock lock(&outcomes_mu_);
+    if (flush_pending_ && flush_task_ != 0 && executor_.Cancel(flush_task_)) {
+      flush_task_ = 0;
+      flush_here = true;
+    } else {
+      auto flushed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(outcomes_mu_) { return !flush_pending_; };
+      outcomes_mu_.AwaitWithDeadline(absl::Condition(&flushed), deadline);
+    }
+  }
+  if (flush_here) FlushOutcomes();
 }
 
 int SchedulerLoop::in_flight() const {
@@ -270,11 +287,7 @@ void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status
       display = DisplayTime(e);
     }
   }
-  if (exists) {
-    if (absl::Status s = store_.RecordAttempt(record, display); !s.ok()) {
-      logger_.Error("cannot record attempt", {{"job", run.job_name}, {"error", s.ToString()}});
-    }
-  }
+  if (exists) QueueOutcome({std::move(record), display});
   metrics_.RecordAttempt(run.job_name, result);
   nlohmann::json fields = {{"job", run.job_name},
                            {"scheduleTime", FormatJsonTimestamp(run.schedule_time)},
@@ -287,6 +300,32 @@ void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status
     logger_.Info("job attempt", fields);
   } else {
     logger_.Warning("job attempt failed", fields);
+  }
+}
+
+void SchedulerLoop::QueueOutcome(AttemptOutcome outcome) {
+  absl::MutexLock lock(&outcomes_mu_);
+  outcomes_.push_back(std::move(outcome));
+  if (flush_pending_) return;
+  flush_pending_ = true;
+  flush_task_ = executor_.Run([this] { FlushOutcomes(); });
+}
+
+void SchedulerLoop::FlushOutcomes() {
+  for (;;) {
+    std::vector<AttemptOutcome> batch;
+    {
+      absl::MutexLock lock(&outcomes_mu_);
+      flush_task_ = 0;
+      if (outcomes_.empty()) {
+        flush_pending_ = false;
+        return;
+      }
+      batch.swap(outcomes_);
+    }
+    if (absl::Status s = store_.RecordAttempts(batch); !s.ok()) {
+      logger_.Error("cannot record attempts", {{"attempts", batch.size()}, {"error", s.ToString()}});
+    }
   }
 }
 

@@ -12,6 +12,11 @@
 // kSkip instead waits for the next fire time after now. Paused jobs do not catch up. RunNow() dispatches
 // at once, even while a run is outstanding. Pending retries are not persisted: a restart abandons them.
 //
+// Attempt outcomes (history, status, scheduleTime) are queued and written by one flush task on the
+// Executor, in one transaction per flush: the runner's completion thread never waits on SQLite, so a
+// minute with thousands of due runs is not serialised behind one transaction per attempt. Outcomes are
+// history only; the fired-once guarantee rests on MarkFired, which still commits before dispatch.
+//
 // Owned by the server; the JobStore, JobRunner, Clock, Executor and SchedulerMetrics must outlive it.
 // Thread-safe. Never calls the store or runner while holding its lock.
 #ifndef SCHEDSVC_SCHEDULER_SCHEDULER_LOOP_H_
@@ -113,6 +118,10 @@ class SchedulerLoop {
   void OnTimer();
   void StartAttempts(std::vector<Dispatch> dispatches);
   void OnAttemptDone(Run run, absl::Time attempt_time, absl::Status status);
+  // Queues an outcome and schedules the flush task if none is pending.
+  void QueueOutcome(AttemptOutcome outcome);
+  // The flush task: writes queued outcomes, one transaction per batch, until the queue is empty.
+  void FlushOutcomes();
   // Queues `entry`'s next fire at `t` (replacing any queued one).
   void QueueFire(const std::string& name, Entry& entry, absl::Time t)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -138,6 +147,13 @@ class SchedulerLoop {
   absl::Time timer_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Never held together with mu_.
+  mutable absl::Mutex outcomes_mu_;
+  std::vector<AttemptOutcome> outcomes_ ABSL_GUARDED_BY(outcomes_mu_);
+  // True from scheduling the flush task until it finds the queue empty: at most one writer at a time.
+  bool flush_pending_ ABSL_GUARDED_BY(outcomes_mu_) = false;
+  TimerId flush_task_ ABSL_GUARDED_BY(outcomes_mu_) = 0;
 };
 
 }  // namespace schedsvc::scheduler

@@ -106,6 +106,9 @@ TEST_F(SchedulerLoopTest, FiresAtTheMinuteAndRecordsBeforeDispatch) {
   EXPECT_EQ(Stored(job.name).last_fired_schedule_time, kNextMinute);
   EXPECT_EQ(Stored(job.name).job.schedule_time, kNextMinute + absl::Minutes(1));
   runner_.Finish(0, absl::OkStatus());
+  // The outcome is written by the loop's flush task on the executor.
+  EXPECT_FALSE(Stored(job.name).job.status.has_value());
+  executor_.AdvanceTime(absl::ZeroDuration());
   StoredJob s = Stored(job.name);
   ASSERT_TRUE(s.job.status.has_value());
   EXPECT_EQ(s.job.status->code, 0);
@@ -121,6 +124,13 @@ TEST_F(SchedulerLoopTest, OneTimerForManyJobs) {
   executor_.AdvanceTime(absl::Seconds(40));
   EXPECT_THAT(runner_.calls, SizeIs(kJobs));
   for (std::size_t i = 0; i < runner_.calls.size(); ++i) runner_.Finish(i, absl::OkStatus());
+  // All outcomes wait for one flush task (besides the next-minute timer), which writes them together.
+  EXPECT_EQ(executor_.pending(), 2u);
+  executor_.AdvanceTime(absl::ZeroDuration());
+  EXPECT_EQ(executor_.pending(), 1u);
+  for (int i = 0; i < kJobs; ++i) {
+    EXPECT_TRUE(Stored(absl::StrCat("projects/p/locations/l/jobs/j", i)).job.status.has_value());
+  }
 }
 
 TEST_F(SchedulerLoopTest, RetriesFollowRetryConfigWithTheSameScheduleTime) {
@@ -134,6 +144,7 @@ TEST_F(SchedulerLoopTest, RetriesFollowRetryConfigWithTheSameScheduleTime) {
   ASSERT_THAT(runner_.calls, SizeIs(1));
   const absl::Time run_time = runner_.calls[0].schedule_time;
   runner_.Finish(0, absl::UnavailableError("503"));
+  executor_.AdvanceTime(absl::ZeroDuration());
   EXPECT_EQ(Stored(job.name).job.schedule_time, clock_.Now() + absl::Seconds(10));
   executor_.AdvanceTime(absl::Seconds(9));
   EXPECT_THAT(runner_.calls, SizeIs(1));

@@ -305,6 +305,11 @@ absl::Status SqliteJobStore::MarkFired(const std::vector<FiredRun>& runs) {
 }
 
 absl::Status SqliteJobStore::RecordAttempt(const RunRecord& record, absl::Time next_schedule_time) {
+  return RecordAttempts({AttemptOutcome{record, next_schedule_time}});
+}
+
+absl::Status SqliteJobStore::RecordAttempts(const std::vector<AttemptOutcome>& outcomes) {
+  if (outcomes.empty()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Statement update(db_,
@@ -314,15 +319,17 @@ absl::Status SqliteJobStore::RecordAttempt(const RunRecord& record, absl::Time n
                    "INSERT INTO runs (job_name, schedule_time, attempt_time, attempt, code, message) "
                    "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE name = ?)");
   absl::Status status = update.status().ok() ? insert.status() : update.status();
-  if (status.ok()) {
-    update.Bind(1, ToMicros(next_schedule_time));
+  for (const AttemptOutcome& outcome : outcomes) {
+    if (!status.ok()) break;
+    const RunRecord& record = outcome.record;
+    update.Bind(1, ToMicros(outcome.next_schedule_time));
     update.Bind(2, ToMicros(record.attempt_time));
     update.Bind(3, static_cast<int64_t>(record.code));
     update.Bind(4, record.message);
     update.Bind(5, record.job_name);
     status = update.Done();
-  }
-  if (status.ok()) {
+    update.Reset();
+    if (!status.ok()) break;
     insert.Bind(1, record.job_name);
     insert.Bind(2, absl::ToUnixMicros(record.schedule_time));
     insert.Bind(3, absl::ToUnixMicros(record.attempt_time));
@@ -331,6 +338,7 @@ absl::Status SqliteJobStore::RecordAttempt(const RunRecord& record, absl::Time n
     insert.Bind(6, record.message);
     insert.Bind(7, record.job_name);
     status = insert.Done();
+    insert.Reset();
   }
   if (!status.ok()) {
     Exec("ROLLBACK").IgnoreError();

@@ -36,6 +36,7 @@ class SqliteJobStore final : public JobStore {
   absl::Status SetScheduleTime(const std::string& name, absl::Time schedule_time) override;
   absl::Status MarkFired(const std::vector<FiredRun>& runs) override;
   absl::Status RecordAttempt(const RunRecord& record, absl::Time next_schedule_time) override;
+  absl::Status RecordAttempts(const std::vector<AttemptOutcome>& outcomes) override;
   absl::StatusOr<std::vector<RunRecord>> ListRuns(const std::string& name, int limit) override;
 
  private:

@@ -111,6 +111,36 @@ TEST(SqliteJobStoreTest, HistoryNewestFirstAndDeletedWithTheJob) {
   EXPECT_TRUE(store->ListRuns(job.name, 10)->empty());
 }
 
+TEST(SqliteJobStoreTest, RecordAttemptsWritesABatchInOrder) {
+  auto store = OpenMemory();
+  Job a = MakeJob("a");
+  Job b = MakeJob("b");
+  ASSERT_TRUE(store->Create(a).ok());
+  ASSERT_TRUE(store->Create(b).ok());
+  const std::string gone = absl::StrCat(kParent, "/jobs/gone");
+  std::vector<AttemptOutcome> batch = {
+      {{a.name, kT0, kT0, 0, 14, "unavailable"}, kT0 + absl::Seconds(10)},
+      {{gone, kT0, kT0, 0, 0, ""}, kT0 + absl::Minutes(1)},
+      {{b.name, kT0, kT0, 0, 0, ""}, kT0 + absl::Minutes(1)},
+      {{a.name, kT0, kT0 + absl::Seconds(10), 1, 0, ""}, kT0 + absl::Minutes(1)},
+  };
+  ASSERT_TRUE(store->RecordAttempts(batch).ok());
+  absl::StatusOr<std::vector<RunRecord>> runs = store->ListRuns(a.name, 10);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].attempt, 1);
+  EXPECT_EQ((*runs)[1].code, 14);
+  absl::StatusOr<Job> stored_a = store->Get(a.name);
+  ASSERT_TRUE(stored_a.ok());
+  // The later outcome of the same job wins.
+  EXPECT_EQ(stored_a->schedule_time, kT0 + absl::Minutes(1));
+  ASSERT_TRUE(stored_a->status.has_value());
+  EXPECT_EQ(stored_a->status->code, 0);
+  EXPECT_EQ(store->ListRuns(b.name, 10)->size(), 1u);
+  EXPECT_TRUE(store->ListRuns(gone, 10)->empty());
+  EXPECT_TRUE(store->RecordAttempts({}).ok());
+}
+
 TEST(SqliteJobStoreTest, FileDatabaseSurvivesReopen) {
   const std::string path = absl::StrCat(::testing::TempDir(), "/store_test_", getpid(), ".db");
   {
