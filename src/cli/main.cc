@@ -9,6 +9,7 @@
 #include "src/cli/command.h"
 #include "src/cli/dlq_command.h"
 #include "src/cli/pubsub_apply_command.h"
+#include "src/cli/up_command.h"
 
 int main(int argc, char** argv) {
   using schedsvc::cli::kExitInternal;
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
     schedsvc::cli::RegisterCheckCommand(app, action);
     schedsvc::cli::RegisterPubsubApplyCommand(app, action);
     schedsvc::cli::RegisterDlqCommand(app, action);
+    schedsvc::cli::RegisterUpCommand(app, action);
 
     try {
       app.parse(argc, argv);

@@ -1,0 +1,38 @@
+// `schedctl up`: the whole local pipeline in one command — Google's Pub/Sub emulator,
+// cloud-scheduler-emulator, demo-backend and schedule-service (a config like config/example.yaml,
+// adapted to the ports, written into the work directory) — then the Pub/Sub set-up of
+// `schedctl pubsub apply`, a sample job created through the scheduler's REST API (every minute,
+// Pub/Sub target) run once at start, and a live status every few seconds until SIGINT/SIGTERM or
+// --duration. Stops every child by PID (SIGTERM, wait, SIGKILL). See docs/schedctl.md "## up".
+// Not thread-safe (a CLI; one instance per process).
+#ifndef SCHEDSVC_CLI_UP_COMMAND_H_
+#define SCHEDSVC_CLI_UP_COMMAND_H_
+
+#include <ostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "src/cli/command.h"
+
+namespace schedsvc::cli {
+
+struct UpOptions {
+  int pubsub_port = 8085;
+  int scheduler_port = 8086;
+  int backend_port = 8087;
+  int admin_port = 9090;
+  // --workdir: config, secrets, SQLite db and logs. Default: a new /tmp/schedctl-up-XXXXXX.
+  std::string workdir;
+  // --duration: seconds to run before stopping by itself; 0 = until SIGINT/SIGTERM.
+  int duration_seconds = 0;
+  // --status-interval: seconds between status lines. Default 5.
+  int status_interval_seconds = 5;
+};
+
+int RunUp(const UpOptions& options, std::ostream& out, std::ostream& err);
+
+void RegisterUpCommand(CLI::App& app, CommandAction& action);
+
+}  // namespace schedsvc::cli
+
+#endif  // SCHEDSVC_CLI_UP_COMMAND_H_
