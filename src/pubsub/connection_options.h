@@ -39,7 +39,7 @@ struct ResolvedEndpoint {
 // Returns the address and security the options resolve to in the current environment.
 ResolvedEndpoint ResolveEndpoint(const ConnectionOptions& options);
 
-// Returns a channel to the resolved endpoint, with keepalive pings (30 s, 10 s timeout) so a silently
+// Returns a channel to the resolved endpoint; TLS channels send keepalive pings (30 s, 10 s timeout) so a silently
 // dead connection is noticed. `index` distinguishes channels so they do not share one TCP connection.
 std::shared_ptr<grpc::Channel> MakeChannel(const ConnectionOptions& options, int index = 0);
 

@@ -50,7 +50,13 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
     return true;
   }
 
-  void Cancel() override { context_.TryCancel(); }
+  // TryCancel on a call that has already completed would touch call state gRPC frees after OnDone, so
+  // cancelling and OnDone are serialised: once OnDone has begun, Cancel does nothing.
+  void Cancel() override {
+    absl::MutexLock lock(&mu_);
+    if (done_) return;
+    context_.TryCancel();
+  }
 
   void OnReadInitialMetadataDone(bool ok) override {
     if (ok) MarkEstablished();
@@ -91,6 +97,10 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   }
 
   void OnDone(const grpc::Status& status) override {
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+    }
     auto on_finish = std::move(callbacks_.on_finish);
     callbacks_ = {};
     auto self = std::move(self_);
@@ -116,6 +126,7 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
   bool release_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool established_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -23,6 +23,21 @@ std::int64_t MessageBytes(const v1::PubsubMessage& m) {
 
 std::int64_t CeilDiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
+// Settles through the session while it exists; a no-op afterwards.
+class AckForwarder final : public schedsvc::pubsub::internal::AckHandleImpl {
+ public:
+  explicit AckForwarder(std::weak_ptr<SubscriptionSession> session) : session_(std::move(session)) {}
+  void Ack(const std::string& ack_id) override {
+    if (auto s = session_.lock()) s->Ack(ack_id);
+  }
+  void Nack(const std::string& ack_id, absl::Duration delay) override {
+    if (auto s = session_.lock()) s->Nack(ack_id, delay);
+  }
+
+ private:
+  std::weak_ptr<SubscriptionSession> session_;
+};
+
 std::string RandomClientId() {
   absl::BitGen gen;
   return absl::StrCat("schedsvc-", absl::Uniform<std::uint64_t>(gen));
@@ -58,6 +73,7 @@ SubscriptionSession::SubscriptionSession(schedsvc::pubsub::SubscriberOptions opt
 
 void SubscriptionSession::Start(schedsvc::pubsub::Subscriber::Handler handler) {
   handler_ = std::move(handler);
+  ack_forwarder_ = std::make_shared<AckForwarder>(weak_from_this());
   receiving_ = true;
   leases_->Start();
   v1::StreamingPullRequest initial;
@@ -112,7 +128,7 @@ void SubscriptionSession::OnResponse(v1::StreamingPullResponse response) {
       executor_.Run([weak, message, ack_id] {
         auto self = weak.lock();
         if (!self) return;
-        self->handler_(std::move(*message), AckHandle(self, ack_id));
+        self->handler_(std::move(*message), AckHandle(self->ack_forwarder_, ack_id));
       });
     });
   }

@@ -58,6 +58,9 @@ class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
   std::atomic<std::int64_t> received_{0};
   std::atomic<bool> receiving_{false};
   std::atomic<bool> shut_down_{false};
+  // What AckHandles hold: a forwarder with a weak reference, so handles kept after the subscriber is
+  // destroyed do not keep its channels (and thus its connection to the server) alive.
+  std::shared_ptr<schedsvc::pubsub::internal::AckHandleImpl> ack_forwarder_;
 };
 
 }  // namespace schedsvc::pubsub_internal
