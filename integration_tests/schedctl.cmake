@@ -11,3 +11,10 @@ schedsvc_test(schedctl_pubsub_integration_test
   DEPS schedsvc_pubsub schedsvc_testing absl::strings absl::time
   INTEGRATION TIMEOUT 300)
 add_dependencies(schedctl_pubsub_integration_test schedctl)
+
+# schedctl up: the whole local pipeline started and stopped.
+schedsvc_test(schedctl_up_integration_test
+  SOURCES schedctl_up_integration_test.cc
+  DEPS schedsvc_testing absl::strings absl::time
+  INTEGRATION TIMEOUT 300)
+add_dependencies(schedctl_up_integration_test schedctl schedule-service cloud-scheduler-emulator demo-backend)
