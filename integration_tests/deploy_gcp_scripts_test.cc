@@ -27,20 +27,6 @@ const std::string kSetup = kSourceDir + "/deploy/gcp/setup.sh";
 constexpr char kProject[] = "deploy-test";
 constexpr char kRegion[] = "us-central1";
 
-std::string FindBuiltBinary(const std::string& name) {
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(testing::BuildDir(), ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (it->is_directory() && it->path().filename() == "CMakeFiles") {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->path().filename() == name && it->is_regular_file()) return it->path().string();
-  }
-  return "";
-}
-
 class GcpScriptsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,7 +60,7 @@ class GcpScriptsTest : public ::testing::Test {
 
   // Starts cloud-scheduler-emulator from the build tree; fails the test if it is not built.
   void StartScheduler() {
-    const std::string binary = FindBuiltBinary("cloud-scheduler-emulator");
+    const std::string binary = testing::FindBuiltBinary("cloud-scheduler-emulator");
     ASSERT_FALSE(binary.empty()) << "cloud-scheduler-emulator is not built under " << testing::BuildDir();
     const int port = testing::PickFreePort();
     auto process = testing::ChildProcess::Start(

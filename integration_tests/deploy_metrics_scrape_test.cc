@@ -29,20 +29,6 @@ namespace fs = std::filesystem;
 const std::string kSourceDir = SCHEDSVC_SOURCE_DIR;
 constexpr char kProject[] = "deploy-metrics";
 
-std::string FindBuiltBinary(const std::string& name) {
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(testing::BuildDir(), ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (it->is_directory() && it->path().filename() == "CMakeFiles") {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->path().filename() == name && it->is_regular_file()) return it->path().string();
-  }
-  return "";
-}
-
 // A backend on 127.0.0.1: /ok answers 200, /fail 503.
 class LoopbackBackend {
  public:
@@ -85,7 +71,7 @@ bool WaitFor(absl::Duration timeout, Pred pred) {
 }
 
 TEST(DeployMetricsScrapeTest, RulesAndPanelsNameOnlyMetricsTheServiceExports) {
-  const std::string binary = FindBuiltBinary("schedule-service");
+  const std::string binary = testing::FindBuiltBinary("schedule-service");
   ASSERT_FALSE(binary.empty()) << "schedule-service is not built under " << testing::BuildDir();
 
   // Names the monitoring files use, minus the external ones.

@@ -27,25 +27,6 @@ namespace fs = std::filesystem;
 
 const std::string kSourceDir = SCHEDSVC_SOURCE_DIR;
 
-// The executable called `name` under the build directory ("" if none).
-std::string FindBuiltBinary(const std::string& name) {
-  const fs::path root = testing::BuildDir();
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    if (it->is_directory() && it->path().filename() == "CMakeFiles") {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->path().filename() == name && it->is_regular_file() &&
-        ::access(it->path().c_str(), X_OK) == 0) {
-      return it->path().string();
-    }
-  }
-  return "";
-}
-
 // The usrmerge twins of `path` (/lib/x <-> /usr/lib/x) and of its resolved path: dpkg records only
 // the spelling the package shipped.
 std::vector<std::string> PathCandidates(const std::string& path) {
@@ -148,7 +129,7 @@ TEST_F(RuntimeImageTest, ApparentlyInstalledPackagesIncludeTheBasics) {
 TEST_F(RuntimeImageTest, ShippedBinariesLoadOnlyLibrariesTheImageInstalls) {
   for (const std::string name : {"schedule-service", "cloud-scheduler-emulator", "schedctl"}) {
     SCOPED_TRACE(name);
-    const std::string binary = FindBuiltBinary(name);
+    const std::string binary = testing::FindBuiltBinary(name);
     if (binary.empty()) {
       ADD_FAILURE() << name << " is not built under " << testing::BuildDir()
                     << ": the image ships it, so its libraries cannot be checked";
@@ -159,7 +140,7 @@ TEST_F(RuntimeImageTest, ShippedBinariesLoadOnlyLibrariesTheImageInstalls) {
 }
 
 TEST_F(RuntimeImageTest, DemoBackendLoadsOnlyLibrariesTheImageInstallsWhenBuilt) {
-  const std::string binary = FindBuiltBinary("demo-backend");
+  const std::string binary = testing::FindBuiltBinary("demo-backend");
   if (binary.empty()) GTEST_SKIP() << "demo-backend not built (optional, not in the image)";
   for (const std::string& problem : Problems(binary)) ADD_FAILURE() << binary << ": " << problem;
 }

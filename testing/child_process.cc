@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -137,6 +138,23 @@ bool WaitForPort(int port, absl::Duration timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+std::string FindBuiltBinary(const std::string& name) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(BuildDir(), fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_directory() && it->path().filename() == "CMakeFiles") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->path().filename() == name && it->is_regular_file() && ::access(it->path().c_str(), X_OK) == 0) {
+      return it->path().string();
+    }
+  }
+  return "";
 }
 
 std::string ReadFileOrEmpty(const std::string& path) {

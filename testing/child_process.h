@@ -52,6 +52,10 @@ int PickFreePort();
 // Waits until something accepts TCP connections on 127.0.0.1:`port`. Returns false after `timeout`.
 bool WaitForPort(int port, absl::Duration timeout);
 
+// Returns the path of the executable called `name` anywhere under BuildDir() (CMakeFiles skipped), or ""
+// when it has not been built.
+std::string FindBuiltBinary(const std::string& name);
+
 // Returns the contents of `path` ("" if unreadable).
 std::string ReadFileOrEmpty(const std::string& path);
 
