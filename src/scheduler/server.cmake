@@ -9,6 +9,11 @@ schedsvc_library(schedsvc_scheduler
        CURL::libcurl PkgConfig::HTTPLIB prometheus-cpp::core absl::strings absl::synchronization
        absl::time absl::status absl::statusor)
 
+# The gRPC API (google.cloud.scheduler.v1.CloudScheduler) over the same SchedulerService as REST.
+schedsvc_library(schedsvc_scheduler_grpc
+  SOURCES grpc/job_proto.cc grpc/cloud_scheduler_grpc_service.cc
+  DEPS schedsvc_scheduler schedsvc_protos gRPC::grpc++ protobuf::libprotobuf absl::strings)
+
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/server_tests.cmake)
   include(${CMAKE_CURRENT_SOURCE_DIR}/server_tests.cmake)
 endif()
@@ -21,3 +26,4 @@ schedsvc_library(schedsvc_scheduler_runner
 schedsvc_binary(cloud-scheduler-emulator
   SOURCES main.cc
   DEPS schedsvc_scheduler_runner CLI11::CLI11)
+target_link_libraries(cloud-scheduler-emulator PRIVATE schedsvc_scheduler_grpc)

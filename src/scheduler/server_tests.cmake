@@ -4,3 +4,7 @@ schedsvc_test(scheduler_server_test
           scheduler_loop_test.cc scheduler_service_test.cc http_target_caller_test.cc
           rest/bearer_auth_test.cc
   DEPS schedsvc_scheduler schedsvc_testing)
+# The gRPC API: Job <-> proto, and the service on a real loopback gRPC server.
+schedsvc_test(scheduler_grpc_test
+  SOURCES grpc/job_proto_test.cc grpc/cloud_scheduler_grpc_service_test.cc
+  DEPS schedsvc_scheduler_grpc schedsvc_testing)
