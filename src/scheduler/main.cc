@@ -1,5 +1,7 @@
-// cloud-scheduler-emulator: a local Cloud Scheduler v1 (REST API that gcloud drives; Pub/Sub and HTTP
-// targets; SQLite persistence). See docs/scheduler-emulator.md.
+// cloud-scheduler-emulator: a local Cloud Scheduler v1 (REST API that gcloud drives, and optionally the
+// gRPC API the official client libraries use; Pub/Sub and HTTP targets; SQLite persistence). See
+// docs/scheduler-emulator.md.
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <signal.h>
 
@@ -15,10 +17,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/types/optional.h"
 #include "src/common/clock.h"
 #include "src/common/json_log.h"
 #include "src/common/thread_executor.h"
 #include "src/scheduler/default_job_runner.h"
+#include "src/scheduler/grpc/cloud_scheduler_grpc_service.h"
 #include "src/scheduler/rest/bearer_auth.h"
 #include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/jobs_handler.h"
@@ -33,9 +37,13 @@ namespace {
 // Concurrent HTTP target calls (each blocks one thread for up to its attemptDeadline).
 constexpr int kHttpThreads = 16;
 constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
+// How long in-flight gRPC calls may take to finish at shutdown before they are cancelled.
+constexpr absl::Duration kGrpcShutdownGrace = absl::Seconds(5);
 
 struct Flags {
   std::string listen = "127.0.0.1:8086";
+  // Empty: no gRPC API.
+  std::string grpc_listen;
   std::string db = "cloud-scheduler-emulator.db";
   std::string auth_token_file;
   std::string missed_runs = "fire-latest";
@@ -47,18 +55,24 @@ struct HostPort {
   int port = 0;
 };
 
-absl::StatusOr<HostPort> ParseListen(const std::string& text) {
+absl::StatusOr<HostPort> ParseListen(const std::string& flag, const std::string& text) {
   const auto colon = text.rfind(':');
   HostPort hp;
   if (colon == std::string::npos || !absl::SimpleAtoi(text.substr(colon + 1), &hp.port) || hp.port < 0 ||
       hp.port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("--listen must be HOST:PORT, got \"", text, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(flag, " must be HOST:PORT, got \"", text, "\""));
   }
   hp.host = text.substr(0, colon);
   if (hp.host.size() >= 2 && hp.host.front() == '[' && hp.host.back() == ']') {
     hp.host = hp.host.substr(1, hp.host.size() - 2);
   }
   return hp;
+}
+
+// Returns "host:port" for gRPC, bracketing an IPv6 host.
+std::string GrpcAddress(const HostPort& hp) {
+  if (hp.host.find(':') != std::string::npos) return absl::StrCat("[", hp.host, "]:", hp.port);
+  return absl::StrCat(hp.host, ":", hp.port);
 }
 
 void SendJson(httplib::Response& res, const absl::Status& status) {
@@ -71,6 +85,8 @@ int Run(int argc, char** argv) {
   CLI::App app("cloud-scheduler-emulator: a local Cloud Scheduler v1 that gcloud drives");
   app.add_option("--listen", flags.listen, "REST API address HOST:PORT (default 127.0.0.1:8086)");
   app.add_option("--db", flags.db, "SQLite database file for jobs and run history");
+  app.add_option("--grpc-listen", flags.grpc_listen,
+                 "gRPC API address HOST:PORT (google.cloud.scheduler.v1.CloudScheduler); default off");
   app.add_option("--auth-token-file", flags.auth_token_file,
                  "file holding the bearer token clients must send; required off loopback");
   app.add_option("--missed-runs", flags.missed_runs,
@@ -85,10 +101,19 @@ int Run(int argc, char** argv) {
 
   SystemClock clock;
   JsonLogger logger(std::cout, clock);
-  absl::StatusOr<HostPort> listen = ParseListen(flags.listen);
+  absl::StatusOr<HostPort> listen = ParseListen("--listen", flags.listen);
   if (!listen.ok()) {
     logger.Error("bad flag", {{"error", listen.status().ToString()}});
     return 2;
+  }
+  absl::optional<HostPort> grpc_listen;
+  if (!flags.grpc_listen.empty()) {
+    absl::StatusOr<HostPort> parsed = ParseListen("--grpc-listen", flags.grpc_listen);
+    if (!parsed.ok()) {
+      logger.Error("bad flag", {{"error", parsed.status().ToString()}});
+      return 2;
+    }
+    grpc_listen = *std::move(parsed);
   }
   std::unique_ptr<BearerAuth> auth;
   if (!flags.auth_token_file.empty()) {
@@ -100,6 +125,10 @@ int Run(int argc, char** argv) {
     auth = *std::move(loaded);
   } else if (!IsLoopbackHost(listen->host)) {
     logger.Error("refusing to listen off loopback without --auth-token-file", {{"listen", flags.listen}});
+    return 2;
+  } else if (grpc_listen.has_value() && !IsLoopbackHost(grpc_listen->host)) {
+    logger.Error("refusing to listen off loopback without --auth-token-file",
+                 {{"grpcListen", flags.grpc_listen}});
     return 2;
   }
   JobsHandlerOptions handler_options;
@@ -166,8 +195,26 @@ int Run(int argc, char** argv) {
     logger.Error("cannot listen", {{"listen", flags.listen}});
     return 1;
   }
+
+  // The gRPC API shares the service (and so validation, masks and persistence) with REST.
+  CloudSchedulerGrpcService grpc_service(service, auth.get());
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::string grpc_bound = "off";
+  if (grpc_listen.has_value()) {
+    int grpc_port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(GrpcAddress(*grpc_listen), grpc::InsecureServerCredentials(), &grpc_port);
+    builder.RegisterService(&grpc_service);
+    grpc_server = builder.BuildAndStart();
+    if (grpc_server == nullptr || grpc_port <= 0) {
+      logger.Error("cannot listen", {{"grpcListen", flags.grpc_listen}});
+      return 1;
+    }
+    grpc_bound = GrpcAddress(HostPort{grpc_listen->host, grpc_port});
+  }
   logger.Info("cloud-scheduler-emulator listening",
               {{"listen", absl::StrCat(listen->host, ":", port)},
+               {"grpcListen", grpc_bound},
                {"db", flags.db},
                {"auth", auth != nullptr},
                {"missedRuns", flags.missed_runs}});
@@ -184,6 +231,10 @@ int Run(int argc, char** argv) {
     pthread_kill(signal_thread.native_handle(), SIGTERM);
   }
   signal_thread.join();
+  if (grpc_server != nullptr) {
+    grpc_server->Shutdown(absl::ToChronoTime(clock.Now() + kGrpcShutdownGrace));
+    grpc_server.reset();
+  }
   loop->Shutdown(kShutdownGrace);
   timer_executor.Shutdown();
   http_executor.Shutdown();
