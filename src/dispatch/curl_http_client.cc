@@ -1,8 +1,16 @@
 #include "src/dispatch/curl_http_client.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
+#include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -19,12 +27,17 @@
 namespace schedsvc::dispatch {
 namespace {
 
-// Longest the loop sleeps in curl_multi_poll when nothing happens; Send() and Shutdown() wake it early.
-constexpr int kPollTimeoutMs = 1000;
+// Socket events taken from the kernel per epoll_wait; more simply wait for the next turn.
+constexpr std::size_t kMaxEventsPerWait = 256;
 // Easy handles kept for reuse (avoids re-allocating curl's per-handle buffers).
 constexpr std::size_t kMaxIdleHandles = 256;
 // Response bodies are kept up to this size (for logs); the rest is read and dropped.
 constexpr std::size_t kMaxResponseBodyBytes = 64 * 1024;
+
+// The `socketp` curl keeps for a socket that is in our epoll set; only its address matters.
+char kInEpollSet = 0;
+
+std::string ErrnoText(absl::string_view what) { return absl::StrCat(what, ": ", std::strerror(errno)); }
 
 absl::Status InitCurlOnce() {
   static const CURLcode kInit = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -42,9 +55,35 @@ class CurlHttpClient::Impl {
     Shutdown();
     for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
     curl_multi_cleanup(multi_);
+    for (int fd : {epoll_fd_, wake_fd_, timer_fd_}) {
+      if (fd >= 0) ::close(fd);
+    }
   }
 
-  void Start() { thread_ = std::thread([this] { Loop(); }); }
+  // Creates the epoll set, its wake-up eventfd and curl's timerfd, hooks them into the multi handle
+  // and starts the loop thread. kInternal if a descriptor cannot be created.
+  absl::Status Start() {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0) return absl::InternalError(ErrnoText("epoll_create1"));
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) return absl::InternalError(ErrnoText("eventfd"));
+    timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (timer_fd_ < 0) return absl::InternalError(ErrnoText("timerfd_create"));
+    for (int fd : {wake_fd_, timer_fd_}) {
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.fd = fd;
+      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+        return absl::InternalError(ErrnoText("epoll_ctl"));
+      }
+    }
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    thread_ = std::thread([this] { Loop(); });
+    return absl::OkStatus();
+  }
 
   void Send(HttpRequest request, HttpCallback done) {
     auto transfer = std::make_unique<Transfer>();
@@ -53,8 +92,11 @@ class CurlHttpClient::Impl {
     {
       absl::MutexLock lock(&mu_);
       if (!stopping_) {
+        // Only the first request queued since the loop last took the queue needs a wake-up: one
+        // eventfd write per batch, not per request.
+        const bool wake = pending_.empty();
         pending_.push_back(std::move(transfer));
-        curl_multi_wakeup(multi_);
+        if (wake) Wake();
         return;
       }
     }
@@ -68,7 +110,7 @@ class CurlHttpClient::Impl {
         absl::MutexLock lock(&mu_);
         stopping_ = true;
       }
-      curl_multi_wakeup(multi_);
+      if (wake_fd_ >= 0) Wake();
       if (thread_.joinable()) thread_.join();
       // The loop has exited: this thread now owns active_ and the multi handle.
       std::vector<std::unique_ptr<Transfer>> cancelled;
@@ -248,27 +290,107 @@ class CurlHttpClient::Impl {
     transfer->done(std::move(outcome));
   }
 
+  // One loop turn: wait for socket readiness, curl's timer or a wake-up; let curl act on exactly the
+  // sockets that are ready (O(ready sockets), not O(connections) as with curl_multi_poll); start queued
+  // requests; complete finished ones.
   void Loop() {
+    std::array<epoll_event, kMaxEventsPerWait> events;
     for (;;) {
+      const int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                                     timer_due_ ? 0 : -1);
+      bool timer_fired = timer_due_;
+      timer_due_ = false;
+      int running = 0;
+      for (int i = 0; i < ready; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd_ || fd == timer_fd_) {
+          std::uint64_t ticks = 0;
+          // Non-blocking: EAGAIN (re-armed meanwhile, or already drained) is fine.
+          [[maybe_unused]] ssize_t n = ::read(fd, &ticks, sizeof(ticks));
+          if (fd == timer_fd_) timer_fired = true;
+          continue;
+        }
+        curl_multi_socket_action(multi_, fd, CurlEventMask(events[i].events), &running);
+      }
+      if (timer_fired) curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
       std::vector<std::unique_ptr<Transfer>> batch;
       {
         absl::MutexLock lock(&mu_);
         if (stopping_) return;
         batch.swap(pending_);
       }
+      // Adding a handle makes curl ask for a zero timeout (timer_due_), so the next turn starts it.
       for (auto& transfer : batch) StartTransfer(std::move(transfer));
-      int running = 0;
-      curl_multi_perform(multi_, &running);
       int queued = 0;
       while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
         if (message->msg == CURLMSG_DONE) Finish(message->easy_handle, message->data.result);
       }
-      curl_multi_poll(multi_, nullptr, 0, kPollTimeoutMs, nullptr);
     }
+  }
+
+  static int CurlEventMask(std::uint32_t events) {
+    int mask = 0;
+    // A hang-up is reported as readable so curl reads the end of stream (or the error) itself.
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) != 0) mask |= CURL_CSELECT_IN;
+    if ((events & EPOLLOUT) != 0) mask |= CURL_CSELECT_OUT;
+    if ((events & EPOLLERR) != 0) mask |= CURL_CSELECT_ERR;
+    return mask;
+  }
+
+  // CURLMOPT_SOCKETFUNCTION: keeps the epoll set in step with what curl wants to wait for. A socket's
+  // `socketp` is non-null once it is in the set (curl_multi_assign).
+  static int OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* user, void* socketp) {
+    auto* self = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      // The socket may already be closed (then the kernel has dropped it from the set): ignore errors.
+      ::epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+      curl_multi_assign(self->multi_, socket, nullptr);
+      return 0;
+    }
+    epoll_event event{};
+    event.data.fd = socket;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) event.events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) event.events |= EPOLLOUT;
+    if (socketp == nullptr) {
+      // A reused descriptor number can still be in the set: then modify it.
+      if (::epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, socket, &event) != 0 && errno == EEXIST) {
+        ::epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, socket, &event);
+      }
+      curl_multi_assign(self->multi_, socket, &kInEpollSet);
+    } else if (::epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0 && errno == ENOENT) {
+      ::epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, socket, &event);
+    }
+    return 0;
+  }
+
+  // CURLMOPT_TIMERFUNCTION: -1 removes the timer, 0 asks for an action at once (curl forbids calling
+  // curl_multi_socket_action from here, so the loop does it on its next turn), > 0 arms the timerfd.
+  static int OnTimer(CURLM* /*multi*/, long timeout_ms, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    itimerspec spec{};
+    self->timer_due_ = timeout_ms == 0;
+    if (timeout_ms > 0) {
+      spec.it_value.tv_sec = timeout_ms / 1000;
+      spec.it_value.tv_nsec = (timeout_ms % 1000) * 1000000L;
+    }
+    // A zero it_value disarms.
+    return ::timerfd_settime(self->timer_fd_, 0, &spec, nullptr) == 0 ? 0 : -1;
+  }
+
+  void Wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof(one));
   }
 
   CURLM* const multi_;
   const CurlHttpClientOptions options_;
+  int epoll_fd_ = -1;
+  // Written by Send() and Shutdown() to wake the loop from epoll_wait.
+  int wake_fd_ = -1;
+  // Armed with curl's next timeout (OnTimer).
+  int timer_fd_ = -1;
+  // Curl asked for an action at once (timeout 0): the loop does not sleep. Loop thread only.
+  bool timer_due_ = false;
   std::thread thread_;
   std::once_flag shutdown_once_;
   std::atomic<long> connections_opened_{0};
@@ -295,7 +417,7 @@ absl::StatusOr<std::unique_ptr<CurlHttpClient>> CurlHttpClient::Create(
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, options.max_cached_connections);
   }
   auto impl = std::make_unique<Impl>(multi, options);
-  impl->Start();
+  if (absl::Status started = impl->Start(); !started.ok()) return started;
   return std::unique_ptr<CurlHttpClient>(new CurlHttpClient(std::move(impl)));
 }
 

@@ -5,8 +5,12 @@
 // against the system CA store unless a request says tls_verify = false. Only http and https URLs are
 // accepted, and redirects are never followed.
 //
-// Threads: Send() may be called from any thread; it queues the request and wakes the loop
-// (curl_multi_wakeup). Callbacks run on the loop thread — keep them short and never block in them (post
+// The loop is driven by curl_multi_socket_action over epoll: curl tells us which sockets to watch
+// (CURLMOPT_SOCKETFUNCTION) and when its next timeout is due (CURLMOPT_TIMERFUNCTION, kept in a timerfd),
+// so a wake-up costs O(ready sockets) however many connections are open.
+//
+// Threads: Send() may be called from any thread; it queues the request and wakes the loop (an eventfd,
+// written once per batch of queued requests). Callbacks run on the loop thread — keep them short and never block in them (post
 // real work to an executor); a callback may call Send(). Shutdown() (also run by the destructor) stops
 // the loop and fails every queued and in-flight request with kCancelled on the calling thread; Send()
 // after Shutdown() fails at once with kCancelled on the caller's thread.
@@ -34,7 +38,8 @@ struct CurlHttpClientOptions {
 
 class CurlHttpClient final : public HttpClient {
  public:
-  // Starts the event-loop thread. kInternal if libcurl cannot be initialised.
+  // Starts the event-loop thread. kInternal if libcurl, epoll, the eventfd or the timerfd cannot be
+  // set up.
   static absl::StatusOr<std::unique_ptr<CurlHttpClient>> Create(CurlHttpClientOptions options = {});
 
   ~CurlHttpClient() override;

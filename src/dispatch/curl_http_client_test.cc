@@ -25,6 +25,7 @@ namespace {
 using Result = absl::StatusOr<HttpResponse>;
 
 constexpr int kServerThreads = 8;
+constexpr int kKeepAliveRequests = 100000;
 constexpr int kStartPolls = 1000;
 constexpr absl::Duration kStartPoll = absl::Milliseconds(5);
 constexpr int kConcurrentRequests = 1000;
@@ -37,9 +38,15 @@ constexpr absl::Duration kSlowHandlerLimit = absl::Seconds(10);
 // Runs `server` on a free loopback port in its own thread; stops it on destruction.
 class ServerThread {
  public:
-  explicit ServerThread(std::unique_ptr<httplib::Server> server) : server_(std::move(server)) {
-    server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-    server_->set_keep_alive_max_count(100000);
+  // `set_default_pool`: serve on kServerThreads threads (false: keep the server's own task queue).
+  // `keep_alive_requests`: requests served on one connection before the server closes it.
+  explicit ServerThread(std::unique_ptr<httplib::Server> server, bool set_default_pool = true,
+                        int keep_alive_requests = kKeepAliveRequests)
+      : server_(std::move(server)) {
+    if (set_default_pool) {
+      server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+    }
+    server_->set_keep_alive_max_count(keep_alive_requests);
     server_->set_keep_alive_timeout(5);
     server_->set_tcp_nodelay(true);
     port_ = server_->bind_to_any_port("127.0.0.1");
@@ -271,6 +278,104 @@ TEST_F(CurlHttpClientTest, CallbackMaySendAgain) {
   });
   ASSERT_TRUE(results.WaitFor(1));
   EXPECT_TRUE(results.Take()[0].ok());
+}
+
+TEST_F(CurlHttpClientTest, ShutdownWithManyInFlightFailsEachOnceWithCancelled) {
+  // More than the per-host connection limit: some are on the wire, the rest wait inside curl.
+  constexpr int kRequests = 3 * kMaxConnectionsPerHost;
+  Results results;
+  for (int i = 0; i < kRequests; ++i) client_->Send(Request("GET", "/slow"), results.Callback());
+  client_->Shutdown();
+  ASSERT_TRUE(results.WaitFor(kRequests));
+  std::vector<Result> all = results.Take();
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kRequests));
+  for (const Result& result : all) EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(CurlHttpClientTest, TimeoutsFireWhileOtherRequestsSucceed) {
+  constexpr int kSlowRequests = 4;
+  Results slow;
+  for (int i = 0; i < kSlowRequests; ++i) {
+    HttpRequest request = Request("GET", "/slow");
+    request.timeout = kShortTimeout;
+    client_->Send(std::move(request), slow.Callback());
+  }
+  // While the slow ones hang, the loop keeps serving others on further connections.
+  Result quick = SendAndWait(Request("GET", "/hello"));
+  ASSERT_TRUE(quick.ok()) << quick.status();
+  EXPECT_EQ(quick->status, 200);
+  ASSERT_TRUE(slow.WaitFor(kSlowRequests));
+  for (const Result& result : slow.Take()) {
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded) << result.status();
+  }
+}
+
+TEST_F(CurlHttpClientTest, IdleConnectionIsReusedByTheNextRequest) {
+  // The socket leaves the loop's watch list between requests and must come back for the next one.
+  constexpr int kSequential = 5;
+  for (int i = 0; i < kSequential; ++i) {
+    Result result = SendAndWait(Request("GET", "/hello"));
+    ASSERT_TRUE(result.ok()) << result.status();
+  }
+  EXPECT_EQ(client_->connections_opened(), 1);
+}
+
+// Many sockets at once on the one loop thread: the server answers none of them until all have
+// arrived, so every request must be on its own connection, in flight at the same time.
+TEST(CurlHttpClientManyConnectionsTest, ManyConcurrentConnectionsAllComplete) {
+  constexpr int kTogether = 48;
+  absl::Mutex mu;
+  int arrived = 0;
+  auto server = std::make_unique<httplib::Server>();
+  server->Get("/gate", [&](const httplib::Request&, httplib::Response& res) {
+    absl::MutexLock lock(&mu);
+    ++arrived;
+    auto all_here = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return arrived >= kTogether; };
+    const bool together = mu.AwaitWithTimeout(absl::Condition(&all_here), kWaitLimit);
+    res.set_content(together ? "together" : "alone", "text/plain");
+  });
+  server->new_task_queue = [] { return new httplib::ThreadPool(kTogether); };
+  ServerThread running(std::move(server), /*set_default_pool=*/false);
+  auto client = CurlHttpClient::Create();
+  ASSERT_TRUE(client.ok()) << client.status();
+  Results results;
+  for (int i = 0; i < kTogether; ++i) {
+    HttpRequest request;
+    request.method = "GET";
+    request.url = absl::StrCat("http://127.0.0.1:", running.port(), "/gate");
+    (*client)->Send(std::move(request), results.Callback());
+  }
+  ASSERT_TRUE(results.WaitFor(kTogether));
+  for (const Result& result : results.Take()) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->body, "together");
+  }
+  EXPECT_EQ((*client)->connections_opened(), kTogether);
+}
+
+// A server that closes every connection after one response: curl notices the closed socket (a
+// hang-up on the watched descriptor) and opens a new connection for each request.
+TEST(CurlHttpClientClosingServerTest, ServerClosingEachConnectionIsHandled) {
+  constexpr int kSequential = 20;
+  auto server = std::make_unique<httplib::Server>();
+  server->Get("/once", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("once", "text/plain");
+  });
+  ServerThread running(std::move(server), /*set_default_pool=*/true, /*keep_alive_requests=*/1);
+  auto client = CurlHttpClient::Create();
+  ASSERT_TRUE(client.ok()) << client.status();
+  for (int i = 0; i < kSequential; ++i) {
+    HttpRequest request;
+    request.method = "GET";
+    request.url = absl::StrCat("http://127.0.0.1:", running.port(), "/once");
+    Results results;
+    (*client)->Send(std::move(request), results.Callback());
+    ASSERT_TRUE(results.WaitFor(1));
+    Result result = results.Take()[0];
+    ASSERT_TRUE(result.ok()) << i << ": " << result.status();
+    EXPECT_EQ(result->body, "once");
+  }
+  EXPECT_EQ((*client)->connections_opened(), kSequential);
 }
 
 // TLS: a self-signed certificate is rejected unless the request opts out of verification.
