@@ -1,8 +1,11 @@
 #include "src/scheduler/scheduler_loop.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <utility>
 
+#include "absl/strings/string_view.h"
 #include "src/scheduler/rest/job_json.h"
 #include "src/scheduler/retry_backoff.h"
 
@@ -11,6 +14,11 @@ namespace {
 
 // Bound on fire times walked to find the latest missed one (an every-minute job down for ~2 years).
 constexpr int kMaxCatchUpSteps = 1'000'000;
+
+// Runs dispatched per timer pass. A larger burst is split into passes, each committed (MarkFired) and
+// dispatched before the next is taken, so the first messages leave after one chunk's work instead of
+// after the whole burst's, and the loop's lock is held for one chunk at a time.
+constexpr int kMaxRunsPerPass = 500;
 
 // Returns the latest fire time of `schedule` that is <= now, starting from `first` (itself <= now).
 absl::Time LatestDue(const CronSchedule& schedule, absl::Time first, absl::Time now) {
@@ -190,7 +198,16 @@ void SchedulerLoop::OnTimer() {
     timer_deadline_ = absl::InfiniteFuture();
     if (shutdown_) return;
     const absl::Time now = clock_.Now();
-    while (!fires_.empty() && fires_.begin()->first <= now) {
+    // Jobs sharing a schedule and time zone (thousands of "* * * * *" jobs) share their fire times:
+    // compute each (schedule, zone, due time) once per pass. Keys view strings of Entry::schedule,
+    // which stay put while mu_ is held.
+    std::map<std::tuple<absl::string_view, absl::string_view, absl::Time>, std::pair<absl::Time, absl::Time>>
+        fire_times;
+    dispatches.reserve(kMaxRunsPerPass);
+    fired.reserve(kMaxRunsPerPass);
+    lateness.reserve(kMaxRunsPerPass);
+    int taken = 0;
+    while (!fires_.empty() && fires_.begin()->first <= now && taken < kMaxRunsPerPass) {
       auto [t, name] = *fires_.begin();
       fires_.erase(fires_.begin());
       auto it = jobs_.find(name);
@@ -203,10 +220,18 @@ void SchedulerLoop::OnTimer() {
         e.deferred = std::min(e.deferred, t);
         continue;
       }
-      const absl::Time latest = LatestDue(*e.schedule, t, now);
-      QueueFire(name, e, e.schedule->NextAfter(latest));
+      const CronSchedule& schedule = *e.schedule;
+      auto [cached, inserted] = fire_times.try_emplace(
+          {absl::string_view(schedule.schedule()), absl::string_view(schedule.time_zone()), t});
+      if (inserted) {
+        const absl::Time latest = LatestDue(schedule, t, now);
+        cached->second = {latest, schedule.NextAfter(latest)};
+      }
+      const auto [latest, next] = cached->second;
+      QueueFire(name, e, next);
       e.active_runs++;
       in_flight_++;
+      ++taken;
       Run run;
       run.job_name = name;
       run.schedule_time = latest;
@@ -214,15 +239,17 @@ void SchedulerLoop::OnTimer() {
       lateness.push_back(now - latest);
       dispatches.push_back({std::move(run), e.job});
     }
-    while (!retries_.empty() && retries_.begin()->first <= now) {
+    while (!retries_.empty() && retries_.begin()->first <= now && taken < kMaxRunsPerPass) {
       Run run = retries_.begin()->second;
       retries_.erase(retries_.begin());
       auto it = jobs_.find(run.job_name);
       if (it == jobs_.end()) continue;
       it->second.next_retry = absl::InfiniteFuture();
       in_flight_++;
+      ++taken;
       dispatches.push_back({std::move(run), it->second.job});
     }
+    // Anything still due re-arms the timer at once: the next pass runs after this one's dispatch.
     ArmTimer();
   }
   // Recorded before dispatch: after a crash or restart this schedule time is never fired again.

@@ -133,6 +133,20 @@ TEST_F(SchedulerLoopTest, OneTimerForManyJobs) {
   }
 }
 
+TEST_F(SchedulerLoopTest, LargeBurstIsDispatchedInPassesEachRecordedBeforeItsDispatch) {
+  // More than one pass's worth (kMaxRunsPerPass = 500) of runs due at the same instant.
+  constexpr int kJobs = 1'200;
+  for (int i = 0; i < kJobs; ++i) Add(MakeJob(absl::StrCat("j", i)));
+  executor_.AdvanceTime(absl::Seconds(40));
+  ASSERT_THAT(runner_.calls, SizeIs(kJobs));
+  absl::StatusOr<std::vector<StoredJob>> all = store_->LoadAll();
+  ASSERT_TRUE(all.ok());
+  for (const StoredJob& s : *all) EXPECT_EQ(s.last_fired_schedule_time, kNextMinute) << s.job.name;
+  for (const FakeJobRunner::Call& call : runner_.calls) EXPECT_EQ(call.schedule_time, kNextMinute);
+  for (std::size_t i = 0; i < runner_.calls.size(); ++i) runner_.Finish(i, absl::OkStatus());
+  EXPECT_EQ(loop_->in_flight(), 0);
+}
+
 TEST_F(SchedulerLoopTest, RetriesFollowRetryConfigWithTheSameScheduleTime) {
   Job job = MakeJob("a", "0 * * * *");
   job.retry_config.retry_count = 2;
