@@ -4,3 +4,10 @@ schedsvc_test(scheduler_gcloud_integration_test
   DEPS schedsvc_testing schedsvc_pubsub PkgConfig::HTTPLIB absl::strings
   INTEGRATION TIMEOUT 900)
 add_dependencies(scheduler_gcloud_integration_test cloud-scheduler-emulator)
+# cloud-scheduler-emulator's gRPC API with the generated stub, the official Pub/Sub emulator and REST.
+schedsvc_test(scheduler_grpc_integration_test
+  SOURCES scheduler_grpc_integration_test.cc
+  DEPS schedsvc_testing schedsvc_pubsub schedsvc_protos PkgConfig::HTTPLIB nlohmann_json::nlohmann_json
+       absl::strings
+  INTEGRATION TIMEOUT 300)
+add_dependencies(scheduler_grpc_integration_test cloud-scheduler-emulator)
