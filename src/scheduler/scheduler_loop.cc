@@ -61,14 +61,47 @@ SchedulerLoop::~SchedulerLoop() { Shutdown(); }
 absl::Status SchedulerLoop::Start() {
   absl::StatusOr<std::vector<StoredJob>> stored = store_.LoadAll();
   if (!stored.ok()) return stored.status();
+  absl::StatusOr<std::vector<PendingRetry>> pending = store_.LoadPendingRetries();
+  if (!pending.ok()) return pending.status();
   std::vector<std::pair<std::string, absl::Time>> schedule_times;
+  // Pending retries whose run is over by now (maxRetryDuration ran out while down, or the job is gone):
+  // settled in the store so they are not looked at again.
+  std::vector<PendingRetry> abandoned;
+  std::vector<FiredRun> settled;
   int missed = 0;
+  int resumed = 0;
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_.Now();
     for (StoredJob& s : *stored) {
       Entry& e = jobs_[s.job.name];
       e.job = s.job;
+    }
+    // Resumed before the fire times are queued: a run waiting for its retry is active, so a fire time
+    // that came due meanwhile waits for it (runs never overlap).
+    for (const PendingRetry& p : *pending) {
+      auto it = jobs_.find(p.job_name);
+      // The decision to retry is taken again with the time that has passed: with maxRetryDuration
+      // alone, a long downtime ends the run; retryCount alone still allows the retry.
+      if (it == jobs_.end() ||
+          !ShouldRetry(it->second.job.retry_config, p.attempt - 1, now - p.first_attempt_time)) {
+        abandoned.push_back(p);
+        continue;
+      }
+      Entry& e = it->second;
+      Run run;
+      run.job_name = p.job_name;
+      run.schedule_time = p.schedule_time;
+      run.first_attempt = p.first_attempt_time;
+      run.attempt = p.attempt;
+      run.manual = p.manual;
+      retries_.emplace(p.due_time, std::move(run));
+      e.next_retry = std::min(e.next_retry, p.due_time);
+      e.active_runs++;
+      ++resumed;
+    }
+    for (StoredJob& s : *stored) {
+      Entry& e = jobs_[s.job.name];
       absl::StatusOr<CronSchedule> schedule = CronSchedule::Parse(s.job.schedule, s.job.time_zone);
       if (schedule.ok()) e.schedule = *std::move(schedule);
       if (e.job.state == JobState::kEnabled && e.schedule.has_value()) {
@@ -84,15 +117,23 @@ absl::Status SchedulerLoop::Start() {
       absl::Time display = DisplayTime(e);
       if (display != s.job.schedule_time) schedule_times.emplace_back(s.job.name, display);
     }
+    for (const PendingRetry& p : abandoned) {
+      auto it = jobs_.find(p.job_name);
+      if (it == jobs_.end()) continue;  // its rows went with it
+      settled.push_back({p.job_name, p.schedule_time, DisplayTime(it->second), p.attempt, p.manual});
+    }
     ArmTimer();
     UpdateJobCounts();
   }
   for (const auto& [name, t] : schedule_times) {
     if (absl::Status s = store_.SetScheduleTime(name, t); !s.ok()) return s;
   }
+  if (absl::Status s = store_.MarkFired(settled); !s.ok()) return s;
   logger_.Info("scheduler loop started",
                {{"jobs", stored->size()},
                 {"jobsWithMissedRuns", missed},
+                {"retriesResumed", resumed},
+                {"retriesAbandoned", abandoned.size()},
                 {"missedRunPolicy",
                  options_.missed_run_policy == MissedRunPolicy::kSkip ? "skip" : "fire-latest"}});
   return absl::OkStatus();
@@ -244,15 +285,18 @@ void SchedulerLoop::OnTimer() {
       retries_.erase(retries_.begin());
       auto it = jobs_.find(run.job_name);
       if (it == jobs_.end()) continue;
-      it->second.next_retry = absl::InfiniteFuture();
+      Entry& e = it->second;
+      e.next_retry = absl::InfiniteFuture();
       in_flight_++;
       ++taken;
-      dispatches.push_back({std::move(run), it->second.job});
+      fired.push_back({run.job_name, run.schedule_time, DisplayTime(e), run.attempt, run.manual});
+      dispatches.push_back({std::move(run), e.job});
     }
     // Anything still due re-arms the timer at once: the next pass runs after this one's dispatch.
     ArmTimer();
   }
-  // Recorded before dispatch: after a crash or restart this schedule time is never fired again.
+  // Recorded before dispatch: after a crash or restart this schedule time (or this retry) is never
+  // dispatched again.
   if (absl::Status s = store_.MarkFired(fired); !s.ok()) {
     logger_.Error("cannot record fired runs", {{"runs", fired.size()}, {"error", s.ToString()}});
   }
@@ -283,6 +327,7 @@ void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status
   bool exists = false;
   absl::Time display = absl::InfinitePast();
   absl::Duration retry_delay = absl::ZeroDuration();
+  std::optional<PendingRetry> pending;
   {
     absl::MutexLock lock(&mu_);
     in_flight_--;
@@ -292,13 +337,17 @@ void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status
       Entry& e = it->second;
       const absl::Time now = clock_.Now();
       bool finished = true;
-      if (!status.ok() && !shutdown_ &&
-          ShouldRetry(e.job.retry_config, run.attempt, now - run.first_attempt)) {
+      if (!status.ok() && ShouldRetry(e.job.retry_config, run.attempt, now - run.first_attempt)) {
         retry_delay = BackoffForRetry(e.job.retry_config, run.attempt);
         Run next = run;
         next.attempt++;
-        retries_.emplace(now + retry_delay, next);
-        e.next_retry = std::min(e.next_retry, now + retry_delay);
+        pending = PendingRetry{run.job_name, run.schedule_time, run.manual, next.attempt,
+                               now + retry_delay,       run.first_attempt};
+        // After Shutdown the retry is only stored: the next start resumes it.
+        if (!shutdown_) {
+          retries_.emplace(now + retry_delay, next);
+          e.next_retry = std::min(e.next_retry, now + retry_delay);
+        }
         result = AttemptResult::kRetry;
         finished = false;
       }
@@ -314,7 +363,7 @@ void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status
       display = DisplayTime(e);
     }
   }
-  if (exists) QueueOutcome({std::move(record), display});
+  if (exists) QueueOutcome({std::move(record), display, run.manual, std::move(pending)});
   metrics_.RecordAttempt(run.job_name, result);
   nlohmann::json fields = {{"job", run.job_name},
                            {"scheduleTime", FormatJsonTimestamp(run.schedule_time)},

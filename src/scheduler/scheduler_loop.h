@@ -10,7 +10,19 @@
 // rule covers downtime (MissedRunPolicy::kFireLatest, the default): at Start(), a job whose next fire time
 // after max(last fired, last user update) has passed fires once, with the latest missed schedule time;
 // kSkip instead waits for the next fire time after now. Paused jobs do not catch up. RunNow() dispatches
-// at once, even while a run is outstanding. Pending retries are not persisted: a restart abandons them.
+// at once, even while a run is outstanding.
+//
+// Due events are taken in passes of at most kMaxRunsPerPass (scheduler_loop.cc): each pass is committed
+// with one MarkFired transaction and dispatched before the next pass is taken, so a burst of thousands of
+// runs due at the same instant starts publishing after one pass's work, not the whole burst's.
+//
+// Pending retries survive a restart: a failure that schedules a retry stores it (JobStore's PendingRetry:
+// job, schedule time, attempt, due time, first attempt time) with the attempt's outcome, and dispatching
+// the retry settles it in the MarkFired transaction before it is sent, like a scheduled run. At Start()
+// each stored retry still allowed by the job's retryConfig (ShouldRetry with the time since the run's
+// first attempt, now) is resumed at its due time (at once if that has passed) and counts as an
+// outstanding run, so fire times that come due meanwhile wait for it. A crash loses at most the attempt
+// in flight (it is never sent twice) and a retry whose failure was not flushed yet.
 //
 // Attempt outcomes (history, status, scheduleTime) are queued and written by one flush task on the
 // Executor, in one transaction per flush: the runner's completion thread never waits on SQLite, so a
@@ -82,8 +94,9 @@ class SchedulerLoop {
   // Dispatches `job` now as a manual run (schedule time = now), with retries per its retryConfig.
   void RunNow(const Job& job);
 
-  // Stops firing and waits (up to `grace`) for attempts in flight to report. Idempotent: later calls
-  // (the destructor's included) return at once.
+  // Stops firing and waits (up to `grace`) for attempts in flight to report; their outcomes, and the
+  // retries their failures schedule, are written to the store for the next Start(). Idempotent: later
+  // calls (the destructor's included) return at once.
   void Shutdown(absl::Duration grace = absl::Seconds(30));
 
   // For tests and the benchmark: attempts started and not yet reported.

@@ -1,5 +1,8 @@
 #include "src/scheduler/scheduler_loop.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -46,7 +49,39 @@ class SchedulerLoopTest : public ::testing::Test {
     store_ = *SqliteJobStore::Open(":memory:");
     MakeLoop();
   }
-  ~SchedulerLoopTest() override { loop_->Shutdown(absl::ZeroDuration()); }
+  ~SchedulerLoopTest() override {
+    loop_->Shutdown(absl::ZeroDuration());
+    loop_.reset();
+    store_.reset();
+    if (!db_path_.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db_path_ + suffix).c_str());
+    }
+  }
+
+  // Simulates a process restart on a database file: the loop stops (attempts in flight never report to
+  // it), the store is closed and opened again, and a new loop is made (not started). The first call
+  // moves the test onto a new temp file.
+  void Restart() {
+    loop_->Shutdown(absl::ZeroDuration());
+    loop_.reset();
+    runner_.calls.clear();  // their callbacks point at the stopped loop
+    if (db_path_.empty()) {
+      db_path_ = absl::StrCat(::testing::TempDir(), "/scheduler_loop_test_", getpid(), ".db");
+      store_.reset();
+      for (const char* suffix : {"", "-wal", "-shm"}) std::remove((db_path_ + suffix).c_str());
+    }
+    store_.reset();
+    absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(db_path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    MakeLoop();
+  }
+
+  // Moves the test onto a database file before any job is created.
+  void UseFileStore() {
+    Restart();
+    ASSERT_TRUE(loop_->Start().ok());
+  }
 
   void MakeLoop(SchedulerLoopOptions options = {}) {
     if (loop_) loop_->Shutdown(absl::ZeroDuration());
@@ -91,7 +126,17 @@ class SchedulerLoopTest : public ::testing::Test {
   std::ostringstream log_;
   JsonLogger logger_{log_, clock_};
   std::unique_ptr<SchedulerLoop> loop_;
+  std::string db_path_;
 };
+
+// A job whose failed attempts are retried after 10, 20, 40 ... s.
+Job WithRetries(Job job, int retry_count) {
+  job.retry_config.retry_count = retry_count;
+  job.retry_config.min_backoff = absl::Seconds(10);
+  job.retry_config.max_backoff = absl::Hours(1);
+  job.retry_config.max_doublings = 5;
+  return job;
+}
 
 TEST_F(SchedulerLoopTest, FiresAtTheMinuteAndRecordsBeforeDispatch) {
   Job job = Add(MakeJob("a"));
@@ -281,6 +326,118 @@ TEST_F(SchedulerLoopTest, DeletedJobDropsPendingRetries) {
   loop_->OnJobDeleted(job.name);
   executor_.AdvanceTime(absl::Minutes(10));
   EXPECT_THAT(runner_.calls, SizeIs(1));
+}
+
+TEST_F(SchedulerLoopTest, PendingRetryResumesAfterRestartWithTheSameRun) {
+  UseFileStore();
+  Job job = Add(WithRetries(MakeJob("a", "0 * * * *"), 2));
+  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  ASSERT_THAT(runner_.calls, SizeIs(1));
+  const absl::Time run_time = runner_.calls[0].schedule_time;
+  runner_.Finish(0, absl::UnavailableError("503"));
+  executor_.RunReady();  // the outcome flush stores the retry
+  // Down for 5 s; the retry was due 10 s after the failure.
+  Restart();
+  clock_.AdvanceTime(absl::Seconds(5));
+  ASSERT_TRUE(loop_->Start().ok());
+  EXPECT_EQ(Stored(job.name).job.schedule_time, run_time + absl::Seconds(10));
+  executor_.AdvanceTime(absl::Seconds(4));
+  EXPECT_THAT(runner_.calls, SizeIs(0));
+  executor_.AdvanceTime(absl::Seconds(1));
+  ASSERT_THAT(runner_.calls, SizeIs(1));
+  EXPECT_EQ(runner_.calls[0].schedule_time, run_time);
+  // It is retry 1: retryCount 2 leaves one more, 20 s later.
+  runner_.Finish(0, absl::UnavailableError("503"));
+  executor_.AdvanceTime(absl::Seconds(20));
+  ASSERT_THAT(runner_.calls, SizeIs(2));
+  EXPECT_EQ(runner_.calls[1].schedule_time, run_time);
+  runner_.Finish(1, absl::UnavailableError("503"));
+  executor_.AdvanceTime(absl::Minutes(30));
+  EXPECT_THAT(runner_.calls, SizeIs(2));
+  absl::StatusOr<std::vector<RunRecord>> runs = store_->ListRuns(job.name, 10);
+  ASSERT_THAT(*runs, SizeIs(3));
+  EXPECT_EQ((*runs)[0].attempt, 2);
+  EXPECT_EQ((*runs)[1].attempt, 1);
+  EXPECT_TRUE(store_->LoadPendingRetries()->empty());
+}
+
+TEST_F(SchedulerLoopTest, RetryDueDuringDowntimeFiresAtStartAndFireTimesWaitForIt) {
+  UseFileStore();
+  Job job = Add(WithRetries(MakeJob("a"), 3));
+  executor_.AdvanceTime(absl::Seconds(40));
+  ASSERT_THAT(runner_.calls, SizeIs(1));
+  runner_.Finish(0, absl::UnavailableError("503"));
+  executor_.RunReady();
+  // Down for 3 minutes: the retry (due after 10 s) and three fire times passed.
+  Restart();
+  clock_.AdvanceTime(absl::Minutes(3));
+  ASSERT_TRUE(loop_->Start().ok());
+  executor_.RunReady();
+  // Only the retry runs: the run is still outstanding, so the missed fire time waits (no overlap).
+  ASSERT_THAT(runner_.calls, SizeIs(1));
+  EXPECT_EQ(runner_.calls[0].schedule_time, kNextMinute);
+  runner_.Finish(0, absl::OkStatus());
+  executor_.RunReady();
+  // The run ended: the latest fire time that passed meanwhile fires, once.
+  ASSERT_THAT(runner_.calls, SizeIs(2));
+  EXPECT_EQ(runner_.calls[1].schedule_time, kNextMinute + absl::Minutes(3));
+  runner_.Finish(1, absl::OkStatus());
+  executor_.RunReady();
+  EXPECT_THAT(runner_.calls, SizeIs(2));
+}
+
+TEST_F(SchedulerLoopTest, RetryPastMaxRetryDurationIsDroppedAtStart) {
+  UseFileStore();
+  Job job = MakeJob("a", "0 * * * *");
+  job.retry_config.max_retry_duration = absl::Minutes(1);
+  job.retry_config.min_backoff = absl::Seconds(10);
+  job = Add(job);
+  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  runner_.Finish(0, absl::UnavailableError("503"));
+  executor_.RunReady();
+  ASSERT_EQ(store_->LoadPendingRetries()->size(), 1u);
+  // Down for 5 minutes: the run's 1-minute retry budget is spent.
+  Restart();
+  clock_.AdvanceTime(absl::Minutes(5));
+  ASSERT_TRUE(loop_->Start().ok());
+  executor_.AdvanceTime(absl::Minutes(10));
+  EXPECT_THAT(runner_.calls, SizeIs(0));
+  EXPECT_TRUE(store_->LoadPendingRetries()->empty());
+  EXPECT_EQ(Stored(job.name).job.schedule_time, job.schedule_time + absl::Hours(1));
+}
+
+TEST_F(SchedulerLoopTest, RetryInFlightAtCrashIsNotSentAgain) {
+  UseFileStore();
+  Job job = Add(WithRetries(MakeJob("a", "0 * * * *"), 5));
+  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  runner_.Finish(0, absl::UnavailableError("503"));
+  executor_.AdvanceTime(absl::Seconds(10));
+  ASSERT_THAT(runner_.calls, SizeIs(2));
+  // The process dies while retry 1 is in flight: it was settled before it was sent.
+  Restart();
+  ASSERT_TRUE(loop_->Start().ok());
+  executor_.AdvanceTime(absl::Minutes(30));
+  EXPECT_THAT(runner_.calls, SizeIs(0));
+}
+
+TEST_F(SchedulerLoopTest, FailureReportedDuringShutdownStoresItsRetry) {
+  UseFileStore();
+  Job job = Add(WithRetries(MakeJob("a", "0 * * * *"), 1));
+  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  ASSERT_THAT(runner_.calls, SizeIs(1));
+  const absl::Time run_time = runner_.calls[0].schedule_time;
+  // Shutdown waits for the attempt in flight; it fails meanwhile (here: just after the wait).
+  loop_->Shutdown(absl::ZeroDuration());
+  runner_.Finish(0, absl::UnavailableError("503"));
+  executor_.RunReady();
+  EXPECT_THAT(runner_.calls, SizeIs(1));
+  ASSERT_EQ(store_->LoadPendingRetries()->size(), 1u);
+  Restart();
+  ASSERT_TRUE(loop_->Start().ok());
+  executor_.AdvanceTime(absl::Seconds(10));
+  ASSERT_THAT(runner_.calls, SizeIs(1));
+  EXPECT_EQ(runner_.calls[0].schedule_time, run_time);
+  runner_.Finish(0, absl::OkStatus());
 }
 
 TEST_F(SchedulerLoopTest, JobGaugesFollowStates) {

@@ -35,6 +35,38 @@ CREATE TABLE IF NOT EXISTS runs (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_job ON runs(job_name, id);
+-- A run waiting for retry `attempt`; settled once `dispatched_attempt` reaches it (the dispatch and the
+-- failure that scheduled it are written by different transactions, in either order).
+CREATE TABLE IF NOT EXISTS pending_retries (
+  job_name TEXT NOT NULL,
+  schedule_time INTEGER NOT NULL,
+  manual INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  due_time INTEGER NOT NULL,
+  first_attempt_time INTEGER NOT NULL,
+  dispatched_attempt INTEGER NOT NULL,
+  PRIMARY KEY (job_name, schedule_time, manual)
+);
+)sql";
+
+// Stores a pending retry, unless the row already holds that attempt or a later one.
+constexpr char kUpsertPendingRetry[] = R"sql(
+INSERT INTO pending_retries (job_name, schedule_time, manual, attempt, due_time, first_attempt_time,
+                             dispatched_attempt)
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0 WHERE EXISTS (SELECT 1 FROM jobs WHERE name = ?1)
+ON CONFLICT (job_name, schedule_time, manual) DO UPDATE SET
+  attempt = excluded.attempt, due_time = excluded.due_time,
+  first_attempt_time = excluded.first_attempt_time
+WHERE excluded.attempt > pending_retries.attempt
+)sql";
+
+// Settles retry ?4 of a run: creates the row as settled if the failure has not been written yet.
+constexpr char kSettlePendingRetry[] = R"sql(
+INSERT INTO pending_retries (job_name, schedule_time, manual, attempt, due_time, first_attempt_time,
+                             dispatched_attempt)
+SELECT ?1, ?2, ?3, ?4, 0, 0, ?4 WHERE EXISTS (SELECT 1 FROM jobs WHERE name = ?1)
+ON CONFLICT (job_name, schedule_time, manual) DO UPDATE SET
+  dispatched_attempt = max(pending_retries.dispatched_attempt, excluded.dispatched_attempt)
 )sql";
 
 constexpr int kMaxPageSize = 500;
@@ -211,7 +243,9 @@ absl::Status SqliteJobStore::Delete(const std::string& name) {
   if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Statement del(db_, "DELETE FROM jobs WHERE name = ?");
   Statement runs(db_, "DELETE FROM runs WHERE job_name = ?");
+  Statement retries(db_, "DELETE FROM pending_retries WHERE job_name = ?");
   absl::Status status = del.status().ok() ? runs.status() : del.status();
+  if (status.ok()) status = retries.status();
   bool found = false;
   if (status.ok()) {
     del.Bind(1, name);
@@ -221,6 +255,10 @@ absl::Status SqliteJobStore::Delete(const std::string& name) {
   if (status.ok()) {
     runs.Bind(1, name);
     status = runs.Done();
+  }
+  if (status.ok()) {
+    retries.Bind(1, name);
+    status = retries.Done();
   }
   if (!status.ok()) {
     Exec("ROLLBACK").IgnoreError();
@@ -288,14 +326,32 @@ absl::Status SqliteJobStore::MarkFired(const std::vector<FiredRun>& runs) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Statement stmt(db_, "UPDATE jobs SET last_fired = ?, schedule_time = ? WHERE name = ?");
+  Statement retry_time(db_, "UPDATE jobs SET schedule_time = ? WHERE name = ?");
+  Statement settle(db_, kSettlePendingRetry);
   absl::Status status = stmt.status();
+  if (status.ok()) status = retry_time.status();
+  if (status.ok()) status = settle.status();
   for (const FiredRun& run : runs) {
     if (!status.ok()) break;
-    stmt.Bind(1, ToMicros(run.schedule_time));
-    stmt.Bind(2, ToMicros(run.next_schedule_time));
-    stmt.Bind(3, run.job_name);
-    status = stmt.Done();
-    stmt.Reset();
+    if (run.attempt == 0) {
+      stmt.Bind(1, ToMicros(run.schedule_time));
+      stmt.Bind(2, ToMicros(run.next_schedule_time));
+      stmt.Bind(3, run.job_name);
+      status = stmt.Done();
+      stmt.Reset();
+      continue;
+    }
+    retry_time.Bind(1, ToMicros(run.next_schedule_time));
+    retry_time.Bind(2, run.job_name);
+    status = retry_time.Done();
+    retry_time.Reset();
+    if (!status.ok()) break;
+    settle.Bind(1, run.job_name);
+    settle.Bind(2, absl::ToUnixMicros(run.schedule_time));
+    settle.Bind(3, static_cast<int64_t>(run.manual ? 1 : 0));
+    settle.Bind(4, static_cast<int64_t>(run.attempt));
+    status = settle.Done();
+    settle.Reset();
   }
   if (!status.ok()) {
     Exec("ROLLBACK").IgnoreError();
@@ -318,7 +374,12 @@ absl::Status SqliteJobStore::RecordAttempts(const std::vector<AttemptOutcome>& o
   Statement insert(db_,
                    "INSERT INTO runs (job_name, schedule_time, attempt_time, attempt, code, message) "
                    "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE name = ?)");
+  Statement upsert_retry(db_, kUpsertPendingRetry);
+  Statement end_run(db_,
+                    "DELETE FROM pending_retries WHERE job_name = ? AND schedule_time = ? AND manual = ?");
   absl::Status status = update.status().ok() ? insert.status() : update.status();
+  if (status.ok()) status = upsert_retry.status();
+  if (status.ok()) status = end_run.status();
   for (const AttemptOutcome& outcome : outcomes) {
     if (!status.ok()) break;
     const RunRecord& record = outcome.record;
@@ -339,6 +400,25 @@ absl::Status SqliteJobStore::RecordAttempts(const std::vector<AttemptOutcome>& o
     insert.Bind(7, record.job_name);
     status = insert.Done();
     insert.Reset();
+    if (!status.ok()) break;
+    if (outcome.retry.has_value()) {
+      const PendingRetry& retry = *outcome.retry;
+      upsert_retry.Bind(1, retry.job_name);
+      upsert_retry.Bind(2, absl::ToUnixMicros(retry.schedule_time));
+      upsert_retry.Bind(3, static_cast<int64_t>(retry.manual ? 1 : 0));
+      upsert_retry.Bind(4, static_cast<int64_t>(retry.attempt));
+      upsert_retry.Bind(5, absl::ToUnixMicros(retry.due_time));
+      upsert_retry.Bind(6, absl::ToUnixMicros(retry.first_attempt_time));
+      status = upsert_retry.Done();
+      upsert_retry.Reset();
+    } else if (record.attempt > 0) {
+      // Only a run that has retried can have a stored pending retry: first attempts skip the lookup.
+      end_run.Bind(1, record.job_name);
+      end_run.Bind(2, absl::ToUnixMicros(record.schedule_time));
+      end_run.Bind(3, static_cast<int64_t>(outcome.manual ? 1 : 0));
+      status = end_run.Done();
+      end_run.Reset();
+    }
   }
   if (!status.ok()) {
     Exec("ROLLBACK").IgnoreError();
@@ -367,6 +447,28 @@ absl::StatusOr<std::vector<RunRecord>> SqliteJobStore::ListRuns(const std::strin
     runs.push_back(std::move(r));
   }
   return runs;
+}
+
+absl::StatusOr<std::vector<PendingRetry>> SqliteJobStore::LoadPendingRetries() {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_,
+                 "SELECT job_name, schedule_time, manual, attempt, due_time, first_attempt_time "
+                 "FROM pending_retries WHERE attempt > dispatched_attempt ORDER BY due_time");
+  if (absl::Status s = stmt.status(); !s.ok()) return s;
+  std::vector<PendingRetry> retries;
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) {
+    PendingRetry r;
+    r.job_name = stmt.Text(0);
+    r.schedule_time = absl::FromUnixMicros(stmt.Int(1));
+    r.manual = stmt.Int(2) != 0;
+    r.attempt = static_cast<int>(stmt.Int(3));
+    r.due_time = absl::FromUnixMicros(stmt.Int(4));
+    r.first_attempt_time = absl::FromUnixMicros(stmt.Int(5));
+    retries.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return absl::InternalError(absl::StrCat("sqlite step: ", sqlite3_errmsg(db_)));
+  return retries;
 }
 
 }  // namespace schedsvc::scheduler

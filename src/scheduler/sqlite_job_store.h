@@ -1,5 +1,5 @@
 // SqliteJobStore: JobStore on one SQLite database file in WAL mode (or ":memory:" in tests). Jobs are
-// kept as their JSON spec plus run-time columns; run history in its own table. One connection guarded
+// kept as their JSON spec plus run-time columns; run history and pending retries in their own tables. One connection guarded
 // by a mutex: calls are short and serialised. Thread-safe.
 #ifndef SCHEDSVC_SCHEDULER_SQLITE_JOB_STORE_H_
 #define SCHEDSVC_SCHEDULER_SQLITE_JOB_STORE_H_
@@ -38,6 +38,7 @@ class SqliteJobStore final : public JobStore {
   absl::Status RecordAttempt(const RunRecord& record, absl::Time next_schedule_time) override;
   absl::Status RecordAttempts(const std::vector<AttemptOutcome>& outcomes) override;
   absl::StatusOr<std::vector<RunRecord>> ListRuns(const std::string& name, int limit) override;
+  absl::StatusOr<std::vector<PendingRetry>> LoadPendingRetries() override;
 
  private:
   explicit SqliteJobStore(sqlite3* db) : db_(db) {}

@@ -141,6 +141,68 @@ TEST(SqliteJobStoreTest, RecordAttemptsWritesABatchInOrder) {
   EXPECT_TRUE(store->RecordAttempts({}).ok());
 }
 
+// The outcome of a failed attempt that schedules retry `attempt` of the run at kT0.
+AttemptOutcome FailedWithRetry(const std::string& job, int attempt) {
+  AttemptOutcome outcome;
+  outcome.record = {job, kT0, kT0 + absl::Seconds(attempt), attempt - 1, 14, "503"};
+  outcome.retry = PendingRetry{job, kT0, false, attempt, kT0 + absl::Seconds(10 * attempt), kT0};
+  return outcome;
+}
+
+TEST(SqliteJobStoreTest, PendingRetryIsStoredUntilItsRetryIsDispatched) {
+  auto store = OpenMemory();
+  const Job job = MakeJob("a");
+  ASSERT_TRUE(store->Create(job).ok());
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name, 1)}).ok());
+  absl::StatusOr<std::vector<PendingRetry>> pending = store->LoadPendingRetries();
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].job_name, job.name);
+  EXPECT_EQ((*pending)[0].schedule_time, kT0);
+  EXPECT_FALSE((*pending)[0].manual);
+  EXPECT_EQ((*pending)[0].attempt, 1);
+  EXPECT_EQ((*pending)[0].due_time, kT0 + absl::Seconds(10));
+  EXPECT_EQ((*pending)[0].first_attempt_time, kT0);
+  // Dispatching retry 1 settles it; a retry does not move the last fired schedule time.
+  FiredRun retry{job.name, kT0, kT0 + absl::Minutes(1), 1, false};
+  ASSERT_TRUE(store->MarkFired({retry}).ok());
+  EXPECT_TRUE(store->LoadPendingRetries()->empty());
+  EXPECT_EQ(store->LoadAll()->at(0).last_fired_schedule_time, absl::InfinitePast());
+  EXPECT_EQ(store->LoadAll()->at(0).job.schedule_time, kT0 + absl::Minutes(1));
+}
+
+TEST(SqliteJobStoreTest, RetryDispatchedBeforeItsFailureIsWrittenStaysSettled) {
+  auto store = OpenMemory();
+  const Job job = MakeJob("a");
+  ASSERT_TRUE(store->Create(job).ok());
+  // A zero backoff can dispatch retry 1 before the outcome flush writes the failure that scheduled it.
+  ASSERT_TRUE(store->MarkFired({{job.name, kT0, absl::InfinitePast(), 1, false}}).ok());
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name, 1)}).ok());
+  EXPECT_TRUE(store->LoadPendingRetries()->empty());
+  // Retry 1 failed too: retry 2 is pending.
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name, 2)}).ok());
+  ASSERT_EQ(store->LoadPendingRetries()->size(), 1u);
+  EXPECT_EQ(store->LoadPendingRetries()->at(0).attempt, 2);
+}
+
+TEST(SqliteJobStoreTest, RunThatEndsOrJobThatIsDeletedLeavesNoPendingRetry) {
+  auto store = OpenMemory();
+  const Job a = MakeJob("a");
+  const Job b = MakeJob("b");
+  ASSERT_TRUE(store->Create(a).ok());
+  ASSERT_TRUE(store->Create(b).ok());
+  AttemptOutcome last;
+  last.record = {a.name, kT0, kT0 + absl::Seconds(20), 1, 0, ""};
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(a.name, 1), FailedWithRetry(b.name, 1), last}).ok());
+  ASSERT_EQ(store->LoadPendingRetries()->size(), 1u);
+  EXPECT_EQ(store->LoadPendingRetries()->at(0).job_name, b.name);
+  ASSERT_TRUE(store->Delete(b.name).ok());
+  EXPECT_TRUE(store->LoadPendingRetries()->empty());
+  // Outcomes of a deleted job store no retry.
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(b.name, 1)}).ok());
+  EXPECT_TRUE(store->LoadPendingRetries()->empty());
+}
+
 TEST(SqliteJobStoreTest, FileDatabaseSurvivesReopen) {
   const std::string path = absl::StrCat(::testing::TempDir(), "/store_test_", getpid(), ".db");
   {
