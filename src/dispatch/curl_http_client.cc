@@ -3,7 +3,7 @@
 #include <curl/curl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <array>
@@ -39,6 +39,18 @@ char kInEpollSet = 0;
 
 std::string ErrnoText(absl::string_view what) { return absl::StrCat(what, ": ", std::strerror(errno)); }
 
+// CLOCK_MONOTONIC in nanoseconds: the clock curl's own timeouts run on. It only mirrors curl's timer
+// in the loop's epoll_wait timeout (a read from the vDSO, where a timerfd would cost a system call per
+// re-arm); no decision of ours depends on it, so it is not the injectable schedsvc::Clock.
+std::int64_t MonotonicNanos() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+constexpr std::int64_t kNanosPerMilli = 1'000'000;
+constexpr std::int64_t kNoTimer = -1;
+
 absl::Status InitCurlOnce() {
   static const CURLcode kInit = curl_global_init(CURL_GLOBAL_DEFAULT);
   if (kInit != CURLE_OK) return FromCurlCode(kInit, "curl_global_init");
@@ -55,27 +67,23 @@ class CurlHttpClient::Impl {
     Shutdown();
     for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
     curl_multi_cleanup(multi_);
-    for (int fd : {epoll_fd_, wake_fd_, timer_fd_}) {
+    for (int fd : {epoll_fd_, wake_fd_}) {
       if (fd >= 0) ::close(fd);
     }
   }
 
-  // Creates the epoll set, its wake-up eventfd and curl's timerfd, hooks them into the multi handle
-  // and starts the loop thread. kInternal if a descriptor cannot be created.
+  // Creates the epoll set and its wake-up eventfd, hooks them into the multi handle and starts the loop
+  // thread. kInternal if a descriptor cannot be created.
   absl::Status Start() {
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd_ < 0) return absl::InternalError(ErrnoText("epoll_create1"));
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) return absl::InternalError(ErrnoText("eventfd"));
-    timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (timer_fd_ < 0) return absl::InternalError(ErrnoText("timerfd_create"));
-    for (int fd : {wake_fd_, timer_fd_}) {
-      epoll_event event{};
-      event.events = EPOLLIN;
-      event.data.fd = fd;
-      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
-        return absl::InternalError(ErrnoText("epoll_ctl"));
-      }
+    epoll_event wake{};
+    wake.events = EPOLLIN;
+    wake.data.fd = wake_fd_;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0) {
+      return absl::InternalError(ErrnoText("epoll_ctl"));
     }
     curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
     curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
@@ -297,29 +305,30 @@ class CurlHttpClient::Impl {
     std::array<epoll_event, kMaxEventsPerWait> events;
     for (;;) {
       const int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
-                                     timer_due_ ? 0 : -1);
-      bool timer_fired = timer_due_;
-      timer_due_ = false;
+                                     EpollTimeoutMs());
       int running = 0;
       for (int i = 0; i < ready; ++i) {
         const int fd = events[i].data.fd;
-        if (fd == wake_fd_ || fd == timer_fd_) {
-          std::uint64_t ticks = 0;
-          // Non-blocking: EAGAIN (re-armed meanwhile, or already drained) is fine.
-          [[maybe_unused]] ssize_t n = ::read(fd, &ticks, sizeof(ticks));
-          if (fd == timer_fd_) timer_fired = true;
+        if (fd == wake_fd_) {
+          std::uint64_t count = 0;
+          // Non-blocking: EAGAIN (already drained) is fine.
+          [[maybe_unused]] ssize_t n = ::read(fd, &count, sizeof(count));
           continue;
         }
         curl_multi_socket_action(multi_, fd, CurlEventMask(events[i].events), &running);
       }
-      if (timer_fired) curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+      if (timer_deadline_ns_ != kNoTimer && MonotonicNanos() >= timer_deadline_ns_) {
+        // One-shot, like curl's timer: curl reports the next deadline (or none) while it acts.
+        timer_deadline_ns_ = kNoTimer;
+        curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+      }
       std::vector<std::unique_ptr<Transfer>> batch;
       {
         absl::MutexLock lock(&mu_);
         if (stopping_) return;
         batch.swap(pending_);
       }
-      // Adding a handle makes curl ask for a zero timeout (timer_due_), so the next turn starts it.
+      // Adding a handle makes curl ask for a zero timeout, so the next turn starts it at once.
       for (auto& transfer : batch) StartTransfer(std::move(transfer));
       int queued = 0;
       while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
@@ -364,17 +373,22 @@ class CurlHttpClient::Impl {
   }
 
   // CURLMOPT_TIMERFUNCTION: -1 removes the timer, 0 asks for an action at once (curl forbids calling
-  // curl_multi_socket_action from here, so the loop does it on its next turn), > 0 arms the timerfd.
+  // curl_multi_socket_action from here, so the loop does it on its next turn), > 0 sets the deadline
+  // the loop's epoll_wait sleeps until.
   static int OnTimer(CURLM* /*multi*/, long timeout_ms, void* user) {
     auto* self = static_cast<Impl*>(user);
-    itimerspec spec{};
-    self->timer_due_ = timeout_ms == 0;
-    if (timeout_ms > 0) {
-      spec.it_value.tv_sec = timeout_ms / 1000;
-      spec.it_value.tv_nsec = (timeout_ms % 1000) * 1000000L;
-    }
-    // A zero it_value disarms.
-    return ::timerfd_settime(self->timer_fd_, 0, &spec, nullptr) == 0 ? 0 : -1;
+    self->timer_deadline_ns_ =
+        timeout_ms < 0 ? kNoTimer : MonotonicNanos() + static_cast<std::int64_t>(timeout_ms) * kNanosPerMilli;
+    return 0;
+  }
+
+  // Returns how long epoll_wait may sleep: until curl's deadline (rounded up to whole milliseconds),
+  // or forever (-1) without one; Send() and Shutdown() wake it early.
+  int EpollTimeoutMs() const {
+    if (timer_deadline_ns_ == kNoTimer) return -1;
+    const std::int64_t left = timer_deadline_ns_ - MonotonicNanos();
+    if (left <= 0) return 0;
+    return static_cast<int>((left + kNanosPerMilli - 1) / kNanosPerMilli);
   }
 
   void Wake() {
@@ -387,10 +401,8 @@ class CurlHttpClient::Impl {
   int epoll_fd_ = -1;
   // Written by Send() and Shutdown() to wake the loop from epoll_wait.
   int wake_fd_ = -1;
-  // Armed with curl's next timeout (OnTimer).
-  int timer_fd_ = -1;
-  // Curl asked for an action at once (timeout 0): the loop does not sleep. Loop thread only.
-  bool timer_due_ = false;
+  // When curl's next timeout is due (MonotonicNanos), or kNoTimer. Loop thread only.
+  std::int64_t timer_deadline_ns_ = kNoTimer;
   std::thread thread_;
   std::once_flag shutdown_once_;
   std::atomic<long> connections_opened_{0};

@@ -6,14 +6,14 @@
 // accepted, and redirects are never followed.
 //
 // The loop is driven by curl_multi_socket_action over epoll: curl tells us which sockets to watch
-// (CURLMOPT_SOCKETFUNCTION) and when its next timeout is due (CURLMOPT_TIMERFUNCTION, kept in a timerfd),
-// so a wake-up costs O(ready sockets) however many connections are open.
+// (CURLMOPT_SOCKETFUNCTION) and when its next timeout is due (CURLMOPT_TIMERFUNCTION, used as the
+// epoll_wait timeout), so a wake-up costs O(ready sockets) however many connections are open.
 //
 // Threads: Send() may be called from any thread; it queues the request and wakes the loop (an eventfd,
-// written once per batch of queued requests). Callbacks run on the loop thread — keep them short and never block in them (post
-// real work to an executor); a callback may call Send(). Shutdown() (also run by the destructor) stops
-// the loop and fails every queued and in-flight request with kCancelled on the calling thread; Send()
-// after Shutdown() fails at once with kCancelled on the caller's thread.
+// written once per batch of queued requests). Callbacks run on the loop thread — keep them short and
+// never block in them (post real work to an executor); a callback may call Send(). Shutdown() (also
+// run by the destructor) stops the loop and fails every queued and in-flight request with kCancelled
+// on the calling thread; Send() after Shutdown() fails at once with kCancelled on the caller's thread.
 #ifndef SCHEDSVC_DISPATCH_CURL_HTTP_CLIENT_H_
 #define SCHEDSVC_DISPATCH_CURL_HTTP_CLIENT_H_
 
@@ -38,8 +38,7 @@ struct CurlHttpClientOptions {
 
 class CurlHttpClient final : public HttpClient {
  public:
-  // Starts the event-loop thread. kInternal if libcurl, epoll, the eventfd or the timerfd cannot be
-  // set up.
+  // Starts the event-loop thread. kInternal if libcurl, epoll or the eventfd cannot be set up.
   static absl::StatusOr<std::unique_ptr<CurlHttpClient>> Create(CurlHttpClientOptions options = {});
 
   ~CurlHttpClient() override;

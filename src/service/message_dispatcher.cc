@@ -140,6 +140,11 @@ void MessageDispatcher::TryAttempt(const std::shared_ptr<Delivery>& d) {
     return;
   }
   LeaveHold(*d);
+  // Fast path: a free slot is taken without queuing a waiter (no closure to allocate).
+  if (b.limiter.TryAcquire()) {
+    SendAttempt(d);
+    return;
+  }
   b.limiter.Acquire([this, d](absl::Status slot) {
     if (!slot.ok()) {
       d->backend->breaker.OnAbandoned();
