@@ -76,6 +76,7 @@ absl::Status SchedulerLoop::Start() {
     for (StoredJob& s : *stored) {
       Entry& e = jobs_[s.job.name];
       e.job = s.job;
+      e.snapshot = std::make_shared<const Job>(s.job);
     }
     // Resumed before the fire times are queued: a run waiting for its retry is active, so a fire time
     // that came due meanwhile waits for it (runs never overlap).
@@ -145,6 +146,7 @@ absl::Time SchedulerLoop::OnJobChanged(const Job& job) {
     absl::MutexLock lock(&mu_);
     Entry& e = jobs_[job.name];
     e.job = job;
+    e.snapshot = std::make_shared<const Job>(job);
     absl::StatusOr<CronSchedule> schedule = CronSchedule::Parse(job.schedule, job.time_zone);
     e.schedule.reset();
     if (schedule.ok()) e.schedule = *std::move(schedule);
@@ -189,7 +191,7 @@ void SchedulerLoop::RunNow(const Job& job) {
     run.job_name = job.name;
     run.schedule_time = clock_.Now();
     run.manual = true;
-    dispatches.push_back({std::move(run), it->second.job});
+    dispatches.push_back({std::move(run), it->second.snapshot});
   }
   StartAttempts(std::move(dispatches));
 }
@@ -278,7 +280,7 @@ void SchedulerLoop::OnTimer() {
       run.schedule_time = latest;
       fired.push_back({name, latest, DisplayTime(e)});
       lateness.push_back(now - latest);
-      dispatches.push_back({std::move(run), e.job});
+      dispatches.push_back({std::move(run), e.snapshot});
     }
     while (!retries_.empty() && retries_.begin()->first <= now && taken < kMaxRunsPerPass) {
       Run run = retries_.begin()->second;
@@ -290,7 +292,7 @@ void SchedulerLoop::OnTimer() {
       in_flight_++;
       ++taken;
       fired.push_back({run.job_name, run.schedule_time, DisplayTime(e), run.attempt, run.manual});
-      dispatches.push_back({std::move(run), e.job});
+      dispatches.push_back({std::move(run), e.snapshot});
     }
     // Anything still due re-arms the timer at once: the next pass runs after this one's dispatch.
     ArmTimer();
@@ -309,7 +311,7 @@ void SchedulerLoop::StartAttempts(std::vector<Dispatch> dispatches) {
     const absl::Time attempt_time = clock_.Now();
     if (d.run.attempt == 0) d.run.first_attempt = attempt_time;
     Run run = d.run;
-    runner_.Start(d.job, d.run.schedule_time, [this, run, attempt_time](absl::Status status) {
+    runner_.Start(*d.job, d.run.schedule_time, [this, run, attempt_time](absl::Status status) {
       OnAttemptDone(run, attempt_time, std::move(status));
     });
   }

@@ -36,6 +36,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -113,6 +114,8 @@ class SchedulerLoop {
   };
   struct Entry {
     Job job;
+    // The same job for dispatches, set with `job`.
+    std::shared_ptr<const Job> snapshot;
     std::optional<CronSchedule> schedule;
     // Next scheduled fire time; InfiniteFuture() when none is queued.
     absl::Time next = absl::InfiniteFuture();
@@ -125,7 +128,8 @@ class SchedulerLoop {
   };
   struct Dispatch {
     Run run;
-    Job job;
+    // The job as it was when the attempt was taken; shared, not copied, per attempt.
+    std::shared_ptr<const Job> job;
   };
 
   void OnTimer();
