@@ -168,6 +168,26 @@ TEST_F(CloudSchedulerGrpcServiceTest, UpdateAppliesOnlyMaskedSnakeCasePaths) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(CloudSchedulerGrpcServiceTest, UpdateWithoutMaskReplacesOnlySetFields) {
+  StartServer(nullptr);
+  v1::Job created;
+  ASSERT_TRUE(Create(PubsubJob("a"), &created).ok());
+  grpc::ClientContext ctx;
+  v1::UpdateJobRequest req;
+  req.mutable_job()->set_name(created.name());
+  req.mutable_job()->set_schedule("5 4 * * *");
+  v1::Job updated;
+  grpc::Status s = stub_->UpdateJob(&ctx, req, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(updated.schedule(), "5 4 * * *");
+  EXPECT_EQ(updated.description(), "original");  // unset in the request: kept
+  EXPECT_EQ(updated.pubsub_target().data(), "hi");
+
+  grpc::ClientContext no_name_ctx;
+  req.mutable_job()->clear_name();
+  EXPECT_EQ(stub_->UpdateJob(&no_name_ctx, req, &updated).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(CloudSchedulerGrpcServiceTest, ErrorsKeepTheServiceCodeAndMessage) {
   StartServer(nullptr);
   v1::Job out;
