@@ -197,7 +197,6 @@ void SchedulerLoop::RunNow(const Job& job) {
 }
 
 void SchedulerLoop::Shutdown(absl::Duration grace) {
-  const absl::Time deadline = absl::Now() + grace;
   {
     absl::MutexLock lock(&mu_);
     // Only the first call waits: its caller chose the grace period.
@@ -208,7 +207,7 @@ void SchedulerLoop::Shutdown(absl::Duration grace) {
     retries_.clear();
     fires_.clear();
     auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
-    mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
+    mu_.AwaitWithTimeout(absl::Condition(&idle), grace);
   }
   // Write the outcomes still queued: here if the flush task has not started (or the executor no longer
   // runs it), else wait for it.
@@ -220,10 +219,10 @@ void SchedulerLoop::Shutdown(absl::Duration grace) {
       flush_here = true;
     } else {
       auto flushed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(outcomes_mu_) { return !flush_pending_; };
-      outcomes_mu_.AwaitWithDeadline(absl::Condition(&flushed), deadline);
+      outcomes_mu_.AwaitWithTimeout(absl::Condition(&flushed), grace);
     }
   }
-  if (flush_here) FlushOutcomes();
+  if (flush_here) DrainCompletions();
 }
 
 int SchedulerLoop::in_flight() const {
@@ -318,39 +317,87 @@ void SchedulerLoop::StartAttempts(std::vector<Dispatch> dispatches) {
 }
 
 void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status status) {
-  RunRecord record;
-  record.job_name = run.job_name;
-  record.schedule_time = run.schedule_time;
-  record.attempt_time = attempt_time;
-  record.attempt = run.attempt;
-  record.code = static_cast<int>(status.code());
-  record.message = std::string(status.message());
-  AttemptResult result = status.ok() ? AttemptResult::kSuccess : AttemptResult::kFailure;
-  bool exists = false;
-  absl::Time display = absl::InfinitePast();
-  absl::Duration retry_delay = absl::ZeroDuration();
-  std::optional<PendingRetry> pending;
+  // Only queued here: the runner's completion thread (one thread for a whole burst of publishes) must
+  // not wait on the loop's lock, the metrics, the log or SQLite once per attempt.
+  Completion c{std::move(run), attempt_time, clock_.Now(), std::move(status)};
+  absl::MutexLock lock(&outcomes_mu_);
+  completions_.push_back(std::move(c));
+  if (flush_pending_) return;
+  flush_pending_ = true;
+  flush_task_ = executor_.Run([this] { FlushOutcomes(); });
+}
+
+void SchedulerLoop::FlushOutcomes() {
+  std::vector<Completion> batch;
+  {
+    absl::MutexLock lock(&outcomes_mu_);
+    flush_task_ = 0;
+    if (completions_.empty()) {
+      flush_pending_ = false;
+      return;
+    }
+    batch.swap(completions_);
+  }
+  ProcessCompletions(std::move(batch));
+  // One batch per task: a timer pass that came due meanwhile (queued earlier) runs before the next batch.
+  absl::MutexLock lock(&outcomes_mu_);
+  if (completions_.empty()) {
+    flush_pending_ = false;
+    return;
+  }
+  flush_task_ = executor_.Run([this] { FlushOutcomes(); });
+}
+
+void SchedulerLoop::DrainCompletions() {
+  for (;;) {
+    std::vector<Completion> batch;
+    {
+      absl::MutexLock lock(&outcomes_mu_);
+      if (completions_.empty()) {
+        flush_pending_ = false;
+        return;
+      }
+      batch.swap(completions_);
+    }
+    ProcessCompletions(std::move(batch));
+  }
+}
+
+void SchedulerLoop::ProcessCompletions(std::vector<Completion> batch) {
+  struct Settled {
+    AttemptResult result = AttemptResult::kSuccess;
+    absl::Duration retry_delay = absl::ZeroDuration();
+  };
+  std::vector<Settled> settled(batch.size());
+  std::vector<AttemptOutcome> outcomes;
+  outcomes.reserve(batch.size());
   {
     absl::MutexLock lock(&mu_);
-    in_flight_--;
-    auto it = jobs_.find(run.job_name);
-    if (it != jobs_.end()) {
-      exists = true;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Completion& c = batch[i];
+      const Run& run = c.run;
+      Settled& out = settled[i];
+      out.result = c.status.ok() ? AttemptResult::kSuccess : AttemptResult::kFailure;
+      in_flight_--;
+      auto it = jobs_.find(run.job_name);
+      if (it == jobs_.end()) continue;
       Entry& e = it->second;
-      const absl::Time now = clock_.Now();
       bool finished = true;
-      if (!status.ok() && ShouldRetry(e.job.retry_config, run.attempt, now - run.first_attempt)) {
-        retry_delay = BackoffForRetry(e.job.retry_config, run.attempt);
+      std::optional<PendingRetry> pending;
+      // Decided as of the moment the attempt reported, not when this batch is processed.
+      if (!c.status.ok() && ShouldRetry(e.job.retry_config, run.attempt, c.completed - run.first_attempt)) {
+        out.retry_delay = BackoffForRetry(e.job.retry_config, run.attempt);
+        const absl::Time due = c.completed + out.retry_delay;
         Run next = run;
         next.attempt++;
-        pending = PendingRetry{run.job_name, run.schedule_time, run.manual, next.attempt,
-                               now + retry_delay,       run.first_attempt};
+        pending = PendingRetry{run.job_name, run.schedule_time, run.manual, next.attempt, due,
+                               run.first_attempt};
         // After Shutdown the retry is only stored: the next start resumes it.
         if (!shutdown_) {
-          retries_.emplace(now + retry_delay, next);
-          e.next_retry = std::min(e.next_retry, now + retry_delay);
+          retries_.emplace(due, next);
+          e.next_retry = std::min(e.next_retry, due);
         }
-        result = AttemptResult::kRetry;
+        out.result = AttemptResult::kRetry;
         finished = false;
       }
       if (finished) {
@@ -361,48 +408,35 @@ void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status
           if (e.job.state == JobState::kEnabled && !shutdown_) QueueFire(run.job_name, e, t);
         }
       }
-      ArmTimer();
-      display = DisplayTime(e);
+      RunRecord record;
+      record.job_name = run.job_name;
+      record.schedule_time = run.schedule_time;
+      record.attempt_time = c.attempt_time;
+      record.attempt = run.attempt;
+      record.code = static_cast<int>(c.status.code());
+      record.message = std::string(c.status.message());
+      outcomes.push_back({std::move(record), DisplayTime(e), run.manual, std::move(pending)});
     }
+    ArmTimer();
   }
-  if (exists) QueueOutcome({std::move(record), display, run.manual, std::move(pending)});
-  metrics_.RecordAttempt(run.job_name, result);
-  nlohmann::json fields = {{"job", run.job_name},
-                           {"scheduleTime", FormatJsonTimestamp(run.schedule_time)},
-                           {"attempt", run.attempt},
-                           {"manual", run.manual},
-                           {"result", std::string(ResultLabel(result))}};
-  if (!status.ok()) fields["error"] = status.ToString();
-  if (result == AttemptResult::kRetry) fields["retryIn"] = FormatJsonDuration(retry_delay);
-  if (status.ok()) {
-    logger_.Info("job attempt", fields);
-  } else {
-    logger_.Warning("job attempt failed", fields);
+  if (absl::Status s = store_.RecordAttempts(outcomes); !s.ok()) {
+    logger_.Error("cannot record attempts", {{"attempts", outcomes.size()}, {"error", s.ToString()}});
   }
-}
-
-void SchedulerLoop::QueueOutcome(AttemptOutcome outcome) {
-  absl::MutexLock lock(&outcomes_mu_);
-  outcomes_.push_back(std::move(outcome));
-  if (flush_pending_) return;
-  flush_pending_ = true;
-  flush_task_ = executor_.Run([this] { FlushOutcomes(); });
-}
-
-void SchedulerLoop::FlushOutcomes() {
-  for (;;) {
-    std::vector<AttemptOutcome> batch;
-    {
-      absl::MutexLock lock(&outcomes_mu_);
-      flush_task_ = 0;
-      if (outcomes_.empty()) {
-        flush_pending_ = false;
-        return;
-      }
-      batch.swap(outcomes_);
-    }
-    if (absl::Status s = store_.RecordAttempts(batch); !s.ok()) {
-      logger_.Error("cannot record attempts", {{"attempts", batch.size()}, {"error", s.ToString()}});
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Completion& c = batch[i];
+    const AttemptResult result = settled[i].result;
+    metrics_.RecordAttempt(c.run.job_name, result);
+    nlohmann::json fields = {{"job", c.run.job_name},
+                             {"scheduleTime", FormatJsonTimestamp(c.run.schedule_time)},
+                             {"attempt", c.run.attempt},
+                             {"manual", c.run.manual},
+                             {"result", std::string(ResultLabel(result))}};
+    if (!c.status.ok()) fields["error"] = c.status.ToString();
+    if (result == AttemptResult::kRetry) fields["retryIn"] = FormatJsonDuration(settled[i].retry_delay);
+    if (c.status.ok()) {
+      logger_.Info("job attempt", fields);
+    } else {
+      logger_.Warning("job attempt failed", fields);
     }
   }
 }

@@ -24,10 +24,12 @@
 // outstanding run, so fire times that come due meanwhile wait for it. A crash loses at most the attempt
 // in flight (it is never sent twice) and a retry whose failure was not flushed yet.
 //
-// Attempt outcomes (history, status, scheduleTime) are queued and written by one flush task on the
-// Executor, in one transaction per flush: the runner's completion thread never waits on SQLite, so a
-// minute with thousands of due runs is not serialised behind one transaction per attempt. Outcomes are
-// history only; the fired-once guarantee rests on MarkFired, which still commits before dispatch.
+// Attempt outcomes are only queued by the runner's callback; one flush task on the Executor takes them
+// in batches: run state (retry or end of run) under one lock, history, status, scheduleTime and pending
+// retries in one transaction, then metrics and the per-attempt log line. The runner's completion thread
+// never waits on the loop's lock, the log or SQLite, so a minute with thousands of due runs is not
+// serialised behind per-attempt work. Retry due times are counted from when the attempt reported.
+// Outcomes are history only; the fired-once guarantee rests on MarkFired, committed before dispatch.
 //
 // Owned by the server; the JobStore, JobRunner, Clock, Executor and SchedulerMetrics must outlive it.
 // Thread-safe. Never calls the store or runner while holding its lock.
@@ -95,12 +97,12 @@ class SchedulerLoop {
   // Dispatches `job` now as a manual run (schedule time = now), with retries per its retryConfig.
   void RunNow(const Job& job);
 
-  // Stops firing and waits (up to `grace`) for attempts in flight to report; their outcomes, and the
-  // retries their failures schedule, are written to the store for the next Start(). Idempotent: later
-  // calls (the destructor's included) return at once.
+  // Stops firing and waits (up to `grace`) for attempts in flight to report, then (up to `grace` again)
+  // for their outcomes, and the retries their failures schedule, to be written to the store for the next
+  // Start(). Idempotent: later calls (the destructor's included) return at once.
   void Shutdown(absl::Duration grace = absl::Seconds(30));
 
-  // For tests and the benchmark: attempts started and not yet reported.
+  // For tests and the benchmark: attempts started whose outcome the flush task has not processed yet.
   int in_flight() const;
 
  private:
@@ -134,11 +136,24 @@ class SchedulerLoop {
 
   void OnTimer();
   void StartAttempts(std::vector<Dispatch> dispatches);
+  // An attempt's outcome as the runner reported it, waiting for the flush task.
+  struct Completion {
+    Run run;
+    absl::Time attempt_time;
+    // When the runner reported it: retry decisions and due times are taken from here.
+    absl::Time completed;
+    absl::Status status;
+  };
+  // The runner's callback: queues the completion and schedules the flush task if none is pending.
   void OnAttemptDone(Run run, absl::Time attempt_time, absl::Status status);
-  // Queues an outcome and schedules the flush task if none is pending.
-  void QueueOutcome(AttemptOutcome outcome);
-  // The flush task: writes queued outcomes, one transaction per batch, until the queue is empty.
+  // The flush task: processes the completions queued so far as one batch and, if more arrived
+  // meanwhile, schedules itself again (behind any timer pass already due).
   void FlushOutcomes();
+  // Processes queued completions until none is left, on the caller's thread (Shutdown).
+  void DrainCompletions();
+  // For one batch: the run state (retry, deferred fire) under one lock, one store transaction
+  // (history, status, pending retries), then metrics and one log line per attempt.
+  void ProcessCompletions(std::vector<Completion> batch);
   // Queues `entry`'s next fire at `t` (replacing any queued one).
   void QueueFire(const std::string& name, Entry& entry, absl::Time t)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -167,7 +182,7 @@ class SchedulerLoop {
 
   // Never held together with mu_.
   mutable absl::Mutex outcomes_mu_;
-  std::vector<AttemptOutcome> outcomes_ ABSL_GUARDED_BY(outcomes_mu_);
+  std::vector<Completion> completions_ ABSL_GUARDED_BY(outcomes_mu_);
   // True from scheduling the flush task until it finds the queue empty: at most one writer at a time.
   bool flush_pending_ ABSL_GUARDED_BY(outcomes_mu_) = false;
   TimerId flush_task_ ABSL_GUARDED_BY(outcomes_mu_) = 0;

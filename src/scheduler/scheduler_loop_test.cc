@@ -189,6 +189,7 @@ TEST_F(SchedulerLoopTest, LargeBurstIsDispatchedInPassesEachRecordedBeforeItsDis
   for (const StoredJob& s : *all) EXPECT_EQ(s.last_fired_schedule_time, kNextMinute) << s.job.name;
   for (const FakeJobRunner::Call& call : runner_.calls) EXPECT_EQ(call.schedule_time, kNextMinute);
   for (std::size_t i = 0; i < runner_.calls.size(); ++i) runner_.Finish(i, absl::OkStatus());
+  executor_.RunReady();
   EXPECT_EQ(loop_->in_flight(), 0);
 }
 
@@ -313,6 +314,7 @@ TEST_F(SchedulerLoopTest, RunNowDispatchesAtOnceEvenWhileARunIsOutstanding) {
   EXPECT_EQ(runner_.calls[1].schedule_time, clock_.Now());
   runner_.Finish(1, absl::OkStatus());
   runner_.Finish(0, absl::OkStatus());
+  executor_.RunReady();
   EXPECT_EQ(loop_->in_flight(), 0);
 }
 
