@@ -1,7 +1,7 @@
 // cloud-scheduler-emulator's gRPC API (google.cloud.scheduler.v1.CloudScheduler) driven with the generated
 // stub against the real binary (--listen and --grpc-listen on free loopback ports) and the official Pub/Sub
 // emulator: the job lifecycle, paging, update masks, errors, RunJob publishing, REST/gRPC seeing the same
-// jobs, bearer-token checks and a clean SIGTERM shutdown.
+// jobs and locations, bearer-token checks and a clean SIGTERM shutdown.
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <sys/wait.h>
@@ -18,6 +18,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/cloud/location/locations.grpc.pb.h"
 #include "google/cloud/scheduler/v1/cloudscheduler.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -248,6 +249,23 @@ TEST_F(SchedulerGrpcTest, JobLifecycleOverGrpcSharesJobsWithRestAndPublishes) {
   r = rest.Get(absl::StrCat("/v1/", JobName("r1")));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
+
+  // Locations over gRPC list what REST lists.
+  auto locations = google::cloud::location::Locations::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  google::cloud::location::ListLocationsRequest list_locations;
+  list_locations.set_name(absl::StrCat("projects/", kProject));
+  google::cloud::location::ListLocationsResponse grpc_locations;
+  ASSERT_TRUE(locations->ListLocations(Context().get(), list_locations, &grpc_locations).ok());
+  r = rest.Get(absl::StrCat("/v1/projects/", kProject, "/locations"));
+  ASSERT_TRUE(r);
+  const nlohmann::json rest_locations = nlohmann::json::parse(r->body)["locations"];
+  ASSERT_EQ(static_cast<size_t>(grpc_locations.locations_size()), rest_locations.size());
+  ASSERT_GT(rest_locations.size(), 0u);
+  for (size_t i = 0; i < rest_locations.size(); ++i) {
+    EXPECT_EQ(grpc_locations.locations(static_cast<int>(i)).name(), rest_locations[i]["name"]);
+    EXPECT_EQ(grpc_locations.locations(static_cast<int>(i)).location_id(), rest_locations[i]["locationId"]);
+  }
 
   // SIGTERM stops both servers cleanly and promptly, even with our client's channel still connected.
   const auto stop_start = std::chrono::steady_clock::now();

@@ -23,6 +23,7 @@
 #include "src/common/thread_executor.h"
 #include "src/scheduler/default_job_runner.h"
 #include "src/scheduler/grpc/cloud_scheduler_grpc_service.h"
+#include "src/scheduler/grpc/locations_grpc_service.h"
 #include "src/scheduler/rest/bearer_auth.h"
 #include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/jobs_handler.h"
@@ -200,6 +201,7 @@ int Run(int argc, char** argv) {
 
   // The gRPC API shares the service (and so validation, masks and persistence) with REST.
   CloudSchedulerGrpcService grpc_service(service, auth.get());
+  LocationsGrpcService grpc_locations(handler_options.locations, auth.get());
   std::unique_ptr<grpc::Server> grpc_server;
   std::string grpc_bound = "off";
   if (grpc_listen.has_value()) {
@@ -207,6 +209,7 @@ int Run(int argc, char** argv) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort(GrpcAddress(*grpc_listen), grpc::InsecureServerCredentials(), &grpc_port);
     builder.RegisterService(&grpc_service);
+    builder.RegisterService(&grpc_locations);
     grpc_server = builder.BuildAndStart();
     if (grpc_server == nullptr || grpc_port <= 0) {
       logger.Error("cannot listen", {{"grpcListen", flags.grpc_listen}});

@@ -11,7 +11,7 @@ schedsvc_library(schedsvc_scheduler
 
 # The gRPC API (google.cloud.scheduler.v1.CloudScheduler) over the same SchedulerService as REST.
 schedsvc_library(schedsvc_scheduler_grpc
-  SOURCES grpc/job_proto.cc grpc/cloud_scheduler_grpc_service.cc
+  SOURCES grpc/job_proto.cc grpc/cloud_scheduler_grpc_service.cc grpc/locations_grpc_service.cc
   DEPS schedsvc_scheduler schedsvc_protos gRPC::grpc++ protobuf::libprotobuf absl::strings)
 
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/server_tests.cmake)

@@ -6,5 +6,5 @@ schedsvc_test(scheduler_server_test
   DEPS schedsvc_scheduler schedsvc_testing)
 # The gRPC API: Job <-> proto, and the service on a real loopback gRPC server.
 schedsvc_test(scheduler_grpc_test
-  SOURCES grpc/job_proto_test.cc grpc/cloud_scheduler_grpc_service_test.cc
+  SOURCES grpc/job_proto_test.cc grpc/cloud_scheduler_grpc_service_test.cc grpc/locations_grpc_service_test.cc
   DEPS schedsvc_scheduler_grpc schedsvc_testing)

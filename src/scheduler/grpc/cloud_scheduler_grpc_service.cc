@@ -34,17 +34,17 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 CloudSchedulerGrpcService::CloudSchedulerGrpcService(SchedulerService& service, BearerAuth* auth)
     : service_(service), auth_(auth) {}
 
-absl::Status CloudSchedulerGrpcService::Authorize(const grpc::ServerContext& context) const {
-  if (auth_ == nullptr) return absl::OkStatus();
+absl::Status CheckGrpcBearer(BearerAuth* auth, const grpc::ServerContext& context) {
+  if (auth == nullptr) return absl::OkStatus();
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");
-  if (it == metadata.end()) return auth_->Check("");
-  return auth_->Check(absl::string_view(it->second.data(), it->second.size()));
+  if (it == metadata.end()) return auth->Check("");
+  return auth->Check(absl::string_view(it->second.data(), it->second.size()));
 }
 
 grpc::Status CloudSchedulerGrpcService::ListJobs(grpc::ServerContext* context, const v1::ListJobsRequest* request,
                                                  v1::ListJobsResponse* response) {
-  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<JobPage> page = service_.ListJobs(request->parent(), request->page_size(), request->page_token());
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (const Job& job : page->jobs) {
@@ -58,13 +58,13 @@ grpc::Status CloudSchedulerGrpcService::ListJobs(grpc::ServerContext* context, c
 
 grpc::Status CloudSchedulerGrpcService::GetJob(grpc::ServerContext* context, const v1::GetJobRequest* request,
                                                v1::Job* response) {
-  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   return ReplyJob(service_.GetJob(request->name()), response);
 }
 
 grpc::Status CloudSchedulerGrpcService::CreateJob(grpc::ServerContext* context, const v1::CreateJobRequest* request,
                                                   v1::Job* response) {
-  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<Job> job = JobFromProto(request->job());
   if (!job.ok()) return ToGrpcStatus(job.status());
   return ReplyJob(service_.CreateJob(request->parent(), *std::move(job)), response);
@@ -72,7 +72,7 @@ grpc::Status CloudSchedulerGrpcService::CreateJob(grpc::ServerContext* context, 
 
 grpc::Status CloudSchedulerGrpcService::UpdateJob(grpc::ServerContext* context, const v1::UpdateJobRequest* request,
                                                   v1::Job* response) {
-  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   // The patch is the request's job in its JSON form, so the REST update-mask rules apply unchanged; the
   // FieldMask's snake_case paths become the REST camelCase ones.
   absl::StatusOr<nlohmann::json> patch = JobProtoToJson(request->job());
@@ -90,25 +90,25 @@ grpc::Status CloudSchedulerGrpcService::UpdateJob(grpc::ServerContext* context, 
 
 grpc::Status CloudSchedulerGrpcService::DeleteJob(grpc::ServerContext* context, const v1::DeleteJobRequest* request,
                                                   google::protobuf::Empty* /*response*/) {
-  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   return ToGrpcStatus(service_.DeleteJob(request->name()));
 }
 
 grpc::Status CloudSchedulerGrpcService::PauseJob(grpc::ServerContext* context, const v1::PauseJobRequest* request,
                                                  v1::Job* response) {
-  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   return ReplyJob(service_.PauseJob(request->name()), response);
 }
 
 grpc::Status CloudSchedulerGrpcService::ResumeJob(grpc::ServerContext* context, const v1::ResumeJobRequest* request,
                                                   v1::Job* response) {
-  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   return ReplyJob(service_.ResumeJob(request->name()), response);
 }
 
 grpc::Status CloudSchedulerGrpcService::RunJob(grpc::ServerContext* context, const v1::RunJobRequest* request,
                                                v1::Job* response) {
-  if (absl::Status s = Authorize(*context); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   return ReplyJob(service_.RunJob(request->name()), response);
 }
 

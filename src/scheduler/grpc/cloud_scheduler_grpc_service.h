@@ -47,15 +47,16 @@ class CloudSchedulerGrpcService final : public google::cloud::scheduler::v1::Clo
                       google::cloud::scheduler::v1::Job* response) override;
 
  private:
-  // OK without auth, else the result of checking the call's "authorization" metadata.
-  absl::Status Authorize(const grpc::ServerContext& context) const;
-
   SchedulerService& service_;
   BearerAuth* const auth_;
 };
 
 // Returns the gRPC status with the same code and message (the numeric codes are identical).
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// OK when `auth` is null, else the result of checking the call's "authorization" metadata (kUnauthenticated
+// when it is missing or wrong). Shared by every gRPC service of the emulator.
+absl::Status CheckGrpcBearer(BearerAuth* auth, const grpc::ServerContext& context);
 
 }  // namespace schedsvc::scheduler
 
