@@ -328,6 +328,20 @@ void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status
 }
 
 void SchedulerLoop::FlushOutcomes() {
+  // Dispatch first: while runs are due (a burst being taken pass by pass), outcomes wait. The timer pass
+  // is already queued, so re-queueing puts this task behind it.
+  bool dispatch_due = false;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_.Now();
+    dispatch_due = !shutdown_ && ((!fires_.empty() && fires_.begin()->first <= now) ||
+                                  (!retries_.empty() && retries_.begin()->first <= now));
+  }
+  if (dispatch_due) {
+    absl::MutexLock lock(&outcomes_mu_);
+    flush_task_ = executor_.Run([this] { FlushOutcomes(); });
+    return;
+  }
   std::vector<Completion> batch;
   {
     absl::MutexLock lock(&outcomes_mu_);
