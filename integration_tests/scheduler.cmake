@@ -11,3 +11,9 @@ schedsvc_test(scheduler_grpc_integration_test
        absl::strings
   INTEGRATION TIMEOUT 300)
 add_dependencies(scheduler_grpc_integration_test cloud-scheduler-emulator)
+# cloud-scheduler-emulator killed while a run waits for its retry: the restart resumes it (issue 4).
+schedsvc_test(scheduler_restart_integration_test
+  SOURCES scheduler_restart_integration_test.cc
+  DEPS schedsvc_testing PkgConfig::HTTPLIB absl::strings absl::synchronization
+  INTEGRATION TIMEOUT 120)
+add_dependencies(scheduler_restart_integration_test cloud-scheduler-emulator)

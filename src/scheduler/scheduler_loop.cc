@@ -189,7 +189,9 @@ void SchedulerLoop::RunNow(const Job& job) {
     in_flight_++;
     Run run;
     run.job_name = job.name;
-    run.schedule_time = clock_.Now();
+    // Whole microseconds, as the store keeps times: a retry resumed after a restart carries exactly the
+    // same X-CloudScheduler-ScheduleTime.
+    run.schedule_time = absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now()));
     run.manual = true;
     dispatches.push_back({std::move(run), it->second.snapshot});
   }
