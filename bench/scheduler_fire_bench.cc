@@ -162,7 +162,11 @@ int Main(int argc, char** argv) {
   // Where the time goes: the loop's hand-over to the runner (first/last Start call) vs completion.
   std::printf("dispatch_first=%.3fs dispatch_p50=%.3fs dispatch_last=%.3fs\n", d.empty() ? -1 : d.front(),
               pct(d, 0.5), d.empty() ? -1 : d.back());
-  // Idle: pause every job so the window holds no firing, then measure CPU with all jobs loaded.
+  // Idle: the burst's outcomes (history, status, logs, metrics) are written by the loop's flush task after
+  // the completions; wait until it has processed all of them (bounded) and let the process settle, so the
+  // idle window holds neither that nor any firing.
+  for (int i = 0; i < 300 && loop.in_flight() > 0; ++i) absl::SleepFor(absl::Milliseconds(100));
+  absl::SleepFor(absl::Seconds(1));
   const double idle_before = CpuSeconds();
   const absl::Time idle_start = clock.Now();
   // Idle window: between two minute boundaries, nothing is due.
