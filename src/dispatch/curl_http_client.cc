@@ -27,7 +27,7 @@
 namespace schedsvc::dispatch {
 namespace {
 
-// Socket events taken from the kernel per epoll_wait; more simply wait for the next turn.
+// Socket events taken from the kernel per epoll_wait; further ready sockets are served on the next turn.
 constexpr std::size_t kMaxEventsPerWait = 256;
 // Easy handles kept for reuse (avoids re-allocating curl's per-handle buffers).
 constexpr std::size_t kMaxIdleHandles = 256;
@@ -97,16 +97,22 @@ class CurlHttpClient::Impl {
     auto transfer = std::make_unique<Transfer>();
     transfer->request = std::move(request);
     transfer->done = std::move(done);
+    bool queued = false;
+    bool wake = false;
     {
       absl::MutexLock lock(&mu_);
       if (!stopping_) {
         // Only the first request queued since the loop last took the queue needs a wake-up: one
-        // eventfd write per batch, not per request.
-        const bool wake = pending_.empty();
+        // eventfd write per batch, not per request. (The loop drains the eventfd before it takes the
+        // queue, so a wake-up written after that is never lost; at worst it costs one empty turn.)
+        wake = pending_.empty();
         pending_.push_back(std::move(transfer));
-        if (wake) Wake();
-        return;
+        queued = true;
       }
+    }
+    if (queued) {
+      if (wake) Wake();
+      return;
     }
     transfer->done(absl::CancelledError("HTTP client is shut down"));
   }
