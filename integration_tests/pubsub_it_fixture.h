@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "integration_tests/sentinel_drain.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
 #include "src/pubsub/subscriber.h"
@@ -175,38 +176,14 @@ class PubsubIntegrationTest : public ::testing::Test {
     return o;
   }
 
-  // Proves `subscription` holds no deliverable message other than a sentinel published now: pulls
-  // (return_immediately) until the sentinel shows up and a few more times after, and returns the ids of
-  // everything else pulled. The sentinel is a positive control — an empty Pull alone proves nothing,
-  // since the emulator may answer empty while messages are available. Call it only after every message
-  // the test expects settled has had its ack deadline pass, so an unacked one is deliverable again, and
-  // after destroying the subscribers: the emulator keeps routing messages to cancelled StreamingPull
-  // streams until their TCP connection closes (seen with 4 streams after Shutdown).
+  // Proves `subscription` holds nothing deliverable but a sentinel published now (sentinel_drain.h);
+  // returns the ids of everything else pulled.
   std::vector<std::string> PullAllExceptSentinel(const std::string& topic, const std::string& subscription) {
     auto ids = Publish(topic, {pubsub::OutgoingMessage{"sentinel", {{"sentinel", "1"}}, ""}}, Direct());
     EXPECT_EQ(ids.size(), 1u);
-    const std::string sentinel = ids.empty() ? "" : ids[0];
-    std::vector<std::string> others;
-    bool seen = false;
-    int pulls_after = 0;
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (pulls_after < 3 && absl::Now() < deadline) {
-      auto pulled = admin_->Pull(subscription, 1000);
-      EXPECT_TRUE(pulled.ok()) << pulled.status();
-      if (pulled.ok()) {
-        for (const auto& r : *pulled) {
-          if (r.message().message_id() == sentinel) {
-            seen = true;
-          } else {
-            others.push_back(r.message().message_id());
-          }
-        }
-      }
-      if (seen) ++pulls_after;
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    EXPECT_TRUE(seen) << "the sentinel never arrived, so emptiness is not proven";
-    return others;
+    const auto report = integration::DrainUntilSentinel(*admin_, subscription, ids.empty() ? "" : ids[0]);
+    EXPECT_TRUE(report.sentinel_seen) << "emptiness is not proven: " << report.Describe();
+    return report.others;
   }
 
   static testing::PubsubEmulator* emulator_;

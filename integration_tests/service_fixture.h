@@ -32,6 +32,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "integration_tests/sentinel_drain.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
 #include "testing/child_process.h"
@@ -344,32 +345,14 @@ class ServiceIntegrationTest : public ::testing::Test {
     return out;
   }
 
-  // After the service has stopped: proves the subscription holds nothing but a sentinel published now
-  // (a positive control, since an empty Pull alone proves nothing). Returns the other ids pulled.
+  // After the service has stopped: proves the subscription holds nothing deliverable but a sentinel
+  // published now (sentinel_drain.h); returns the ids of everything else pulled.
   std::vector<std::string> PullAllExceptSentinel() {
     auto ids = Publish({pubsub::OutgoingMessage{"sentinel", {{"sentinel", "1"}}, ""}});
     EXPECT_EQ(ids.size(), 1u);
-    const std::string sentinel = ids.empty() ? "" : ids[0];
-    std::vector<std::string> others;
-    bool seen = false;
-    int pulls_after = 0;
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (pulls_after < 3 && absl::Now() < deadline) {
-      auto pulled = admin_->Pull(subscription_, 1000);
-      if (pulled.ok()) {
-        for (const auto& r : *pulled) {
-          if (r.message().message_id() == sentinel) {
-            seen = true;
-          } else {
-            others.push_back(r.message().message_id());
-          }
-        }
-      }
-      if (seen) ++pulls_after;
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    EXPECT_TRUE(seen) << "the sentinel never arrived, so emptiness is not proven";
-    return others;
+    const auto report = integration::DrainUntilSentinel(*admin_, subscription_, ids.empty() ? "" : ids[0]);
+    EXPECT_TRUE(report.sentinel_seen) << "emptiness is not proven: " << report.Describe();
+    return report.others;
   }
 
   static testing::PubsubEmulator* emulator_;

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
 #include "src/pubsub/resource_names.h"
@@ -18,10 +19,12 @@ namespace {
 
 namespace v1 = ::google::pubsub::v1;
 
-// Pull with return_immediately can come back empty while messages are still on their way; this many
-// empty answers in a row (kEmptyPause apart) mean the subscription is drained.
+// A pull can come back empty while messages are still on their way; this many empty answers in a row
+// (each a long poll of kPullWait, kEmptyPause apart) mean the subscription is drained.
 constexpr int kEmptyPullsToStop = 3;
 constexpr auto kEmptyPause = std::chrono::milliseconds(300);
+// Each pull is a long poll of up to this long (return_immediately may answer empty while messages wait).
+constexpr absl::Duration kPullWait = absl::Seconds(1);
 constexpr int kPullBatch = 100;
 
 // Releases `ack_ids` (deadline 0) so they are redelivered at once; best effort, errors to `err`.
@@ -82,7 +85,7 @@ absl::StatusOr<std::vector<v1::ReceivedMessage>> PullAvailable(pubsub::AdminClie
   int empty = 0;
   while ((limit == 0 || static_cast<int>(held.size()) < limit) && empty < kEmptyPullsToStop) {
     const int want = limit == 0 ? kPullBatch : std::min(kPullBatch, limit - static_cast<int>(held.size()));
-    auto batch = client.Pull(subscription, want);
+    auto batch = client.PullWaiting(subscription, want, kPullWait);
     if (!batch.ok()) {
       std::vector<std::string> ids;
       for (const auto& m : held) ids.push_back(m.ack_id());

@@ -93,6 +93,22 @@ class GrpcAdminClient final : public AdminClient {
                                             response->received_messages().end());
   }
 
+  absl::StatusOr<std::vector<v1::ReceivedMessage>> PullWaiting(const std::string& subscription, int max_messages,
+                                                               absl::Duration wait) override {
+    v1::PullRequest request;
+    request.set_subscription(subscription);
+    request.set_max_messages(max_messages);
+    request.set_return_immediately(false);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(wait));
+    v1::PullResponse response;
+    const grpc::Status status = subscriber_->Pull(&ctx, request, &response);
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) return std::vector<v1::ReceivedMessage>{};
+    if (!status.ok()) return FromGrpc(status);
+    return std::vector<v1::ReceivedMessage>(response.received_messages().begin(),
+                                            response.received_messages().end());
+  }
+
   absl::Status Acknowledge(const std::string& subscription,
                            const std::vector<std::string>& ack_ids) override {
     v1::AcknowledgeRequest request;

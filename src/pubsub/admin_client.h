@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "google/pubsub/v1/pubsub.pb.h"
 #include "src/pubsub/connection_options.h"
 
@@ -38,6 +39,11 @@ class AdminClient {
   // Pulls up to `max_messages` (returns what is immediately available; may be empty).
   virtual absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> Pull(
       const std::string& subscription, int max_messages) = 0;
+  // Pulls up to `max_messages`, waiting up to `wait` for the first to arrive (a long poll, not
+  // return_immediately, which both Pub/Sub and its emulator may answer empty while messages are
+  // deliverable). Empty when nothing arrived within `wait`.
+  virtual absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> PullWaiting(
+      const std::string& subscription, int max_messages, absl::Duration wait) = 0;
   virtual absl::Status Acknowledge(const std::string& subscription,
                                    const std::vector<std::string>& ack_ids) = 0;
   // Sets the ack deadline of `ack_ids` to `seconds` from now (0 = nack).

@@ -150,12 +150,19 @@ class BatchingPublisher final : public Publisher {
     call->context.set_deadline(std::chrono::system_clock::now() +
                                absl::ToChronoMilliseconds(connection_.rpc_timeout));
     call->batch = std::move(batch);
+    // The call state (its ClientContext holds a channel reference) is destroyed before OnDone can let
+    // Shutdown return: the channel must be released by the publisher's owner, never inside a gRPC
+    // callback (there ~Channel trips gRPC 1.51's `ref_counted.h: prior > 0` assertion).
     stub_->async()->Publish(&call->context, &call->batch->request, &call->response,
-                            [this, call](grpc::Status status) { OnDone(call->batch, call->response, status); });
+                            [this, call](grpc::Status grpc_status) mutable {
+                              std::unique_ptr<Batch> batch = std::move(call->batch);
+                              v1::PublishResponse response = std::move(call->response);
+                              call.reset();
+                              OnDone(batch, response, FromGrpc(grpc_status));
+                            });
   }
 
-  void OnDone(std::unique_ptr<Batch>& batch, const v1::PublishResponse& response, const grpc::Status& grpc_status) {
-    absl::Status status = FromGrpc(grpc_status);
+  void OnDone(std::unique_ptr<Batch>& batch, const v1::PublishResponse& response, absl::Status status) {
     if (status.ok() && response.message_ids_size() != static_cast<int>(batch->callbacks.size())) {
       status = absl::InternalError(absl::StrCat("Publish returned ", response.message_ids_size(), " ids for ",
                                                 batch->callbacks.size(), " messages"));

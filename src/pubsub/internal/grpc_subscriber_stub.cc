@@ -15,6 +15,12 @@ namespace v1 = ::google::pubsub::v1;
 
 // A StreamingPull call as a gRPC callback reactor. The reactor keeps itself alive (self_) from Start()
 // until OnDone, so the owner may drop its reference at any time.
+//
+// Lifetime rule shared by every call in this file: the call's grpc::ClientContext (which holds a
+// reference to the channel) is destroyed *before* the owner is told the call finished. The owner may
+// then destroy the stub at once, and the last reference to the channel is dropped in the owner's
+// thread; dropped inside a gRPC callback instead, ~Channel runs on the channel's own callback thread
+// and gRPC 1.51 aborts with `ref_counted.h: assertion failed: prior > 0`.
 class GrpcStreamingPullStream final : public StreamingPullStream,
                                       public grpc::ClientBidiReactor<v1::StreamingPullRequest,
                                                                      v1::StreamingPullResponse>,
@@ -30,7 +36,7 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
       write_buffer_ = std::move(initial);
       writing_ = true;
     }
-    stub_->async()->StreamingPull(&context_, this);
+    stub_->async()->StreamingPull(context_.get(), this);
     StartWrite(&write_buffer_);
     StartRead(&read_buffer_);
     // Heartbeats are written from other threads; the hold keeps the call from finishing under such a
@@ -42,7 +48,7 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   bool Write(v1::StreamingPullRequest request) override {
     {
       absl::MutexLock lock(&mu_);
-      if (writing_ || read_done_) return false;
+      if (writing_ || read_done_ || done_) return false;
       writing_ = true;
       write_buffer_ = std::move(request);
     }
@@ -55,7 +61,7 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   void Cancel() override {
     absl::MutexLock lock(&mu_);
     if (done_) return;
-    context_.TryCancel();
+    context_->TryCancel();
   }
 
   void OnReadInitialMetadataDone(bool ok) override {
@@ -96,15 +102,17 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
     StartRead(&read_buffer_);
   }
 
-  void OnDone(const grpc::Status& status) override {
+  void OnDone(const grpc::Status& grpc_status) override {
     {
       absl::MutexLock lock(&mu_);
       done_ = true;
     }
+    const absl::Status status = schedsvc::FromGrpc(grpc_status);
     auto on_finish = std::move(callbacks_.on_finish);
     callbacks_ = {};
+    context_.reset();  // before on_finish: see the lifetime rule above
     auto self = std::move(self_);
-    if (on_finish) on_finish(schedsvc::FromGrpc(status));
+    if (on_finish) on_finish(status);
   }
 
  private:
@@ -118,7 +126,7 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   }
 
   v1::Subscriber::Stub* stub_;
-  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientContext> context_ = std::make_unique<grpc::ClientContext>();
   Callbacks callbacks_;
   std::shared_ptr<GrpcStreamingPullStream> self_;
   v1::StreamingPullRequest write_buffer_;
@@ -177,7 +185,11 @@ class GrpcSubscriberStub final : public SubscriberStub {
     call->context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(rpc_timeout_));
     auto* stub = stubs_[next_++ % stubs_.size()].get();
     start(stub, &call->context, &call->request, &call->response,
-          [call, done = std::move(done)](grpc::Status status) { done(schedsvc::FromGrpc(status)); });
+          [call, done = std::move(done)](grpc::Status grpc_status) mutable {
+            const absl::Status status = schedsvc::FromGrpc(grpc_status);
+            call.reset();  // the context goes before `done`: see the lifetime rule above
+            done(status);
+          });
   }
 
   absl::Duration rpc_timeout_;
