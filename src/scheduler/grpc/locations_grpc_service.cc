@@ -5,10 +5,10 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "src/scheduler/grpc/cloud_scheduler_grpc_service.h"
+#include "src/scheduler/location_page.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -37,15 +37,11 @@ grpc::Status LocationsGrpcService::ListLocations(grpc::ServerContext* context,
     return ToGrpcStatus(absl::InvalidArgumentError("name must be formatted \"projects/<PROJECT_ID>\"."));
   }
   if (request->page_size() < 0) return ToGrpcStatus(absl::InvalidArgumentError("Invalid value for pageSize."));
-  std::size_t start = 0;
-  if (!request->page_token().empty() &&
-      (!absl::SimpleAtoi(request->page_token(), &start) || start > locations_.size())) {
-    return ToGrpcStatus(absl::InvalidArgumentError("Invalid page token."));
-  }
-  std::size_t end = locations_.size();
-  if (request->page_size() > 0) end = std::min(end, start + static_cast<std::size_t>(request->page_size()));
-  for (std::size_t i = start; i < end; ++i) Fill(parts[1], locations_[i], response->add_locations());
-  if (end < locations_.size()) response->set_next_page_token(absl::StrCat(end));
+  absl::StatusOr<LocationPage> page =
+      PageOfLocations(locations_.size(), request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (std::size_t i = page->begin; i < page->end; ++i) Fill(parts[1], locations_[i], response->add_locations());
+  response->set_next_page_token(page->next_page_token);
   return grpc::Status::OK;
 }
 

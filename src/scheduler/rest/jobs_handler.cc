@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "src/scheduler/location_page.h"
 #include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/job_json.h"
 #include "src/scheduler/rest/update_mask.h"
@@ -81,23 +82,18 @@ void JobsHandler::Register(httplib::Server& server) {
   server.Get(project + "/locations", [this](const httplib::Request& req, httplib::Response& res) {
     absl::StatusOr<int> page_size = PageSize(req);
     if (!page_size.ok()) return ReplyError(res, page_size.status());
-    std::size_t start = 0;
-    if (req.has_param("pageToken") && !req.get_param_value("pageToken").empty()) {
-      if (!absl::SimpleAtoi(req.get_param_value("pageToken"), &start) || start > options_.locations.size()) {
-        return ReplyError(res, absl::InvalidArgumentError("Invalid page token."));
-      }
-    }
-    std::size_t end = options_.locations.size();
-    if (*page_size > 0) end = std::min(end, start + static_cast<std::size_t>(*page_size));
+    absl::StatusOr<LocationPage> page =
+        PageOfLocations(options_.locations.size(), *page_size, req.get_param_value("pageToken"));
+    if (!page.ok()) return ReplyError(res, page.status());
     json list = json::array();
-    for (std::size_t i = start; i < end; ++i) {
+    for (std::size_t i = page->begin; i < page->end; ++i) {
       const std::string& id = options_.locations[i];
       list.push_back({{"name", absl::StrCat("projects/", req.matches[1].str(), "/locations/", id)},
                       {"locationId", id},
                       {"labels", {{kRegionLabel, id}}}});
     }
     json body = {{"locations", list}};
-    if (end < options_.locations.size()) body["nextPageToken"] = absl::StrCat(end);
+    if (!page->next_page_token.empty()) body["nextPageToken"] = page->next_page_token;
     Reply(res, body);
   });
 
