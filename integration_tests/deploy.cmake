@@ -12,7 +12,7 @@ set(schedsvc_deploy_source_dir "SCHEDSVC_SOURCE_DIR=\"${PROJECT_SOURCE_DIR}\"")
 
 schedsvc_test(deploy_metric_names_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/deploy_metric_names_test.cc
-  DEPS schedsvc_deploy_testing schedsvc_testing)
+  DEPS schedsvc_deploy_testing schedsvc_testing schedsvc_metrics)
 target_compile_definitions(deploy_metric_names_test PRIVATE ${schedsvc_deploy_source_dir})
 
 schedsvc_test(deploy_runtime_packages_test
@@ -27,8 +27,17 @@ target_compile_definitions(deploy_manifests_test PRIVATE ${schedsvc_deploy_sourc
 
 add_test(NAME deploy_yamllint
          COMMAND yamllint --strict -c ${PROJECT_SOURCE_DIR}/.yamllint ${PROJECT_SOURCE_DIR}/deploy
-                 ${PROJECT_SOURCE_DIR}/.yamllint)
+                 ${PROJECT_SOURCE_DIR}/.yamllint ${CMAKE_CURRENT_SOURCE_DIR}/deploy_alerts_test.yaml)
 set_tests_properties(deploy_yamllint PROPERTIES LABELS unit TIMEOUT 60)
+
+# The alert rules' logic, with Debian's promtool (package prometheus, from scripts/install-deps.sh; the
+# tests fail where it is missing): the rule file loads, and deploy_alerts_test.yaml's series make each
+# seed alert fire on the first sign of trouble and no rule fire on healthy input.
+add_test(NAME deploy_alert_rules_check
+         COMMAND promtool check rules ${PROJECT_SOURCE_DIR}/deploy/monitoring/alerts.yaml)
+add_test(NAME deploy_alert_rules_test
+         COMMAND promtool test rules ${CMAKE_CURRENT_SOURCE_DIR}/deploy_alerts_test.yaml)
+set_tests_properties(deploy_alert_rules_check deploy_alert_rules_test PROPERTIES LABELS unit TIMEOUT 60)
 
 # Fails until schedule-service, cloud-scheduler-emulator and schedctl are built in the same tree.
 schedsvc_test(deploy_runtime_libs_test

@@ -6,6 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "src/metrics/service_metrics.h"
 #include "testing/child_process.h"
 
 namespace schedsvc::deploy_testing {
@@ -89,6 +92,29 @@ TEST(ParseMetricsContractTest, ReadsTheRealContract) {
   EXPECT_TRUE(contract->external.count("kube_deployment_status_replicas_unavailable"));
   EXPECT_TRUE(contract->external.count(
       "stackdriver_pubsub_subscription_pubsub_googleapis_com_subscription_oldest_unacked_message_age"));
+}
+
+// The reason words docs/metrics.md lists in the row of `metric`: the backticked words after the metric and
+// its two labels (`backend`, `reason`).
+std::set<std::string> DocumentedReasons(const std::string& markdown, const std::string& metric) {
+  std::set<std::string> reasons;
+  for (absl::string_view line : absl::StrSplit(markdown, '\n')) {
+    if (!absl::StartsWith(line, absl::StrCat("| `", metric, "` |"))) continue;
+    constexpr std::size_t kWordsBeforeReasons = 3;  // the metric, `backend`, `reason`
+    // Odd parts of a split at '`' are the backticked words.
+    std::vector<absl::string_view> parts = absl::StrSplit(line, '`');
+    for (std::size_t i = 1 + 2 * kWordsBeforeReasons; i < parts.size(); i += 2) reasons.emplace(parts[i]);
+  }
+  return reasons;
+}
+
+TEST(DeployMonitoringContractTest, PreCreatedReasonsAreTheDocumentedOnes) {
+  const std::string markdown = testing::ReadFileOrEmpty(kSourceDir + "/docs/metrics.md");
+  const std::set<std::string> nack_reasons(metrics::kNackReasons.begin(), metrics::kNackReasons.end());
+  const std::set<std::string> dead_letter_reasons(metrics::kDeadLetterReasons.begin(),
+                                                  metrics::kDeadLetterReasons.end());
+  EXPECT_EQ(DocumentedReasons(markdown, "schedsvc_messages_nacked_total"), nack_reasons);
+  EXPECT_EQ(DocumentedReasons(markdown, "schedsvc_messages_dead_lettered_total"), dead_letter_reasons);
 }
 
 // Histogram samples count as their documented family.

@@ -11,6 +11,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   tzdata ca-certificates curl nginx-light apache2-utils yamllint procps
   default-jre-headless
+  # For promtool (alert-rule tests). Installing it on a host running systemd also enables and starts a
+  # Prometheus server on :9090, the default admin port of schedule-service: `systemctl disable --now prometheus`.
+  prometheus
 )
 
 missing=()

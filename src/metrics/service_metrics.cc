@@ -122,6 +122,14 @@ ServiceMetrics::ServiceMetrics(const std::string& subscription, const std::vecto
     for (const char* code_class : kCodeClasses) {
       s.requests_by_class[code_class] = &requests_family_->Add({{"backend", name}, {"code_class", code_class}});
     }
+    for (absl::string_view reason : kNackReasons) {
+      s.nacked_by_reason[std::string(reason)] =
+          &nacked_family_->Add({{"backend", name}, {"reason", std::string(reason)}});
+    }
+    for (absl::string_view reason : kDeadLetterReasons) {
+      s.dead_lettered_by_reason[std::string(reason)] =
+          &dead_lettered_family_->Add({{"backend", name}, {"reason", std::string(reason)}});
+    }
     backends_.emplace(name, std::move(s));
   }
 }
@@ -134,17 +142,26 @@ ServiceMetrics::BackendSeries* ServiceMetrics::Series(absl::string_view backend)
 
 void ServiceMetrics::Acked(absl::string_view backend) { Series(backend)->acked->Increment(); }
 
+prometheus::Counter& ServiceMetrics::ReasonSeries(const CountersByReason& by_reason,
+                                                  prometheus::Family<prometheus::Counter>& family,
+                                                  const std::string& backend, absl::string_view reason) {
+  auto it = by_reason.find(reason);
+  if (it != by_reason.end()) return *it->second;
+  // Not a listed reason: the map stays read-only after construction (no lock needed), and Family::Add
+  // returns the existing series after the first call.
+  return family.Add({{"backend", backend}, {"reason", std::string(reason)}});
+}
+
 void ServiceMetrics::Nacked(absl::string_view backend, absl::string_view reason) {
-  // Reasons are a small fixed set; Family::Add returns the existing series after the first call.
   auto it = backends_.find(backend);
-  std::string name = it == backends_.end() ? kUnknownBackend : std::string(backend);
-  nacked_family_->Add({{"backend", name}, {"reason", std::string(reason)}}).Increment();
+  if (it == backends_.end()) it = backends_.find(absl::string_view(kUnknownBackend));
+  ReasonSeries(it->second.nacked_by_reason, *nacked_family_, it->first, reason).Increment();
 }
 
 void ServiceMetrics::DeadLettered(absl::string_view backend, absl::string_view reason) {
   auto it = backends_.find(backend);
-  std::string name = it == backends_.end() ? kUnknownBackend : std::string(backend);
-  dead_lettered_family_->Add({{"backend", name}, {"reason", std::string(reason)}}).Increment();
+  if (it == backends_.end()) it = backends_.find(absl::string_view(kUnknownBackend));
+  ReasonSeries(it->second.dead_lettered_by_reason, *dead_lettered_family_, it->first, reason).Increment();
 }
 
 void ServiceMetrics::BackendRequest(absl::string_view backend, absl::string_view code_class,

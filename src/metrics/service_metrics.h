@@ -1,11 +1,15 @@
 // ServiceMetrics: every metric schedule-service exports (docs/metrics.md is the contract), on one
 // prometheus-cpp registry. Per-backend series are created once at start-up for the configured backends,
 // so the hot path touches only pre-resolved counters; label values are backend names from the config
-// and fixed reason/class words, never anything taken from a message. Thread-safe (prometheus-cpp's
-// metric objects are).
+// and fixed reason/class words, never anything taken from a message. The nack and dead-letter series of
+// every known reason exist at 0 from start-up: a counter series that first appears at 1 is invisible to
+// rate()/increase(), and a missing series empties any sum it is added to, so alert rules on the first
+// failure would stay silent (deploy/monitoring/alerts.yaml). Thread-safe (prometheus-cpp's metric
+// objects are).
 #ifndef SCHEDSVC_METRICS_SERVICE_METRICS_H_
 #define SCHEDSVC_METRICS_SERVICE_METRICS_H_
 
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,15 +28,26 @@ namespace schedsvc::metrics {
 // The label value used for messages that name no configured backend.
 inline constexpr char kUnknownBackend[] = "";
 
+// The `reason` values of schedsvc_messages_nacked_total and schedsvc_messages_dead_lettered_total that
+// MessageDispatcher emits (docs/metrics.md lists the same words; deploy_metric_names_test checks that).
+// Their series are pre-created at 0 for every backend.
+inline constexpr std::array<absl::string_view, 5> kNackReasons = {
+    "retry_budget_spent", "circuit_open", "shutdown", "no_dead_letter_topic", "dead_letter_publish_failed"};
+inline constexpr std::array<absl::string_view, 9> kDeadLetterReasons = {
+    "http_4xx",           "http_3xx",       "unknown_backend",   "invalid_path", "invalid_method",
+    "invalid_content_type", "body_too_large", "retries_exhausted", "shutdown"};
+
 class ServiceMetrics {
  public:
-  // Creates every family and the series for `subscription` and each of `backends`.
+  // Creates every family and the series for `subscription` and each of `backends` (plus
+  // kUnknownBackend), including a 0 nack/dead-letter series per backend and known reason.
   ServiceMetrics(const std::string& subscription, const std::vector<std::string>& backends);
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
   void MessageReceived() { received_->Increment(); }
   void Acked(absl::string_view backend);
+  // A reason outside kNackReasons / kDeadLetterReasons still gets its series, on first use.
   void Nacked(absl::string_view backend, absl::string_view reason);
   void DeadLettered(absl::string_view backend, absl::string_view reason);
   void BackendRequest(absl::string_view backend, absl::string_view code_class, absl::Duration latency);
@@ -57,6 +72,7 @@ class ServiceMetrics {
   void UpdateProcess();
 
  private:
+  using CountersByReason = std::map<std::string, prometheus::Counter*, std::less<>>;
   struct BackendSeries {
     prometheus::Counter* acked;
     prometheus::Counter* retries;
@@ -65,8 +81,14 @@ class ServiceMetrics {
     prometheus::Gauge* held;
     prometheus::Gauge* circuit_state;
     std::map<std::string, prometheus::Counter*, std::less<>> requests_by_class;
+    CountersByReason nacked_by_reason;         // kNackReasons
+    CountersByReason dead_lettered_by_reason;  // kDeadLetterReasons
   };
   BackendSeries* Series(absl::string_view backend);
+  // The series of `reason` in `by_reason`, or a new one of `family` for an unlisted reason.
+  static prometheus::Counter& ReasonSeries(const CountersByReason& by_reason,
+                                           prometheus::Family<prometheus::Counter>& family,
+                                           const std::string& backend, absl::string_view reason);
   // Sets a monotonically growing counter to `value` (figures that are kept elsewhere as totals).
   static void CatchUp(prometheus::Counter* counter, double value);
 

@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
 #include "prometheus/text_serializer.h"
 
 namespace schedsvc::metrics {
@@ -43,6 +44,44 @@ TEST(ServiceMetricsTest, UnconfiguredBackendNamesNeverBecomeLabels) {
   EXPECT_THAT(text, Not(HasSubstr("attacker-chosen-name")));
   EXPECT_THAT(text, Not(HasSubstr("another-made-up-name")));
   EXPECT_THAT(text, HasSubstr("schedsvc_messages_dead_lettered_total{backend=\"\",reason=\"unknown_backend\"} 1"));
+}
+
+TEST(ServiceMetricsTest, KnownNackAndDeadLetterReasonsStartAtZeroPerBackend) {
+  ServiceMetrics m("s", {"orders"});
+  const std::string text = Scrape(m);
+  for (const std::string backend : {"orders", ""}) {
+    for (absl::string_view reason : kNackReasons) {
+      EXPECT_THAT(text, HasSubstr(absl::StrCat("schedsvc_messages_nacked_total{backend=\"", backend,
+                                               "\",reason=\"", reason, "\"} 0\n")));
+    }
+    for (absl::string_view reason : kDeadLetterReasons) {
+      EXPECT_THAT(text, HasSubstr(absl::StrCat("schedsvc_messages_dead_lettered_total{backend=\"", backend,
+                                               "\",reason=\"", reason, "\"} 0\n")));
+    }
+  }
+}
+
+TEST(ServiceMetricsTest, FirstFailureMovesThePreCreatedSeries) {
+  ServiceMetrics m("s", {"orders"});
+  m.DeadLettered("orders", "http_4xx");
+  m.Nacked("nosuch", "retry_budget_spent");
+  const std::string text = Scrape(m);
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_dead_lettered_total{backend=\"orders\",reason=\"http_4xx\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_dead_lettered_total{backend=\"orders\",reason=\"http_3xx\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_nacked_total{backend=\"\",reason=\"retry_budget_spent\"} 1\n"));
+}
+
+TEST(ServiceMetricsTest, UnlistedReasonGetsItsSeriesOnFirstUse) {
+  ServiceMetrics m("s", {"orders"});
+  const std::string kUnlisted = "some_new_reason";
+  EXPECT_THAT(Scrape(m), Not(HasSubstr(kUnlisted)));
+  m.Nacked("orders", kUnlisted);
+  m.Nacked("orders", kUnlisted);
+  m.DeadLettered("orders", kUnlisted);
+  const std::string text = Scrape(m);
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_nacked_total{backend=\"orders\",reason=\"some_new_reason\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("schedsvc_messages_dead_lettered_total{backend=\"orders\",reason=\"some_new_reason\"} 1\n"));
 }
 
 TEST(ServiceMetricsTest, SubscriberTotalsAreCopiedAsMonotonicCounters) {
