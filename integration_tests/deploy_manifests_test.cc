@@ -1,8 +1,9 @@
 // Static checks of deploy/: every YAML and JSON file parses; each kustomization (the base and its
 // overlays) renders with `kubectl kustomize`; and the rendered objects keep the invariants production
-// depends on: the config in the ConfigMap loads with the service's own loader, probes hit /healthz and
-// /readyz on the port admin.listen names, the grace period outlasts shutdown_grace, resources are set,
-// the pod is locked down, autoscaling stays within 2-5, and the image's user matches the pod's.
+// depends on: every namespaced object is in the manifests' Namespace, the config in the ConfigMap loads
+// with the service's own loader, probes hit /healthz and /readyz on the port admin.listen names, the
+// grace period outlasts shutdown_grace, resources are set, the pod is locked down, autoscaling stays
+// within 2-5, and the image's user matches the pod's.
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -105,8 +107,38 @@ YAML::Node NamedPort(const YAML::Node& container, const YAML::Node& port) {
   return YAML::Node();
 }
 
+// Kinds that live outside namespaces (the rest, custom resources included, must carry one).
+bool IsClusterScoped(const std::string& kind) {
+  static const std::set<std::string> kKinds = {
+      "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass",
+      "StorageClass", "PersistentVolume", "ClusterTriggerAuthentication", "ClusterPodMonitoring",
+      "ClusterRules", "GlobalRules"};
+  return kKinds.count(kind) > 0;
+}
+
+// Every namespaced object lands in the one Namespace the manifests create. Kustomize's `namespace:` in the
+// base does not reach what a component or overlay adds, so this is checked per rendered overlay.
+void CheckNamespaces(const Rendered& r) {
+  auto namespaces = r.OfKind("Namespace");
+  ASSERT_EQ(namespaces.size(), 1u);
+  const std::string ns = namespaces[0]["metadata"]["name"].as<std::string>();
+  for (const YAML::Node& o : r.objects) {
+    const std::string kind = o["kind"].as<std::string>();
+    const std::string name = absl::StrCat(kind, "/", o["metadata"]["name"].as<std::string>());
+    const YAML::Node object_ns = o["metadata"]["namespace"];
+    if (IsClusterScoped(kind)) {
+      EXPECT_FALSE(object_ns) << name << " is cluster-scoped but names a namespace";
+    } else if (!object_ns) {
+      ADD_FAILURE() << name << " has no namespace: it would land in kubectl's current one";
+    } else {
+      EXPECT_EQ(object_ns.as<std::string>(), ns) << name;
+    }
+  }
+}
+
 void CheckRendered(const std::string& overlay, const Rendered& r, bool expect_hpa, bool expect_csi) {
   SCOPED_TRACE(overlay);
+  CheckNamespaces(r);
   auto deployments = r.OfKind("Deployment");
   ASSERT_EQ(deployments.size(), 1u);
   const YAML::Node deployment = deployments[0];
