@@ -1,14 +1,17 @@
 #include "src/cli/dlq_command.h"
 
+#include <algorithm>
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <set>
-#include <thread>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
@@ -19,23 +22,20 @@ namespace {
 
 namespace v1 = ::google::pubsub::v1;
 
-// A pull can come back empty while messages are still on their way; this many empty answers in a row
-// (each a long poll of kPullWait, kEmptyPause apart) mean the subscription is drained.
-constexpr int kEmptyPullsToStop = 3;
-constexpr auto kEmptyPause = std::chrono::milliseconds(300);
-// Each pull is a long poll of up to this long (return_immediately may answer empty while messages wait).
-constexpr absl::Duration kPullWait = absl::Seconds(1);
-constexpr int kPullBatch = 100;
+// While waiting for a publish's confirmation, leases are renewed this often.
+constexpr auto kRenewPoll = std::chrono::seconds(1);
 
-// Releases `ack_ids` (deadline 0) so they are redelivered at once; best effort, errors to `err`.
-void Release(pubsub::AdminClient& client, const std::string& subscription,
-             const std::vector<std::string>& ack_ids, std::ostream& err) {
-  for (size_t i = 0; i < ack_ids.size(); i += 1000) {
-    std::vector<std::string> chunk(ack_ids.begin() + i,
-                                   ack_ids.begin() + std::min(ack_ids.size(), i + 1000));
-    absl::Status s = client.ModifyAckDeadline(subscription, chunk, 0);
-    if (!s.ok()) err << "schedctl dlq: releasing " << chunk.size() << " message(s): " << s.message() << "\n";
-  }
+// Returns the publish result, renewing `leases` while it is outstanding (the publisher may retry for
+// up to its retry budget, longer than one lease).
+absl::StatusOr<std::string> AwaitPublish(std::future<absl::StatusOr<std::string>>& result, DlqLeases& leases) {
+  leases.Renew();
+  while (result.wait_for(kRenewPoll) != std::future_status::ready) leases.Renew();
+  return result.get();
+}
+
+absl::Status CheckLimit(int limit) {
+  if (limit < 0) return absl::InvalidArgumentError(absl::StrCat("--limit must be 0 (all) or more, got ", limit));
+  return absl::OkStatus();
 }
 
 std::string Reason(const v1::PubsubMessage& m) {
@@ -78,55 +78,56 @@ std::map<std::string, std::string> OriginalAttributes(const v1::PubsubMessage& m
 }
 
 absl::StatusOr<std::vector<v1::ReceivedMessage>> PullAvailable(pubsub::AdminClient& client,
-                                                               const std::string& subscription, int limit) {
+                                                               const std::string& subscription,
+                                                               DlqLeases& leases, int limit,
+                                                               const DlqPullPacing& pacing) {
   std::vector<v1::ReceivedMessage> held;
   std::set<std::string> seen;
-  std::vector<std::string> duplicates;
   int empty = 0;
-  while ((limit == 0 || static_cast<int>(held.size()) < limit) && empty < kEmptyPullsToStop) {
-    const int want = limit == 0 ? kPullBatch : std::min(kPullBatch, limit - static_cast<int>(held.size()));
-    auto batch = client.PullWaiting(subscription, want, kPullWait);
-    if (!batch.ok()) {
-      std::vector<std::string> ids;
-      for (const auto& m : held) ids.push_back(m.ack_id());
-      for (const auto& d : duplicates) ids.push_back(d);
-      Release(client, subscription, ids, std::cerr);
-      return batch.status();
-    }
+  while ((limit == 0 || static_cast<int>(held.size()) < limit) && empty < pacing.empty_pulls_to_stop) {
+    leases.Renew();
+    const int want = limit == 0 ? pacing.batch : std::min(pacing.batch, limit - static_cast<int>(held.size()));
+    auto batch = client.PullWaiting(subscription, want, pacing.wait);
+    if (!batch.ok()) return batch.status();
     if (batch->empty()) {
       ++empty;
-      if (empty < kEmptyPullsToStop) std::this_thread::sleep_for(kEmptyPause);
+      if (empty < pacing.empty_pulls_to_stop) absl::SleepFor(pacing.empty_pause);
       continue;
     }
     empty = 0;
+    std::vector<std::string> ack_ids;
+    for (const auto& m : *batch) ack_ids.push_back(m.ack_id());
+    if (absl::Status s = leases.Hold(ack_ids); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("extending the lease of pulled messages: ", s.message()));
+    }
     for (auto& m : *batch) {
-      if (!seen.insert(m.message().message_id()).second) {
-        duplicates.push_back(m.ack_id());
-        continue;
-      }
+      // A second delivery of a message already pulled stays held (released with the rest).
+      if (!seen.insert(m.message().message_id()).second) continue;
       held.push_back(std::move(m));
     }
   }
-  if (!duplicates.empty()) Release(client, subscription, duplicates, std::cerr);
   return held;
 }
 
-int RunDlqList(const DlqListOptions& options, pubsub::AdminClient& client, std::ostream& out,
+int RunDlqList(const DlqListOptions& options, pubsub::AdminClient& client, Clock& clock, std::ostream& out,
                std::ostream& err) {
   auto name = pubsub::ResolveSubscriptionName(options.subscription, options.project);
   if (!name.ok()) {
     err << "schedctl dlq list: " << name.status().message() << "\n";
     return kExitUsage;
   }
-  auto messages = PullAvailable(client, *name, options.limit);
+  if (absl::Status s = CheckLimit(options.limit); !s.ok()) {
+    err << "schedctl dlq list: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  DlqLeases leases(client, *name, clock, err);
+  auto messages = PullAvailable(client, *name, leases, options.limit, options.pacing);
   if (!messages.ok()) {
     err << "schedctl dlq list: pulling " << *name << ": " << messages.status().message() << "\n";
     return kExitFailure;
   }
-  std::vector<std::string> ack_ids;
   nlohmann::json list = nlohmann::json::array();
   for (const auto& rm : *messages) {
-    ack_ids.push_back(rm.ack_id());
     const auto& m = rm.message();
     if (options.json) {
       nlohmann::json item;
@@ -149,7 +150,7 @@ int RunDlqList(const DlqListOptions& options, pubsub::AdminClient& client, std::
     }
     out << "  data: " << PrintableData(m.data()) << " (" << m.data().size() << " bytes)\n";
   }
-  Release(client, *name, ack_ids, err);
+  leases.ReleaseAll();
   if (options.json) {
     out << list.dump(2) << "\n";
   } else {
@@ -159,67 +160,126 @@ int RunDlqList(const DlqListOptions& options, pubsub::AdminClient& client, std::
 }
 
 absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, pubsub::AdminClient& client,
-                                               pubsub::Publisher& publisher, std::ostream& out) {
+                                               pubsub::Publisher& publisher, Clock& clock, std::ostream& out,
+                                               std::ostream& err) {
   auto name = pubsub::ResolveSubscriptionName(options.subscription, options.project);
   if (!name.ok()) return name.status();
   auto filter = ParseFilter(options.filter);
   if (!filter.ok()) return filter.status();
-  auto messages = PullAvailable(client, *name, options.limit);
-  if (!messages.ok()) return messages.status();
+  if (absl::Status s = CheckLimit(options.limit); !s.ok()) return s;
+  const DlqPullPacing& pacing = options.pacing;
 
+  // Released (whatever is still held) when this returns, also on an error.
+  DlqLeases leases(client, *name, clock, err);
   ReplayCounts counts;
-  std::vector<std::string> release;
-  // Publish everything first (the publisher batches), then ack each message whose publish succeeded.
+  std::set<std::string> seen;      // message ids handled in this run
+  std::set<std::string> replayed;  // ... of which published (confirmed)
+  int taken = 0;                   // what --limit counts: messages pulled (first deliveries)
+  int empty = 0;
   struct Pending {
     const v1::ReceivedMessage* message;
     std::future<absl::StatusOr<std::string>> result;
   };
-  std::vector<Pending> pending;
-  for (const auto& rm : *messages) {
-    const auto& attrs = rm.message().attributes();
-    if (!filter->first.empty()) {
-      auto it = attrs.find(filter->first);
-      if (it == attrs.end() || it->second != filter->second) {
-        ++counts.skipped;
-        release.push_back(rm.ack_id());
+  while ((options.limit == 0 || taken < options.limit) && empty < pacing.empty_pulls_to_stop) {
+    leases.Renew();
+    const int want = options.limit == 0 ? pacing.batch : std::min(pacing.batch, options.limit - taken);
+    auto batch = client.PullWaiting(*name, want, pacing.wait);
+    if (!batch.ok()) {
+      return absl::Status(batch.status().code(),
+                          absl::StrCat("pulling ", *name, ": ", batch.status().message(), " (stopped after ",
+                                       ReplaySummary(counts, options.dry_run), ")"));
+    }
+    if (batch->empty()) {
+      ++empty;
+      if (empty < pacing.empty_pulls_to_stop) absl::SleepFor(pacing.empty_pause);
+      continue;
+    }
+    empty = 0;
+    std::vector<std::string> ack_ids;
+    for (const auto& rm : *batch) ack_ids.push_back(rm.ack_id());
+    if (absl::Status s = leases.Hold(ack_ids); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("extending the lease of pulled messages on ", *name, ": ",
+                                                 s.message(), " (released them; stopped after ",
+                                                 ReplaySummary(counts, options.dry_run), ")"));
+    }
+
+    // Messages that are not replayed now (filtered out, a repeat delivery, a failed publish, a dry run)
+    // stay held until the end of the run, so later pulls of this run do not return them again.
+    std::vector<Pending> pending;
+    std::vector<std::string> repeats_of_replayed;
+    for (const auto& rm : *batch) {
+      const std::string& id = rm.message().message_id();
+      if (!seen.insert(id).second) {
+        // Already published in this run: acking this delivery too is what the first ack meant.
+        if (replayed.contains(id)) repeats_of_replayed.push_back(rm.ack_id());
         continue;
       }
+      ++taken;
+      if (!filter->first.empty()) {
+        const auto& attrs = rm.message().attributes();
+        auto it = attrs.find(filter->first);
+        if (it == attrs.end() || it->second != filter->second) {
+          ++counts.skipped;
+          continue;
+        }
+      }
+      if (options.dry_run) {
+        out << "would replay " << id << " (" << Reason(rm.message()) << ")\n";
+        ++counts.replayed;
+        continue;
+      }
+      pubsub::OutgoingMessage outgoing;
+      outgoing.data = rm.message().data();
+      outgoing.attributes = OriginalAttributes(rm.message());
+      outgoing.ordering_key = rm.message().ordering_key();
+      pending.push_back({&rm, publisher.Publish(std::move(outgoing))});
     }
-    if (options.dry_run) {
-      out << "would replay " << rm.message().message_id() << " (" << Reason(rm.message()) << ")\n";
+    if (!repeats_of_replayed.empty()) {
+      if (absl::Status s = leases.Ack(repeats_of_replayed); !s.ok()) {
+        err << "schedctl dlq replay: acking " << repeats_of_replayed.size()
+            << " repeat delivery(ies) of replayed messages: " << s.message() << "\n";
+      }
+    }
+    if (pending.empty()) continue;
+    publisher.Flush();
+
+    // Ack only what is confirmed published.
+    std::vector<std::pair<const v1::ReceivedMessage*, std::string>> confirmed;
+    for (auto& p : pending) {
+      absl::StatusOr<std::string> new_id = AwaitPublish(p.result, leases);
+      if (!new_id.ok()) {
+        out << "failed " << p.message->message().message_id() << ": publish: " << new_id.status().message()
+            << " (left in place)\n";
+        ++counts.failed;
+        continue;
+      }
+      confirmed.emplace_back(p.message, *std::move(new_id));
+    }
+    if (confirmed.empty()) continue;
+    std::vector<std::string> to_ack;
+    for (const auto& [rm, new_id] : confirmed) to_ack.push_back(rm->ack_id());
+    const absl::Status acked = leases.Ack(to_ack);
+    for (const auto& [rm, new_id] : confirmed) {
+      const std::string& old_id = rm->message().message_id();
+      replayed.insert(old_id);
+      if (!acked.ok()) {
+        // Published but maybe not acked: the dead letter may come back and be replayed again. Say so.
+        out << "failed " << old_id << ": replayed as " << new_id << " but the ack failed (" << acked.message()
+            << "); it may be replayed again\n";
+        ++counts.failed;
+        continue;
+      }
+      out << "replayed " << old_id << " as " << new_id << "\n";
       ++counts.replayed;
-      release.push_back(rm.ack_id());
-      continue;
     }
-    pubsub::OutgoingMessage outgoing;
-    outgoing.data = rm.message().data();
-    outgoing.attributes = OriginalAttributes(rm.message());
-    outgoing.ordering_key = rm.message().ordering_key();
-    pending.push_back({&rm, publisher.Publish(std::move(outgoing))});
   }
-  publisher.Flush();
-  for (auto& p : pending) {
-    absl::StatusOr<std::string> id = p.result.get();
-    const std::string& old_id = p.message->message().message_id();
-    if (!id.ok()) {
-      out << "failed " << old_id << ": publish: " << id.status().message() << " (left in place)\n";
-      ++counts.failed;
-      release.push_back(p.message->ack_id());
-      continue;
-    }
-    absl::Status acked = client.Acknowledge(*name, {p.message->ack_id()});
-    if (!acked.ok()) {
-      // Published but not acked: the dead letter may come back and be replayed again. Say so.
-      out << "failed " << old_id << ": replayed as " << *id << " but the ack failed (" << acked.message()
-          << "); it may be replayed again\n";
-      ++counts.failed;
-      continue;
-    }
-    out << "replayed " << old_id << " as " << *id << "\n";
-    ++counts.replayed;
-  }
-  Release(client, *name, release, out);
+  leases.ReleaseAll();
   return counts;
+}
+
+std::string ReplaySummary(const ReplayCounts& counts, bool dry_run) {
+  return absl::StrCat(dry_run ? "dry run: would replay " : "replayed ", counts.replayed, ", skipped by filter ",
+                      counts.skipped, ", failed ", counts.failed);
 }
 
 void RegisterDlqCommand(CLI::App& app, CommandAction& action) {
@@ -230,13 +290,16 @@ void RegisterDlqCommand(CLI::App& app, CommandAction& action) {
   CLI::App* list_cmd = dlq->add_subcommand("list", "List dead letters with why, without consuming them");
   list_cmd->add_option("--subscription", list->subscription, "subscription on the dead-letter topic")
       ->required();
-  list_cmd->add_option("--limit", list->limit, "at most this many (0 = all)")->capture_default_str();
+  list_cmd->add_option("--limit", list->limit, "at most this many (0 = all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   list_cmd->add_flag("--json", list->json, "print a JSON array");
   list_cmd->add_option("--project", list->project, "project for a subscription id")->capture_default_str();
   list_cmd->callback([list, &action] {
     action = [list] {
       auto client = pubsub::MakeAdminClient();
-      return RunDlqList(*list, *client, std::cout, std::cerr);
+      SystemClock clock;
+      return RunDlqList(*list, *client, clock, std::cout, std::cerr);
     };
   });
 
@@ -246,7 +309,9 @@ void RegisterDlqCommand(CLI::App& app, CommandAction& action) {
       ->required();
   replay_cmd->add_option("--to", replay->to_topic, "topic to republish to (id or full name)")->required();
   replay_cmd->add_option("--filter", replay->filter, "replay only messages with attribute KEY=VALUE");
-  replay_cmd->add_option("--limit", replay->limit, "at most this many (0 = all)")->capture_default_str();
+  replay_cmd->add_option("--limit", replay->limit, "at most this many (0 = all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   replay_cmd->add_flag("--dry-run", replay->dry_run, "show what would be replayed; change nothing");
   replay_cmd->add_option("--project", replay->project, "project for ids")->capture_default_str();
   replay_cmd->callback([replay, &action] {
@@ -264,14 +329,14 @@ void RegisterDlqCommand(CLI::App& app, CommandAction& action) {
         return kExitUsage;
       }
       auto client = pubsub::MakeAdminClient();
-      auto counts = ReplayDeadLetters(*replay, *client, **publisher, std::cout);
+      SystemClock clock;
+      auto counts = ReplayDeadLetters(*replay, *client, **publisher, clock, std::cout, std::cerr);
       (*publisher)->Shutdown();
       if (!counts.ok()) {
         std::cerr << "schedctl dlq replay: " << counts.status().message() << "\n";
         return counts.status().code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitFailure;
       }
-      std::cout << (replay->dry_run ? "dry run: would replay " : "replayed ") << counts->replayed
-                << ", skipped by filter " << counts->skipped << ", failed " << counts->failed << "\n";
+      std::cout << ReplaySummary(*counts, replay->dry_run) << "\n";
       return counts->failed > 0 ? kExitFailure : kExitOk;
     };
   });

@@ -1,9 +1,12 @@
 // `schedctl dlq list` and `schedctl dlq replay`: inspect and replay dead-lettered messages on a
 // subscription of the dead-letter topic (normally "<dead-letter-topic-id>-inspect", made by
-// `schedctl pubsub apply`). `list` pulls and releases at once (ModifyAckDeadline 0), so nothing is
-// consumed. `replay` republishes data + original attributes (without the schedsvc.* and
-// CloudPubSubDeadLetter* bookkeeping) and acks each dead letter only after its publish is confirmed.
-// See docs/schedctl.md "## dlq". Not thread-safe (a CLI).
+// `schedctl pubsub apply`). Every pulled message's lease is extended at once and kept extended
+// (DlqLeases) until it is settled, so none is held past its ack deadline. `list` pulls, prints and
+// releases (ModifyAckDeadline 0), so nothing is consumed. `replay` works in bounded batches: pull,
+// extend, publish data + original attributes (without the schedsvc.* and CloudPubSubDeadLetter*
+// bookkeeping), wait for each publish's confirmation, ack the confirmed ones; messages that did not
+// match --filter or failed to publish stay held until the end of the run (so the run does not pull them
+// again) and are then released. See docs/schedctl.md "## dlq". Not thread-safe (a CLI).
 #ifndef SCHEDSVC_CLI_DLQ_COMMAND_H_
 #define SCHEDSVC_CLI_DLQ_COMMAND_H_
 
@@ -16,8 +19,11 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/pubsub/v1/pubsub.pb.h"
 #include "src/cli/command.h"
+#include "src/cli/dlq_leases.h"
+#include "src/common/clock.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
 
@@ -30,42 +36,67 @@ bool IsDeadLetterAttribute(absl::string_view key);
 // The message's attributes without the bookkeeping ones.
 std::map<std::string, std::string> OriginalAttributes(const google::pubsub::v1::PubsubMessage& message);
 
-// Pulls up to `limit` messages (0 = all that are available) from `subscription` and holds their leases.
-// The caller must Acknowledge or ModifyAckDeadline(0) every returned ack id. Duplicate redeliveries
-// within one call are released at once and not returned.
+// How dlq commands pull. Not flags: tests shorten the pauses.
+struct DlqPullPacing {
+  // Each pull is a long poll of up to this long. Default 1 s; > 0.
+  absl::Duration wait = absl::Seconds(1);
+  // This many empty pulls in a row (each `empty_pause` apart) mean the subscription is drained.
+  // Default 3; >= 1.
+  int empty_pulls_to_stop = 3;
+  absl::Duration empty_pause = absl::Milliseconds(300);
+  // Messages per pull. Default 100; 1-1000.
+  int batch = 100;
+};
+
+// Pulls up to `limit` messages (0 = all that are available) from `leases`' subscription and holds them
+// in `leases` (extended at once, renewed between pulls). The caller settles every returned message
+// through `leases` (or lets its destructor release them). A second delivery of a message already
+// pulled stays held in `leases` and is not returned. On an error, what was pulled stays in `leases`.
 absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> PullAvailable(
-    pubsub::AdminClient& client, const std::string& subscription, int limit);
+    pubsub::AdminClient& client, const std::string& subscription, DlqLeases& leases, int limit,
+    const DlqPullPacing& pacing = {});
 
 struct DlqListOptions {
   std::string subscription;  // --subscription (full name, or id in the emulator's/local project)
-  int limit = 100;           // --limit; 0 = all
+  int limit = 100;           // --limit; 0 = all, >= 0
   bool json = false;         // --json: one JSON array
   std::string project = "local-project";  // --project for ids
+  DlqPullPacing pacing;
 };
 
-// Lists dead letters to `out` and releases them. Returns the exit code.
-int RunDlqList(const DlqListOptions& options, pubsub::AdminClient& client, std::ostream& out,
+// Lists dead letters to `out` and releases them. Returns the exit code (kExitUsage for a bad
+// subscription name or limit, kExitFailure if pulling fails).
+int RunDlqList(const DlqListOptions& options, pubsub::AdminClient& client, Clock& clock, std::ostream& out,
                std::ostream& err);
 
 struct DlqReplayOptions {
   std::string subscription;  // --subscription
   std::string to_topic;      // --to
   std::string filter;        // --filter KEY=VALUE (matches any attribute, bookkeeping included)
-  int limit = 0;             // --limit; 0 = all
+  int limit = 0;             // --limit: at most this many messages pulled; 0 = all, >= 0
   bool dry_run = false;      // --dry-run: report, publish nothing, ack nothing
   std::string project = "local-project";
+  DlqPullPacing pacing;
 };
 
 struct ReplayCounts {
-  int replayed = 0;
-  int skipped = 0;  // did not match --filter (left on the subscription)
-  int failed = 0;   // publish or ack failed (left on the subscription)
+  int replayed = 0;  // published and acked (--dry-run: would be)
+  int skipped = 0;   // did not match --filter (left on the subscription)
+  int failed = 0;    // publish failed (left on the subscription), or published but the ack failed
 };
 
-// Replays dead letters through `publisher` (publishing to options.to_topic). Returns the counts, or an
-// error if the subscription cannot be read.
+// Replays dead letters through `publisher` (publishing to options.to_topic), batch by batch: a dead
+// letter is acked only after its publish is confirmed, and no message is held past its lease. Per-message
+// lines go to `out`, lease problems to `err`. Returns the counts; kInvalidArgument for a bad subscription
+// name, filter or limit; the pull's error if the subscription cannot be read (what was replayed before
+// stays replayed, and the message says how far it got).
 absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, pubsub::AdminClient& client,
-                                               pubsub::Publisher& publisher, std::ostream& out);
+                                               pubsub::Publisher& publisher, Clock& clock, std::ostream& out,
+                                               std::ostream& err);
+
+// Returns the summary line of a replay, e.g. "replayed 2, skipped by filter 1, failed 0" (with
+// "dry run: would replay" in front for a dry run).
+std::string ReplaySummary(const ReplayCounts& counts, bool dry_run);
 
 void RegisterDlqCommand(CLI::App& app, CommandAction& action);
 
