@@ -82,21 +82,36 @@ class SchedctlPubsubTest : public ::testing::Test {
 
   RunResult Apply() { return Run({"pubsub", "apply", "--config", config_path_, "--topic", "work"}); }
 
-  // Publishes a dead letter as schedule-service would: original attributes plus schedsvc.* ones.
-  void PublishDeadLetter(const std::string& data, const std::string& backend, const std::string& reason) {
+  // Publishes `data` with `attributes` to the dead-letter topic.
+  void PublishToDeadLetterTopic(const std::string& data, std::map<std::string, std::string> attributes) {
     auto publisher = pubsub::MakePublisher({.topic = kDeadLetterTopic});
     ASSERT_TRUE(publisher.ok()) << publisher.status();
     pubsub::OutgoingMessage m;
     m.data = data;
-    m.attributes = {{"backend", backend},
-                    {"path", "/orders"},
-                    {"schedsvc.reason", reason},
-                    {"schedsvc.backend", backend},
-                    {"schedsvc.http_status", "400"},
-                    {"CloudPubSubDeadLetterSourceDeliveryCount", "5"}};
+    m.attributes = std::move(attributes);
     auto id = (*publisher)->Publish(std::move(m)).get();
     ASSERT_TRUE(id.ok()) << id.status();
     (*publisher)->Shutdown();
+  }
+
+  // Publishes a dead letter as schedule-service would: original attributes plus schedsvc.* ones.
+  void PublishDeadLetter(const std::string& data, const std::string& backend, const std::string& reason) {
+    PublishToDeadLetterTopic(data, {{"backend", backend},
+                                    {"path", "/orders"},
+                                    {"schedsvc.reason", reason},
+                                    {"schedsvc.backend", backend},
+                                    {"schedsvc.http_status", "400"},
+                                    {"CloudPubSubDeadLetterSourceDeliveryCount", "5"}});
+  }
+
+  // Creates a subscription on the work topic, to see replays arrive. Returns its name.
+  std::string CreateVerifySubscription() {
+    google::pubsub::v1::Subscription verify;
+    verify.set_name("projects/local-project/subscriptions/verify");
+    verify.set_topic(kTopic);
+    auto created = admin_->CreateSubscription(verify);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return verify.name();
   }
 
   // Pulls everything from `subscription` (acking it), waiting up to ~10 s for `expected` messages.
@@ -222,6 +237,39 @@ TEST_F(SchedctlPubsubTest, DeadLettersAreListedReplayedAndGone) {
   EXPECT_THAT(empty.output, HasSubstr("0 dead letter(s)"));
   // Nothing replayed twice: the topic got exactly three messages.
   EXPECT_TRUE(Drain(verify.name(), 1).empty());
+}
+
+TEST_F(SchedctlPubsubTest, LimitCountsMatchingMessagesInListAndReplay) {
+  ASSERT_EQ(Apply().exit_code, 0);
+  const std::string verify = CreateVerifySubscription();
+  // Non-matching dead letters first: a limit applied before the filter would pull mostly these.
+  constexpr int kOther = 4;
+  constexpr int kDemo = 3;
+  constexpr int kLimit = 2;
+  for (int i = 0; i < kOther; ++i) PublishDeadLetter(absl::StrCat("other-", i), "other", "http-400");
+  for (int i = 0; i < kDemo; ++i) PublishDeadLetter(absl::StrCat("demo-", i), "demo", "http-400");
+
+  RunResult list = Run({"dlq", "list", "--subscription", kInspect, "--limit", "3"});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_THAT(list.output, HasSubstr(absl::StrCat("\n3 dead letter(s) on ", kInspect, " (left in place)\n")));
+
+  RunResult replay = Run({"dlq", "replay", "--subscription", kInspect, "--to", "work", "--filter",
+                          "schedsvc.backend=demo", "--limit", absl::StrCat(kLimit)});
+  ASSERT_EQ(replay.exit_code, 0) << replay.output;
+  EXPECT_THAT(replay.output, HasSubstr(absl::StrCat("\nreplayed ", kLimit, ", skipped by filter ")));
+  std::vector<google::pubsub::v1::PubsubMessage> arrived = Drain(verify, kLimit);
+  ASSERT_EQ(arrived.size(), static_cast<size_t>(kLimit));
+  for (const auto& m : arrived) EXPECT_EQ(m.attributes().at("backend"), "demo");
+  EXPECT_TRUE(Drain(verify, 1).empty()) << "more than --limit replayed";
+
+  // What was not replayed is still there; --limit 0 lists all of it.
+  RunResult rest = Run({"dlq", "list", "--subscription", kInspect, "--limit", "0"});
+  ASSERT_EQ(rest.exit_code, 0) << rest.output;
+  EXPECT_THAT(rest.output, HasSubstr(absl::StrCat("\n", kOther + kDemo - kLimit, " dead letter(s) on ")));
+
+  RunResult negative = Run({"dlq", "list", "--subscription", kInspect, "--limit", "-1"});
+  EXPECT_EQ(negative.exit_code, 2) << negative.output;
+  EXPECT_THAT(negative.output, HasSubstr("--limit"));
 }
 
 TEST_F(SchedctlPubsubTest, BadFilterIsAUsageError) {

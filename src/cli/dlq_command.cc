@@ -174,15 +174,16 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
   ReplayCounts counts;
   std::set<std::string> seen;      // message ids handled in this run
   std::set<std::string> replayed;  // ... of which published (confirmed)
-  int taken = 0;                   // what --limit counts: messages pulled (first deliveries)
+  int matched = 0;                 // what --limit counts
   int empty = 0;
   struct Pending {
     const v1::ReceivedMessage* message;
     std::future<absl::StatusOr<std::string>> result;
   };
-  while ((options.limit == 0 || taken < options.limit) && empty < pacing.empty_pulls_to_stop) {
+  while ((options.limit == 0 || matched < options.limit) && empty < pacing.empty_pulls_to_stop) {
     leases.Renew();
-    const int want = options.limit == 0 ? pacing.batch : std::min(pacing.batch, options.limit - taken);
+    // Never pull more than --limit can still take, so every match in a batch is replayed.
+    const int want = options.limit == 0 ? pacing.batch : std::min(pacing.batch, options.limit - matched);
     auto batch = client.PullWaiting(*name, want, pacing.wait);
     if (!batch.ok()) {
       return absl::Status(batch.status().code(),
@@ -214,7 +215,6 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
         if (replayed.contains(id)) repeats_of_replayed.push_back(rm.ack_id());
         continue;
       }
-      ++taken;
       if (!filter->first.empty()) {
         const auto& attrs = rm.message().attributes();
         auto it = attrs.find(filter->first);
@@ -223,6 +223,7 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
           continue;
         }
       }
+      ++matched;
       if (options.dry_run) {
         out << "would replay " << id << " (" << Reason(rm.message()) << ")\n";
         ++counts.replayed;
@@ -309,7 +310,7 @@ void RegisterDlqCommand(CLI::App& app, CommandAction& action) {
       ->required();
   replay_cmd->add_option("--to", replay->to_topic, "topic to republish to (id or full name)")->required();
   replay_cmd->add_option("--filter", replay->filter, "replay only messages with attribute KEY=VALUE");
-  replay_cmd->add_option("--limit", replay->limit, "at most this many (0 = all)")
+  replay_cmd->add_option("--limit", replay->limit, "at most this many matching messages (0 = all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   replay_cmd->add_flag("--dry-run", replay->dry_run, "show what would be replayed; change nothing");

@@ -73,7 +73,7 @@ struct DlqReplayOptions {
   std::string subscription;  // --subscription
   std::string to_topic;      // --to
   std::string filter;        // --filter KEY=VALUE (matches any attribute, bookkeeping included)
-  int limit = 0;             // --limit: at most this many messages pulled; 0 = all, >= 0
+  int limit = 0;             // --limit: at most this many matching messages; 0 = all, >= 0
   bool dry_run = false;      // --dry-run: report, publish nothing, ack nothing
   std::string project = "local-project";
   DlqPullPacing pacing;

@@ -100,6 +100,27 @@ TEST_F(DlqCommandTest, SlowPublishesOfABigBacklogNeverOutliveALease) {
   EXPECT_THAT(err_.str(), IsEmpty());
 }
 
+TEST_F(DlqCommandTest, LimitCountsMatchingMessagesNotPulledOnes) {
+  // The first six do not match; the next four do.
+  for (int i = 0; i < 6; ++i) client_.Add(absl::StrCat("other-", i), {{"backend", "other"}});
+  std::vector<std::string> matching;
+  for (int i = 0; i < 4; ++i) matching.push_back(client_.Add(absl::StrCat("demo-", i), {{"backend", "demo"}}));
+  DlqReplayOptions o = ReplayOptions();
+  o.filter = "backend=demo";
+  o.limit = 3;
+  auto counts = Replay(o);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->replayed, 3);
+  EXPECT_EQ(counts->failed, 0);
+  EXPECT_EQ(counts->skipped, 6);
+  ASSERT_EQ(publisher_.published().size(), 3u);
+  for (const auto& m : publisher_.published()) EXPECT_EQ(m.attributes.at("backend"), "demo");
+  EXPECT_TRUE(client_.acked(matching[0]));
+  EXPECT_TRUE(client_.acked(matching[2]));
+  EXPECT_FALSE(client_.acked(matching[3])) << "past the limit";
+  EXPECT_EQ(client_.available(), 7) << "6 filtered out + 1 past the limit, all released";
+}
+
 TEST_F(DlqCommandTest, LimitWithoutFilterStopsAtTheLimit) {
   for (int i = 0; i < 5; ++i) client_.Add(absl::StrCat("order-", i), {});
   DlqReplayOptions o = ReplayOptions();
@@ -116,10 +137,11 @@ TEST_F(DlqCommandTest, DryRunPublishesNothingAcksNothingAndReleasesEverything) {
   DlqReplayOptions o = ReplayOptions();
   o.dry_run = true;
   o.filter = "n=y";
+  o.limit = 2;
   auto counts = Replay(o);
   ASSERT_TRUE(counts.ok()) << counts.status();
-  EXPECT_EQ(counts->replayed, 3);
-  EXPECT_EQ(ReplaySummary(*counts, true), "dry run: would replay 3, skipped by filter 2, failed 0");
+  EXPECT_EQ(counts->replayed, 2);
+  EXPECT_EQ(ReplaySummary(*counts, true), "dry run: would replay 2, skipped by filter 2, failed 0");
   EXPECT_THAT(publisher_.published(), IsEmpty());
   EXPECT_THAT(client_.acked_ids(), IsEmpty());
   EXPECT_EQ(client_.available(), 5);
