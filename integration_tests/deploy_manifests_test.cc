@@ -1,9 +1,10 @@
 // Static checks of deploy/: every YAML and JSON file parses; each kustomization (the base and its
 // overlays) renders with `kubectl kustomize`; and the rendered objects keep the invariants production
 // depends on: every namespaced object is in the manifests' Namespace, the config in the ConfigMap loads
-// with the service's own loader, probes hit /healthz and /readyz on the port admin.listen names, the
-// grace period outlasts shutdown_grace, resources are set, the pod is locked down, autoscaling stays
-// within 2-5, and the image's user matches the pod's.
+// with the service's own loader, probes and the PodMonitoring (and prometheus.io annotations) hit
+// /healthz, /readyz and /metrics on the port admin.listen names, the grace period outlasts
+// shutdown_grace, resources are set, the pod is locked down, autoscaling stays within 2-5, and the
+// image's user matches the pod's.
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -313,6 +314,43 @@ void CheckRendered(const std::string& overlay, const Rendered& r, bool expect_hp
     EXPECT_EQ(pod_labels[kv.first.as<std::string>()].as<std::string>(), kv.second.as<std::string>());
   }
   EXPECT_EQ(NamedPort(container, services[0]["spec"]["ports"][0]["targetPort"]).as<int>(), admin_port);
+
+  // Managed Prometheus scrapes only through the PodMonitoring: it must select these pods and read
+  // /metrics on the admin port, keeping the `pod` label the rules group by.
+  auto monitors = r.OfKind("PodMonitoring");
+  ASSERT_EQ(monitors.size(), 1u);
+  EXPECT_EQ(monitors[0]["apiVersion"].as<std::string>(), "monitoring.googleapis.com/v1");
+  const YAML::Node match = monitors[0]["spec"]["selector"]["matchLabels"];
+  ASSERT_TRUE(match.IsMap() && match.size() > 0) << "the PodMonitoring selects no labels";
+  for (const auto& kv : match) {
+    const std::string key = kv.first.as<std::string>();
+    ASSERT_TRUE(pod_labels[key]) << "PodMonitoring selects on " << key << ", which the pods lack";
+    EXPECT_EQ(pod_labels[key].as<std::string>(), kv.second.as<std::string>()) << key;
+  }
+  const YAML::Node endpoints = monitors[0]["spec"]["endpoints"];
+  ASSERT_TRUE(endpoints.IsSequence() && endpoints.size() > 0) << "the PodMonitoring has no endpoints";
+  for (const auto& endpoint : endpoints) {
+    const YAML::Node port = NamedPort(container, endpoint["port"]);
+    ASSERT_TRUE(port.IsScalar()) << "PodMonitoring port does not name a container port";
+    EXPECT_EQ(port.as<int>(), admin_port);
+    ASSERT_TRUE(endpoint["path"]);
+    EXPECT_EQ(endpoint["path"].as<std::string>(), "/metrics");
+  }
+  std::vector<std::string> target_labels;
+  for (const auto& label : monitors[0]["spec"]["targetLabels"]["metadata"]) {
+    target_labels.push_back(label.as<std::string>());
+  }
+  EXPECT_THAT(target_labels, ::testing::Contains("pod"));
+
+  // The prometheus.io annotations (for a self-managed Prometheus) name the same port and path.
+  for (const YAML::Node& annotations :
+       {deployment["spec"]["template"]["metadata"]["annotations"], services[0]["metadata"]["annotations"]}) {
+    if (!annotations["prometheus.io/scrape"]) continue;
+    ASSERT_TRUE(annotations["prometheus.io/port"]);
+    EXPECT_EQ(annotations["prometheus.io/port"].as<int>(), admin_port);
+    ASSERT_TRUE(annotations["prometheus.io/path"]);
+    EXPECT_EQ(annotations["prometheus.io/path"].as<std::string>(), "/metrics");
+  }
 }
 
 TEST(DeployManifestsTest, EveryYamlAndJsonFileParses) {
