@@ -1,13 +1,16 @@
 // The runtime image against reality: every shared library `ldd` resolves for the built binaries must
 // come (per `dpkg -S`) from a package the Dockerfile's runtime stage installs, either named on its
 // apt-get line or pulled in by their Depends/Pre-Depends (read from this machine's dpkg database, the
-// same Debian release as the image). A binary that is not built fails the test: the image needs it.
-// demo-backend is checked when present (it is not shipped in the image's COPY).
+// same Debian release as the image); and every library package on that line must own a library some
+// shipped binary loads (tzdata and CA certificates excepted), so the image carries nothing unused. A
+// binary that is not built fails the test: the image needs it. demo-backend is checked when present (it
+// is not shipped in the image's COPY).
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,6 +29,13 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kSourceDir = SCHEDSVC_SOURCE_DIR;
+
+// The binaries the image's COPY ships.
+const char* const kShippedBinaries[] = {"schedule-service", "cloud-scheduler-emulator", "schedctl"};
+
+// Runtime packages installed for their files, not for a library ldd reports: time zones for
+// absl::LoadTimeZone and the CA roots for TLS.
+const std::set<std::string> kDataPackages = {"tzdata", "ca-certificates"};
 
 // The usrmerge twins of `path` (/lib/x <-> /usr/lib/x) and of its resolved path: dpkg records only
 // the spelling the package shipped.
@@ -83,8 +93,9 @@ class RuntimeImageTest : public ::testing::Test {
     });
   }
 
-  // Checks one binary; returns the problems found.
-  std::vector<std::string> Problems(const std::string& binary) {
+  // Checks one binary; returns the problems found. Adds the packages owning its libraries to `loaded`
+  // when not null.
+  std::vector<std::string> Problems(const std::string& binary, std::set<std::string>* loaded = nullptr) {
     std::vector<std::string> problems;
     CommandResult ldd = RunCommand("ldd " + ShellQuote(binary));
     if (ldd.exit_code != 0) return {absl::StrCat("ldd failed: ", ldd.output)};
@@ -104,6 +115,7 @@ class RuntimeImageTest : public ::testing::Test {
           break;
         }
       }
+      if (loaded != nullptr && !package.empty()) loaded->insert(package);
       if (package.empty()) {
         problems.push_back(absl::StrCat(path, " belongs to no Debian package"));
       } else if (installed_.count(package) == 0) {
@@ -127,7 +139,7 @@ TEST_F(RuntimeImageTest, ApparentlyInstalledPackagesIncludeTheBasics) {
 }
 
 TEST_F(RuntimeImageTest, ShippedBinariesLoadOnlyLibrariesTheImageInstalls) {
-  for (const std::string name : {"schedule-service", "cloud-scheduler-emulator", "schedctl"}) {
+  for (const std::string name : kShippedBinaries) {
     SCOPED_TRACE(name);
     const std::string binary = testing::FindBuiltBinary(name);
     if (binary.empty()) {
@@ -137,6 +149,18 @@ TEST_F(RuntimeImageTest, ShippedBinariesLoadOnlyLibrariesTheImageInstalls) {
     }
     for (const std::string& problem : Problems(binary)) ADD_FAILURE() << binary << ": " << problem;
   }
+}
+
+TEST_F(RuntimeImageTest, EveryListedLibraryPackageIsLoadedByAShippedBinary) {
+  std::set<std::string> loaded;
+  for (const std::string name : kShippedBinaries) {
+    const std::string binary = testing::FindBuiltBinary(name);
+    ASSERT_FALSE(binary.empty()) << name << " is not built under " << testing::BuildDir()
+                                 << ": without it, what the image needs is unknown";
+    Problems(binary, &loaded);
+  }
+  EXPECT_THAT(UnneededPackages(listed_, loaded, kDataPackages), ::testing::IsEmpty())
+      << "deploy/Dockerfile's runtime stage installs packages no shipped binary loads";
 }
 
 TEST_F(RuntimeImageTest, DemoBackendLoadsOnlyLibrariesTheImageInstallsWhenBuilt) {

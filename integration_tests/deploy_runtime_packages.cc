@@ -126,4 +126,14 @@ std::set<std::string> DependencyClosure(
   return seen;
 }
 
+std::vector<std::string> UnneededPackages(const std::vector<std::string>& listed,
+                                          const std::set<std::string>& loaded,
+                                          const std::set<std::string>& data_packages) {
+  std::vector<std::string> out;
+  for (const std::string& package : listed) {
+    if (loaded.count(package) == 0 && data_packages.count(package) == 0) out.push_back(package);
+  }
+  return out;
+}
+
 }  // namespace schedsvc::deploy_testing

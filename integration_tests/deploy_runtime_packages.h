@@ -1,6 +1,7 @@
 // What the runtime image installs versus what the binaries load: the package list of a Dockerfile
-// stage's `apt-get install`, `ldd` output, `dpkg -S` output and Debian dependency fields, and the set of
-// packages an install pulls in. Used by deploy_runtime_libs_test.cc. Pure functions; thread-safe.
+// stage's `apt-get install`, `ldd` output, `dpkg -S` output and Debian dependency fields, the set of
+// packages an install pulls in, and the listed packages nothing loads. Used by
+// deploy_runtime_libs_test.cc. Pure functions; thread-safe.
 #ifndef SCHEDSVC_INTEGRATION_TESTS_DEPLOY_RUNTIME_PACKAGES_H_
 #define SCHEDSVC_INTEGRATION_TESTS_DEPLOY_RUNTIME_PACKAGES_H_
 
@@ -38,6 +39,13 @@ std::vector<std::string> ParseDependsField(absl::string_view field);
 std::set<std::string> DependencyClosure(
     const std::vector<std::string>& roots,
     const std::function<std::vector<std::string>(const std::string&)>& depends_of);
+
+// The packages of `listed` that are neither in `loaded` (owners of the libraries the binaries load) nor in
+// `data_packages` (installed for their files, e.g. tzdata), in listed order: what an image installs for
+// nothing.
+std::vector<std::string> UnneededPackages(const std::vector<std::string>& listed,
+                                          const std::set<std::string>& loaded,
+                                          const std::set<std::string>& data_packages);
 
 }  // namespace schedsvc::deploy_testing
 

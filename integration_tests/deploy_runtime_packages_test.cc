@@ -74,5 +74,13 @@ TEST(DependencyClosureTest, FollowsDependenciesTransitivelyAndTerminatesOnCycles
   EXPECT_THAT(DependencyClosure({"a"}, depends_of), UnorderedElementsAre("a", "b", "c", "d"));
 }
 
+TEST(UnneededPackagesTest, ReportsListedPackagesNothingLoadsInListedOrder) {
+  const std::vector<std::string> listed = {"libfoo1", "libunused-pull1", "tzdata", "libbar2", "libunused2"};
+  EXPECT_THAT(UnneededPackages(listed, {"libbar2", "libfoo1", "libc6"}, {"tzdata"}),
+              ElementsAre("libunused-pull1", "libunused2"));
+  EXPECT_THAT(UnneededPackages(listed, {"libfoo1", "libbar2", "libunused-pull1", "libunused2"}, {"tzdata"}),
+              IsEmpty());
+}
+
 }  // namespace
 }  // namespace schedsvc::deploy_testing
