@@ -15,6 +15,9 @@ namespace schedsvc::deploy_testing {
 namespace {
 
 constexpr char kOutsideHeading[] = "Names from outside";
+// Prefixes of names our binaries export: never allowed from outside, or the allowlist could hide a
+// metric schedule-service stopped exporting.
+constexpr absl::string_view kOwnPrefixes[] = {"schedsvc_", "process_"};
 
 bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':'; }
 bool IsIdentChar(char c) { return IsIdentStart(c) || std::isdigit(static_cast<unsigned char>(c)); }
@@ -182,6 +185,21 @@ absl::StatusOr<MetricsContract> ParseMetricsContract(absl::string_view markdown)
   if (contract.external.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("metrics contract: no names under '## ", kOutsideHeading, "'"));
+  }
+  for (const std::string& name : contract.external) {
+    for (absl::string_view prefix : kOwnPrefixes) {
+      if (absl::StartsWith(name, prefix)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("metrics contract: '", name, "' under '## ", kOutsideHeading, "' has our own prefix ",
+                         prefix, ": list it in the table of the binary that exports it"));
+      }
+    }
+    for (const auto& [binary, names] : contract.by_binary) {
+      if (names.count(name) > 0) {
+        return absl::InvalidArgumentError(absl::StrCat("metrics contract: '", name, "' is both under '## ",
+                                                       kOutsideHeading, "' and in the table of ", binary));
+      }
+    }
   }
   return contract;
 }

@@ -25,7 +25,9 @@ struct MetricsContract {
 };
 
 // Parses the contract. kInvalidArgument if the schedule-service table or the "Names from outside"
-// section is missing or empty.
+// section is missing or empty, or if a name from outside has one of our prefixes (schedsvc_, process_)
+// or is also in a binary's table: the scrape test skips external names, so such an entry would hide a
+// metric the service no longer exports.
 absl::StatusOr<MetricsContract> ParseMetricsContract(absl::string_view markdown);
 
 // Returns the metric names `expr` selects: identifiers that are not PromQL keywords, aggregation

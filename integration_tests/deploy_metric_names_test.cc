@@ -84,6 +84,25 @@ TEST(ParseMetricsContractTest, RejectsADocumentWithoutTheServiceTable) {
   EXPECT_FALSE(ParseMetricsContract("## Names from outside\n- `k`\n").ok());
 }
 
+TEST(ParseMetricsContractTest, RejectsOwnPrefixedNamesFromOutside) {
+  constexpr char kTable[] =
+      "## schedule-service\n| `schedsvc_ready` | gauge |\n| `process_cpu_seconds_total` | counter |\n";
+  for (const std::string name : {"schedsvc_messages_acked_total", "process_open_fds"}) {
+    auto contract =
+        ParseMetricsContract(absl::StrCat(kTable, "## Names from outside\n- `kube_x`, `", name, "`\n"));
+    ASSERT_FALSE(contract.ok()) << name;
+    EXPECT_THAT(contract.status().message(), ::testing::HasSubstr(name));
+  }
+  EXPECT_TRUE(ParseMetricsContract(absl::StrCat(kTable, "## Names from outside\n- `kube_x`\n")).ok());
+}
+
+TEST(ParseMetricsContractTest, RejectsANameBothOwnAndFromOutside) {
+  auto contract = ParseMetricsContract(
+      "## schedule-service\n| `a_total` | counter |\n## Names from outside\n- `k`, `a_total`\n");
+  ASSERT_FALSE(contract.ok());
+  EXPECT_THAT(contract.status().message(), ::testing::HasSubstr("a_total"));
+}
+
 TEST(ParseMetricsContractTest, ReadsTheRealContract) {
   auto contract = ParseMetricsContract(testing::ReadFileOrEmpty(kSourceDir + "/docs/metrics.md"));
   ASSERT_TRUE(contract.ok()) << contract.status();
