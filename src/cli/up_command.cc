@@ -15,14 +15,12 @@
 #include <sstream>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "src/cli/local_process.h"
 #include "src/cli/pubsub_apply_command.h"
+#include "src/cli/service_status.h"
 #include "src/config/config_loader.h"
 #include "src/pubsub/admin_client.h"
 
@@ -60,19 +58,6 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
   f.close();
   if (!f) return absl::InternalError(absl::StrCat("cannot write ", path));
   return absl::OkStatus();
-}
-
-// Sums every sample of `metric` in a Prometheus text exposition.
-double SumMetric(const std::string& exposition, absl::string_view metric) {
-  double sum = 0;
-  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
-    if (!absl::ConsumePrefix(&line, metric)) continue;
-    if (line.empty() || (line[0] != '{' && line[0] != ' ')) continue;  // a longer name
-    const size_t space = line.rfind(' ');
-    double v = 0;
-    if (space != absl::string_view::npos && absl::SimpleAtod(line.substr(space + 1), &v)) sum += v;
-  }
-  return sum;
 }
 
 class Pipeline {
@@ -236,10 +221,9 @@ void Pipeline::PrintStatus() {
     client.set_read_timeout(2);
     auto r = client.Get("/metrics");
     if (r && r->status == 200) {
-      service_text = absl::StrCat(
-          "delivered ", SumMetric(r->body, "schedsvc_messages_acked_total"), ", retried ",
-          SumMetric(r->body, "schedsvc_retries_total"), ", dead-lettered ",
-          SumMetric(r->body, "schedsvc_messages_dead_lettered_total"));
+      auto figures = ParseServiceFigures(r->body);
+      service_text = figures.ok() ? FormatServiceFigures(*figures)
+                                  : absl::StrCat("service ?: ", figures.status().message());
     }
   }
   std::string backend_text = "backend ?";
