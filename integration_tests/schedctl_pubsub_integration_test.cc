@@ -287,6 +287,35 @@ TEST_F(SchedctlPubsubTest, LimitCountsMatchingMessagesInListAndReplay) {
   EXPECT_THAT(negative.output, HasSubstr("--limit"));
 }
 
+TEST_F(SchedctlPubsubTest, ADeadLetterWithOnlyPubsubsAttributesIsListedWithItsReasonAndReplayedClean) {
+  ASSERT_EQ(Apply().exit_code, 0);
+  const std::string verify = CreateVerifySubscription();
+  // What Pub/Sub's own dead-letter policy forwards: the message plus CloudPubSubDeadLetter* attributes.
+  PublishToDeadLetterTopic("order-9", {{"CloudPubSubDeadLetterSourceDeliveryCount", "5"},
+                                       {"CloudPubSubDeadLetterSourceSubscription", "work-sub"},
+                                       {"CloudPubSubDeadLetterSourceSubscriptionProject", "local-project"},
+                                       {"CloudPubSubDeadLetterSourceTopicPublishTime", "2026-01-01T00:00:00Z"}});
+
+  RunResult list = Run({"dlq", "list", "--subscription", kInspect});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  const std::vector<std::string> lines = Lines(list.output);
+  EXPECT_THAT(lines, Contains("  reason: max delivery attempts (5)")) << list.output;
+  EXPECT_THAT(lines, Contains("  why   CloudPubSubDeadLetterSourceSubscription=work-sub")) << list.output;
+  EXPECT_THAT(lines, Contains("  data: order-9 (7 bytes)")) << list.output;
+  EXPECT_THAT(lines, Contains(absl::StrCat("1 dead letter(s) on ", kInspect, " (left in place)"))) << list.output;
+  RunResult json = Run({"dlq", "list", "--subscription", kInspect, "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"reason\": \"max delivery attempts (5)\""));
+
+  RunResult replay = Run({"dlq", "replay", "--subscription", kInspect, "--to", "work"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.output;
+  EXPECT_THAT(Lines(replay.output), Contains("replayed 1, skipped by filter 0, failed 0")) << replay.output;
+  std::vector<google::pubsub::v1::PubsubMessage> arrived = Drain(verify, 1);
+  ASSERT_EQ(arrived.size(), 1u);
+  EXPECT_EQ(arrived[0].data(), "order-9");
+  EXPECT_TRUE(arrived[0].attributes().empty()) << "Pub/Sub's dead-letter attributes must be stripped";
+}
+
 TEST_F(SchedctlPubsubTest, BadFilterIsAUsageError) {
   ASSERT_EQ(Apply().exit_code, 0);
   RunResult r = Run({"dlq", "replay", "--subscription", kInspect, "--to", "work", "--filter", "noequals"});
