@@ -1,6 +1,6 @@
 // FakeSubscriberStub / FakeStreamingPullStream: scripted stand-ins for the gRPC seam of the subscriber
 // (src/pubsub/internal/subscriber_stub.h). Tests create streams through the stub, then drive each one:
-// Establish(), Deliver(response), Finish(status); writes and cancels are recorded. Unary ack/modack RPCs
+// Establish(), Deliver(response), Finish(status); writes, half-closes and cancels are recorded. Unary ack/modack RPCs
 // are recorded and answered with a scripted status, synchronously on the caller's thread.
 #ifndef SCHEDSVC_TESTING_FAKE_SUBSCRIBER_STUB_H_
 #define SCHEDSVC_TESTING_FAKE_SUBSCRIBER_STUB_H_
@@ -35,6 +35,11 @@ class FakeStreamingPullStream final : public pubsub_internal::StreamingPullStrea
     }
     if (cb.on_write_done) cb.on_write_done(true);
     return true;
+  }
+  // Records the half-close; the stream ends only when the test Finish()es it (or it is cancelled).
+  void Close() override {
+    absl::MutexLock lock(&mu_);
+    ++closes_;
   }
   void Cancel() override {
     {
@@ -90,6 +95,10 @@ class FakeStreamingPullStream final : public pubsub_internal::StreamingPullStrea
     absl::MutexLock lock(&mu_);
     return cancels_;
   }
+  int closes() {
+    absl::MutexLock lock(&mu_);
+    return closes_;
+  }
   bool finished() {
     absl::MutexLock lock(&mu_);
     return finished_;
@@ -110,6 +119,7 @@ class FakeStreamingPullStream final : public pubsub_internal::StreamingPullStrea
   bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool auto_complete_writes_ ABSL_GUARDED_BY(mu_) = true;
   int cancels_ ABSL_GUARDED_BY(mu_) = 0;
+  int closes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class FakeSubscriberStub final : public pubsub_internal::SubscriberStub {

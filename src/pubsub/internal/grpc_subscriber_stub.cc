@@ -48,12 +48,26 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   bool Write(v1::StreamingPullRequest request) override {
     {
       absl::MutexLock lock(&mu_);
-      if (writing_ || read_done_ || done_) return false;
+      if (writing_ || closing_ || read_done_ || done_) return false;
       writing_ = true;
       write_buffer_ = std::move(request);
     }
     StartWrite(&write_buffer_);
     return true;
+  }
+
+  // WritesDone may not overlap a write: while one is outstanding it is issued from OnWriteDone.
+  void Close() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_ || done_) return;
+      closing_ = true;
+      if (writing_) {
+        close_after_write_ = true;
+        return;
+      }
+    }
+    StartWritesDone();
   }
 
   // TryCancel on a call that has already completed would touch call state gRPC frees after OnDone, so
@@ -70,13 +84,16 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
 
   void OnWriteDone(bool ok) override {
     bool release = false;
+    bool close = false;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
       release = std::exchange(release_pending_, false);
+      close = std::exchange(close_after_write_, false);
     }
     if (ok) MarkEstablished();
     if (callbacks_.on_write_done) callbacks_.on_write_done(ok);
+    if (close) StartWritesDone();
     if (release) RemoveHold();
   }
 
@@ -136,6 +153,8 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   bool release_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool close_after_write_ ABSL_GUARDED_BY(mu_) = false;
   bool established_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -136,14 +136,36 @@ void StreamLoop::Stop() {
     if (timer_ != 0) executor_.Cancel(timer_);
     timer_ = 0;
     stream = stream_;
+    if (stream) {
+      std::weak_ptr<StreamLoop> weak = weak_from_this();
+      timer_ = executor_.RunAfter(options_.close_timeout, [weak, generation = generation_] {
+        if (auto self = weak.lock()) self->CancelIfOpen(generation);
+      });
+    }
+  }
+  if (stream) stream->Close();
+}
+
+void StreamLoop::CancelIfOpen(std::uint64_t generation) {
+  std::shared_ptr<StreamingPullStream> stream;
+  {
+    absl::MutexLock lock(&mu_);
+    if (generation != generation_ || !stream_active_) return;
+    stream = stream_;
   }
   if (stream) stream->Cancel();
 }
 
 bool StreamLoop::WaitStopped(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !stream_active_; };
-  return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  std::uint64_t generation;
+  {
+    absl::MutexLock lock(&mu_);
+    auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !stream_active_; };
+    if (mu_.AwaitWithTimeout(absl::Condition(&done), timeout)) return true;
+    generation = generation_;
+  }
+  CancelIfOpen(generation);
+  return false;
 }
 
 bool StreamLoop::connected() const {

@@ -31,6 +31,9 @@ struct StreamLoopOptions {
   // A stream that ends within this time of being established counts as a failed attempt (backoff), so
   // a server that accepts and drops streams is not hammered.
   absl::Duration min_healthy_lifetime = absl::Seconds(1);
+  // Stop() half-closes the stream so the server ends it cleanly; one still open this long after is
+  // cancelled.
+  absl::Duration close_timeout = absl::Seconds(1);
 };
 
 class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
@@ -44,9 +47,13 @@ class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
 
   // Opens the first stream. Call once.
   void Start();
-  // Cancels the stream and stops reopening it. Idempotent.
+  // Stops reopening the stream and half-closes it: the server ends it (Pub/Sub's emulator only stops
+  // handing a stream messages once it has seen the client end it cleanly: it loses the cancellation
+  // of a stream, and that stream's pusher keeps taking messages). Cancelled if still open after
+  // `close_timeout`. Idempotent.
   void Stop();
-  // Blocks until the current stream has finished after Stop(), or `timeout` passes.
+  // Blocks until the current stream has finished after Stop(), or `timeout` passes; a stream still
+  // open then is cancelled. Returns whether it had finished.
   bool WaitStopped(absl::Duration timeout);
 
   bool connected() const;
@@ -58,6 +65,7 @@ class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
   void OnFinish(std::uint64_t generation, absl::Status status);
   void OnWriteDone(std::uint64_t generation, bool ok);
   void Heartbeat(std::uint64_t generation);
+  void CancelIfOpen(std::uint64_t generation);
 
   const int index_;
   std::shared_ptr<SubscriberStub> stub_;

@@ -33,7 +33,10 @@ class StreamingPullStream {
   virtual void Start(google::pubsub::v1::StreamingPullRequest initial, Callbacks callbacks) = 0;
   // Writes a further request (a heartbeat). Returns false if a write is still outstanding.
   virtual bool Write(google::pubsub::v1::StreamingPullRequest request) = 0;
-  // Ends the call; on_finish follows.
+  // Half-closes the call (no more requests follow: WritesDone). The server then ends the call, and
+  // responses already on their way may still arrive before on_finish. Further Write()s are refused.
+  virtual void Close() = 0;
+  // Ends the call at once; on_finish follows.
   virtual void Cancel() = 0;
 };
 

@@ -238,6 +238,46 @@ TEST_F(SubscriptionSessionTest, FlowControlHoldsMessagesAndShutdownNacksEverythi
   EXPECT_THAT(stub_->acked_ids(), ElementsAre("a"));
 }
 
+// Stopping half-closes every stream (the emulator keeps feeding a cancelled stream's messages to
+// nobody); only a stream the server has not ended within the close timeout is cancelled, and neither
+// is reopened.
+TEST_F(SubscriptionSessionTest, StopHalfClosesStreamsAndCancelsOnlyOnesStillOpenAfterTheCloseTimeout) {
+  StartSession(Options(2));
+  auto ended = stub_->streams().at(0);
+  auto lingering = stub_->streams().at(1);
+  ended->Establish();
+  lingering->Establish();
+  session_->StopReceiving();
+  EXPECT_EQ(ended->closes(), 1);
+  EXPECT_EQ(lingering->closes(), 1);
+  EXPECT_EQ(ended->cancels() + lingering->cancels(), 0);
+  ended->Finish(absl::OkStatus());  // the server ends the half-closed call
+  executor_.AdvanceTime(absl::Milliseconds(999));
+  EXPECT_EQ(lingering->cancels(), 0);
+  executor_.AdvanceTime(absl::Milliseconds(1));
+  EXPECT_EQ(ended->cancels(), 0);
+  EXPECT_EQ(lingering->cancels(), 1);
+  executor_.RunReady();
+  EXPECT_EQ(stub_->streams().size(), 2u);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// Shutdown does not wait past its deadline for a half-closed stream: it cancels it and nacks.
+TEST_F(SubscriptionSessionTest, ShutdownCancelsAStreamStillOpenAtItsDeadline) {
+  StartSession(Options(1));
+  auto stream = stub_->streams().at(0);
+  stream->Establish();
+  stream->Deliver(Response({"held"}));
+  executor_.RunReady();
+  ASSERT_EQ(received_.size(), 1u);
+  session_->Shutdown(absl::ZeroDuration());
+  EXPECT_EQ(stream->closes(), 1);
+  EXPECT_EQ(stream->cancels(), 1);
+  ASSERT_FALSE(stub_->modacks().empty());
+  EXPECT_EQ(stub_->modacks().back().ack_deadline_seconds(), 0);
+  EXPECT_THAT(stub_->modacks().back().ack_ids(), ElementsAre("held"));
+}
+
 TEST_F(SubscriptionSessionTest, MessagesArrivingAfterStopReceivingAreHandedBack) {
   StartSession(Options(1));
   auto stream = stub_->streams().at(0);
