@@ -5,20 +5,12 @@
 namespace schedsvc::scheduler {
 
 DefaultJobRunner::DefaultJobRunner(Executor& http_executor, pubsub::ConnectionOptions connection)
-    : http_executor_(http_executor), connection_(std::move(connection)) {
-  waiter_ = std::thread([this] { WaiterLoop(); });
-}
+    : http_executor_(http_executor), connection_(std::move(connection)) {}
 
 DefaultJobRunner::~DefaultJobRunner() {
-  {
-    absl::MutexLock lock(&publishers_mu_);
-    for (auto& [topic, publisher] : publishers_) publisher->Shutdown();
-  }
-  {
-    absl::MutexLock lock(&pending_mu_);
-    stopping_ = true;
-  }
-  waiter_.join();
+  // Each Shutdown waits for its outstanding batches, so every `done` has run when this returns.
+  absl::MutexLock lock(&publishers_mu_);
+  for (auto& [topic, publisher] : publishers_) publisher->Shutdown();
 }
 
 void DefaultJobRunner::Start(const Job& job, absl::Time schedule_time,
@@ -32,9 +24,9 @@ void DefaultJobRunner::Start(const Job& job, absl::Time schedule_time,
     pubsub::OutgoingMessage message;
     message.data = job.pubsub_target->data;
     message.attributes = job.pubsub_target->attributes;
-    auto result = (*publisher)->Publish(std::move(message));
-    absl::MutexLock lock(&pending_mu_);
-    pending_.push_back({std::move(result), std::move(done)});
+    (*publisher)->Publish(std::move(message), [done = std::move(done)](absl::StatusOr<std::string> id) {
+      done(id.ok() ? absl::OkStatus() : id.status());
+    });
     return;
   }
   if (job.http_target.has_value()) {
@@ -63,29 +55,6 @@ absl::StatusOr<pubsub::Publisher*> DefaultJobRunner::PublisherFor(const std::str
   pubsub::Publisher* raw = publisher->get();
   publishers_.emplace(topic, *std::move(publisher));
   return raw;
-}
-
-void DefaultJobRunner::WaiterLoop() {
-  std::deque<Pending> batch;
-  for (;;) {
-    {
-      absl::MutexLock lock(&pending_mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(pending_mu_) {
-        return stopping_ || !pending_.empty();
-      };
-      pending_mu_.Await(absl::Condition(&ready));
-      if (pending_.empty()) return;
-      // Take everything queued at once: a burst of thousands of publishes then costs the lock (shared
-      // with Start on the loop's thread) once per wake-up instead of once per message.
-      batch.swap(pending_);
-    }
-    // Results arrive in roughly publish order, so waiting on them in FIFO order costs little.
-    for (Pending& next : batch) {
-      absl::StatusOr<std::string> id = next.result.get();
-      next.done(id.ok() ? absl::OkStatus() : id.status());
-    }
-    batch.clear();
-  }
 }
 
 }  // namespace schedsvc::scheduler

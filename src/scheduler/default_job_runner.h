@@ -1,20 +1,18 @@
 // DefaultJobRunner: the production JobRunner. Pub/Sub targets go through our publisher
 // (schedsvc::pubsub::MakePublisher, one per topic, created on first use and cached; it honours
-// PUBSUB_EMULATOR_HOST); publishes are asynchronous and a single waiter thread turns their futures into
-// `done` calls, so 10,000 due jobs become a few batched Publish RPCs. HTTP targets run as blocking libcurl
+// PUBSUB_EMULATOR_HOST); publishes are asynchronous and the publisher's per-message callback is `done`
+// itself (run on the publisher's transport thread), so 10,000 due jobs become a few batched Publish RPCs
+// with no future or thread hop per message. HTTP targets run as blocking libcurl
 // calls on `http_executor` (a pool sized for the concurrent calls wanted), never on the loop's timer
 // thread. The job's data and attributes are published unchanged; nothing is added.
 // Thread-safe. The destructor shuts the publishers down and waits for outstanding results.
 #ifndef SCHEDSVC_SCHEDULER_DEFAULT_JOB_RUNNER_H_
 #define SCHEDSVC_SCHEDULER_DEFAULT_JOB_RUNNER_H_
 
-#include <deque>
 #include <functional>
-#include <future>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -39,24 +37,13 @@ class DefaultJobRunner final : public JobRunner {
   void Start(const Job& job, absl::Time schedule_time, std::function<void(absl::Status)> done) override;
 
  private:
-  struct Pending {
-    std::future<absl::StatusOr<std::string>> result;
-    std::function<void(absl::Status)> done;
-  };
-
   absl::StatusOr<pubsub::Publisher*> PublisherFor(const std::string& topic);
-  void WaiterLoop();
 
   Executor& http_executor_;
   const pubsub::ConnectionOptions connection_;
 
   absl::Mutex publishers_mu_;
   std::map<std::string, std::unique_ptr<pubsub::Publisher>> publishers_ ABSL_GUARDED_BY(publishers_mu_);
-
-  absl::Mutex pending_mu_;
-  std::deque<Pending> pending_ ABSL_GUARDED_BY(pending_mu_);
-  bool stopping_ ABSL_GUARDED_BY(pending_mu_) = false;
-  std::thread waiter_;
 };
 
 }  // namespace schedsvc::scheduler
