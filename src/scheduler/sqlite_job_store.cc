@@ -13,18 +13,25 @@
 namespace schedsvc::scheduler {
 namespace {
 
+// Schema version 1 (PRAGMA user_version). A job is its spec in `jobs` plus its run-time state in the narrow
+// `job_state`, so the writes on the firing path (MarkFired, one row per due run, committed before the
+// dispatch) touch small rows, not the spec's JSON.
+constexpr int kSchemaVersion = 1;
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   name TEXT PRIMARY KEY,
   parent TEXT NOT NULL,
-  spec TEXT NOT NULL,
+  spec TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs(parent, name);
+CREATE TABLE IF NOT EXISTS job_state (
+  name TEXT PRIMARY KEY,
   schedule_time INTEGER,
   last_attempt_time INTEGER,
   status_code INTEGER,
   status_message TEXT,
   last_fired INTEGER
-);
-CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs(parent, name);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   job_name TEXT NOT NULL,
@@ -69,7 +76,29 @@ ON CONFLICT (job_name, schedule_time, manual) DO UPDATE SET
   dispatched_attempt = max(pending_retries.dispatched_attempt, excluded.dispatched_attempt)
 )sql";
 
+// Version 0 kept the run-time columns in `jobs`: they move to `job_state`.
+constexpr char kMigrateFromVersion0[] = R"sql(
+CREATE TABLE job_state (
+  name TEXT PRIMARY KEY,
+  schedule_time INTEGER,
+  last_attempt_time INTEGER,
+  status_code INTEGER,
+  status_message TEXT,
+  last_fired INTEGER
+) WITHOUT ROWID;
+INSERT INTO job_state SELECT name, schedule_time, last_attempt_time, status_code, status_message, last_fired
+  FROM jobs;
+ALTER TABLE jobs DROP COLUMN schedule_time;
+ALTER TABLE jobs DROP COLUMN last_attempt_time;
+ALTER TABLE jobs DROP COLUMN status_code;
+ALTER TABLE jobs DROP COLUMN status_message;
+ALTER TABLE jobs DROP COLUMN last_fired;
+)sql";
+
 constexpr int kMaxPageSize = 500;
+
+// SQLite's own default for automatic checkpoints (~4 MiB of log).
+constexpr int kCheckpointPages = 1000;
 
 // Times are stored as Unix microseconds; NULL means "not set".
 std::optional<int64_t> ToMicros(absl::Time t) {
@@ -130,7 +159,8 @@ class Statement {
 };
 
 constexpr char kSelectColumns[] =
-    "SELECT spec, schedule_time, last_attempt_time, status_code, status_message, last_fired FROM jobs ";
+    "SELECT j.spec, s.schedule_time, s.last_attempt_time, s.status_code, s.status_message, s.last_fired "
+    "FROM jobs j JOIN job_state s ON s.name = j.name ";
 
 absl::StatusOr<StoredJob> RowToJob(Statement& stmt) {
   nlohmann::json spec = nlohmann::json::parse(stmt.Text(0), nullptr, /*allow_exceptions=*/false);
@@ -171,13 +201,71 @@ absl::StatusOr<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(const std::
   auto store = std::unique_ptr<SqliteJobStore>(new SqliteJobStore(db));
   absl::MutexLock lock(&store->mu_);
   sqlite3_busy_timeout(db, 5000);
+  // Replaces SQLite's automatic checkpoint (itself a WAL hook): see MaybeCheckpoint.
+  sqlite3_wal_hook(db, &SqliteJobStore::OnWalCommit, store.get());
   // WAL: readers never block the writer; NORMAL sync is durable across a process crash.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;", kSchema}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=NORMAL;"}) {
     if (absl::Status s = store->Exec(pragma); !s.ok()) {
       return absl::InternalError(absl::StrCat("database \"", path, "\": ", s.message()));
     }
   }
+  if (absl::Status s = store->ApplySchema(); !s.ok()) {
+    return absl::InternalError(absl::StrCat("database \"", path, "\": ", s.message()));
+  }
   return store;
+}
+
+int SqliteJobStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*schema*/, int pages)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  // Runs inside a commit, on the thread holding mu_.
+  static_cast<SqliteJobStore*>(self)->wal_pages_ = pages;
+  return SQLITE_OK;
+}
+
+void SqliteJobStore::MaybeCheckpoint() {
+  if (wal_pages_ < kCheckpointPages) return;
+  // PASSIVE: copies what it can without waiting for readers (there are none: one connection).
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  wal_pages_ = 0;
+}
+
+absl::Status SqliteJobStore::CommitAndMaybeCheckpoint() {
+  absl::Status status = Exec("COMMIT");
+  if (status.ok()) MaybeCheckpoint();
+  return status;
+}
+
+int SqliteJobStore::wal_pages() {
+  absl::MutexLock lock(&mu_);
+  return wal_pages_;
+}
+
+absl::Status SqliteJobStore::ApplySchema() {
+  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::Status status;
+  int version = 0;
+  bool has_jobs = false;
+  {
+    Statement v(db_, "PRAGMA user_version");
+    status = v.status();
+    if (status.ok() && v.Step() == SQLITE_ROW) version = static_cast<int>(v.Int(0));
+    Statement t(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'");
+    if (status.ok()) status = t.status();
+    if (status.ok()) has_jobs = t.Step() == SQLITE_ROW;
+  }
+  if (status.ok() && version > kSchemaVersion) {
+    status = absl::FailedPreconditionError(absl::StrCat("schema version ", version,
+                                                        " is newer than this binary's (", kSchemaVersion,
+                                                        ")"));
+  }
+  if (status.ok() && version == 0 && has_jobs) status = Exec(kMigrateFromVersion0);
+  if (status.ok()) status = Exec(kSchema);
+  if (status.ok()) status = Exec(absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
+  if (!status.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return Exec("COMMIT");
 }
 
 SqliteJobStore::~SqliteJobStore() {
@@ -199,26 +287,41 @@ absl::Status SqliteJobStore::Create(const Job& job) {
   absl::StatusOr<JobName> name = ParseJobName(job.name);
   if (!name.ok()) return name.status();
   absl::MutexLock lock(&mu_);
-  Statement stmt(db_,
-                 "INSERT INTO jobs (name, parent, spec, schedule_time, last_attempt_time, status_code, "
-                 "status_message) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  if (absl::Status s = stmt.status(); !s.ok()) return s;
-  stmt.Bind(1, job.name);
-  stmt.Bind(2, name->Parent());
-  stmt.Bind(3, SpecJson(job));
-  stmt.Bind(4, ToMicros(job.schedule_time));
-  stmt.Bind(5, ToMicros(job.last_attempt_time));
-  stmt.Bind(6, job.status.has_value() ? std::optional<int64_t>(job.status->code) : std::nullopt);
-  stmt.Bind(7, job.status.has_value() ? job.status->message : std::string());
-  int rc = stmt.Step();
-  if (rc == SQLITE_CONSTRAINT) return absl::AlreadyExistsError("Job already exists.");
-  if (rc != SQLITE_DONE) return absl::InternalError(absl::StrCat("sqlite insert: ", sqlite3_errmsg(db_)));
-  return absl::OkStatus();
+  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Statement spec(db_, "INSERT INTO jobs (name, parent, spec) VALUES (?, ?, ?)");
+  Statement state(db_,
+                  "INSERT OR REPLACE INTO job_state (name, schedule_time, last_attempt_time, status_code, "
+                  "status_message) VALUES (?, ?, ?, ?, ?)");
+  absl::Status status = spec.status().ok() ? state.status() : spec.status();
+  if (status.ok()) {
+    spec.Bind(1, job.name);
+    spec.Bind(2, name->Parent());
+    spec.Bind(3, SpecJson(job));
+    const int rc = spec.Step();
+    if (rc == SQLITE_CONSTRAINT) {
+      status = absl::AlreadyExistsError("Job already exists.");
+    } else if (rc != SQLITE_DONE) {
+      status = absl::InternalError(absl::StrCat("sqlite insert: ", sqlite3_errmsg(db_)));
+    }
+  }
+  if (status.ok()) {
+    state.Bind(1, job.name);
+    state.Bind(2, ToMicros(job.schedule_time));
+    state.Bind(3, ToMicros(job.last_attempt_time));
+    state.Bind(4, job.status.has_value() ? std::optional<int64_t>(job.status->code) : std::nullopt);
+    state.Bind(5, job.status.has_value() ? job.status->message : std::string());
+    status = state.Done();
+  }
+  if (!status.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return CommitAndMaybeCheckpoint();
 }
 
 absl::StatusOr<Job> SqliteJobStore::Get(const std::string& name) {
   absl::MutexLock lock(&mu_);
-  Statement stmt(db_, absl::StrCat(kSelectColumns, "WHERE name = ?").c_str());
+  Statement stmt(db_, absl::StrCat(kSelectColumns, "WHERE j.name = ?").c_str());
   if (absl::Status s = stmt.status(); !s.ok()) return s;
   stmt.Bind(1, name);
   if (stmt.Step() != SQLITE_ROW) return NotFound();
@@ -235,6 +338,7 @@ absl::Status SqliteJobStore::Update(const Job& job) {
   stmt.Bind(2, job.name);
   if (absl::Status s = stmt.Done(); !s.ok()) return s;
   if (sqlite3_changes(db_) == 0) return NotFound();
+  MaybeCheckpoint();
   return absl::OkStatus();
 }
 
@@ -242,15 +346,21 @@ absl::Status SqliteJobStore::Delete(const std::string& name) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Statement del(db_, "DELETE FROM jobs WHERE name = ?");
+  Statement state(db_, "DELETE FROM job_state WHERE name = ?");
   Statement runs(db_, "DELETE FROM runs WHERE job_name = ?");
   Statement retries(db_, "DELETE FROM pending_retries WHERE job_name = ?");
   absl::Status status = del.status().ok() ? runs.status() : del.status();
   if (status.ok()) status = retries.status();
+  if (status.ok()) status = state.status();
   bool found = false;
   if (status.ok()) {
     del.Bind(1, name);
     status = del.Done();
     found = sqlite3_changes(db_) > 0;
+  }
+  if (status.ok()) {
+    state.Bind(1, name);
+    status = state.Done();
   }
   if (status.ok()) {
     runs.Bind(1, name);
@@ -264,7 +374,7 @@ absl::Status SqliteJobStore::Delete(const std::string& name) {
     Exec("ROLLBACK").IgnoreError();
     return status;
   }
-  if (absl::Status s = Exec("COMMIT"); !s.ok()) return s;
+  if (absl::Status s = CommitAndMaybeCheckpoint(); !s.ok()) return s;
   return found ? absl::OkStatus() : NotFound();
 }
 
@@ -280,7 +390,7 @@ absl::StatusOr<JobPage> SqliteJobStore::List(const std::string& parent, int page
   }
   absl::MutexLock lock(&mu_);
   Statement stmt(db_, absl::StrCat(kSelectColumns,
-                                   "WHERE parent = ? AND name > ? ORDER BY name LIMIT ?")
+                                   "WHERE j.parent = ? AND j.name > ? ORDER BY j.name LIMIT ?")
                           .c_str());
   if (absl::Status s = stmt.status(); !s.ok()) return s;
   stmt.Bind(1, parent);
@@ -301,7 +411,7 @@ absl::StatusOr<JobPage> SqliteJobStore::List(const std::string& parent, int page
 
 absl::StatusOr<std::vector<StoredJob>> SqliteJobStore::LoadAll() {
   absl::MutexLock lock(&mu_);
-  Statement stmt(db_, absl::StrCat(kSelectColumns, "ORDER BY name").c_str());
+  Statement stmt(db_, absl::StrCat(kSelectColumns, "ORDER BY j.name").c_str());
   if (absl::Status s = stmt.status(); !s.ok()) return s;
   std::vector<StoredJob> jobs;
   while (stmt.Step() == SQLITE_ROW) {
@@ -314,19 +424,21 @@ absl::StatusOr<std::vector<StoredJob>> SqliteJobStore::LoadAll() {
 
 absl::Status SqliteJobStore::SetScheduleTime(const std::string& name, absl::Time schedule_time) {
   absl::MutexLock lock(&mu_);
-  Statement stmt(db_, "UPDATE jobs SET schedule_time = ? WHERE name = ?");
+  Statement stmt(db_, "UPDATE job_state SET schedule_time = ? WHERE name = ?");
   if (absl::Status s = stmt.status(); !s.ok()) return s;
   stmt.Bind(1, ToMicros(schedule_time));
   stmt.Bind(2, name);
-  return stmt.Done();
+  absl::Status status = stmt.Done();
+  if (status.ok()) MaybeCheckpoint();
+  return status;
 }
 
 absl::Status SqliteJobStore::MarkFired(const std::vector<FiredRun>& runs) {
   if (runs.empty()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  Statement stmt(db_, "UPDATE jobs SET last_fired = ?, schedule_time = ? WHERE name = ?");
-  Statement retry_time(db_, "UPDATE jobs SET schedule_time = ? WHERE name = ?");
+  Statement stmt(db_, "UPDATE job_state SET last_fired = ?, schedule_time = ? WHERE name = ?");
+  Statement retry_time(db_, "UPDATE job_state SET schedule_time = ? WHERE name = ?");
   Statement settle(db_, kSettlePendingRetry);
   absl::Status status = stmt.status();
   if (status.ok()) status = retry_time.status();
@@ -369,7 +481,7 @@ absl::Status SqliteJobStore::RecordAttempts(const std::vector<AttemptOutcome>& o
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Statement update(db_,
-                   "UPDATE jobs SET schedule_time = ?, last_attempt_time = ?, status_code = ?, "
+                   "UPDATE job_state SET schedule_time = ?, last_attempt_time = ?, status_code = ?, "
                    "status_message = ? WHERE name = ?");
   Statement insert(db_,
                    "INSERT INTO runs (job_name, schedule_time, attempt_time, attempt, code, message) "
@@ -424,7 +536,7 @@ absl::Status SqliteJobStore::RecordAttempts(const std::vector<AttemptOutcome>& o
     Exec("ROLLBACK").IgnoreError();
     return status;
   }
-  return Exec("COMMIT");
+  return CommitAndMaybeCheckpoint();
 }
 
 absl::StatusOr<std::vector<RunRecord>> SqliteJobStore::ListRuns(const std::string& name, int limit) {

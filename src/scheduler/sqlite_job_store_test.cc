@@ -1,5 +1,6 @@
 #include "src/scheduler/sqlite_job_store.h"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "src/scheduler/rest/job_json.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -218,6 +220,96 @@ TEST(SqliteJobStoreTest, FileDatabaseSurvivesReopen) {
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].last_fired_schedule_time, kT0);
   store->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
+// Runs `sql` on the database file at `path` with plain SQLite, as another program (or an older
+// binary) would.
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// A file written by the version-0 schema (run-time columns in `jobs`) is migrated when opened: the
+// job, its scheduleTime, last attempt, status and last fired time all survive.
+TEST(SqliteJobStoreTest, Version0FileIsMigrated) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/store_v0_", getpid(), ".db");
+  Job job = MakeJob("old");
+  const std::string spec = JobToJson(job).dump();
+  RawExec(path, absl::StrCat(R"sql(
+    CREATE TABLE jobs (name TEXT PRIMARY KEY, parent TEXT NOT NULL, spec TEXT NOT NULL,
+      schedule_time INTEGER, last_attempt_time INTEGER, status_code INTEGER, status_message TEXT,
+      last_fired INTEGER);
+    CREATE INDEX jobs_by_parent ON jobs(parent, name);
+    INSERT INTO jobs VALUES (')sql", job.name, "', '", kParent, "', '", spec, "', ",
+                             absl::ToUnixMicros(kT0 + absl::Minutes(2)), ", ",
+                             absl::ToUnixMicros(kT0 + absl::Minutes(1)), ", 14, 'unavailable', ",
+                             absl::ToUnixMicros(kT0 + absl::Minutes(1)), ");"));
+  {
+    absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<std::vector<StoredJob>> all = (*store)->LoadAll();
+    ASSERT_TRUE(all.ok()) << all.status();
+    ASSERT_EQ(all->size(), 1u);
+    const StoredJob& loaded = (*all)[0];
+    EXPECT_EQ(loaded.job.name, job.name);
+    EXPECT_EQ(loaded.job.schedule_time, kT0 + absl::Minutes(2));
+    EXPECT_EQ(loaded.job.last_attempt_time, kT0 + absl::Minutes(1));
+    ASSERT_TRUE(loaded.job.status.has_value());
+    EXPECT_EQ(loaded.job.status->code, 14);
+    EXPECT_EQ(loaded.job.status->message, "unavailable");
+    EXPECT_EQ(loaded.last_fired_schedule_time, kT0 + absl::Minutes(1));
+    // Writes go to the new layout.
+    ASSERT_TRUE((*store)->MarkFired({{job.name, kT0 + absl::Minutes(2), kT0 + absl::Minutes(3)}}).ok());
+    absl::StatusOr<Job> got = (*store)->Get(job.name);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got->schedule_time, kT0 + absl::Minutes(3));
+  }
+  // Opened again: already at the current version, nothing to migrate.
+  absl::StatusOr<std::unique_ptr<SqliteJobStore>> again = SqliteJobStore::Open(path);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->LoadAll()->at(0).last_fired_schedule_time, kT0 + absl::Minutes(2));
+  again->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
+TEST(SqliteJobStoreTest, NewerSchemaIsRefused) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/store_v9_", getpid(), ".db");
+  RawExec(path, "PRAGMA user_version = 9;");
+  absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()), ::testing::HasSubstr("schema version 9 is newer"));
+  EXPECT_THAT(std::string(store.status().message()), ::testing::HasSubstr(path));
+  std::remove(path.c_str());
+}
+
+// MarkFired is committed on the firing path, so it never checkpoints the write-ahead log, however large
+// the log grows; the other writes (here the attempt outcomes) do, and the log then starts over.
+TEST(SqliteJobStoreTest, CheckpointsOffTheFiringPath) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/store_wal_", getpid(), ".db");
+  absl::StatusOr<std::unique_ptr<SqliteJobStore>> opened = SqliteJobStore::Open(path);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  SqliteJobStore& store = **opened;
+  const Job job = MakeJob("a");
+  ASSERT_TRUE(store.Create(job).ok());
+  for (int i = 0; i < 1500 && store.wal_pages() < 1100; ++i) {
+    ASSERT_TRUE(store.MarkFired({{job.name, kT0 + absl::Minutes(i), kT0 + absl::Minutes(i + 1)}}).ok());
+  }
+  EXPECT_GE(store.wal_pages(), 1100);  // past SQLite's default threshold of 1000: no checkpoint
+  RunRecord record;
+  record.job_name = job.name;
+  record.schedule_time = kT0;
+  record.attempt_time = kT0;
+  ASSERT_TRUE(store.RecordAttempts({AttemptOutcome{record, kT0 + absl::Minutes(1)}}).ok());
+  EXPECT_EQ(store.wal_pages(), 0);
+  ASSERT_TRUE(store.RecordAttempts({AttemptOutcome{record, kT0 + absl::Minutes(1)}}).ok());
+  EXPECT_LT(store.wal_pages(), 10);  // the checkpointed log was started over
+  opened->reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
