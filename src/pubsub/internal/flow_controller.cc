@@ -11,17 +11,15 @@ bool FlowController::FitsLocked(std::int64_t bytes) const {
   return messages_ < max_messages_ && bytes_ + bytes <= max_bytes_;
 }
 
-void FlowController::Admit(std::string ack_id, std::int64_t bytes, std::function<void()> deliver) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!queue_.empty() || !FitsLocked(bytes)) {
-      queue_.push_back(Pending{std::move(ack_id), bytes, std::move(deliver)});
-      return;
-    }
-    ++messages_;
-    bytes_ += bytes;
+bool FlowController::Admit(std::string ack_id, std::int64_t bytes, std::function<void()> deliver_later) {
+  absl::MutexLock lock(&mu_);
+  if (!queue_.empty() || !FitsLocked(bytes)) {
+    queue_.push_back(Pending{std::move(ack_id), bytes, std::move(deliver_later)});
+    return false;
   }
-  deliver();
+  ++messages_;
+  bytes_ += bytes;
+  return true;
 }
 
 void FlowController::Release(std::int64_t bytes) {

@@ -21,8 +21,9 @@ class FlowController {
  public:
   FlowController(std::int64_t max_messages, std::int64_t max_bytes);
 
-  // Counts one message of `bytes`; runs `deliver` now if under the limits, else queues it.
-  void Admit(std::string ack_id, std::int64_t bytes, std::function<void()> deliver);
+  // Counts one message of `bytes`. Returns true if it fits under the limits now: the caller delivers it.
+  // Otherwise queues it and returns false; a later Release() runs `deliver_later` once it fits.
+  bool Admit(std::string ack_id, std::int64_t bytes, std::function<void()> deliver_later);
   // Un-counts a settled message and delivers queued ones that now fit.
   void Release(std::int64_t bytes);
   // Removes every queued (not yet delivered) message and returns their ack ids.

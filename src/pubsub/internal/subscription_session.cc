@@ -104,6 +104,9 @@ void SubscriptionSession::Start(schedsvc::pubsub::Subscriber::Handler handler) {
 void SubscriptionSession::OnResponse(v1::StreamingPullResponse response) {
   const absl::Time now = clock_.Now();
   std::weak_ptr<SubscriptionSession> weak = weak_from_this();
+  // Admitted at once: handed to the executor together, below.
+  std::vector<Delivery> admitted;
+  admitted.reserve(response.received_messages_size());
   for (auto& received : *response.mutable_received_messages()) {
     received_.fetch_add(1, std::memory_order_relaxed);
     const std::int64_t bytes = MessageBytes(received.message());
@@ -124,12 +127,33 @@ void SubscriptionSession::OnResponse(v1::StreamingPullResponse response) {
         absl::FromUnixSeconds(m->publish_time().seconds()) + absl::Nanoseconds(m->publish_time().nanos());
     message->delivery_attempt = received.delivery_attempt();
     message->receive_time = now;
-    flow_.Admit(ack_id, bytes, [this, weak, message, ack_id] {
+    auto deliver_later = [this, weak, message, ack_id] {
       executor_.Run([weak, message, ack_id] {
         auto self = weak.lock();
         if (!self) return;
         self->handler_(std::move(*message), AckHandle(self->ack_forwarder_, ack_id));
       });
+    };
+    if (flow_.Admit(ack_id, bytes, std::move(deliver_later))) admitted.push_back({message, ack_id});
+  }
+  DeliverAdmitted(std::move(admitted));
+}
+
+void SubscriptionSession::DeliverAdmitted(std::vector<Delivery> admitted) {
+  if (admitted.empty()) return;
+  // One executor task per handler thread (not per message): a response of 100 messages then wakes two
+  // threads instead of waking one a hundred times, which on an idle process cost ~15 us per message.
+  const std::size_t tasks = std::min<std::size_t>(admitted.size(), std::max(1, options_.executor_threads));
+  auto batch = std::make_shared<std::vector<Delivery>>(std::move(admitted));
+  std::weak_ptr<SubscriptionSession> weak = weak_from_this();
+  for (std::size_t t = 0; t < tasks; ++t) {
+    executor_.Run([weak, batch, begin = batch->size() * t / tasks, end = batch->size() * (t + 1) / tasks] {
+      for (std::size_t i = begin; i < end; ++i) {
+        auto self = weak.lock();
+        if (!self) return;
+        Delivery& d = (*batch)[i];
+        self->handler_(std::move(*d.message), AckHandle(self->ack_forwarder_, d.ack_id));
+      }
     });
   }
 }

@@ -43,7 +43,15 @@ class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
  private:
   SubscriptionSession(schedsvc::pubsub::SubscriberOptions options, std::shared_ptr<SubscriberStub> stub,
                       Executor& executor, Clock& clock);
+  // A message admitted by flow control, on its way to the handler.
+  struct Delivery {
+    std::shared_ptr<schedsvc::pubsub::Message> message;
+    std::string ack_id;
+  };
   void OnResponse(google::pubsub::v1::StreamingPullResponse response);
+  // Hands a response's admitted messages to the handler in one task per executor thread; each task
+  // runs its share in order.
+  void DeliverAdmitted(std::vector<Delivery> admitted);
   void Settle(const std::string& ack_id);
 
   const schedsvc::pubsub::SubscriberOptions options_;

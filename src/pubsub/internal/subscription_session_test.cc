@@ -103,6 +103,30 @@ TEST_F(SubscriptionSessionTest, DeliversMessagesAndAcksEachOnce) {
   EXPECT_THAT(stub_->acked_ids(), ElementsAre("a", "b"));
 }
 
+// A response's admitted messages go to the executor as one task per handler thread (not one per
+// message), each running its share in order.
+TEST_F(SubscriptionSessionTest, AResponseIsHandedOverInOneTaskPerHandlerThread) {
+  auto options = Options(1);
+  options.executor_threads = 2;
+  StartSession(options);
+  auto stream = stub_->streams().at(0);
+  stream->Establish();
+  const std::size_t before = executor_.pending();
+  stream->Deliver(Response({"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(executor_.pending(), before + 2);
+  executor_.RunReady();
+  ASSERT_EQ(received_.size(), 5u);
+  std::vector<std::string> ids;
+  for (const auto& m : received_) ids.push_back(m.message_id);
+  EXPECT_THAT(ids, ElementsAre("m-a", "m-b", "m-c", "m-d", "m-e"));
+  // A single message is a single task.
+  stream->Deliver(Response({"f"}));
+  EXPECT_EQ(executor_.pending(), before + 1);
+  executor_.RunReady();
+  EXPECT_EQ(received_.size(), 6u);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
 TEST_F(SubscriptionSessionTest, UnsettledHandleNacksWhenDestroyedAndDelayedNackUsesSeconds) {
   StartSession(Options(1));
   auto stream = stub_->streams().at(0);
