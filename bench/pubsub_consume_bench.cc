@@ -32,6 +32,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/pubsub/v1/pubsub.grpc.pb.h"
+#include "src/common/mutex_mode.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
 #include "src/pubsub/subscriber.h"
@@ -281,6 +282,7 @@ int Run(const Flags& flags) {
 }  // namespace schedsvc::bench
 
 int main(int argc, char** argv) {
+  schedsvc::DisableMutexDeadlockDetection();
   schedsvc::bench::Flags flags;
   if (!schedsvc::bench::ParseFlags(argc, argv, flags)) {
     std::fprintf(stderr, "usage: %s [--messages=N] [--streams=1,5,20] [--emulator=HOST:PORT] [--client-only]\n", argv[0]);

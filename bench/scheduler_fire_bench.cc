@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "src/common/clock.h"
 #include "src/common/json_log.h"
+#include "src/common/mutex_mode.h"
 #include "src/common/thread_executor.h"
 #include "src/pubsub/admin_client.h"
 #include "src/scheduler/default_job_runner.h"
@@ -191,4 +192,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace schedsvc::scheduler
 
-int main(int argc, char** argv) { return schedsvc::scheduler::Main(argc, argv); }
+int main(int argc, char** argv) {
+  schedsvc::DisableMutexDeadlockDetection();
+  return schedsvc::scheduler::Main(argc, argv);
+}

@@ -40,6 +40,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "src/common/mutex_mode.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
 #include "testing/child_process.h"
@@ -481,6 +482,7 @@ int Run(const Flags& flags) {
 }  // namespace schedsvc::bench
 
 int main(int argc, char** argv) {
+  schedsvc::DisableMutexDeadlockDetection();
   schedsvc::bench::Flags flags;
   if (!schedsvc::bench::ParseFlags(argc, argv, flags)) {
     std::fprintf(stderr,

@@ -10,8 +10,10 @@
 #include "src/cli/dlq_command.h"
 #include "src/cli/pubsub_apply_command.h"
 #include "src/cli/up_command.h"
+#include "src/common/mutex_mode.h"
 
 int main(int argc, char** argv) {
+  schedsvc::DisableMutexDeadlockDetection();
   using schedsvc::cli::kExitInternal;
   using schedsvc::cli::kExitUsage;
   try {

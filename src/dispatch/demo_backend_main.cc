@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "src/common/duration.h"
+#include "src/common/mutex_mode.h"
 #include "src/dispatch/demo_backend.h"
 
 namespace {
@@ -77,6 +78,7 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  schedsvc::DisableMutexDeadlockDetection();
   try {
     return Run(argc, argv);
   } catch (const std::exception& e) {

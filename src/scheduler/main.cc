@@ -20,6 +20,7 @@
 #include "absl/types/optional.h"
 #include "src/common/clock.h"
 #include "src/common/json_log.h"
+#include "src/common/mutex_mode.h"
 #include "src/common/thread_executor.h"
 #include "src/scheduler/default_job_runner.h"
 #include "src/scheduler/grpc/cloud_scheduler_grpc_service.h"
@@ -253,6 +254,7 @@ int Run(int argc, char** argv) {
 }  // namespace schedsvc::scheduler
 
 int main(int argc, char** argv) {
+  schedsvc::DisableMutexDeadlockDetection();
   try {
     return schedsvc::scheduler::Run(argc, argv);
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "src/common/clock.h"
 #include "src/common/json_log.h"
+#include "src/common/mutex_mode.h"
 #include "src/config/config_loader.h"
 #include "src/service/schedule_service.h"
 
@@ -71,6 +72,7 @@ int Run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  schedsvc::DisableMutexDeadlockDetection();
   try {
     return Run(argc, argv);
   } catch (const std::exception& e) {

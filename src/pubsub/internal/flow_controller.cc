@@ -11,10 +11,11 @@ bool FlowController::FitsLocked(std::int64_t bytes) const {
   return messages_ < max_messages_ && bytes_ + bytes <= max_bytes_;
 }
 
-bool FlowController::Admit(std::string ack_id, std::int64_t bytes, std::function<void()> deliver_later) {
+bool FlowController::Admit(const std::string& ack_id, std::int64_t bytes,
+                           absl::FunctionRef<std::function<void()>()> make_deliver_later) {
   absl::MutexLock lock(&mu_);
   if (!queue_.empty() || !FitsLocked(bytes)) {
-    queue_.push_back(Pending{std::move(ack_id), bytes, std::move(deliver_later)});
+    queue_.push_back(Pending{ack_id, bytes, make_deliver_later()});
     return false;
   }
   ++messages_;

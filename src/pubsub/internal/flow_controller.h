@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 
 namespace schedsvc::pubsub_internal {
@@ -22,8 +23,10 @@ class FlowController {
   FlowController(std::int64_t max_messages, std::int64_t max_bytes);
 
   // Counts one message of `bytes`. Returns true if it fits under the limits now: the caller delivers it.
-  // Otherwise queues it and returns false; a later Release() runs `deliver_later` once it fits.
-  bool Admit(std::string ack_id, std::int64_t bytes, std::function<void()> deliver_later);
+  // Otherwise queues it with the closure `make_deliver_later()` returns (built only then) and returns
+  // false; a later Release() runs that closure once the message fits.
+  bool Admit(const std::string& ack_id, std::int64_t bytes,
+             absl::FunctionRef<std::function<void()>()> make_deliver_later);
   // Un-counts a settled message and delivers queued ones that now fit.
   void Release(std::int64_t bytes);
   // Removes every queued (not yet delivered) message and returns their ack ids.

@@ -10,7 +10,7 @@ using ::testing::ElementsAre;
 
 // As the session does: delivers at once what Admit admits; the rest is delivered by a later Release.
 void Admit(FlowController& flow, const std::string& id, std::int64_t bytes, const std::function<void()>& deliver) {
-  if (flow.Admit(id, bytes, deliver)) deliver();
+  if (flow.Admit(id, bytes, [&] { return deliver; })) deliver();
 }
 
 TEST(FlowControllerTest, HoldsMessagesBeyondTheCountLimitUntilReleased) {
@@ -19,7 +19,12 @@ TEST(FlowControllerTest, HoldsMessagesBeyondTheCountLimitUntilReleased) {
   for (const char* id : {"a", "b", "c"}) Admit(flow, id, 1, [&delivered, id] { delivered.push_back(id); });
   EXPECT_THAT(delivered, ElementsAre("a", "b"));
   EXPECT_EQ(flow.queued(), 1u);
-  EXPECT_FALSE(flow.Admit("d", 1, [] {}));  // queued behind c, not admitted
+  bool made = false;
+  EXPECT_FALSE(flow.Admit("d", 1, [&] {  // queued behind c, not admitted
+    made = true;
+    return std::function<void()>([] {});
+  }));
+  EXPECT_TRUE(made);
   flow.Release(1);
   EXPECT_THAT(delivered, ElementsAre("a", "b", "c"));
   EXPECT_EQ(flow.outstanding_messages(), 2);
@@ -35,6 +40,19 @@ TEST(FlowControllerTest, HoldsMessagesBeyondTheByteLimitInOrder) {
   EXPECT_THAT(delivered, ElementsAre("a"));
   flow.Release(60);
   EXPECT_THAT(delivered, ElementsAre("a", "b", "c"));
+}
+
+TEST(FlowControllerTest, AdmittedMessageBuildsNoDeliveryClosure) {
+  FlowController flow(1, 100);
+  int made = 0;
+  auto make = [&] {
+    ++made;
+    return std::function<void()>([] {});
+  };
+  EXPECT_TRUE(flow.Admit("a", 1, make));
+  EXPECT_EQ(made, 0);
+  EXPECT_FALSE(flow.Admit("b", 1, make));
+  EXPECT_EQ(made, 1);
 }
 
 TEST(FlowControllerTest, OversizedMessageIsAdmittedWhenNothingIsOutstanding) {

@@ -127,14 +127,16 @@ void SubscriptionSession::OnResponse(v1::StreamingPullResponse response) {
         absl::FromUnixSeconds(m->publish_time().seconds()) + absl::Nanoseconds(m->publish_time().nanos());
     message->delivery_attempt = received.delivery_attempt();
     message->receive_time = now;
-    auto deliver_later = [this, weak, message, ack_id] {
-      executor_.Run([weak, message, ack_id] {
-        auto self = weak.lock();
-        if (!self) return;
-        self->handler_(std::move(*message), AckHandle(self->ack_forwarder_, ack_id));
-      });
+    auto deliver_later = [&]() -> std::function<void()> {
+      return [this, weak, message, ack_id] {
+        executor_.Run([weak, message, ack_id] {
+          auto self = weak.lock();
+          if (!self) return;
+          self->handler_(std::move(*message), AckHandle(self->ack_forwarder_, ack_id));
+        });
+      };
     };
-    if (flow_.Admit(ack_id, bytes, std::move(deliver_later))) admitted.push_back({message, ack_id});
+    if (flow_.Admit(ack_id, bytes, deliver_later)) admitted.push_back({std::move(message), std::move(ack_id)});
   }
   DeliverAdmitted(std::move(admitted));
 }
