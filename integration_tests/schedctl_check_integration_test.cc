@@ -1,7 +1,6 @@
 // `schedctl check` end to end: runs the built schedctl binary on the seed's config (flags, Pub/Sub
 // unreachable), on the fixed config, on a broken config, and against the official Pub/Sub emulator
 // where the ack deadline and dead-letter policy come from a real subscription.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -19,7 +18,7 @@
 namespace schedsvc {
 namespace {
 
-using ::schedsvc::testing::ChildProcess;
+using ::schedsvc::testing::RunResult;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -43,11 +42,6 @@ backends:
       retry_delays: [10s, 20s]
 )";
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
-
 class SchedctlCheckTest : public ::testing::Test {
  protected:
   std::string Path(const std::string& name) {
@@ -66,16 +60,12 @@ class SchedctlCheckTest : public ::testing::Test {
     std::vector<std::string> argv = {absl::StrCat(testing::BuildDir(), "/src/cli/schedctl")};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string log = Path(absl::StrCat("run", runs_++, ".log"));
-    auto child = ChildProcess::Start(argv, {{"PUBSUB_EMULATOR_HOST", pubsub_host}}, log);
-    RunResult result;
-    if (!child.ok()) {
-      ADD_FAILURE() << child.status();
-      return result;
+    auto result = testing::RunToExit(argv, {{"PUBSUB_EMULATOR_HOST", pubsub_host}}, log, kRunTimeout);
+    if (!result.ok()) {
+      ADD_FAILURE() << result.status();
+      return {};
     }
-    const int status = child->Wait(kRunTimeout);
-    if (status >= 0 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    result.output = testing::ReadFileOrEmpty(log);
-    return result;
+    return *std::move(result);
   }
 
   // An address where nothing listens, so Pub/Sub is unreachable and the flags are used.

@@ -3,7 +3,6 @@
 // list` shows them with their reasons, the backend is fixed, `schedctl dlq replay` republishes them to
 // the original topic, the service delivers them, the backend records each exactly once, and the
 // dead-letter subscription is then empty. Uses the schedule-service fixture (service_fixture.h).
-#include <sys/wait.h>
 
 #include <set>
 #include <string>
@@ -14,10 +13,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "integration_tests/service_fixture.h"
+#include "testing/child_process.h"
 
 namespace schedsvc::service_it {
 namespace {
 
+using ::schedsvc::testing::RunResult;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
@@ -29,27 +30,18 @@ const absl::Duration kDeliveryTimeout = absl::Seconds(60);
 // After the replays were delivered, wait this long for a duplicate that must not come.
 const absl::Duration kQuietPeriod = absl::Seconds(3);
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
-
 class SchedctlDlqRoundTripTest : public ServiceIntegrationTest {
  protected:
   RunResult Schedctl(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {absl::StrCat(testing::BuildDir(), "/src/cli/schedctl")};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string log = absl::StrCat(dir_, "/schedctl-", runs_++, ".log");
-    auto child = testing::ChildProcess::Start(argv, {{"PUBSUB_EMULATOR_HOST", emulator_->host_port()}}, log);
-    RunResult result;
-    if (!child.ok()) {
-      ADD_FAILURE() << child.status();
-      return result;
+    auto result = testing::RunToExit(argv, {{"PUBSUB_EMULATOR_HOST", emulator_->host_port()}}, log, kRunTimeout);
+    if (!result.ok()) {
+      ADD_FAILURE() << result.status();
+      return {};
     }
-    const int status = child->Wait(kRunTimeout);
-    if (status >= 0 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    result.output = testing::ReadFileOrEmpty(log);
-    return result;
+    return *std::move(result);
   }
 
   // Calls the backend answered 2xx on `path`.

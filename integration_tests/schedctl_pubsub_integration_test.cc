@@ -3,7 +3,6 @@
 // updates; dead letters are listed with their reasons without being consumed, replayed with their
 // original attributes to the topic, arrive on a subscription of it, and leave the dead-letter
 // subscription empty.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -24,7 +23,7 @@
 namespace schedsvc {
 namespace {
 
-using ::schedsvc::testing::ChildProcess;
+using ::schedsvc::testing::RunResult;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -43,11 +42,6 @@ backends:
   demo:
     url: http://127.0.0.1:1
 )";
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
 
 // The output's lines, to assert a whole line (a summary) rather than a substring that a per-message line
 // could also contain ("would replay 3" is also the start of "would replay 31 (...)").
@@ -75,16 +69,12 @@ class SchedctlPubsubTest : public ::testing::Test {
     std::vector<std::string> argv = {absl::StrCat(testing::BuildDir(), "/src/cli/schedctl")};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string log = Path(absl::StrCat("run", runs_++, ".log"));
-    auto child = ChildProcess::Start(argv, {{"PUBSUB_EMULATOR_HOST", emulator_->host_port()}}, log);
-    RunResult result;
-    if (!child.ok()) {
-      ADD_FAILURE() << child.status();
-      return result;
+    auto result = testing::RunToExit(argv, {{"PUBSUB_EMULATOR_HOST", emulator_->host_port()}}, log, kRunTimeout);
+    if (!result.ok()) {
+      ADD_FAILURE() << result.status();
+      return {};
     }
-    const int status = child->Wait(kRunTimeout);
-    if (status >= 0 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    result.output = testing::ReadFileOrEmpty(log);
-    return result;
+    return *std::move(result);
   }
 
   RunResult Apply() { return Run({"pubsub", "apply", "--config", config_path_, "--topic", "work"}); }

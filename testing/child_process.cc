@@ -110,6 +110,18 @@ int ChildProcess::Stop(int signal, absl::Duration grace) {
   return status;
 }
 
+absl::StatusOr<RunResult> RunToExit(const std::vector<std::string>& argv,
+                                    const std::map<std::string, std::string>& extra_env,
+                                    const std::string& log_path, absl::Duration timeout) {
+  auto child = ChildProcess::Start(argv, extra_env, log_path);
+  if (!child.ok()) return child.status();
+  RunResult result;
+  const int status = child->Wait(timeout);
+  if (status >= 0 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  result.output = ReadFileOrEmpty(log_path);
+  return result;
+}
+
 int PickFreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -1,5 +1,6 @@
 // ChildProcess: starts a program for a test (an emulator, a demo backend, one of our binaries), with its
 // output appended to a log file, and stops exactly that process by PID. The destructor stops it too.
+// RunToExit runs a program to its exit and returns its exit code and output.
 #ifndef SCHEDSVC_TESTING_CHILD_PROCESS_H_
 #define SCHEDSVC_TESTING_CHILD_PROCESS_H_
 
@@ -45,6 +46,20 @@ class ChildProcess {
   pid_t pid_ = -1;
   std::string log_path_;
 };
+
+// How a program run by RunToExit ended.
+struct RunResult {
+  // Its exit code; -1 if it was ended by a signal or had not exited within the timeout.
+  int exit_code = -1;
+  // What it wrote to stdout and stderr (the log file's contents once it ended or timed out).
+  std::string output;
+};
+
+// Runs `argv` as ChildProcess::Start does and waits up to `timeout` for it to exit; if it is still
+// running then, it is stopped. kInternal if the process cannot be started.
+absl::StatusOr<RunResult> RunToExit(const std::vector<std::string>& argv,
+                                    const std::map<std::string, std::string>& extra_env,
+                                    const std::string& log_path, absl::Duration timeout);
 
 // Returns a TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and released).
 int PickFreePort();
