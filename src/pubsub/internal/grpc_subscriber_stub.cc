@@ -35,12 +35,14 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
       absl::MutexLock lock(&mu_);
       write_buffer_ = std::move(initial);
       writing_ = true;
+      started_ = true;
     }
     stub_->async()->StreamingPull(context_.get(), this);
     StartWrite(&write_buffer_);
     StartRead(&read_buffer_);
-    // Heartbeats are written from other threads; the hold keeps the call from finishing under such a
-    // write. It is released once reading has ended and no write is outstanding.
+    // Heartbeats and the half-close are started from other threads; the hold keeps the call from
+    // finishing under them. It is released once reading has ended and neither a write nor WritesDone is
+    // outstanding.
     AddHold();
     StartCall();
   }
@@ -56,16 +58,19 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
     return true;
   }
 
-  // WritesDone may not overlap a write: while one is outstanding it is issued from OnWriteDone.
+  // WritesDone may not overlap a write (while one is outstanding, or before Start() has written the
+  // initial request, it is issued from OnWriteDone), and is pointless once reading has ended (the call
+  // is over; starting an operation then could race OnDone).
   void Close() override {
     {
       absl::MutexLock lock(&mu_);
-      if (closing_ || done_) return;
+      if (closing_ || read_done_ || done_) return;
       closing_ = true;
-      if (writing_) {
+      if (writing_ || !started_) {
         close_after_write_ = true;
         return;
       }
+      writes_done_pending_ = true;
     }
     StartWritesDone();
   }
@@ -88,12 +93,25 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
-      release = std::exchange(release_pending_, false);
-      close = std::exchange(close_after_write_, false);
+      if (std::exchange(close_after_write_, false) && !read_done_) {
+        close = true;
+        writes_done_pending_ = true;
+      }
+      if (!writes_done_pending_) release = std::exchange(release_pending_, false);
     }
     if (ok) MarkEstablished();
     if (callbacks_.on_write_done) callbacks_.on_write_done(ok);
     if (close) StartWritesDone();
+    if (release) RemoveHold();
+  }
+
+  void OnWritesDoneDone(bool /*ok*/) override {
+    bool release = false;
+    {
+      absl::MutexLock lock(&mu_);
+      writes_done_pending_ = false;
+      if (!writing_) release = std::exchange(release_pending_, false);
+    }
     if (release) RemoveHold();
   }
 
@@ -102,7 +120,7 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
       {
         absl::MutexLock lock(&mu_);
         read_done_ = true;
-        if (writing_) {
+        if (writing_ || writes_done_pending_) {
           release_pending_ = true;
           return;
         }
@@ -153,8 +171,10 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   bool release_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool close_after_write_ ABSL_GUARDED_BY(mu_) = false;
+  bool writes_done_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool established_ ABSL_GUARDED_BY(mu_) = false;
 };
 
