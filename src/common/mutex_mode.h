@@ -1,5 +1,6 @@
 // Debian's abseil is built without NDEBUG, so every absl::Mutex acquisition records lock order for
-// deadlock detection (GraphCycles), a debug aid that measured ~3-5 % of the Pub/Sub client's CPU.
+// deadlock detection (GraphCycles), a debug aid: GraphCycles and the Mutex slow paths were ~3 % of the
+// Pub/Sub client's perf samples at 1 stream (docs/benchmarks.md).
 // Binaries and benchmarks switch it off first thing in main(); tests keep it on.
 #ifndef SCHEDSVC_COMMON_MUTEX_MODE_H_
 #define SCHEDSVC_COMMON_MUTEX_MODE_H_

@@ -8,9 +8,14 @@ DefaultJobRunner::DefaultJobRunner(Executor& http_executor, pubsub::ConnectionOp
     : http_executor_(http_executor), connection_(std::move(connection)) {}
 
 DefaultJobRunner::~DefaultJobRunner() {
-  // Each Shutdown waits for its outstanding batches, so every `done` has run when this returns.
-  absl::MutexLock lock(&publishers_mu_);
-  for (auto& [topic, publisher] : publishers_) publisher->Shutdown();
+  std::map<std::string, std::unique_ptr<pubsub::Publisher>> publishers;
+  {
+    absl::MutexLock lock(&publishers_mu_);
+    publishers.swap(publishers_);
+  }
+  // Each Shutdown waits for its outstanding batches, so every `done` has run when this returns (outside
+  // the lock: `done` is the owner's code).
+  for (auto& [topic, publisher] : publishers) publisher->Shutdown();
 }
 
 void DefaultJobRunner::Start(const Job& job, absl::Time schedule_time,

@@ -5,7 +5,8 @@
 // with no future or thread hop per message. HTTP targets run as blocking libcurl
 // calls on `http_executor` (a pool sized for the concurrent calls wanted), never on the loop's timer
 // thread. The job's data and attributes are published unchanged; nothing is added.
-// Thread-safe. The destructor shuts the publishers down and waits for outstanding results.
+// Thread-safe. The destructor shuts the publishers down and waits for outstanding results, so whatever a
+// `done` refers to (the scheduler loop) must outlive the runner.
 #ifndef SCHEDSVC_SCHEDULER_DEFAULT_JOB_RUNNER_H_
 #define SCHEDSVC_SCHEDULER_DEFAULT_JOB_RUNNER_H_
 

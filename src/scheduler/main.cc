@@ -242,10 +242,12 @@ int Run(int argc, char** argv) {
     grpc_server.reset();
   }
   loop->Shutdown(kShutdownGrace);
-  timer_executor.Shutdown();
+  // The runner's late callbacks (a publish or HTTP call that outlived the grace) still find the loop:
+  // the runner and its HTTP calls go first, the loop and its executor last.
   http_executor.Shutdown();
-  loop.reset();
   runner.reset();
+  timer_executor.Shutdown();
+  loop.reset();
   logger.Info("stopped");
   return served ? 0 : 1;
 }

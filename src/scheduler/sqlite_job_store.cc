@@ -76,16 +76,8 @@ ON CONFLICT (job_name, schedule_time, manual) DO UPDATE SET
   dispatched_attempt = max(pending_retries.dispatched_attempt, excluded.dispatched_attempt)
 )sql";
 
-// Version 0 kept the run-time columns in `jobs`: they move to `job_state`.
+// Version 0 kept the run-time columns in `jobs`: they move to `job_state` (created by kSchema first).
 constexpr char kMigrateFromVersion0[] = R"sql(
-CREATE TABLE job_state (
-  name TEXT PRIMARY KEY,
-  schedule_time INTEGER,
-  last_attempt_time INTEGER,
-  status_code INTEGER,
-  status_message TEXT,
-  last_fired INTEGER
-) WITHOUT ROWID;
 INSERT INTO job_state SELECT name, schedule_time, last_attempt_time, status_code, status_message, last_fired
   FROM jobs;
 ALTER TABLE jobs DROP COLUMN schedule_time;
@@ -224,9 +216,11 @@ int SqliteJobStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*schem
 
 void SqliteJobStore::MaybeCheckpoint() {
   if (wal_pages_ < kCheckpointPages) return;
-  // PASSIVE: copies what it can without waiting for readers (there are none: one connection).
-  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  wal_pages_ = 0;
+  // PASSIVE: copies what it can without waiting for readers (there are none: one connection). On failure
+  // the count stays, so the next write tries again; the log only grows meanwhile.
+  if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK) {
+    wal_pages_ = 0;
+  }
 }
 
 absl::Status SqliteJobStore::CommitAndMaybeCheckpoint() {
@@ -258,8 +252,8 @@ absl::Status SqliteJobStore::ApplySchema() {
                                                         " is newer than this binary's (", kSchemaVersion,
                                                         ")"));
   }
-  if (status.ok() && version == 0 && has_jobs) status = Exec(kMigrateFromVersion0);
   if (status.ok()) status = Exec(kSchema);
+  if (status.ok() && version == 0 && has_jobs) status = Exec(kMigrateFromVersion0);
   if (status.ok()) status = Exec(absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
   if (!status.ok()) {
     Exec("ROLLBACK").IgnoreError();

@@ -144,15 +144,16 @@ void SubscriptionSession::OnResponse(v1::StreamingPullResponse response) {
 void SubscriptionSession::DeliverAdmitted(std::vector<Delivery> admitted) {
   if (admitted.empty()) return;
   // One executor task per handler thread (not per message): a response of 100 messages then wakes two
-  // threads instead of waking one a hundred times, which on an idle process cost ~15 us per message.
+  // threads instead of waking one a hundred times (pubsub_consume_bench at 1 stream: 24 -> 19 us/msg).
+  // The split is static: a thread that finishes its share does not take from another's.
   const std::size_t tasks = std::min<std::size_t>(admitted.size(), std::max(1, options_.executor_threads));
   auto batch = std::make_shared<std::vector<Delivery>>(std::move(admitted));
   std::weak_ptr<SubscriptionSession> weak = weak_from_this();
   for (std::size_t t = 0; t < tasks; ++t) {
     executor_.Run([weak, batch, begin = batch->size() * t / tasks, end = batch->size() * (t + 1) / tasks] {
+      auto self = weak.lock();
+      if (!self) return;
       for (std::size_t i = begin; i < end; ++i) {
-        auto self = weak.lock();
-        if (!self) return;
         Delivery& d = (*batch)[i];
         self->handler_(std::move(*d.message), AckHandle(self->ack_forwarder_, d.ack_id));
       }
