@@ -57,6 +57,6 @@ target_compile_definitions(deploy_gcp_scripts_test PRIVATE ${schedsvc_deploy_sou
 # Scrapes a running schedule-service (from this build tree; fails until it is built).
 schedsvc_test(deploy_metrics_scrape_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/deploy_metrics_scrape_test.cc
-  DEPS schedsvc_deploy_testing schedsvc_testing PkgConfig::HTTPLIB
+  DEPS schedsvc_deploy_testing schedsvc_testing schedsvc_prometheus_text PkgConfig::HTTPLIB
   INTEGRATION TIMEOUT 300)
 target_compile_definitions(deploy_metrics_scrape_test PRIVATE ${schedsvc_deploy_source_dir})

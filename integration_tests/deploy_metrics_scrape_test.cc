@@ -15,11 +15,10 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "integration_tests/deploy_command.h"
 #include "integration_tests/deploy_metric_names.h"
+#include "src/metrics/prometheus_text.h"
 #include "testing/child_process.h"
 #include "testing/pubsub_emulator.h"
 
@@ -59,19 +58,6 @@ std::string Get(int port, const std::string& path, int* status) {
   auto res = client.Get(path);
   *status = res ? res->status : 0;
   return res ? res->body : "";
-}
-
-// Sum of every sample of `name` (all label sets) in a Prometheus text exposition.
-double SampleSum(absl::string_view text, absl::string_view name) {
-  double sum = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (line.empty() || line[0] == '#') continue;
-    const std::size_t space = line.rfind(' ');
-    if (space == absl::string_view::npos || line.substr(0, line.find_first_of("{ ")) != name) continue;
-    double v = 0;
-    if (absl::SimpleAtod(line.substr(space + 1), &v)) sum += v;
-  }
-  return sum;
 }
 
 // Waits (bounded) until `pred` holds; returns whether it did.
@@ -163,9 +149,9 @@ TEST(DeployMetricsScrapeTest, RulesAndPanelsNameOnlyMetricsTheServiceExports) {
   const bool settled = WaitFor(absl::Seconds(60), [&] {
     // The series exist at 0 from start-up: wait for the counts to move.
     body = Get(admin_port, "/metrics", &status);
-    return status == 200 && SampleSum(body, "schedsvc_messages_acked_total") > 0 &&
-           SampleSum(body, "schedsvc_messages_dead_lettered_total") > 0 &&
-           SampleSum(body, "schedsvc_retries_total") > 0;
+    return status == 200 && metrics::SumMetric(body, "schedsvc_messages_acked_total") > 0 &&
+           metrics::SumMetric(body, "schedsvc_messages_dead_lettered_total") > 0 &&
+           metrics::SumMetric(body, "schedsvc_retries_total") > 0;
   });
   body = Get(admin_port, "/metrics", &status);
   ASSERT_EQ(status, 200) << "/metrics did not answer (service running: " << service->running()

@@ -22,6 +22,7 @@ add_dependencies(schedctl_up_integration_test schedctl schedule-service cloud-sc
 # The dead-letter round trip with schedule-service doing the dead-lettering (service_fixture.h).
 schedsvc_test(schedctl_dlq_roundtrip_integration_test
   SOURCES schedctl_dlq_roundtrip_integration_test.cc
-  DEPS schedsvc_pubsub schedsvc_testing PkgConfig::HTTPLIB nlohmann_json::nlohmann_json absl::strings absl::time
+  DEPS schedsvc_pubsub schedsvc_testing schedsvc_prometheus_text PkgConfig::HTTPLIB nlohmann_json::nlohmann_json
+       absl::strings absl::time
   INTEGRATION TIMEOUT 300)
 add_dependencies(schedctl_dlq_roundtrip_integration_test schedctl schedule-service demo-backend)

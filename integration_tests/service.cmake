@@ -3,7 +3,7 @@
 foreach(t delivery resilience)
   schedsvc_test(service_${t}_integration_test
     SOURCES service_${t}_integration_test.cc
-    DEPS schedsvc_pubsub schedsvc_testing PkgConfig::HTTPLIB nlohmann_json::nlohmann_json
+    DEPS schedsvc_pubsub schedsvc_testing schedsvc_prometheus_text PkgConfig::HTTPLIB nlohmann_json::nlohmann_json
          absl::strings absl::time
     INTEGRATION TIMEOUT 400)
   add_dependencies(service_${t}_integration_test schedule-service demo-backend)

@@ -26,13 +26,12 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "integration_tests/sentinel_drain.h"
+#include "src/metrics/prometheus_text.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
 #include "testing/child_process.h"
@@ -235,16 +234,7 @@ class ServiceIntegrationTest : public ::testing::Test {
     c.set_read_timeout(5);
     auto r = c.Get("/metrics");
     if (!r || r->status != 200) return std::nullopt;
-    double sum = 0;
-    for (absl::string_view line : absl::StrSplit(r->body, '\n')) {
-      if (line.empty() || line[0] == '#') continue;
-      const std::size_t space = line.rfind(' ');
-      const absl::string_view name = line.substr(0, line.find_first_of("{ "));
-      if (name != metric || space == absl::string_view::npos) continue;
-      double v = 0;
-      if (absl::SimpleAtod(line.substr(space + 1), &v)) sum += v;
-    }
-    return sum;
+    return metrics::SumMetric(r->body, metric);
   }
 
   httplib::Client Backend() {

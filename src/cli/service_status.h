@@ -12,7 +12,6 @@
 #ifndef SCHEDSVC_CLI_SERVICE_STATUS_H_
 #define SCHEDSVC_CLI_SERVICE_STATUS_H_
 
-#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,12 +25,6 @@ struct ServiceFigures {
   double nacked = 0;
   double dead_lettered = 0;
 };
-
-// Returns the sum of every sample of `metric` (the exact name; "x_total" does not match "x_total_y")
-// whose labels include all of `labels`, in a Prometheus text exposition. Comment lines and samples
-// whose value does not parse are skipped.
-double SumMetric(absl::string_view exposition, absl::string_view metric,
-                 const std::map<std::string, std::string>& labels = {});
 
 // Returns the figures in `exposition`. kInvalidArgument if it is not schedule-service's (it has no
 // schedsvc_messages_received_total sample, which the service always exports).

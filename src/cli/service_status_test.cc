@@ -50,25 +50,6 @@ TEST(ServiceStatusTest, DeliveredCountsSuccessfulDeliveriesNotDeadLetterAcks) {
             "delivered 3, HTTP retries in pod 2, nacked for Pub/Sub redelivery 1, dead-lettered 1");
 }
 
-TEST(ServiceStatusTest, SumMetricMatchesTheExactNameAndEveryGivenLabel) {
-  EXPECT_EQ(SumMetric(kScrape, "schedsvc_messages_acked_total"), 4);  // not the _extra family
-  EXPECT_EQ(SumMetric(kScrape, "schedsvc_backend_requests_total"), 9);
-  EXPECT_EQ(SumMetric(kScrape, "schedsvc_backend_requests_total", {{"code_class", "5xx"}}), 5);
-  EXPECT_EQ(SumMetric(kScrape, "schedsvc_backend_requests_total", {{"code_class", "5xx"}, {"backend", ""}}), 0);
-  EXPECT_EQ(SumMetric(kScrape, "schedsvc_no_such_metric"), 0);
-}
-
-TEST(ServiceStatusTest, LabelValuesWithQuotesCommasAndBracesAndTimestampsParse) {
-  constexpr char kText[] =
-      "m{a=\"x,}\\\"y\",b=\"2\"} 7 1700000000000\n"
-      "m{a=\"plain\"} 1\n"
-      "m {} 2\n"
-      "m{a=\"unterminated} 100\n"
-      "m{a=\"x\"} not-a-number\n";
-  EXPECT_EQ(SumMetric(kText, "m", {{"a", "x,}\"y"}}), 7);
-  EXPECT_EQ(SumMetric(kText, "m"), 10);
-}
-
 TEST(ServiceStatusTest, SomethingElsesMetricsAreAnError) {
   auto figures = ParseServiceFigures("# TYPE up gauge\nup 1\n");
   EXPECT_EQ(figures.status().code(), absl::StatusCode::kInvalidArgument);
