@@ -63,6 +63,58 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseFilter(const std::strin
   return std::pair<std::string, std::string>{parts[0], parts[1]};
 }
 
+// One pull of PacedPull: what was pulled and held, or which step failed.
+struct HeldBatch {
+  std::vector<v1::ReceivedMessage> messages;  // held in the leases; empty after an empty pull
+  absl::Status pull_status;                   // not OK: the pull failed (nothing new held)
+  absl::Status hold_status;                   // not OK: the batch was pulled but extending its lease failed
+};
+
+// The pull loop dlq list and dlq replay share: each pull renews the leases held so far, asks for no more
+// than `limit` can still take, and holds a non-empty batch at once. pacing.empty_pulls_to_stop empty
+// pulls in a row (each but the last followed by pacing.empty_pause) mean the subscription is drained.
+class PacedPull {
+ public:
+  PacedPull(pubsub::AdminClient& client, const std::string& subscription, DlqLeases& leases, int limit,
+            const DlqPullPacing& pacing)
+      : client_(client), subscription_(subscription), leases_(leases), limit_(limit), pacing_(pacing) {}
+
+  // Whether to pull again after `taken` messages counted against the limit (0 = no limit).
+  bool More(int taken) const {
+    return (limit_ == 0 || taken < limit_) && empty_in_a_row_ < pacing_.empty_pulls_to_stop;
+  }
+
+  HeldBatch Next(int taken) {
+    HeldBatch out;
+    leases_.Renew();
+    const int want = limit_ == 0 ? pacing_.batch : std::min(pacing_.batch, limit_ - taken);
+    auto batch = client_.PullWaiting(subscription_, want, pacing_.wait);
+    if (!batch.ok()) {
+      out.pull_status = batch.status();
+      return out;
+    }
+    if (batch->empty()) {
+      ++empty_in_a_row_;
+      if (empty_in_a_row_ < pacing_.empty_pulls_to_stop) absl::SleepFor(pacing_.empty_pause);
+      return out;
+    }
+    empty_in_a_row_ = 0;
+    std::vector<std::string> ack_ids;
+    for (const auto& rm : *batch) ack_ids.push_back(rm.ack_id());
+    out.hold_status = leases_.Hold(ack_ids);
+    if (out.hold_status.ok()) out.messages = *std::move(batch);
+    return out;
+  }
+
+ private:
+  pubsub::AdminClient& client_;
+  const std::string& subscription_;
+  DlqLeases& leases_;
+  const int limit_;
+  const DlqPullPacing& pacing_;
+  int empty_in_a_row_ = 0;
+};
+
 }  // namespace
 
 bool IsDeadLetterAttribute(absl::string_view key) {
@@ -83,24 +135,14 @@ absl::StatusOr<std::vector<v1::ReceivedMessage>> PullAvailable(pubsub::AdminClie
                                                                const DlqPullPacing& pacing) {
   std::vector<v1::ReceivedMessage> held;
   std::set<std::string> seen;
-  int empty = 0;
-  while ((limit == 0 || static_cast<int>(held.size()) < limit) && empty < pacing.empty_pulls_to_stop) {
-    leases.Renew();
-    const int want = limit == 0 ? pacing.batch : std::min(pacing.batch, limit - static_cast<int>(held.size()));
-    auto batch = client.PullWaiting(subscription, want, pacing.wait);
-    if (!batch.ok()) return batch.status();
-    if (batch->empty()) {
-      ++empty;
-      if (empty < pacing.empty_pulls_to_stop) absl::SleepFor(pacing.empty_pause);
-      continue;
-    }
-    empty = 0;
-    std::vector<std::string> ack_ids;
-    for (const auto& m : *batch) ack_ids.push_back(m.ack_id());
-    if (absl::Status s = leases.Hold(ack_ids); !s.ok()) {
+  PacedPull pull(client, subscription, leases, limit, pacing);
+  while (pull.More(static_cast<int>(held.size()))) {
+    HeldBatch batch = pull.Next(static_cast<int>(held.size()));
+    if (!batch.pull_status.ok()) return batch.pull_status;
+    if (const absl::Status& s = batch.hold_status; !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("extending the lease of pulled messages: ", s.message()));
     }
-    for (auto& m : *batch) {
+    for (auto& m : batch.messages) {
       // A second delivery of a message already pulled stays held (released with the rest).
       if (!seen.insert(m.message().message_id()).second) continue;
       held.push_back(std::move(m));
@@ -167,7 +209,6 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
   auto filter = ParseFilter(options.filter);
   if (!filter.ok()) return filter.status();
   if (absl::Status s = CheckLimit(options.limit); !s.ok()) return s;
-  const DlqPullPacing& pacing = options.pacing;
 
   // Released (whatever is still held) when this returns, also on an error.
   DlqLeases leases(client, *name, clock, err);
@@ -175,30 +216,19 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
   std::set<std::string> seen;      // message ids handled in this run
   std::set<std::string> replayed;  // ... of which published (confirmed)
   int matched = 0;                 // what --limit counts
-  int empty = 0;
   struct Pending {
     const v1::ReceivedMessage* message;
     std::future<absl::StatusOr<std::string>> result;
   };
-  while ((options.limit == 0 || matched < options.limit) && empty < pacing.empty_pulls_to_stop) {
-    leases.Renew();
-    // Never pull more than --limit can still take, so every match in a batch is replayed.
-    const int want = options.limit == 0 ? pacing.batch : std::min(pacing.batch, options.limit - matched);
-    auto batch = client.PullWaiting(*name, want, pacing.wait);
-    if (!batch.ok()) {
-      return absl::Status(batch.status().code(),
-                          absl::StrCat("pulling ", *name, ": ", batch.status().message(), " (stopped after ",
-                                       ReplaySummary(counts, options.dry_run), ")"));
+  // Never pulls more than --limit can still take, so every match in a batch is replayed.
+  PacedPull pull(client, *name, leases, options.limit, options.pacing);
+  while (pull.More(matched)) {
+    HeldBatch batch = pull.Next(matched);
+    if (const absl::Status& s = batch.pull_status; !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("pulling ", *name, ": ", s.message(), " (stopped after ",
+                                                 ReplaySummary(counts, options.dry_run), ")"));
     }
-    if (batch->empty()) {
-      ++empty;
-      if (empty < pacing.empty_pulls_to_stop) absl::SleepFor(pacing.empty_pause);
-      continue;
-    }
-    empty = 0;
-    std::vector<std::string> ack_ids;
-    for (const auto& rm : *batch) ack_ids.push_back(rm.ack_id());
-    if (absl::Status s = leases.Hold(ack_ids); !s.ok()) {
+    if (const absl::Status& s = batch.hold_status; !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("extending the lease of pulled messages on ", *name, ": ",
                                                  s.message(), " (released them; stopped after ",
                                                  ReplaySummary(counts, options.dry_run), ")"));
@@ -208,7 +238,7 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
     // stay held until the end of the run, so later pulls of this run do not return them again.
     std::vector<Pending> pending;
     std::vector<std::string> repeats_of_replayed;
-    for (const auto& rm : *batch) {
+    for (const auto& rm : batch.messages) {
       const std::string& id = rm.message().message_id();
       if (!seen.insert(id).second) {
         // Already published in this run: acking this delivery too is what the first ack meant.
