@@ -3,5 +3,5 @@
 # figures in docs/benchmarks.md ("schedule-service (issue 3)").
 schedsvc_binary(service_dispatch_bench
   SOURCES service_dispatch_bench.cc
-  DEPS schedsvc_pubsub schedsvc_testing PkgConfig::HTTPLIB absl::strings absl::time absl::synchronization)
+  DEPS schedsvc_pubsub schedsvc_testing schedsvc_prometheus_text PkgConfig::HTTPLIB absl::strings absl::time absl::synchronization)
 add_dependencies(service_dispatch_bench schedule-service)

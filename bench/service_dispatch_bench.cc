@@ -41,6 +41,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "src/common/mutex_mode.h"
+#include "src/metrics/prometheus_text.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
 #include "testing/child_process.h"
@@ -144,14 +145,7 @@ double MetricSum(int port, const std::string& metric) {
   c.set_read_timeout(5);
   auto r = c.Get("/metrics");
   if (!r || r->status != 200) return -1;
-  double sum = 0;
-  for (absl::string_view line : absl::StrSplit(r->body, '\n')) {
-    if (line.empty() || line[0] == '#') continue;
-    if (line.substr(0, line.find_first_of("{ ")) != metric) continue;
-    double v = 0;
-    if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &v)) sum += v;
-  }
-  return sum;
+  return metrics::SumMetric(r->body, metric);
 }
 
 // Counts "message delivered" lines appended to the service's log since the last call, reading only
