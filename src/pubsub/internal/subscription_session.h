@@ -49,8 +49,8 @@ class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
     std::string ack_id;
   };
   void OnResponse(google::pubsub::v1::StreamingPullResponse response);
-  // Hands a response's admitted messages to the handler in one task per executor thread; each task
-  // runs its share in order.
+  // Hands a response's admitted messages to the handler in one task per executor thread; the tasks take
+  // the messages in order from the shared batch.
   void DeliverAdmitted(std::vector<Delivery> admitted);
   void Settle(const std::string& ack_id);
 

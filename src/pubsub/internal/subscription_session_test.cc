@@ -104,7 +104,7 @@ TEST_F(SubscriptionSessionTest, DeliversMessagesAndAcksEachOnce) {
 }
 
 // A response's admitted messages go to the executor as one task per handler thread (not one per
-// message), each running its share in order.
+// message); the tasks take the messages in order from the shared batch.
 TEST_F(SubscriptionSessionTest, AResponseIsHandedOverInOneTaskPerHandlerThread) {
   auto options = Options(1);
   options.executor_threads = 2;
