@@ -31,11 +31,20 @@ inline constexpr char kUnknownBackend[] = "";
 // The `reason` values of schedsvc_messages_nacked_total and schedsvc_messages_dead_lettered_total that
 // MessageDispatcher emits (docs/metrics.md lists the same words; deploy_metric_names_test checks that).
 // Their series are pre-created at 0 for every backend.
+// The dispatcher names them through these constants, so the lists cannot drift from what it emits.
+inline constexpr absl::string_view kNackRetryBudgetSpent = "retry_budget_spent";
+inline constexpr absl::string_view kNackCircuitOpen = "circuit_open";
+inline constexpr absl::string_view kNackShutdown = "shutdown";
+inline constexpr absl::string_view kNackNoDeadLetterTopic = "no_dead_letter_topic";
+inline constexpr absl::string_view kNackDeadLetterPublishFailed = "dead_letter_publish_failed";
 inline constexpr std::array<absl::string_view, 5> kNackReasons = {
-    "retry_budget_spent", "circuit_open", "shutdown", "no_dead_letter_topic", "dead_letter_publish_failed"};
+    kNackRetryBudgetSpent, kNackCircuitOpen, kNackShutdown, kNackNoDeadLetterTopic, kNackDeadLetterPublishFailed};
+// Dead-letter reasons of the dispatcher's own (the others are dispatch::PermanentReason names).
+inline constexpr absl::string_view kDeadLetterRetriesExhausted = "retries_exhausted";
+inline constexpr absl::string_view kDeadLetterShutdown = "shutdown";
 inline constexpr std::array<absl::string_view, 9> kDeadLetterReasons = {
-    "http_4xx",           "http_3xx",       "unknown_backend",   "invalid_path", "invalid_method",
-    "invalid_content_type", "body_too_large", "retries_exhausted", "shutdown"};
+    "http_4xx",           "http_3xx",       "unknown_backend",           "invalid_path", "invalid_method",
+    "invalid_content_type", "body_too_large", kDeadLetterRetriesExhausted, kDeadLetterShutdown};
 
 class ServiceMetrics {
  public:

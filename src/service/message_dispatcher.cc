@@ -131,7 +131,7 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
 void MessageDispatcher::TryAttempt(const std::shared_ptr<Delivery>& d) {
   if (shutting_down_) {
     LeaveHold(*d);
-    Nack(d, "shutdown", absl::ZeroDuration(), absl::CancelledError("shutting down"));
+    Nack(d, metrics::kNackShutdown, absl::ZeroDuration(), absl::CancelledError("shutting down"));
     return;
   }
   Backend& b = *d->backend;
@@ -148,7 +148,7 @@ void MessageDispatcher::TryAttempt(const std::shared_ptr<Delivery>& d) {
   b.limiter.Acquire([this, d](absl::Status slot) {
     if (!slot.ok()) {
       d->backend->breaker.OnAbandoned();
-      Nack(d, "shutdown", absl::ZeroDuration(), slot);
+      Nack(d, metrics::kNackShutdown, absl::ZeroDuration(), slot);
       return;
     }
     SendAttempt(d);
@@ -161,7 +161,7 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   const absl::Time now = clock_.Now();
   if (!d->holding) {
     if (b.held.load() >= cb.max_held_messages) {
-      Nack(d, "circuit_open", std::min(cb.open_duration, kMaxNackDelay),
+      Nack(d, metrics::kNackCircuitOpen, std::min(cb.open_duration, kMaxNackDelay),
            absl::UnavailableError("circuit open and the hold is full"));
       return;
     }
@@ -172,7 +172,7 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   }
   if (now - d->first_hold >= cb.max_hold) {
     LeaveHold(*d);
-    Nack(d, "circuit_open", std::min(cb.open_duration, kMaxNackDelay),
+    Nack(d, metrics::kNackCircuitOpen, std::min(cb.open_duration, kMaxNackDelay),
          absl::UnavailableError("circuit open longer than max_hold"));
     return;
   }
@@ -211,7 +211,7 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
   if (request->timeout <= absl::ZeroDuration()) {
     b.limiter.Release();
     b.breaker.OnAbandoned();
-    Nack(d, "retry_budget_spent", b.schedule.BackoffCeiling(d->attempts),
+    Nack(d, metrics::kNackRetryBudgetSpent, b.schedule.BackoffCeiling(d->attempts),
          absl::DeadlineExceededError("message budget spent"));
     return;
   }
@@ -253,7 +253,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
                                            const dispatch::DeliveryOutcome& outcome) {
   Backend& b = *d->backend;
   if (shutting_down_) {
-    Nack(d, "shutdown", absl::ZeroDuration(), outcome.status);
+    Nack(d, metrics::kNackShutdown, absl::ZeroDuration(), outcome.status);
     return;
   }
   dispatch::RetryDecision decision;
@@ -273,12 +273,12 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
     return;
   }
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
-    DeadLetter(d, "retries_exhausted", outcome.status, outcome.http_status);
+    DeadLetter(d, std::string(metrics::kDeadLetterRetriesExhausted), outcome.status, outcome.http_status);
     return;
   }
   // After-success: Pub/Sub redelivers later and counts a delivery attempt; its dead-letter policy takes
   // over after maxDeliveryAttempts.
-  Nack(d, "retry_budget_spent", std::min(decision.delay, kMaxNackDelay), outcome.status);
+  Nack(d, metrics::kNackRetryBudgetSpent, std::min(decision.delay, kMaxNackDelay), outcome.status);
 }
 
 void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::string reason,
@@ -291,7 +291,7 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
     if (d->handle) {
       fields["outcome"] = "nacked";
       log_.Error("permanent failure and no dead_letter_topic: nacking with delay", fields);
-      Nack(d, "no_dead_letter_topic", kMaxNackDelay, error);
+      Nack(d, metrics::kNackNoDeadLetterTopic, kMaxNackDelay, error);
     } else {
       fields["outcome"] = "dropped";
       log_.Error("permanent failure in on-receipt mode and no dead_letter_topic: message dropped", fields);
@@ -308,7 +308,7 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
           fields["dead_letter_error"] = published.ToString();
           log_.Error("dead-letter publish failed: nacking with delay", fields);
           if (d->handle) {
-            Nack(d, "dead_letter_publish_failed", kDeadLetterUnavailableDelay, published);
+            Nack(d, metrics::kNackDeadLetterPublishFailed, kDeadLetterUnavailableDelay, published);
           } else {
             Finish();
           }
@@ -356,8 +356,8 @@ void MessageDispatcher::Nack(const std::shared_ptr<Delivery>& d, absl::string_vi
     log_.Warning("message handed back to Pub/Sub", fields);
   } else {
     // On-receipt mode: already acked, nothing to hand back. Dead-letter what can no longer be retried.
-    if (reason == "shutdown" && dead_letters_ != nullptr) {
-      DeadLetter(d, "shutdown", error, 0);
+    if (reason == metrics::kNackShutdown && dead_letters_ != nullptr) {
+      DeadLetter(d, std::string(metrics::kDeadLetterShutdown), error, 0);
       return;
     }
     fields["outcome"] = "dropped";
@@ -403,7 +403,7 @@ void MessageDispatcher::BeginShutdown() {
   for (auto& [key, entry] : waiting) {
     executor_.Cancel(entry.second);
     LeaveHold(*entry.first);
-    Nack(entry.first, "shutdown", absl::ZeroDuration(), absl::CancelledError("shutting down"));
+    Nack(entry.first, metrics::kNackShutdown, absl::ZeroDuration(), absl::CancelledError("shutting down"));
   }
   for (auto& [name, b] : backends_) b->limiter.Shutdown();
 }
