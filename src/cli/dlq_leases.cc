@@ -10,15 +10,22 @@ DlqLeases::DlqLeases(pubsub::AdminClient& client, std::string subscription, Cloc
 
 DlqLeases::~DlqLeases() { ReleaseAll(); }
 
-absl::Status DlqLeases::ModifyInChunks(const std::vector<std::string>& ack_ids, int seconds) {
+absl::Status DlqLeases::InChunks(const std::vector<std::string>& ack_ids,
+                                 absl::FunctionRef<absl::Status(const std::vector<std::string>&)> call) {
   absl::Status first;
   for (size_t i = 0; i < ack_ids.size(); i += kMaxIdsPerCall) {
     std::vector<std::string> chunk(ack_ids.begin() + i,
                                    ack_ids.begin() + std::min(ack_ids.size(), i + kMaxIdsPerCall));
-    absl::Status s = client_.ModifyAckDeadline(subscription_, chunk, seconds);
+    absl::Status s = call(chunk);
     if (!s.ok() && first.ok()) first = s;
   }
   return first;
+}
+
+absl::Status DlqLeases::ModifyInChunks(const std::vector<std::string>& ack_ids, int seconds) {
+  return InChunks(ack_ids, [&](const std::vector<std::string>& chunk) {
+    return client_.ModifyAckDeadline(subscription_, chunk, seconds);
+  });
 }
 
 absl::Status DlqLeases::Hold(const std::vector<std::string>& ack_ids) {
@@ -54,13 +61,9 @@ int DlqLeases::Renew() {
 }
 
 absl::Status DlqLeases::Ack(const std::vector<std::string>& ack_ids) {
-  absl::Status first;
-  for (size_t i = 0; i < ack_ids.size(); i += kMaxIdsPerCall) {
-    std::vector<std::string> chunk(ack_ids.begin() + i,
-                                   ack_ids.begin() + std::min(ack_ids.size(), i + kMaxIdsPerCall));
-    absl::Status s = client_.Acknowledge(subscription_, chunk);
-    if (!s.ok() && first.ok()) first = s;
-  }
+  absl::Status first = InChunks(ack_ids, [&](const std::vector<std::string>& chunk) {
+    return client_.Acknowledge(subscription_, chunk);
+  });
   for (const auto& id : ack_ids) lease_end_.erase(id);
   return first;
 }

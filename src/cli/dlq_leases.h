@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "src/common/clock.h"
@@ -58,6 +59,9 @@ class DlqLeases {
 
  private:
   // Calls ModifyAckDeadline(`seconds`) for `ack_ids` in chunks; returns the first error.
+  // Calls `call` for each run of at most kMaxIdsPerCall ids; returns the first error (all runs are tried).
+  absl::Status InChunks(const std::vector<std::string>& ack_ids,
+                        absl::FunctionRef<absl::Status(const std::vector<std::string>&)> call);
   absl::Status ModifyInChunks(const std::vector<std::string>& ack_ids, int seconds);
 
   pubsub::AdminClient& client_;
