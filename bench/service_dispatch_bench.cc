@@ -13,7 +13,10 @@
 //
 // Usage: service_dispatch_bench [--messages=20000] [--streams=5,20] [--outstanding=1000]
 //                               [--max-concurrency=64] [--paced-rate=500] [--paced-seconds=6]
-//                               [--log-level=info] [--service-binary=PATH]
+//                               [--log-level=info] [--htpasswd-scheme=ssha|apr1]
+//                               [--held-latency-seconds=30] [--service-binary=PATH]
+// After the stream counts, a held phase (skipped with --held-latency-seconds=0) reads the service's RSS
+// while exactly --outstanding messages are leased and unsettled (see RunHeldPhase).
 // Needs nginx (/usr/sbin/nginx) and openssl on PATH. Binaries are taken from the build tree (BuildDir())
 // unless --service-binary names another schedule-service (e.g. an older build, for before/after).
 #include <unistd.h>
@@ -63,6 +66,11 @@ struct Flags {
   int paced_rate = 500;
   int paced_seconds = 6;
   std::string log_level = "info";
+  // How nginx's htpasswd stores the password: ssha (one SHA-1 per request) or apr1 (1,000 MD5 rounds per
+  // request, ~0.2 ms of nginx CPU on this VM: with apr1 nginx, not the service, is the busiest process).
+  std::string htpasswd_scheme = "ssha";
+  // The held phase: this many seconds of backend latency while `outstanding` messages are held (0: skip).
+  int held_latency_seconds = 30;
   // The schedule-service binary to measure; empty = the one in this build tree.
   std::string service_binary;
 };
@@ -87,6 +95,11 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
       if (!absl::SimpleAtoi(arg, &f.paced_rate) || f.paced_rate < 1) return false;
     } else if (absl::ConsumePrefix(&arg, "--log-level=")) {
       f.log_level = std::string(arg);
+    } else if (absl::ConsumePrefix(&arg, "--htpasswd-scheme=")) {
+      f.htpasswd_scheme = std::string(arg);
+      if (f.htpasswd_scheme != "ssha" && f.htpasswd_scheme != "apr1") return false;
+    } else if (absl::ConsumePrefix(&arg, "--held-latency-seconds=")) {
+      if (!absl::SimpleAtoi(arg, &f.held_latency_seconds) || f.held_latency_seconds < 0) return false;
     } else if (absl::ConsumePrefix(&arg, "--service-binary=")) {
       f.service_binary = std::string(arg);
     } else if (absl::ConsumePrefix(&arg, "--paced-seconds=")) {
@@ -263,9 +276,19 @@ struct Nginx {
 // nginx with auth_basic in front of a location that answers 200 (`return 200;` in a named location
 // reached by try_files, so the access phase -- auth_basic -- runs first; a plain `return` would answer
 // in the rewrite phase, before authentication).
-absl::StatusOr<Nginx> StartNginx(const std::string& dir) {
-  const std::string hash = RunCommand(absl::StrCat("openssl passwd -apr1 '", kPassword, "'"));
-  if (!absl::StartsWith(hash, "$apr1$")) return absl::InternalError("openssl passwd -apr1 failed");
+absl::StatusOr<Nginx> StartNginx(const std::string& dir, const std::string& scheme) {
+  std::string hash;
+  if (scheme == "apr1") {
+    hash = RunCommand(absl::StrCat("openssl passwd -apr1 '", kPassword, "'"));
+    if (!absl::StartsWith(hash, "$apr1$")) return absl::InternalError("openssl passwd -apr1 failed");
+  } else {
+    // {SSHA}: base64(SHA-1(password + salt) + salt), one hash per request in nginx.
+    WriteFile(dir + "/salt", "s4lt-b3nch");
+    WriteFile(dir + "/password-salt", absl::StrCat(kPassword, "s4lt-b3nch"));
+    hash = "{SSHA}" + RunCommand(absl::StrCat("cd '", dir, "' && openssl dgst -sha1 -binary password-salt | cat - salt | ",
+                                               "openssl base64 -A"));
+    if (hash.size() < 6 + 28) return absl::InternalError("openssl dgst -sha1 failed");
+  }
   WriteFile(dir + "/htpasswd", absl::StrCat(kUser, ":", hash, "\n"));
   std::filesystem::create_directories(dir + "/www");
   Nginx n;
@@ -296,6 +319,87 @@ absl::StatusOr<Nginx> StartNginx(const std::string& dir) {
   return n;
 }
 
+// The service's YAML: one backend at 127.0.0.1:`backend_port` with Basic auth from files in `dir`.
+std::string ServiceConfig(const Flags& flags, const std::string& dir, const std::string& sub, int streams,
+                          int admin_port, int backend_port) {
+  return absl::StrCat("subscription: ", sub, "\nstreams: ", streams, "\nflow_control:\n  max_outstanding_messages: ",
+                      flags.outstanding, "\nlog_level: ", flags.log_level, "\nadmin:\n  listen: 127.0.0.1:", admin_port,
+                      "\nrouting:\n  default_backend: web\nbackends:\n  web:\n    url: http://127.0.0.1:", backend_port,
+                      "\n    max_concurrency: ", flags.max_concurrency, "\n    auth:\n      basic:\n        username_file: ",
+                      dir, "/username\n        password_file: ", dir, "/password\n");
+}
+
+// "Rss:      123 kB"-style fields of /proc/PID/smaps_rollup, in KiB (-1 if absent).
+long SmapsRollupKib(pid_t pid, absl::string_view key) {
+  std::istringstream in(testing::ReadFileOrEmpty(absl::StrCat("/proc/", pid, "/smaps_rollup")));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!absl::StartsWith(line, absl::StrCat(key, ":"))) continue;
+    std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    long v = 0;
+    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &v)) return v;
+  }
+  return -1;
+}
+
+// The held phase: exactly `flags.outstanding` messages published, a backend (the project's demo-backend)
+// that answers only after `held_latency_seconds`, so every message is leased and unsettled at once:
+// `max_concurrency` of them in HTTP calls, the rest waiting for a slot. Once
+// schedsvc_messages_in_flight reaches the limit (and 1 s later), the service's RSS is read. This is the
+// "RSS with 1000 outstanding" figure; the backlog phase's VmHWM is higher because the emulator ignores the
+// StreamingPull flow-control limits and pushes the whole backlog into the client's queue.
+bool RunHeldPhase(const Flags& flags, const std::string& dir, const std::string& host, const std::string& service_bin) {
+  const int streams = flags.streams.front();
+  const std::string topic = absl::StrCat(kProject, "/topics/held");
+  const std::string sub = absl::StrCat(kProject, "/subscriptions/held");
+  auto admin = pubsub::MakeAdminClient(Connection(host));
+  google::pubsub::v1::Subscription spec;
+  spec.set_name(sub);
+  spec.set_topic(topic);
+  spec.set_ack_deadline_seconds(60);
+  if (!admin->CreateTopic(topic).ok() || !admin->CreateSubscription(spec).ok() ||
+      !PublishBacklog(host, topic, flags.outstanding)) {
+    std::fprintf(stderr, "held phase: Pub/Sub set-up failed\n");
+    return false;
+  }
+  const int backend_port = testing::PickFreePort();
+  auto backend = testing::ChildProcess::Start(
+      {testing::BuildDir() + "/src/dispatch/demo-backend", "--listen", absl::StrCat("127.0.0.1:", backend_port),
+       "--username-file", dir + "/username", "--password-file", dir + "/password", "--latency",
+       absl::StrCat(flags.held_latency_seconds, "s"), "--threads", absl::StrCat(flags.max_concurrency + 8)},
+      {}, dir + "/demo-backend.log");
+  if (!backend.ok() || !testing::WaitForPort(backend_port, absl::Seconds(10))) {
+    std::fprintf(stderr, "held phase: demo-backend did not start\n");
+    return false;
+  }
+  const int admin_port = testing::PickFreePort();
+  const std::string config = dir + "/service-held.yaml";
+  WriteFile(config, ServiceConfig(flags, dir, sub, streams, admin_port, backend_port));
+  auto service = testing::ChildProcess::Start({service_bin, "--config", config}, {{"PUBSUB_EMULATOR_HOST", host}},
+                                              dir + "/service-held.log");
+  if (!service.ok()) {
+    std::fprintf(stderr, "held phase: %s\n", service.status().ToString().c_str());
+    return false;
+  }
+  double in_flight = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(std::max(5, flags.held_latency_seconds / 2));
+  while (absl::Now() < deadline && (in_flight = MetricSum(admin_port, "schedsvc_messages_in_flight")) < flags.outstanding) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  absl::SleepFor(absl::Seconds(1));
+  in_flight = MetricSum(admin_port, "schedsvc_messages_in_flight");
+  const pid_t pid = service->pid();
+  std::printf("\nheld: %d streams, %.0f messages in flight (limit %d, max_concurrency %d), VmRSS %.1f MiB "
+              "(anonymous %.1f, file-backed %.1f), VmHWM %.1f MiB\n",
+              streams, in_flight, flags.outstanding, flags.max_concurrency, StatusKib(pid, "VmRSS") / 1024.0,
+              SmapsRollupKib(pid, "Anonymous") / 1024.0,
+              (SmapsRollupKib(pid, "Rss") - SmapsRollupKib(pid, "Anonymous")) / 1024.0, StatusKib(pid, "VmHWM") / 1024.0);
+  std::fflush(stdout);
+  service->Stop(9);
+  backend->Stop(9);
+  return in_flight >= flags.outstanding;
+}
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return -1;
   std::sort(v.begin(), v.end());
@@ -315,7 +419,7 @@ int Run(const Flags& flags) {
     return 1;
   }
   const std::string host = (*emulator)->host_port();
-  auto nginx = StartNginx(dir);
+  auto nginx = StartNginx(dir, flags.htpasswd_scheme);
   if (!nginx.ok()) {
     std::fprintf(stderr, "nginx: %s\n", nginx.status().ToString().c_str());
     return 1;
@@ -330,6 +434,9 @@ int Run(const Flags& flags) {
                    plain ? plain->status : 0, authed ? authed->status : 0);
       return 1;
     }
+    // nginx flushes its access log every 500 ms: let the control's 401 reach the file before any run
+    // takes its offset, so that it is not counted as the service's.
+    absl::SleepFor(absl::Seconds(1));
   }
   WriteFile(dir + "/username", kUser);
   WriteFile(dir + "/password", kPassword);
@@ -363,13 +470,7 @@ int Run(const Flags& flags) {
     }
     const int admin_port = testing::PickFreePort();
     const std::string config = absl::StrCat(dir, "/service-", s, ".yaml");
-    WriteFile(config,
-              absl::StrCat("subscription: ", sub, "\nstreams: ", s, "\nflow_control:\n  max_outstanding_messages: ",
-                           flags.outstanding, "\nlog_level: ", flags.log_level, "\nadmin:\n  listen: 127.0.0.1:", admin_port,
-                           "\nrouting:\n  default_backend: nginx\nbackends:\n  nginx:\n    url: http://127.0.0.1:",
-                           nginx->port, "\n    max_concurrency: ", flags.max_concurrency,
-                           "\n    auth:\n      basic:\n        username_file: ", dir,
-                           "/username\n        password_file: ", dir, "/password\n"));
+    WriteFile(config, ServiceConfig(flags, dir, sub, s, admin_port, nginx->port));
     const std::size_t run_log_offset = testing::ReadFileOrEmpty(nginx->access_log).size();
     // Ready: exec -> first /readyz 200, polled every millisecond.
     const absl::Time t0 = absl::Now();
@@ -456,17 +557,23 @@ int Run(const Flags& flags) {
       accepted.erase(it);  // first success only
     }
     // Every request of this run must have been authenticated and answered 200.
-    long not_ok = 0;
+    std::map<std::string, long> not_ok;  // status -> count
     for (absl::string_view line :
          absl::StrSplit(testing::ReadFileOrEmpty(nginx->access_log).substr(run_log_offset), '\n', absl::SkipEmpty())) {
-      if (!absl::EndsWith(line, " 200")) ++not_ok;
+      if (!absl::EndsWith(line, " 200")) ++not_ok[std::string(line.substr(line.rfind(' ') + 1))];
     }
-    if (not_ok > 0) std::fprintf(stderr, "nginx answered %ld requests with a status other than 200\n", not_ok);
+    for (const auto& [status, n] : not_ok) {
+      std::fprintf(stderr, "nginx answered %ld requests with status %s\n", n, status.c_str());
+    }
     std::printf("%-7d %9.1f %9.1f %8.0f %10.1f %10.1f %9.1f %9.1f %9.1f %8zu\n", s,
                 starting_at == absl::InfiniteFuture() ? -1.0 : absl::ToDoubleMilliseconds(starting_at - t0),
                 absl::ToDoubleMilliseconds(ready_at - t0), rate, cpu_per_msg, cpu_incl_start, hwm_kib / 1024.0,
                 Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), latencies_ms.size());
     std::fflush(stdout);
+  }
+  if (flags.held_latency_seconds > 0 && !RunHeldPhase(flags, dir, host, service_bin)) {
+    std::fprintf(stderr, "held phase: fewer than %d messages were held\n", flags.outstanding);
+    return 1;
   }
   std::filesystem::remove_all(dir);
   return 0;
@@ -482,7 +589,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: service_dispatch_bench [--messages=N] [--streams=5,20] [--outstanding=N] "
                  "[--max-concurrency=N] [--paced-rate=N] [--paced-seconds=N] [--log-level=L] "
-                 "[--service-binary=PATH]\n");
+                 "[--htpasswd-scheme=ssha|apr1] [--held-latency-seconds=N] [--service-binary=PATH]\n");
     return 2;
   }
   return schedsvc::bench::Run(flags);

@@ -1,7 +1,10 @@
 #include "src/common/json_log.h"
 
+#include <cstdint>
+#include <limits>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
 namespace schedsvc {
@@ -27,19 +30,58 @@ absl::string_view SeverityName(Severity severity) {
 JsonLogger::JsonLogger(std::ostream& out, Clock& clock, Severity min_severity)
     : clock_(clock), min_severity_(min_severity), out_(out) {}
 
+namespace {
+
+// Appends `value` as JSON; invalid UTF-8 (e.g. in a message attribute) is replaced rather than throwing.
+void AppendJson(std::string& out, const nlohmann::json& value) {
+  out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// RFC 3339 UTC with microseconds, e.g. 2026-12-01T03:52:10.123456Z. The seconds part is formatted by
+// absl once per second per thread; the microseconds are appended.
+void AppendTime(std::string& out, absl::Time t) {
+  thread_local int64_t cached_second = std::numeric_limits<int64_t>::min();
+  thread_local std::string cached_prefix;
+  const int64_t micros = absl::ToUnixMicros(t);
+  const int64_t second = micros >= 0 ? micros / 1000000 : (micros - 999999) / 1000000;
+  if (second != cached_second) {
+    cached_prefix = absl::FormatTime("%Y-%m-%dT%H:%M:%S.", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+    cached_second = second;
+  }
+  const int64_t fraction = micros - second * 1000000;
+  char digits[7];
+  int64_t rest = fraction;
+  for (int i = 5; i >= 0; --i, rest /= 10) digits[i] = static_cast<char>('0' + rest % 10);
+  digits[6] = 'Z';
+  out += cached_prefix;
+  out.append(digits, 7);
+}
+
+}  // namespace
+
 void JsonLogger::Log(Severity severity, absl::string_view message, const nlohmann::json& fields) {
   if (severity < min_severity_) return;
-  nlohmann::json line = nlohmann::json::object();
-  line["severity"] = SeverityName(severity);
-  line["message"] = message;
-  line["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", clock_.Now(), absl::UTCTimeZone());
+  // Serialized straight into one string (no intermediate JSON object): severity, message and time first,
+  // then the caller's fields in their (sorted) order. A field may not replace those three.
+  std::string text;
+  text.reserve(256);
+  absl::StrAppend(&text, "{\"severity\":\"", SeverityName(severity), "\",\"message\":");
+  AppendJson(text, nlohmann::json(std::string(message)));
+  text += ",\"time\":\"";
+  AppendTime(text, clock_.Now());
+  text += '"';
   if (fields.is_object()) {
-    for (const auto& [key, value] : fields.items()) line[key] = value;
+    for (const auto& [key, value] : fields.items()) {
+      if (key == "severity" || key == "message" || key == "time") continue;
+      text += ',';
+      AppendJson(text, nlohmann::json(key));
+      text += ':';
+      AppendJson(text, value);
+    }
   }
-  // Invalid UTF-8 in a field (e.g. a message attribute) is replaced rather than throwing.
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += "}\n";
   absl::MutexLock lock(&mu_);
-  out_ << text << '\n';
+  out_.write(text.data(), static_cast<std::streamsize>(text.size()));
   out_.flush();
 }
 
