@@ -1,7 +1,17 @@
-# schedule-service end-to-end benchmark (issue 3 item 14): emulator + nginx auth_basic backend + the
-# service binary. Run: build/bench/service_dispatch_bench [--messages=20000] [--streams=5,20];
-# figures in docs/benchmarks.md ("schedule-service (issue 3)").
+# schedule-service benchmarks (issue 3 item 14); figures in docs/benchmarks.md ("schedule-service (issue 3)").
+# nginx auth_basic backend shared by both.
+schedsvc_library(schedsvc_bench_nginx
+  SOURCES nginx_backend.cc
+  DEPS schedsvc_testing absl::strings absl::status absl::time)
+
+# End to end: emulator + nginx + the service binary. Run: build/bench/service_dispatch_bench
+# [--messages=20000] [--streams=5,20].
 schedsvc_binary(service_dispatch_bench
   SOURCES service_dispatch_bench.cc
-  DEPS schedsvc_pubsub schedsvc_testing schedsvc_prometheus_text PkgConfig::HTTPLIB absl::strings absl::time absl::synchronization)
-add_dependencies(service_dispatch_bench schedule-service)
+  DEPS schedsvc_bench_nginx schedsvc_pubsub schedsvc_testing schedsvc_prometheus_text PkgConfig::HTTPLIB absl::strings absl::time absl::synchronization)
+add_dependencies(service_dispatch_bench schedule-service demo-backend)
+
+# The HTTP transport alone: CurlHttpClient -> nginx. Run: build/bench/http_client_bench [--concurrency=64].
+schedsvc_binary(http_client_bench
+  SOURCES http_client_bench.cc
+  DEPS schedsvc_bench_nginx schedsvc_dispatch absl::strings absl::time absl::synchronization)
