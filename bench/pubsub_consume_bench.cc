@@ -10,6 +10,7 @@
 // Prints a table; peak RSS is the process's maximum so far (ru_maxrss) after each client phase.
 //
 // Usage: pubsub_consume_bench [--messages=20000] [--streams=1,5,20] [--emulator=HOST:PORT] [--client-only]
+//                             [--executor-threads=N]
 // Without --emulator it starts the official emulator itself (testing/pubsub_emulator.h).
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
@@ -52,6 +53,8 @@ struct Flags {
   std::string emulator;
   // Skips the emulator-pace phase (for profiling the client alone).
   bool client_only = false;
+  // SubscriberOptions::executor_threads (0: the default).
+  int executor_threads = 0;
 };
 
 bool ParseFlags(int argc, char** argv, Flags& flags) {
@@ -66,6 +69,8 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
         if (!absl::SimpleAtoi(s, &n) || n < 1 || n > 64) return false;
         flags.streams.push_back(n);
       }
+    } else if (absl::ConsumePrefix(&arg, "--executor-threads=")) {
+      if (!absl::SimpleAtoi(arg, &flags.executor_threads) || flags.executor_threads < 0) return false;
     } else if (arg == "--client-only") {
       flags.client_only = true;
     } else if (absl::ConsumePrefix(&arg, "--emulator=")) {
@@ -179,10 +184,12 @@ PhaseResult RawPace(const std::string& host, const std::string& subscription, in
 }
 
 // Our Subscriber, ack-only handler.
-PhaseResult ClientConsume(const std::string& host, const std::string& subscription, int streams, int n) {
+PhaseResult ClientConsume(const std::string& host, const std::string& subscription, int streams, int n,
+                          int executor_threads) {
   pubsub::SubscriberOptions options;
   options.subscription = subscription;
   options.streams = streams;
+  if (executor_threads > 0) options.executor_threads = executor_threads;
   auto subscriber = pubsub::MakeSubscriber(options, Connection(host));
   PhaseResult r;
   if (!subscriber.ok()) {
@@ -257,7 +264,7 @@ int Run(const Flags& flags) {
     } else {
       raw = RawPace(host, raw_sub, streams, flags.messages);
     }
-    const PhaseResult client = ClientConsume(host, client_sub, streams, flags.messages);
+    const PhaseResult client = ClientConsume(host, client_sub, streams, flags.messages, flags.executor_threads);
     if (!raw.ok || !client.ok) {
       std::fprintf(stderr, "streams=%d: a phase did not finish within %s (raw %s, client %s)\n", streams,
                    absl::FormatDuration(kPhaseTimeout).c_str(), raw.ok ? "ok" : "timed out",
@@ -285,7 +292,7 @@ int main(int argc, char** argv) {
   schedsvc::DisableMutexDeadlockDetection();
   schedsvc::bench::Flags flags;
   if (!schedsvc::bench::ParseFlags(argc, argv, flags)) {
-    std::fprintf(stderr, "usage: %s [--messages=N] [--streams=1,5,20] [--emulator=HOST:PORT] [--client-only]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--messages=N] [--streams=1,5,20] [--emulator=HOST:PORT] [--client-only] [--executor-threads=N]\n", argv[0]);
     return 2;
   }
   return schedsvc::bench::Run(flags);

@@ -41,12 +41,14 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "src/common/mutex_mode.h"
 #include "src/metrics/prometheus_text.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
+#include "src/pubsub/subscriber.h"
 #include "bench/nginx_backend.h"
 #include "testing/child_process.h"
 #include "testing/pubsub_emulator.h"
@@ -253,6 +255,35 @@ std::map<std::string, absl::Time> PublishPaced(const std::string& host, const st
   return accepted;
 }
 
+// Publishes `n` messages and drains them with an in-process ack-only Subscriber (5 streams), so that the
+// emulator's JIT compilers have done their work before anything is measured: on a fresh emulator they
+// take a core for several seconds and would inflate the first row's CPU per message.
+bool WarmUpEmulator(const std::string& host, int n) {
+  const std::string topic = absl::StrCat(kProject, "/topics/warm-up");
+  const std::string sub = absl::StrCat(kProject, "/subscriptions/warm-up");
+  auto admin = pubsub::MakeAdminClient(Connection(host));
+  google::pubsub::v1::Subscription spec;
+  spec.set_name(sub);
+  spec.set_topic(topic);
+  if (!admin->CreateTopic(topic).ok() || !admin->CreateSubscription(spec).ok() || !PublishBacklog(host, topic, n)) {
+    return false;
+  }
+  pubsub::SubscriberOptions options;
+  options.subscription = sub;
+  options.streams = 5;
+  auto subscriber = pubsub::MakeSubscriber(options, Connection(host));
+  if (!subscriber.ok()) return false;
+  std::atomic<int> acked{0};
+  absl::Notification all;
+  (*subscriber)->Start([&](pubsub::Message, pubsub::AckHandle h) {
+    std::move(h).Ack();
+    if (acked.fetch_add(1) + 1 == n) all.Notify();
+  });
+  const bool drained = all.WaitForNotificationWithTimeout(absl::Seconds(120));
+  (*subscriber)->Shutdown(absl::Seconds(10));
+  return drained;
+}
+
 // The service's YAML: one backend at 127.0.0.1:`backend_port` with Basic auth from files in `dir`.
 std::string ServiceConfig(const Flags& flags, const std::string& dir, const std::string& sub, int streams,
                           int admin_port, int backend_port) {
@@ -282,10 +313,10 @@ long SmapsRollupKib(pid_t pid, absl::string_view key) {
 // schedsvc_messages_in_flight reaches the limit (and 1 s later), the service's RSS is read. This is the
 // "RSS with 1000 outstanding" figure; the backlog phase's VmHWM is higher because the emulator ignores the
 // StreamingPull flow-control limits and pushes the whole backlog into the client's queue.
-bool RunHeldPhase(const Flags& flags, const std::string& dir, const std::string& host, const std::string& service_bin) {
-  const int streams = flags.streams.front();
-  const std::string topic = absl::StrCat(kProject, "/topics/held");
-  const std::string sub = absl::StrCat(kProject, "/subscriptions/held");
+bool RunHeldPhase(const Flags& flags, const std::string& dir, const std::string& host, const std::string& service_bin,
+                  int streams) {
+  const std::string topic = absl::StrCat(kProject, "/topics/held-", streams);
+  const std::string sub = absl::StrCat(kProject, "/subscriptions/held-", streams);
   auto admin = pubsub::MakeAdminClient(Connection(host));
   google::pubsub::v1::Subscription spec;
   spec.set_name(sub);
@@ -301,16 +332,16 @@ bool RunHeldPhase(const Flags& flags, const std::string& dir, const std::string&
       {testing::BuildDir() + "/src/dispatch/demo-backend", "--listen", absl::StrCat("127.0.0.1:", backend_port),
        "--username-file", dir + "/username", "--password-file", dir + "/password", "--latency",
        absl::StrCat(flags.held_latency_seconds, "s"), "--threads", absl::StrCat(flags.max_concurrency + 8)},
-      {}, dir + "/demo-backend.log");
+      {}, absl::StrCat(dir, "/demo-backend-", streams, ".log"));
   if (!backend.ok() || !testing::WaitForPort(backend_port, absl::Seconds(10))) {
     std::fprintf(stderr, "held phase: demo-backend did not start\n");
     return false;
   }
   const int admin_port = testing::PickFreePort();
-  const std::string config = dir + "/service-held.yaml";
+  const std::string config = absl::StrCat(dir, "/service-held-", streams, ".yaml");
   WriteFile(config, ServiceConfig(flags, dir, sub, streams, admin_port, backend_port));
   auto service = testing::ChildProcess::Start({service_bin, "--config", config}, {{"PUBSUB_EMULATOR_HOST", host}},
-                                              dir + "/service-held.log");
+                                              absl::StrCat(dir, "/service-held-", streams, ".log"));
   if (!service.ok()) {
     std::fprintf(stderr, "held phase: %s\n", service.status().ToString().c_str());
     return false;
@@ -323,7 +354,7 @@ bool RunHeldPhase(const Flags& flags, const std::string& dir, const std::string&
   absl::SleepFor(absl::Seconds(1));
   in_flight = MetricSum(admin_port, "schedsvc_messages_in_flight");
   const pid_t pid = service->pid();
-  std::printf("\nheld: %d streams, %.0f messages in flight (limit %d, max_concurrency %d), VmRSS %.1f MiB "
+  std::printf("held: %d streams, %.0f messages in flight (limit %d, max_concurrency %d), VmRSS %.1f MiB "
               "(anonymous %.1f, file-backed %.1f), VmHWM %.1f MiB\n",
               streams, in_flight, flags.outstanding, flags.max_concurrency, StatusKib(pid, "VmRSS") / 1024.0,
               SmapsRollupKib(pid, "Anonymous") / 1024.0,
@@ -371,6 +402,10 @@ int Run(const Flags& flags) {
     // nginx flushes its access log every 500 ms: let the control's 401 reach the file before any run
     // takes its offset, so that it is not counted as the service's.
     absl::SleepFor(absl::Seconds(1));
+  }
+  if (!WarmUpEmulator(host, flags.messages)) {
+    std::fprintf(stderr, "emulator warm-up failed\n");
+    return 1;
   }
   WriteFile(dir + "/username", kUser);
   WriteFile(dir + "/password", kPassword);
@@ -505,9 +540,11 @@ int Run(const Flags& flags) {
                 Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), latencies_ms.size());
     std::fflush(stdout);
   }
-  if (flags.held_latency_seconds > 0 && !RunHeldPhase(flags, dir, host, service_bin)) {
-    std::fprintf(stderr, "held phase: fewer than %d messages were held\n", flags.outstanding);
-    return 1;
+  for (int s : flags.streams) {
+    if (flags.held_latency_seconds > 0 && !RunHeldPhase(flags, dir, host, service_bin, s)) {
+      std::fprintf(stderr, "held phase: fewer than %d messages were held\n", flags.outstanding);
+      return 1;
+    }
   }
   std::filesystem::remove_all(dir);
   return 0;
