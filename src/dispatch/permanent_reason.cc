@@ -1,6 +1,5 @@
 #include "src/dispatch/permanent_reason.h"
 
-#include <array>
 #include <string>
 
 #include "absl/strings/cord.h"
@@ -10,13 +9,6 @@ namespace {
 
 // Status payload key (a type URL by absl convention).
 constexpr absl::string_view kPayloadKey = "type.googleapis.com/schedsvc.dispatch.PermanentReason";
-
-constexpr std::array<PermanentReason, 7> kAllReasons = {
-    PermanentReason::kUnknownBackend, PermanentReason::kInvalidPath,
-    PermanentReason::kInvalidMethod,  PermanentReason::kInvalidContentType,
-    PermanentReason::kBodyTooLarge,   PermanentReason::kHttp3xx,
-    PermanentReason::kHttp4xx,
-};
 
 }  // namespace
 
@@ -50,7 +42,7 @@ absl::optional<PermanentReason> GetPermanentReason(const absl::Status& status) {
   absl::optional<absl::Cord> payload = status.GetPayload(kPayloadKey);
   if (!payload.has_value()) return absl::nullopt;
   const std::string name(*payload);
-  for (PermanentReason reason : kAllReasons) {
+  for (PermanentReason reason : kAllPermanentReasons) {
     if (PermanentReasonName(reason) == name) return reason;
   }
   return absl::nullopt;

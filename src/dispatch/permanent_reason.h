@@ -6,6 +6,8 @@
 #ifndef SCHEDSVC_DISPATCH_PERMANENT_REASON_H_
 #define SCHEDSVC_DISPATCH_PERMANENT_REASON_H_
 
+#include <array>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
@@ -20,6 +22,14 @@ enum class PermanentReason {
   kBodyTooLarge,        // "body_too_large": data larger than the backend's max_body_bytes
   kHttp3xx,             // "http_3xx": the backend redirected (redirects are not followed)
   kHttp4xx,             // "http_4xx": the backend rejected the request (4xx other than 408/429)
+};
+
+// Every PermanentReason, in declaration order.
+inline constexpr std::array<PermanentReason, 7> kAllPermanentReasons = {
+    PermanentReason::kUnknownBackend, PermanentReason::kInvalidPath,
+    PermanentReason::kInvalidMethod,  PermanentReason::kInvalidContentType,
+    PermanentReason::kBodyTooLarge,   PermanentReason::kHttp3xx,
+    PermanentReason::kHttp4xx,
 };
 
 // Returns the label/attribute name, e.g. "invalid_path".

@@ -39,7 +39,8 @@ inline constexpr absl::string_view kNackNoDeadLetterTopic = "no_dead_letter_topi
 inline constexpr absl::string_view kNackDeadLetterPublishFailed = "dead_letter_publish_failed";
 inline constexpr std::array<absl::string_view, 5> kNackReasons = {
     kNackRetryBudgetSpent, kNackCircuitOpen, kNackShutdown, kNackNoDeadLetterTopic, kNackDeadLetterPublishFailed};
-// Dead-letter reasons of the dispatcher's own (the others are dispatch::PermanentReason names).
+// Dead-letter reasons: the dispatch::PermanentReason names (message_dispatcher_test checks that each is
+// here) and the dispatcher's own.
 inline constexpr absl::string_view kDeadLetterRetriesExhausted = "retries_exhausted";
 inline constexpr absl::string_view kDeadLetterShutdown = "shutdown";
 inline constexpr std::array<absl::string_view, 9> kDeadLetterReasons = {

@@ -6,6 +6,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
+#include "src/dispatch/permanent_reason.h"
+#include "src/metrics/service_metrics.h"
 #include "testing/fake_executor.h"
 #include "testing/fake_http_client.h"
 
@@ -93,6 +95,15 @@ class MessageDispatcherTest : public ::testing::Test {
   config::ServiceConfig config_;
   std::unique_ptr<MessageDispatcher> dispatcher_;
 };
+
+// The pre-created dead-letter series (metrics::kDeadLetterReasons) must cover every permanent reason the
+// dispatcher can dead-letter with.
+TEST(DeadLetterReasonsTest, EveryPermanentReasonHasAPreCreatedSeries) {
+  for (dispatch::PermanentReason reason : dispatch::kAllPermanentReasons) {
+    EXPECT_THAT(metrics::kDeadLetterReasons, ::testing::Contains(dispatch::PermanentReasonName(reason)))
+        << "add " << dispatch::PermanentReasonName(reason) << " to kDeadLetterReasons (and docs/metrics.md)";
+  }
+}
 
 TEST_F(MessageDispatcherTest, SuccessAcksOnceAfterTheCall) {
   Make(Config());
