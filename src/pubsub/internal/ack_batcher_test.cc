@@ -1,9 +1,18 @@
 #include "src/pubsub/internal/ack_batcher.h"
 
+#include <ostream>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/fake_executor.h"
 #include "testing/fake_subscriber_stub.h"
+
+// gtest prints these requests in failure messages. Its generic protobuf printer trips GCC 12's false
+// -Werror=restrict at -O3 (GCC bug 105329, in std::string::insert); a one-line text form avoids it.
+namespace google::pubsub::v1 {
+void PrintTo(const AcknowledgeRequest& r, std::ostream* os) { *os << r.ShortDebugString(); }
+void PrintTo(const ModifyAckDeadlineRequest& r, std::ostream* os) { *os << r.ShortDebugString(); }
+}  // namespace google::pubsub::v1
 
 namespace schedsvc::pubsub_internal {
 namespace {
