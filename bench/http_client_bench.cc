@@ -5,7 +5,7 @@
 // the caller; nginx is a separate process). That is the floor the service's CPU per message cannot go
 // below while every delivery is one libcurl request.
 //
-// Usage: http_client_bench [--requests=50000] [--concurrency=64] [--htpasswd-scheme=ssha|apr1]
+// Usage: http_client_bench [--requests=200000] [--concurrency=64] [--htpasswd-scheme=ssha|apr1]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -34,7 +34,7 @@ constexpr char kUser[] = "bench";
 constexpr char kPassword[] = "bench-secret-7";
 
 struct Flags {
-  int requests = 50000;
+  int requests = 200000;
   int concurrency = 64;
   std::string htpasswd_scheme = "ssha";
 };
