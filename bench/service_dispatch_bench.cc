@@ -41,14 +41,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "src/common/mutex_mode.h"
 #include "src/metrics/prometheus_text.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
-#include "src/pubsub/subscriber.h"
 #include "bench/nginx_backend.h"
 #include "testing/child_process.h"
 #include "testing/pubsub_emulator.h"
@@ -255,35 +253,6 @@ std::map<std::string, absl::Time> PublishPaced(const std::string& host, const st
   return accepted;
 }
 
-// Publishes `n` messages and drains them with an in-process ack-only Subscriber (5 streams), so that the
-// emulator's JIT compilers have done their work before anything is measured: on a fresh emulator they
-// take a core for several seconds and would inflate the first row's CPU per message.
-bool WarmUpEmulator(const std::string& host, int n) {
-  const std::string topic = absl::StrCat(kProject, "/topics/warm-up");
-  const std::string sub = absl::StrCat(kProject, "/subscriptions/warm-up");
-  auto admin = pubsub::MakeAdminClient(Connection(host));
-  google::pubsub::v1::Subscription spec;
-  spec.set_name(sub);
-  spec.set_topic(topic);
-  if (!admin->CreateTopic(topic).ok() || !admin->CreateSubscription(spec).ok() || !PublishBacklog(host, topic, n)) {
-    return false;
-  }
-  pubsub::SubscriberOptions options;
-  options.subscription = sub;
-  options.streams = 5;
-  auto subscriber = pubsub::MakeSubscriber(options, Connection(host));
-  if (!subscriber.ok()) return false;
-  std::atomic<int> acked{0};
-  absl::Notification all;
-  (*subscriber)->Start([&](pubsub::Message, pubsub::AckHandle h) {
-    std::move(h).Ack();
-    if (acked.fetch_add(1) + 1 == n) all.Notify();
-  });
-  const bool drained = all.WaitForNotificationWithTimeout(absl::Seconds(120));
-  (*subscriber)->Shutdown(absl::Seconds(10));
-  return drained;
-}
-
 // The service's YAML: one backend at 127.0.0.1:`backend_port` with Basic auth from files in `dir`.
 std::string ServiceConfig(const Flags& flags, const std::string& dir, const std::string& sub, int streams,
                           int admin_port, int backend_port) {
@@ -402,10 +371,6 @@ int Run(const Flags& flags) {
     // nginx flushes its access log every 500 ms: let the control's 401 reach the file before any run
     // takes its offset, so that it is not counted as the service's.
     absl::SleepFor(absl::Seconds(1));
-  }
-  if (!WarmUpEmulator(host, flags.messages)) {
-    std::fprintf(stderr, "emulator warm-up failed\n");
-    return 1;
   }
   WriteFile(dir + "/username", kUser);
   WriteFile(dir + "/password", kPassword);
