@@ -26,7 +26,8 @@ class JsonLogger {
   // are dropped.
   JsonLogger(std::ostream& out, Clock& clock, Severity min_severity = Severity::kInfo);
 
-  // Writes one line. `fields` must be a JSON object (or null); its members are added at top level.
+  // Writes one line. `fields` must be a JSON object (or null); its members are added at top level after
+  // severity, message and time, which they cannot replace (members with those names are dropped).
   void Log(Severity severity, absl::string_view message, const nlohmann::json& fields = nullptr);
 
   void Info(absl::string_view message, const nlohmann::json& fields = nullptr) {
