@@ -18,7 +18,9 @@ namespace schedsvc::testing {
 class ChildProcess {
  public:
   // Starts argv[0] (searched on PATH) with `argv`, the current environment plus `extra_env`, and stdout
-  // and stderr appended to `log_path`. kInternal if the process cannot be started.
+  // and stderr appended to `log_path`. kInternal if the process cannot be started. The program is killed
+  // (SIGKILL) if the thread that started it dies first, so start it from a thread that outlives it (the
+  // test's or the bench's main thread).
   static absl::StatusOr<ChildProcess> Start(const std::vector<std::string>& argv,
                                             const std::map<std::string, std::string>& extra_env,
                                             const std::string& log_path);
