@@ -1,30 +1,13 @@
 #include "bench/nginx_backend.h"
 
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "bench/bench_support.h"
 
 namespace schedsvc::bench {
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
-
-std::string RunCommand(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[512];
-  while (fgets(buf, sizeof(buf), p) != nullptr) out += buf;
-  pclose(p);
-  return std::string(absl::StripTrailingAsciiWhitespace(out));
-}
 
 // nginx with auth_basic in front of a location that answers 200 (`return 200;` in a named location
 // reached by try_files, so the access phase -- auth_basic -- runs first; a plain `return` would answer

@@ -25,11 +25,6 @@ struct Nginx {
 absl::StatusOr<Nginx> StartNginx(const std::string& dir, absl::string_view user, absl::string_view password,
                                  absl::string_view scheme);
 
-void WriteFile(const std::string& path, const std::string& text);
-
-// Runs `command` with /bin/sh and returns its stdout without trailing white space.
-std::string RunCommand(const std::string& command);
-
 }  // namespace schedsvc::bench
 
 #endif  // SCHEDSVC_BENCH_NGINX_BACKEND_H_

@@ -32,6 +32,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/bench_support.h"
 #include "google/pubsub/v1/pubsub.grpc.pb.h"
 #include "src/common/mutex_mode.h"
 #include "src/pubsub/admin_client.h"
@@ -80,13 +81,6 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
     }
   }
   return true;
-}
-
-double CpuSeconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return tv(u.ru_utime) + tv(u.ru_stime);
 }
 
 long PeakRssKib() {
@@ -200,7 +194,7 @@ PhaseResult ClientConsume(const std::string& host, const std::string& subscripti
   std::atomic<std::int64_t> finished_ns{0};
   // Waited on, not polled: a polling loop's wake-ups would be charged to the client's CPU.
   absl::Notification all_delivered;
-  const double cpu_before = CpuSeconds();
+  const double cpu_before = ProcessCpuSeconds();
   const absl::Time start = absl::Now();
   (*subscriber)->Start([&](pubsub::Message, pubsub::AckHandle h) {
     std::move(h).Ack();
@@ -212,7 +206,7 @@ PhaseResult ClientConsume(const std::string& host, const std::string& subscripti
   all_delivered.WaitForNotificationWithTimeout(kPhaseTimeout);
   // Shutdown waits for the last acks, which belong to the consumption's cost.
   (*subscriber)->Shutdown(absl::Seconds(30));
-  r.cpu_seconds = CpuSeconds() - cpu_before;
+  r.cpu_seconds = ProcessCpuSeconds() - cpu_before;
   r.ok = finished_ns.load() != 0;
   r.seconds = absl::ToDoubleSeconds(absl::FromUnixNanos(finished_ns.load()) - start);
   r.delivered = (*subscriber)->stats().messages_received;

@@ -7,7 +7,6 @@
 // warm_minutes (default 1): how many firing minutes pass before the measured one. The first minute after
 // start meets a cold emulator (its JVM compiles the publish path while the burst arrives, ~0.3 s of
 // JIT threads' CPU on 2 cores) and a channel not yet connected; 0 measures that first minute.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "bench/bench_support.h"
 #include "src/common/clock.h"
 #include "src/common/json_log.h"
 #include "src/common/mutex_mode.h"
@@ -32,12 +32,6 @@
 
 namespace schedsvc::scheduler {
 namespace {
-
-double CpuSeconds() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 // Records when each attempt completed relative to its schedule time.
 class TimingRunner final : public JobRunner {
@@ -148,11 +142,11 @@ int Main(int argc, char** argv) {
   boundary += absl::Minutes(warm_minutes);
   runner.Measure(boundary);
   absl::SleepFor(boundary - now - absl::Seconds(1));
-  const double cpu_before = CpuSeconds();
+  const double cpu_before = bench::ProcessCpuSeconds();
   for (int i = 0; i < 300 && static_cast<int>(runner.lateness().size()) < jobs; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  const double fire_cpu = CpuSeconds() - cpu_before;
+  const double fire_cpu = bench::ProcessCpuSeconds() - cpu_before;
   std::vector<double> l = runner.lateness();
   std::vector<double> d = runner.dispatched();
   std::sort(l.begin(), l.end());
@@ -172,13 +166,13 @@ int Main(int argc, char** argv) {
   // idle window holds neither that nor any firing.
   for (int i = 0; i < 300 && loop.in_flight() > 0; ++i) absl::SleepFor(absl::Milliseconds(100));
   absl::SleepFor(absl::Seconds(1));
-  const double idle_before = CpuSeconds();
+  const double idle_before = bench::ProcessCpuSeconds();
   const absl::Time idle_start = clock.Now();
   // Idle window: between two minute boundaries, nothing is due.
   absl::Time next = absl::FromUnixSeconds((absl::ToUnixSeconds(clock.Now()) / 60 + 1) * 60);
   absl::Duration window = std::min(absl::Seconds(idle_seconds), next - clock.Now() - absl::Seconds(2));
   if (window > absl::ZeroDuration()) absl::SleepFor(window);
-  const double idle_cpu = CpuSeconds() - idle_before;
+  const double idle_cpu = bench::ProcessCpuSeconds() - idle_before;
   const double idle_wall = absl::ToDoubleSeconds(clock.Now() - idle_start);
   std::printf("idle_window=%.1fs idle_cpu=%.3fs idle_cpu_percent=%.3f%%\n", idle_wall, idle_cpu,
               idle_wall > 0 ? 100.0 * idle_cpu / idle_wall : -1);

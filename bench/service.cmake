@@ -2,7 +2,7 @@
 # nginx auth_basic backend shared by both.
 schedsvc_library(schedsvc_bench_nginx
   SOURCES nginx_backend.cc
-  DEPS schedsvc_testing absl::strings absl::status absl::time)
+  DEPS schedsvc_bench_support schedsvc_testing absl::strings absl::status absl::time)
 
 # End to end: emulator + nginx + the service binary. Run: build/bench/service_dispatch_bench
 # [--messages=20000] [--streams=5,20].

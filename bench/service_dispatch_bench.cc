@@ -47,6 +47,7 @@
 #include "src/metrics/prometheus_text.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/publisher.h"
+#include "bench/bench_support.h"
 #include "bench/nginx_backend.h"
 #include "testing/child_process.h"
 #include "testing/pubsub_emulator.h"
@@ -123,20 +124,6 @@ double CpuMicros(pid_t pid) {
   double utime = 0, stime = 0;
   if (!absl::SimpleAtod(fields[11], &utime) || !absl::SimpleAtod(fields[12], &stime)) return -1;
   return (utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// A line of /proc/PID/status in KiB, e.g. "VmHWM".
-long StatusKib(pid_t pid, const std::string& key) {
-  std::istringstream in(testing::ReadFileOrEmpty(absl::StrCat("/proc/", pid, "/status")));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (absl::StartsWith(line, key + ":")) {
-      long v = 0;
-      std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
-      if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &v)) return v;
-    }
-  }
-  return -1;
 }
 
 double MetricSum(int port, const std::string& metric) {
@@ -263,19 +250,6 @@ std::string ServiceConfig(const Flags& flags, const std::string& dir, const std:
                       dir, "/username\n        password_file: ", dir, "/password\n");
 }
 
-// "Rss:      123 kB"-style fields of /proc/PID/smaps_rollup, in KiB (-1 if absent).
-long SmapsRollupKib(pid_t pid, absl::string_view key) {
-  std::istringstream in(testing::ReadFileOrEmpty(absl::StrCat("/proc/", pid, "/smaps_rollup")));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!absl::StartsWith(line, absl::StrCat(key, ":"))) continue;
-    std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
-    long v = 0;
-    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &v)) return v;
-  }
-  return -1;
-}
-
 // The held phase: exactly `flags.outstanding` messages published, a backend (the project's demo-backend)
 // that answers only after `held_latency_seconds`, so every message is leased and unsettled at once:
 // `max_concurrency` of them in HTTP calls, the rest waiting for a slot. Once
@@ -323,11 +297,12 @@ bool RunHeldPhase(const Flags& flags, const std::string& dir, const std::string&
   absl::SleepFor(absl::Seconds(1));
   in_flight = MetricSum(admin_port, "schedsvc_messages_in_flight");
   const pid_t pid = service->pid();
+  const long anonymous_kib = ProcKib(pid, "smaps_rollup", "Anonymous");
+  const long rss_kib = ProcKib(pid, "smaps_rollup", "Rss");
   std::printf("held: %d streams, %.0f messages in flight (limit %d, max_concurrency %d), VmRSS %.1f MiB "
               "(anonymous %.1f, file-backed %.1f), VmHWM %.1f MiB\n",
-              streams, in_flight, flags.outstanding, flags.max_concurrency, StatusKib(pid, "VmRSS") / 1024.0,
-              SmapsRollupKib(pid, "Anonymous") / 1024.0,
-              (SmapsRollupKib(pid, "Rss") - SmapsRollupKib(pid, "Anonymous")) / 1024.0, StatusKib(pid, "VmHWM") / 1024.0);
+              streams, in_flight, flags.outstanding, flags.max_concurrency, ProcKib(pid, "status", "VmRSS") / 1024.0,
+              anonymous_kib / 1024.0, (rss_kib - anonymous_kib) / 1024.0, ProcKib(pid, "status", "VmHWM") / 1024.0);
   std::fflush(stdout);
   service->Stop(9);
   backend->Stop(9);
@@ -341,12 +316,12 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 int Run(const Flags& flags) {
-  char tmpl[] = "/tmp/schedsvc-svc-bench-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) {
-    std::perror("mkdtemp");
+  auto made = MakeTempDir("schedsvc-svc-bench");
+  if (!made.ok()) {
+    std::fprintf(stderr, "%s\n", made.status().ToString().c_str());
     return 1;
   }
-  const std::string dir = tmpl;
+  const std::string dir = *made;
   auto emulator = testing::PubsubEmulator::Start();
   if (!emulator.ok()) {
     std::fprintf(stderr, "emulator: %s\n", emulator.status().ToString().c_str());
@@ -467,7 +442,7 @@ int Run(const Flags& flags) {
     const double rate = flags.messages / absl::ToDoubleSeconds(done_at - ready_at);
     const double cpu_per_msg = (cpu_at_done - cpu_at_ready) / flags.messages;
     const double cpu_incl_start = cpu_at_done / flags.messages;
-    const long hwm_kib = StatusKib(service.pid(), "VmHWM");
+    const long hwm_kib = ProcKib(service.pid(), "status", "VmHWM");
 
     // Paced latency phase.
     const long log_offset = static_cast<long>(testing::ReadFileOrEmpty(nginx->access_log).size());
