@@ -1,8 +1,25 @@
 #include "src/common/thread_executor.h"
 
+#include <chrono>
+
 #include "src/common/check.h"
 
 namespace schedsvc {
+namespace {
+
+// std::condition_variable_any needs lock()/unlock(); absl::Mutex spells them Lock()/Unlock(). The caller
+// holds the mutex around the wait, as the analysis already checks.
+class LockableMutex {
+ public:
+  explicit LockableMutex(absl::Mutex& mu) : mu_(mu) {}
+  void lock() ABSL_NO_THREAD_SAFETY_ANALYSIS { mu_.Lock(); }
+  void unlock() ABSL_NO_THREAD_SAFETY_ANALYSIS { mu_.Unlock(); }
+
+ private:
+  absl::Mutex& mu_;
+};
+
+}  // namespace
 
 ThreadExecutor::ThreadExecutor(Clock& clock, int threads) : clock_(clock) {
   SCHEDSVC_CHECK(threads >= 1);
@@ -17,8 +34,10 @@ TimerId ThreadExecutor::RunAfter(absl::Duration delay, std::function<void()> fn)
   absl::MutexLock lock(&mu_);
   if (shutdown_) return 0;
   TimerId id = next_id_++;
-  queue_.emplace(std::make_pair(deadline, id), std::move(fn));
+  auto it = queue_.emplace(std::make_pair(deadline, id), std::move(fn)).first;
   deadlines_.emplace(id, deadline);
+  // Only a new head changes how long a sleeping worker should wait.
+  if (it == queue_.begin()) wake_.notify_one();
   return id;
 }
 
@@ -38,9 +57,19 @@ void ThreadExecutor::Shutdown() {
     shutdown_ = true;
     queue_.clear();
     deadlines_.clear();
+    wake_.notify_all();
   }
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
+  }
+}
+
+void ThreadExecutor::SleepLocked(absl::Duration wait) {
+  LockableMutex lockable(mu_);
+  if (wait == absl::InfiniteDuration()) {
+    wake_.wait(lockable);
+  } else {
+    wake_.wait_for(lockable, absl::ToChronoNanoseconds(wait));
   }
 }
 
@@ -51,27 +80,21 @@ void ThreadExecutor::WorkerLoop() {
       absl::MutexLock lock(&mu_);
       while (true) {
         if (shutdown_) return;
-        if (!queue_.empty()) {
-          auto first = queue_.begin();
-          absl::Duration wait = first->first.first - clock_.Now();
-          if (wait <= absl::ZeroDuration()) {
-            fn = std::move(first->second);
-            deadlines_.erase(first->first.second);
-            queue_.erase(first);
-            break;
-          }
-          // Wakes early when a sooner closure arrives or on shutdown: the condition re-evaluates then.
-          const std::size_t size_before = queue_.size();
-          const absl::Time head = first->first.first;
-          auto changed = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-            return shutdown_ || queue_.size() != size_before ||
-                   (!queue_.empty() && queue_.begin()->first.first != head);
-          };
-          mu_.AwaitWithTimeout(absl::Condition(&changed), wait);
-        } else {
-          auto ready = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return shutdown_ || !queue_.empty(); };
-          mu_.Await(absl::Condition(&ready));
+        if (queue_.empty()) {
+          SleepLocked(absl::InfiniteDuration());
+          continue;
         }
+        auto first = queue_.begin();
+        const absl::Duration wait = first->first.first - clock_.Now();
+        if (wait <= absl::ZeroDuration()) {
+          fn = std::move(first->second);
+          deadlines_.erase(first->first.second);
+          queue_.erase(first);
+          // Another worker may take the next due closure while this one runs.
+          if (!queue_.empty()) wake_.notify_one();
+          break;
+        }
+        SleepLocked(wait);
       }
     }
     fn();

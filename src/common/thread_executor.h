@@ -1,9 +1,12 @@
 // ThreadExecutor: the production Executor. A fixed pool of threads shares one deadline-ordered queue, so
 // timers cost nothing while idle (no polling) and due closures run on whichever thread is free.
+// Deadlines are read from the injected Clock (SteadyClock in production) and the threads sleep on
+// steady_clock, so a wall-clock step moves no timer (absl::Mutex's timed waits use CLOCK_REALTIME).
 // Thread-safe. The destructor runs nothing further: closures not yet started are dropped after Shutdown().
 #ifndef SCHEDSVC_COMMON_THREAD_EXECUTOR_H_
 #define SCHEDSVC_COMMON_THREAD_EXECUTOR_H_
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <string>
@@ -36,6 +39,8 @@ class ThreadExecutor final : public Executor {
 
  private:
   void WorkerLoop();
+  // Sleeps (mu_ released) until notified or `wait` has passed on steady_clock.
+  void SleepLocked(absl::Duration wait) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Clock& clock_;
   absl::Mutex mu_;
@@ -44,6 +49,8 @@ class ThreadExecutor final : public Executor {
   std::map<TimerId, absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
   TimerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  // Signalled when the queue's head changes or on shutdown; waits on it release mu_.
+  std::condition_variable_any wake_;
   std::vector<std::thread> threads_;
 };
 
