@@ -168,7 +168,12 @@ class BatchingPublisher final : public Publisher {
                                                 batch->callbacks.size(), " messages"));
     }
     if (!status.ok() && IsTransient(status.code())) {
-      absl::Duration delay = batch->backoff->NextDelay(gen_);
+      absl::Duration delay;
+      {
+        // Publish callbacks of different batches run on different gRPC threads; they share the generator.
+        absl::MutexLock lock(&mu_);
+        delay = batch->backoff->NextDelay(gen_);
+      }
       if (clock_.Now() + delay - batch->first_attempt <= options_.retry_budget) {
         auto shared = std::make_shared<std::unique_ptr<Batch>>(std::move(batch));
         if (executor_.RunAfter(delay, [this, shared] { Send(std::move(*shared)); }) != 0) return;
@@ -188,10 +193,11 @@ class BatchingPublisher final : public Publisher {
 
   const PublisherOptions options_;
   const ConnectionOptions connection_;
-  SystemClock clock_;
+  // Retry budgets and batch timers: monotonic.
+  SteadyClock clock_;
   std::unique_ptr<v1::Publisher::Stub> stub_;
-  absl::BitGen gen_;
   absl::Mutex mu_;
+  absl::BitGen gen_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Batch> current_ ABSL_GUARDED_BY(mu_);
   TimerId flush_timer_ ABSL_GUARDED_BY(mu_) = 0;
   std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;

@@ -1,21 +1,68 @@
 #include "src/service/dead_letter_publisher.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "src/pubsub/limits.h"
 
 namespace schedsvc::service {
+namespace {
+
+constexpr absl::string_view kReasonAttribute = "schedsvc.reason";
+constexpr absl::string_view kTruncatedAttribute = "schedsvc.truncated";
+
+// Returns the longest prefix of `s` of at most `max_bytes` that does not split a UTF-8 sequence
+// (attribute values must stay valid UTF-8).
+std::string TruncateUtf8(const std::string& s, std::size_t max_bytes) {
+  std::size_t n = max_bytes;
+  // Back off over continuation bytes (10xxxxxx) to the start of the sequence that would be split.
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+}  // namespace
 
 std::map<std::string, std::string> DeadLetterAttributes(const std::map<std::string, std::string>& original,
                                                         const std::string& message_id,
                                                         const std::string& source_subscription,
                                                         const DeadLetterInfo& info) {
-  std::map<std::string, std::string> attributes = original;
-  attributes["schedsvc.reason"] = info.reason;
-  attributes["schedsvc.error"] = info.error;
-  attributes["schedsvc.http_status"] = absl::StrCat(info.http_status);
-  attributes["schedsvc.attempts"] = absl::StrCat(info.attempts);
-  attributes["schedsvc.source_subscription"] = source_subscription;
-  attributes["schedsvc.message_id"] = message_id;
-  attributes["schedsvc.backend"] = info.backend;
+  std::map<std::string, std::string> own = {
+      {std::string(kReasonAttribute), info.reason},
+      {"schedsvc.error", info.error},
+      {"schedsvc.http_status", absl::StrCat(info.http_status)},
+      {"schedsvc.attempts", absl::StrCat(info.attempts)},
+      {"schedsvc.source_subscription", source_subscription},
+      {"schedsvc.message_id", message_id},
+      {"schedsvc.backend", info.backend},
+  };
+  std::vector<std::string> cut;
+  for (auto& [key, value] : own) {
+    if (value.size() > pubsub::kMaxAttributeValueBytes) {
+      value = TruncateUtf8(value, pubsub::kMaxAttributeValueBytes);
+      cut.push_back(key);
+    }
+  }
+  // Room for the originals: everything ours, plus the note saying what was left out.
+  const std::size_t room = pubsub::kMaxAttributes - own.size() - 1;
+  std::map<std::string, std::string> attributes;
+  std::size_t dropped = 0;
+  for (const auto& [key, value] : original) {
+    if (own.contains(key) || key == kTruncatedAttribute) continue;  // ours win
+    if (attributes.size() >= room) {
+      ++dropped;
+      continue;
+    }
+    attributes.emplace(key, value);
+  }
+  attributes.merge(own);
+  std::vector<std::string> notes;
+  if (dropped > 0) notes.push_back(absl::StrCat(dropped, " original attributes dropped (Pub/Sub allows ",
+                                                pubsub::kMaxAttributes, ")"));
+  if (!cut.empty()) {
+    notes.push_back(absl::StrCat("cut to ", pubsub::kMaxAttributeValueBytes, " bytes: ", absl::StrJoin(cut, ",")));
+  }
+  if (!notes.empty()) attributes[std::string(kTruncatedAttribute)] = absl::StrJoin(notes, "; ");
   return attributes;
 }
 

@@ -2,6 +2,10 @@
 // topic, with the original data and attributes plus attributes saying why (DESIGN §3):
 //   schedsvc.error, schedsvc.reason, schedsvc.http_status, schedsvc.attempts,
 //   schedsvc.source_subscription, schedsvc.message_id, schedsvc.backend.
+// A letter stays within Pub/Sub's attribute limits (src/pubsub/limits.h): values longer than 1024 bytes
+// are cut at a character boundary, and when the original attributes and ours exceed 100 the originals
+// last in name order are left out; either is said in `schedsvc.truncated`. Ours replace originals of
+// the same name.
 // The dispatcher acks the original only after the publish is confirmed. Thread-safe.
 #ifndef SCHEDSVC_SERVICE_DEAD_LETTER_PUBLISHER_H_
 #define SCHEDSVC_SERVICE_DEAD_LETTER_PUBLISHER_H_
@@ -24,7 +28,8 @@ struct DeadLetterInfo {
   std::string backend;      // "" when the message named no configured backend
 };
 
-// Returns the attributes a dead letter carries: the original ones plus the schedsvc.* ones.
+// Returns the attributes a dead letter carries: the original ones plus the schedsvc.* ones, within
+// Pub/Sub's limits as described above.
 std::map<std::string, std::string> DeadLetterAttributes(const std::map<std::string, std::string>& original,
                                                         const std::string& message_id,
                                                         const std::string& source_subscription,
