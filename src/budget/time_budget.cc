@@ -3,12 +3,37 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "src/common/duration.h"
+#include "src/dispatch/delivery_budget.h"
+#include "src/dispatch/redelivery_delay.h"
+#include "src/dispatch/retry_schedule.h"
 
 namespace schedsvc::budget {
 namespace {
 
-std::string Fmt(absl::Duration d) { return FormatDurationText(d); }
+std::string Fmt(absl::Duration d) {
+  if (d == absl::InfiniteDuration()) return "unbounded";
+  return d == absl::ZeroDuration() ? std::string("0s") : FormatDurationText(d);
+}
+
+// Attempts modelled in one delivery at most (a tiny timeout and backoff in a long budget).
+constexpr int kMaxModelledAttempts = 1000;
+
+// What lengthens the outage a backend survives, given what its config does now.
+std::string OutageAdvice(const config::ServiceConfig& config, const config::BackendConfig& b) {
+  std::vector<std::string> advice;
+  if (config.ack_mode == config::AckMode::kOnReceipt) {
+    advice.push_back("use ack_mode after-success (on-receipt dead-letters after one delivery)");
+  }
+  if (b.retry.max_attempts > 0) advice.push_back("set retry.max_attempts to 0 (retry while the budget lasts)");
+  if (!b.circuit_breaker.enabled || b.circuit_breaker.consecutive_failures == 0) {
+    advice.push_back("enable circuit_breaker.consecutive_failures (hold messages while the backend is down)");
+  }
+  if (b.circuit_breaker.max_hold > absl::ZeroDuration()) advice.push_back("set circuit_breaker.max_hold to 0");
+  advice.push_back("raise lease.max_extension, redelivery.initial_delay or the subscription's maxDeliveryAttempts");
+  return absl::StrJoin(advice, "; ");
+}
 
 // Adds the gateway's tries and delays inside our attempt starting at `start`, cut at `limit` (our
 // attempt timeout). Returns the offset (relative to `start`) at which the gateway finishes or is cut.
@@ -51,24 +76,32 @@ absl::Duration AddGatewayEvents(const config::GatewayConfig& gw, int attempt, ab
 }
 
 BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::BackendConfig& b,
-                             const SubscriptionLimits& limits) {
+                             const SubscriptionLimits& limits, absl::Duration expected_outage) {
   BackendBudget out;
   out.backend = b.name;
-  out.attempts = b.retry.max_attempts;
   out.gateway_total = GatewayTotal(b.gateway);
   const bool has_gateway = out.gateway_total > absl::ZeroDuration();
   out.attempt_cost = has_gateway ? std::min(b.timeout, out.gateway_total) : b.timeout;
+  out.delivery_budget = DeliveryBudget(config);
+  const int cap = b.retry.max_attempts;
+  out.attempts_unlimited = cap == 0;
 
   absl::Duration t = absl::ZeroDuration();
-  for (int i = 1; i <= out.attempts; ++i) {
-    out.events.push_back({EventKind::kAttemptStart, t, out.attempt_cost, i, 0,
-                          absl::StrCat("attempt ", i, " of ", out.attempts, " starts (timeout ",
-                                       Fmt(b.timeout), ")")});
-    if (has_gateway) AddGatewayEvents(b.gateway, i, t, b.timeout, out.events);
-    t += out.attempt_cost;
+  for (int i = 1;; ++i) {
+    // Without an attempt cap, later attempts are clipped to the budget as the dispatcher clips them; the
+    // first one is not, so an attempt that alone outlasts the budget shows as a violation.
+    const absl::Duration cost =
+        out.attempts_unlimited && i > 1 ? std::min(out.attempt_cost, out.delivery_budget - t) : out.attempt_cost;
+    const std::string of = out.attempts_unlimited ? std::string() : absl::StrCat(" of ", cap);
+    out.events.push_back({EventKind::kAttemptStart, t, cost, i, 0,
+                          absl::StrCat("attempt ", i, of, " starts (timeout ", Fmt(b.timeout), ")")});
+    if (has_gateway) AddGatewayEvents(b.gateway, i, t, std::min(b.timeout, cost), out.events);
+    t += cost;
     const bool cut = has_gateway && b.timeout < out.gateway_total;
     std::string why;
-    if (!has_gateway) {
+    if (cost < out.attempt_cost) {
+      why = "is cut at the end of the budget";
+    } else if (!has_gateway) {
       why = "times out";
     } else if (cut) {
       why = "times out (gateway still busy)";
@@ -77,19 +110,27 @@ BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::
     }
     out.events.push_back(
         {EventKind::kAttemptEnd, t, absl::ZeroDuration(), i, 0, absl::StrCat("attempt ", i, " ", why)});
-    if (i < out.attempts) {
-      const absl::Duration backoff = WorstCaseBackoff(b.retry, i);
-      out.events.push_back({EventKind::kBackoff, t, backoff, i, 0,
-                            absl::StrCat("backoff ", Fmt(backoff), " before attempt ", i + 1)});
-      t += backoff;
+    out.attempts = i;
+    if (!out.attempts_unlimited && i >= cap) break;
+    const absl::Duration backoff = WorstCaseBackoff(b.retry, i);
+    // The dispatcher starts no attempt that would have less than its minimum time left in the budget.
+    if (out.attempts_unlimited &&
+        (t + backoff + dispatch::RetrySchedule::kDefaultMinAttemptTime > out.delivery_budget ||
+         i >= kMaxModelledAttempts)) {
+      break;
     }
+    out.events.push_back({EventKind::kBackoff, t, backoff, i, 0,
+                          absl::StrCat("backoff ", Fmt(backoff), " before attempt ", i + 1)});
+    t += backoff;
   }
   out.delivery_total = t;
-  out.redelivery_delay =
-      std::min(WorstCaseBackoff(b.retry, out.attempts), absl::Seconds(kMaxNackDelaySeconds));
+  out.redelivery_delay = dispatch::RedeliveryDelay(config.redelivery, 1);
+  const std::string spent = out.attempts_unlimited ? "budget spent" : "attempts spent";
   out.events.push_back({EventKind::kDeliveryEnd, t, absl::ZeroDuration(), 0, 0,
-                        absl::StrCat("attempts spent: nack with delay ", Fmt(out.redelivery_delay),
-                                     " (Pub/Sub redelivers)")});
+                        config.ack_mode == config::AckMode::kOnReceipt
+                            ? absl::StrCat(spent, ": the service dead-letters it (on-receipt: already acked)")
+                            : absl::StrCat(spent, ": nack with delay ", Fmt(out.redelivery_delay),
+                                           " at delivery 1, growing with each (Pub/Sub redelivers)")});
 
   const bool after_success = config.ack_mode == config::AckMode::kAfterSuccess;
   const bool extends = after_success && config.lease_max_extension > limits.ack_deadline;
@@ -140,7 +181,8 @@ BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::
   out.max_delivery_attempts = limits.max_delivery_attempts;
   if (limits.max_delivery_attempts > 0) {
     const int m = limits.max_delivery_attempts;
-    out.all_deliveries_total = out.delivery_total * m + out.redelivery_delay * (m - 1);
+    out.all_deliveries_total = out.delivery_total * m;
+    for (int k = 1; k < m; ++k) out.all_deliveries_total += dispatch::RedeliveryDelay(config.redelivery, k);
     if (out.all_deliveries_total > limits.message_retention) {
       out.violations.push_back(absl::StrCat(
           m, " deliveries take up to ", Fmt(out.all_deliveries_total), " > message retention ",
@@ -152,6 +194,13 @@ BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::
         "message retention expires");
   }
 
+  out.survived_outage = SurvivedOutage(config, b, limits.max_delivery_attempts);
+  out.expected_outage = expected_outage;
+  if (out.survived_outage < expected_outage) {
+    out.warnings.push_back(absl::StrCat(
+        "a backend outage longer than ", Fmt(out.survived_outage), " dead-letters messages, less than the ",
+        Fmt(expected_outage), " expected (--expect-outage): ", OutageAdvice(config, b)));
+  }
   if (has_gateway && b.timeout < out.gateway_total) {
     out.warnings.push_back(absl::StrCat(
         "timeout ", Fmt(b.timeout), " < gateway total ", Fmt(out.gateway_total),
@@ -190,7 +239,71 @@ absl::Duration WorstCaseBackoff(const config::RetryConfig& retry, int attempt) {
   return backoff;
 }
 
-BudgetReport ComputeTimeBudget(const config::ServiceConfig& config, const SubscriptionLimits& limits) {
+absl::Duration DeliveryBudget(const config::ServiceConfig& config) {
+  return dispatch::DeliveryDeadline(absl::UnixEpoch(), config.lease_max_extension) - absl::UnixEpoch();
+}
+
+absl::Duration SurvivedOutage(const config::ServiceConfig& config, const config::BackendConfig& b,
+                              int max_delivery_attempts) {
+  const bool on_receipt = config.ack_mode == config::AckMode::kOnReceipt;
+  // After-success: Pub/Sub delivers up to maxDeliveryAttempts times (0: no dead-letter policy, unbounded).
+  // On-receipt: one delivery; its final failure is dead-lettered by the service itself.
+  if (!on_receipt && max_delivery_attempts <= 0) return absl::InfiniteDuration();
+  const int deliveries = on_receipt ? 1 : max_delivery_attempts;
+  const absl::Duration budget = DeliveryBudget(config);
+  const auto& cb = b.circuit_breaker;
+  const bool consecutive_rule = cb.enabled && cb.consecutive_failures > 0;
+  const int cap = b.retry.max_attempts;
+
+  // Worst case for the message: every attempt fails at once (connection refused) and every jittered
+  // backoff draws zero. The breaker's rate rule is left out (it can only open the circuit sooner).
+  absl::Duration t = absl::ZeroDuration();
+  int consecutive = 0;
+  absl::Time open_until = absl::InfinitePast();  // as offsets from UnixEpoch
+  const auto at = [](absl::Duration d) { return absl::UnixEpoch() + d; };
+  for (int k = 1; k <= deliveries; ++k) {
+    const absl::Duration deadline = t + budget;
+    absl::Duration hold_end = absl::InfiniteDuration();
+    int attempts = 0;
+    for (int step = 0; step < 4 * kMaxModelledAttempts; ++step) {
+      if (at(t) < open_until) {
+        // Held leased while the circuit is open. max_hold counts from the first hold of the delivery.
+        if (hold_end == absl::InfiniteDuration()) {
+          hold_end = cb.max_hold > absl::ZeroDuration() ? t + cb.max_hold : absl::InfiniteDuration();
+        }
+        if (cap == 0) {
+          // Each half-open probe fails and reopens the circuit: held until the budget or max_hold ends.
+          t = std::min(deadline, hold_end);
+          break;
+        }
+        t = std::min({open_until - absl::UnixEpoch(), deadline, hold_end});
+        if (t >= deadline || t >= hold_end) break;
+        continue;  // half-open: the next attempt is the probe
+      }
+      if (t + dispatch::RetrySchedule::kDefaultMinAttemptTime > deadline) {
+        t = deadline;
+        break;
+      }
+      const bool probe = open_until != absl::InfinitePast();
+      ++attempts;
+      ++consecutive;
+      if (consecutive_rule && (probe || consecutive >= cb.consecutive_failures)) {
+        open_until = at(t + cb.open_duration);
+      }
+      if (cap > 0 && attempts >= cap) break;
+      if (!consecutive_rule && cap == 0) {
+        // Nothing holds the message and nothing caps its attempts: retried until its budget is spent.
+        t = deadline;
+        break;
+      }
+    }
+    if (k < deliveries) t += dispatch::RedeliveryDelay(config.redelivery, k);
+  }
+  return t;
+}
+
+BudgetReport ComputeTimeBudget(const config::ServiceConfig& config, const SubscriptionLimits& limits,
+                               absl::Duration expected_outage) {
   BudgetReport report;
   report.ack_mode = config.ack_mode;
   report.limits = limits;
@@ -201,7 +314,7 @@ BudgetReport ComputeTimeBudget(const config::ServiceConfig& config, const Subscr
         "loses them, and Pub/Sub's redelivery and dead-letter policy cannot help; use after-success");
   }
   for (const config::BackendConfig& b : config.backends) {
-    report.backends.push_back(ComputeBackend(config, b, limits));
+    report.backends.push_back(ComputeBackend(config, b, limits, expected_outage));
   }
   return report;
 }

@@ -22,18 +22,35 @@
 //   Backoff between our attempts i and i+1 (i = 1..n-1):  B_i = min(initial_backoff × multiplier^(i-1),
 //   max_backoff). Full jitter draws from [0, B_i]; the worst case is B_i itself.
 //
-//   One delivery:  D = n × A + Σ B_i,  n = retry.max_attempts.
+//   The budget of one delivery: the dispatcher stops working on a message at
+//   L = lease.max_extension − LeaseSafetyMargin (src/dispatch/delivery_budget.h) after receipt.
+//
+//   One delivery. With retry.max_attempts n > 0:  D = n × A + Σ B_i. With n = 0 (the default: no attempt
+//   limit) attempts go on while the next one can start with at least 1 s of L left, each later attempt
+//   clipped to L, so D ≤ L (the first attempt is never clipped in the model: one attempt longer than the
+//   protection is a violation).
 //
 //   Protection of one delivery: in ack_mode after-success the lease is extended up to
 //   lease.max_extension, so the message is protected for  P = max(ack deadline, lease.max_extension).
 //   In on-receipt mode nothing extends the lease: P = ack deadline (beyond it a lost early ack means a
 //   redelivery while the first copy still runs). D > P is a VIOLATION.
 //
-//   Across deliveries: after D the message is nacked with a delay of the next backoff B_n (capped at
-//   600 s, ModifyAckDeadline's maximum) and redelivered, up to max_delivery_attempts deliveries, so
-//   the time until it reaches the dead-letter topic is  T = m × D + (m - 1) × min(B_n, 600 s).
-//   T > the subscription's message retention is a VIOLATION (the message would expire instead of
-//   being dead-lettered). m = 0 (no dead-letter policy) means unbounded redelivery: a warning.
+//   Across deliveries: after D the message is nacked with the redelivery delay R_k of delivery k
+//   (min(redelivery.max_delay, redelivery.initial_delay × 2^(k−1)), src/dispatch/redelivery_delay.h)
+//   and redelivered, up to max_delivery_attempts m deliveries, so the time until it reaches the
+//   dead-letter topic is  T = m × D + Σ_{k<m} R_k. T > the subscription's message retention is a
+//   VIOLATION (the message would expire instead of being dead-lettered). m = 0 (no dead-letter policy)
+//   means unbounded redelivery: a warning.
+//
+//   Outage survived: the longest total backend outage, starting when a message arrives, after which
+//   the message is still not dead-lettered: a lower bound, from a step-by-step model of one message in
+//   which every attempt fails at once (connection refused) and every jittered backoff draws zero, the
+//   circuit opens after circuit_breaker.consecutive_failures failures in a row (the rate rule, which can
+//   only open it sooner, is left out), an open circuit holds the message leased until L or max_hold ends,
+//   each half-open probe fails, and a delivery ends at L, at the attempt cap or at max_hold; deliveries
+//   are R_k apart (Pub/Sub's retryPolicy, at least as long in practice, is left out). In on-receipt mode
+//   the one delivery's end is the dead letter. Shorter than the expected outage (--expect-outage) is a
+//   warning.
 #ifndef SCHEDSVC_BUDGET_TIME_BUDGET_H_
 #define SCHEDSVC_BUDGET_TIME_BUDGET_H_
 
@@ -93,11 +110,15 @@ struct BackendBudget {
   absl::Duration gateway_total;     // G; zero without a gateway
   absl::Duration attempt_cost;      // A
   int attempts = 0;                 // n
+  bool attempts_unlimited = false;  // retry.max_attempts 0: attempts until the budget is spent
+  absl::Duration delivery_budget;   // L
   absl::Duration delivery_total;    // D
   absl::Duration protected_for;     // P
-  absl::Duration redelivery_delay;  // min(B_n, 600 s)
+  absl::Duration redelivery_delay;  // R_1, the first delivery's nack delay
   int max_delivery_attempts = 0;    // m; 0 = unbounded
   absl::Duration all_deliveries_total;  // T; zero when m = 0
+  absl::Duration survived_outage;   // InfiniteDuration when unbounded
+  absl::Duration expected_outage;   // the expectation it was compared with
   Verdict verdict = Verdict::kOk;
   std::vector<std::string> violations;  // why the verdict is kViolation
   std::vector<std::string> warnings;    // worth knowing, not failing
@@ -120,8 +141,22 @@ absl::Duration GatewayTotal(const config::GatewayConfig& gateway);
 // Returns the worst-case backoff after our attempt `attempt` (1-based): B_attempt.
 absl::Duration WorstCaseBackoff(const config::RetryConfig& retry, int attempt);
 
-// Computes the budget of every backend in `config` against `limits`.
-BudgetReport ComputeTimeBudget(const config::ServiceConfig& config, const SubscriptionLimits& limits);
+// Returns L: lease.max_extension minus the dispatcher's safety margin.
+absl::Duration DeliveryBudget(const config::ServiceConfig& config);
+
+// Returns the longest backend outage that does not dead-letter a message of backend `b` (the model
+// above), or InfiniteDuration() when nothing dead-letters it (after-success without a dead-letter
+// policy: max_delivery_attempts 0).
+absl::Duration SurvivedOutage(const config::ServiceConfig& config, const config::BackendConfig& b,
+                              int max_delivery_attempts);
+
+// Default outage a config is expected to survive without a dead letter (`schedctl check --expect-outage`).
+inline constexpr absl::Duration kDefaultExpectedOutage = absl::Hours(1);
+
+// Computes the budget of every backend in `config` against `limits`, warning where the outage survived is
+// shorter than `expected_outage`.
+BudgetReport ComputeTimeBudget(const config::ServiceConfig& config, const SubscriptionLimits& limits,
+                               absl::Duration expected_outage = kDefaultExpectedOutage);
 
 }  // namespace schedsvc::budget
 

@@ -6,9 +6,11 @@
 namespace schedsvc::budget {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 
 // The seed system (DESIGN §4): ack deadline 600 s; the gateway times out after 6 min and makes 3
 // tries with 0 + 10 + 20 s between them; our side makes one attempt whose timeout does not clip it.
@@ -18,6 +20,10 @@ constexpr int kSeedGatewayRetries = 2;
 const absl::Duration kSeedWorstCase = absl::Minutes(18) + absl::Seconds(30);
 const absl::Duration kGenerousTimeout = absl::Minutes(20);
 constexpr int kSeedDeliveryAttempts = 5;
+// redelivery defaults (60 s doubling) after deliveries 1-4 of 5: 1 + 2 + 4 + 8 min.
+const absl::Duration kDefaultRedeliveryDelays = absl::Minutes(15);
+// lease.max_extension 60 min minus the 5 s safety margin.
+const absl::Duration kDefaultDeliveryBudget = absl::Minutes(60) - absl::Seconds(5);
 
 config::BackendConfig SeedBackend(const std::string& name) {
   config::BackendConfig b;
@@ -106,8 +112,8 @@ TEST(TimeBudgetTest, SeedCasePassesOnceLeaseExtensionCoversIt) {
   EXPECT_THAT(b.violations, IsEmpty());
   EXPECT_TRUE(report.ok());
   EXPECT_THAT(Offsets(b, EventKind::kLeaseLimit), ElementsAre(absl::Minutes(20)));
-  // Five deliveries of 18m30s with four 1 s redelivery delays in between.
-  EXPECT_EQ(b.all_deliveries_total, kSeedWorstCase * kSeedDeliveryAttempts + absl::Seconds(4));
+  // Five deliveries of 18m30s with the four growing redelivery delays in between.
+  EXPECT_EQ(b.all_deliveries_total, kSeedWorstCase * kSeedDeliveryAttempts + kDefaultRedeliveryDelays);
 }
 
 TEST(TimeBudgetTest, LeaseExtensionShorterThanWorstCaseIsAViolation) {
@@ -143,8 +149,9 @@ TEST(TimeBudgetTest, OurTimeoutClipsTheGateway) {
   // Attempt 1: try 1 (0-6m), wait 10 s, try 2 cut at 7m.
   EXPECT_THAT(Offsets(b, EventKind::kGatewayCut),
               ElementsAre(absl::Minutes(7), absl::Minutes(14) + absl::Seconds(5)));
-  ASSERT_EQ(b.warnings.size(), 1u);
-  EXPECT_THAT(b.warnings[0], HasSubstr("gateway may still be retrying"));
+  // Besides the short outage this one-attempt backend survives.
+  EXPECT_THAT(b.warnings, UnorderedElementsAre(HasSubstr("gateway may still be retrying"),
+                                               HasSubstr("dead-letters messages")));
 }
 
 TEST(TimeBudgetTest, TimeoutBelowGatewayTimeoutMeansNoGatewayRetries) {
@@ -154,7 +161,9 @@ TEST(TimeBudgetTest, TimeoutBelowGatewayTimeoutMeansNoGatewayRetries) {
   const BackendBudget& b = report.backends[0];
   EXPECT_EQ(b.attempt_cost, absl::Minutes(2));
   EXPECT_THAT(Offsets(b, EventKind::kGatewayTry), ElementsAre(absl::ZeroDuration()));
-  EXPECT_EQ(b.warnings.size(), 2u);
+  EXPECT_THAT(b.warnings, UnorderedElementsAre(HasSubstr("gateway may still be retrying"),
+                                               HasSubstr("gateway's own retries can never happen"),
+                                               HasSubstr("dead-letters messages")));
 }
 
 TEST(TimeBudgetTest, BackoffsAreCappedExponentialWithoutJitter) {
@@ -181,7 +190,7 @@ TEST(TimeBudgetTest, BackoffsAreCappedExponentialWithoutJitter) {
   EXPECT_EQ(out.delivery_total, absl::Seconds(126));
   EXPECT_THAT(Offsets(out, EventKind::kBackoff),
               ElementsAre(absl::Seconds(30), absl::Seconds(61), absl::Seconds(93)));
-  EXPECT_EQ(out.redelivery_delay, absl::Seconds(3));
+  EXPECT_EQ(out.redelivery_delay, absl::Seconds(60));
 }
 
 TEST(TimeBudgetTest, MultipleBackendsGetIndependentVerdicts) {
@@ -190,6 +199,7 @@ TEST(TimeBudgetTest, MultipleBackendsGetIndependentVerdicts) {
   config::BackendConfig fast;
   fast.name = "fast";
   fast.timeout = absl::Seconds(10);
+  fast.retry.max_attempts = 3;
   c.backends.push_back(fast);
   BudgetReport report = ComputeTimeBudget(c, SeedLimits());
   ASSERT_EQ(report.backends.size(), 2u);
@@ -197,7 +207,7 @@ TEST(TimeBudgetTest, MultipleBackendsGetIndependentVerdicts) {
   EXPECT_EQ(report.backends[0].verdict, Verdict::kViolation);
   EXPECT_EQ(report.backends[1].backend, "fast");
   EXPECT_EQ(report.backends[1].verdict, Verdict::kOk);
-  // 3 × 10 s + 1 s + 2 s with the default retry settings.
+  // 3 × 10 s + 1 s + 2 s with the default backoffs.
   EXPECT_EQ(report.backends[1].delivery_total, absl::Seconds(33));
   EXPECT_FALSE(report.ok());
 }
@@ -229,6 +239,80 @@ TEST(TimeBudgetTest, NoDeadLetterPolicyIsAWarning) {
   EXPECT_EQ(b.verdict, Verdict::kOk);
   EXPECT_EQ(b.all_deliveries_total, absl::ZeroDuration());
   EXPECT_THAT(b.warnings, ElementsAre(HasSubstr("no dead-letter policy")));
+}
+
+config::ServiceConfig DefaultConfig() {
+  config::ServiceConfig c;
+  c.subscription = "projects/p/subscriptions/s";
+  config::BackendConfig b;
+  b.name = "api";
+  b.url = "https://api.example.com";
+  c.backends.push_back(b);
+  return c;
+}
+
+TEST(TimeBudgetTest, WithoutAnAttemptCapTheDeliveryLastsItsBudget) {
+  BudgetReport report = ComputeTimeBudget(DefaultConfig(), SeedLimits());
+  const BackendBudget& b = report.backends[0];
+  EXPECT_TRUE(b.attempts_unlimited);
+  EXPECT_EQ(b.delivery_budget, kDefaultDeliveryBudget);
+  EXPECT_LE(b.delivery_total, kDefaultDeliveryBudget);
+  // 30 s attempts with backoffs up to 60 s: dozens of attempts fit in the hour.
+  EXPECT_GT(b.attempts, 30);
+  EXPECT_EQ(b.verdict, Verdict::kOk);
+}
+
+TEST(TimeBudgetTest, DefaultsSurviveAnOutageOfFiveBudgetsAndTheRedeliveryDelays) {
+  const config::ServiceConfig c = DefaultConfig();
+  EXPECT_EQ(SurvivedOutage(c, c.backends[0], kSeedDeliveryAttempts),
+            kDefaultDeliveryBudget * kSeedDeliveryAttempts + kDefaultRedeliveryDelays);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  EXPECT_THAT(report.backends[0].warnings, IsEmpty());
+}
+
+TEST(TimeBudgetTest, AnAttemptCapWithoutTheBreakerSurvivesOnlyTheRedeliveryDelays) {
+  config::ServiceConfig c = DefaultConfig();
+  c.backends[0].retry.max_attempts = 3;
+  c.backends[0].circuit_breaker.consecutive_failures = 0;
+  EXPECT_EQ(SurvivedOutage(c, c.backends[0], kSeedDeliveryAttempts), kDefaultRedeliveryDelays);
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  EXPECT_THAT(report.backends[0].warnings,
+              ElementsAre(AllOf(HasSubstr("outage longer than 15m"), HasSubstr("retry.max_attempts to 0"))));
+}
+
+TEST(TimeBudgetTest, AnAttemptCapWithTheBreakerCountsProbesAsAttempts) {
+  config::ServiceConfig c = DefaultConfig();
+  c.backends[0].retry.max_attempts = 3;
+  // Delivery 1: three attempts at once (3 in a row), nack 60 s. Delivery 2: two more open the circuit
+  // (5 in a row), the probe 15 s later is its third attempt; nack 120 s. Deliveries 3-5: three probes
+  // 15 s apart each (30 s), with 240 s and 480 s between them.
+  const absl::Duration expected = absl::Seconds(60 + 15 + 120 + 30 + 240 + 30 + 480 + 30);
+  EXPECT_EQ(SurvivedOutage(c, c.backends[0], kSeedDeliveryAttempts), expected);
+}
+
+TEST(TimeBudgetTest, MaxHoldEndsAHeldDelivery) {
+  config::ServiceConfig c = DefaultConfig();
+  c.backends[0].circuit_breaker.max_hold = absl::Minutes(10);
+  // Five attempts open the circuit at once; each delivery is then held for max_hold.
+  EXPECT_EQ(SurvivedOutage(c, c.backends[0], kSeedDeliveryAttempts),
+            absl::Minutes(10) * kSeedDeliveryAttempts + kDefaultRedeliveryDelays);
+}
+
+TEST(TimeBudgetTest, WithoutADeadLetterPolicyNoOutageDeadLetters) {
+  const config::ServiceConfig c = DefaultConfig();
+  EXPECT_EQ(SurvivedOutage(c, c.backends[0], 0), absl::InfiniteDuration());
+}
+
+TEST(TimeBudgetTest, OnReceiptDeadLettersAtTheEndOfItsOneDelivery) {
+  config::ServiceConfig c = DefaultConfig();
+  c.ack_mode = config::AckMode::kOnReceipt;
+  EXPECT_EQ(SurvivedOutage(c, c.backends[0], 0), kDefaultDeliveryBudget);
+}
+
+TEST(TimeBudgetTest, AHigherExpectationWarns) {
+  BudgetReport report = ComputeTimeBudget(DefaultConfig(), SeedLimits(), absl::Hours(6));
+  EXPECT_THAT(report.backends[0].warnings, ElementsAre(HasSubstr("less than the 6h expected")));
+  EXPECT_TRUE(report.ok());
 }
 
 TEST(TimeBudgetTest, GatewayTotalMatchesTheIssueFormula) {

@@ -58,9 +58,21 @@ void RenderBackend(const BackendBudget& b, std::string& out) {
   absl::StrAppend(&out, "  worst case of one delivery: ", Fmt(b.delivery_total), " (", b.attempts,
                   b.attempts == 1 ? " attempt" : " attempts", "); protected for ", Fmt(b.protected_for),
                   "\n");
+  if (b.attempts_unlimited) {
+    absl::StrAppend(&out, "  no attempt limit (retry.max_attempts 0): attempts go on until the budget of ",
+                    Fmt(b.delivery_budget), " is spent\n");
+  }
   if (b.max_delivery_attempts > 0) {
     absl::StrAppend(&out, "  ", b.max_delivery_attempts, " deliveries until dead-lettered: up to ",
-                    Fmt(b.all_deliveries_total), " (redelivery delay ", Fmt(b.redelivery_delay), ")\n");
+                    Fmt(b.all_deliveries_total), " (redelivery delay ", Fmt(b.redelivery_delay),
+                    " after delivery 1, doubling)\n");
+  }
+  if (b.survived_outage == absl::InfiniteDuration()) {
+    absl::StrAppend(&out, "  backend outage survived without a dead letter: unbounded (no dead-letter policy)\n");
+  } else {
+    absl::StrAppend(&out, "  backend outage survived without a dead letter: at least ", Fmt(b.survived_outage),
+                    b.survived_outage >= b.expected_outage ? " (expected at least " : " (LESS than the expected ",
+                    Fmt(b.expected_outage), ")\n");
   }
   absl::StrAppend(&out, "  verdict: ", b.verdict == Verdict::kOk ? "OK" : "VIOLATION", "\n");
   for (const std::string& v : b.violations) absl::StrAppend(&out, "    - ", v, "\n");

@@ -32,7 +32,17 @@ std::string FirstLine(absl::string_view text) {
   return std::string(text.substr(0, text.find('\n')));
 }
 
-absl::Status ValidateFlags(const CheckOptions& options, budget::SubscriptionLimits& flags) {
+absl::Status ValidateFlags(const CheckOptions& options, budget::SubscriptionLimits& flags,
+                           absl::Duration& expected_outage) {
+  if (options.expect_outage) {
+    auto d = ParseDurationText(*options.expect_outage);
+    if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("--expect-outage: ", d.status().message()));
+    if (*d <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--expect-outage: must be positive, got ", *options.expect_outage));
+    }
+    expected_outage = *d;
+  }
   if (options.ack_deadline) {
     auto d = ParseDurationText(*options.ack_deadline);
     if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("--ack-deadline: ", d.status().message()));
@@ -133,7 +143,8 @@ budget::SubscriptionLimits LimitsFromSubscription(const google::pubsub::v1::Subs
 
 int RunCheck(const CheckOptions& options, std::ostream& out, std::ostream& err) {
   budget::SubscriptionLimits flags;
-  if (absl::Status st = ValidateFlags(options, flags); !st.ok()) {
+  absl::Duration expected_outage = budget::kDefaultExpectedOutage;
+  if (absl::Status st = ValidateFlags(options, flags, expected_outage); !st.ok()) {
     err << "schedctl check: " << st.message() << "\n";
     return kExitUsage;
   }
@@ -144,7 +155,7 @@ int RunCheck(const CheckOptions& options, std::ostream& out, std::ostream& err) 
   }
   const ResolvedLimits resolved = Resolve(options, config->subscription, flags);
   PrintHeader(options.config_path, *config, resolved, out);
-  const budget::BudgetReport report = budget::ComputeTimeBudget(*config, resolved.limits);
+  const budget::BudgetReport report = budget::ComputeTimeBudget(*config, resolved.limits, expected_outage);
   out << budget::RenderTimeBudget(report);
   out.flush();
   return report.ok() ? kExitOk : kExitFailure;
@@ -163,6 +174,9 @@ void RegisterCheckCommand(CLI::App& app, CommandAction& action) {
   sub->add_option_function<int>(
       "--max-delivery-attempts", [options](int v) { options->max_delivery_attempts = v; },
       "dead-letter max delivery attempts when Pub/Sub is not reachable (0 = no dead-letter policy)");
+  sub->add_option_function<std::string>(
+      "--expect-outage", [options](const std::string& v) { options->expect_outage = v; },
+      "backend outage each backend should survive without a dead letter (e.g. 2h; default 1h): warn if shorter");
   sub->add_flag("--offline", options->offline, "do not ask Pub/Sub; use the flags or Pub/Sub's defaults");
   sub->callback([options, &action] {
     action = [options] { return RunCheck(*options, std::cout, std::cerr); };

@@ -1,7 +1,8 @@
-// `schedctl check --config FILE [--ack-deadline S] [--max-delivery-attempts N] [--offline]`: loads the
+// `schedctl check --config FILE [--ack-deadline S] [--max-delivery-attempts N] [--expect-outage D] [--offline]`: loads the
 // config, reads the subscription's ack deadline, dead-letter policy and retention from Pub/Sub when it
 // is reachable (PUBSUB_EMULATOR_HOST or the real service; short timeout), else takes the flags (or
-// Pub/Sub's defaults), and prints the worst-case timeline of every backend (src/budget). Exit codes:
+// Pub/Sub's defaults), and prints the worst-case timeline of every backend and the backend outage it
+// survives without a dead letter (src/budget). Exit codes:
 // kExitOk, kExitFailure on a violation, kExitUsage on a bad config or flag. See docs/schedctl.md.
 #ifndef SCHEDSVC_CLI_CHECK_COMMAND_H_
 #define SCHEDSVC_CLI_CHECK_COMMAND_H_
@@ -27,6 +28,9 @@ struct CheckOptions {
   std::optional<int> max_delivery_attempts;
   // --offline: do not ask Pub/Sub at all.
   bool offline = false;
+  // --expect-outage: the backend outage each backend should survive without a dead letter; shorter is
+  // a warning. Text as given (a duration, e.g. 2h). Default 1h (budget::kDefaultExpectedOutage).
+  std::optional<std::string> expect_outage;
   // How long the Pub/Sub lookup may take. Default 5 s.
   absl::Duration pubsub_timeout = absl::Seconds(5);
 };

@@ -14,6 +14,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 // The seed system: on-receipt, one attempt, a gateway making 3 tries of 6 min with 10 s and 20 s
 // between them.
@@ -78,6 +79,43 @@ TEST_F(CheckCommandTest, AfterSuccessWithLeaseExtensionPasses) {
   EXPECT_THAT(out_.str(), HasSubstr("worst case of one delivery: 18m30s"));
   EXPECT_THAT(out_.str(), HasSubstr("verdict: OK"));
   EXPECT_THAT(out_.str(), HasSubstr("Pub/Sub's default; no --max-delivery-attempts"));
+}
+
+// The service's defaults: no attempt cap, consecutive-failure rule, hold for the budget.
+constexpr char kDefaultsConfig[] = R"(
+subscription: projects/p/subscriptions/schedule-service
+backends:
+  api:
+    url: https://api.example.com
+)";
+
+TEST_F(CheckCommandTest, PrintsTheOutageEachBackendSurvivesAndWarnsBelowTheExpectation) {
+  CheckOptions options;
+  options.config_path = WriteConfig(kDefaultsConfig);
+  options.max_delivery_attempts = 5;
+  options.offline = true;
+  EXPECT_EQ(Run(options), kExitOk);
+  // 5 deliveries of 59m55s and redelivery delays of 1, 2, 4 and 8 min.
+  EXPECT_THAT(out_.str(),
+              HasSubstr("backend outage survived without a dead letter: at least 5h14m35s (expected at least 1h)"));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("warning:")));
+
+  options.expect_outage = "6h";
+  EXPECT_EQ(Run(options), kExitOk);  // a warning, not a violation
+  EXPECT_THAT(out_.str(), HasSubstr("5h14m35s (LESS than the expected 6h)"));
+  EXPECT_THAT(out_.str(), HasSubstr("warning: a backend outage longer than 5h14m35s dead-letters messages"));
+}
+
+TEST_F(CheckCommandTest, ExpectOutageMustBeAPositiveDuration) {
+  CheckOptions options;
+  options.config_path = WriteConfig(kDefaultsConfig);
+  options.offline = true;
+  options.expect_outage = "soon";
+  EXPECT_EQ(Run(options), kExitUsage);
+  EXPECT_THAT(err_.str(), HasSubstr("--expect-outage"));
+  options.expect_outage = "0s";
+  EXPECT_EQ(Run(options), kExitUsage);
+  EXPECT_THAT(err_.str(), HasSubstr("--expect-outage: must be positive"));
 }
 
 TEST_F(CheckCommandTest, BadConfigIsAUsageErrorNamingFileAndKey) {

@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/str_join.h"
 #include "src/common/duration.h"
+#include "src/common/url_redaction.h"
 #include "src/pubsub/resource_names.h"
 #include "yaml-cpp/yaml.h"
 
@@ -230,12 +231,19 @@ bool IsBackendNameChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
 }
 
-// url: http(s)://host[:port][/path], no user info, query or fragment.
+// url: http(s)://host[:port][/path], no user info, query, fragment, spaces or control characters. Errors
+// show the URL only through RedactUrl: a wrong scheme must not echo a password in its user info.
 absl::Status ValidateUrl(const Reader& r, const std::string& full, const std::string& url) {
   absl::string_view rest = url;
   if (absl::ConsumePrefix(&rest, "https://") || absl::ConsumePrefix(&rest, "http://")) {
   } else {
-    return r.Error(full, absl::StrCat("must start with http:// or https://, got '", url, "'"));
+    return r.Error(full, absl::StrCat("must start with http:// or https://, got '", RedactUrl(url), "'"));
+  }
+  for (char c : url) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      return r.Error(full, absl::StrCat("must not contain spaces or control characters: '", RedactUrl(url), "'"));
+    }
   }
   if (absl::StrContains(url, '?')) return r.Error(full, "must not contain a query ('?')");
   if (absl::StrContains(url, '#')) return r.Error(full, "must not contain a fragment ('#')");
@@ -265,7 +273,7 @@ absl::Status ValidateUrl(const Reader& r, const std::string& full, const std::st
       return r.Error(full, absl::StrCat("has an invalid port '", port_text, "'"));
     }
   }
-  if (host.empty()) return r.Error(full, absl::StrCat("has no host: '", url, "'"));
+  if (host.empty()) return r.Error(full, absl::StrCat("has no host: '", RedactUrl(url), "'"));
   for (char c : host) {
     if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
       return r.Error(full, "must not contain whitespace in the host");

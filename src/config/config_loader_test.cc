@@ -382,6 +382,30 @@ TEST_F(ConfigLoaderTest, UrlWithCredentialsIsRefusedWithoutEchoingThem) {
   EXPECT_THAT(std::string(config.status().message()), ::testing::Not(HasSubstr(kSecretPassword)));
 }
 
+TEST_F(ConfigLoaderTest, WrongSchemeOrMalformedUrlNeverEchoesTheUserInfo) {
+  for (const std::string& url : {absl::StrCat("ftp://u:", kSecretPassword, "@host/x"),
+                                 absl::StrCat("HTTP://u:", kSecretPassword, "@host/x"),
+                                 absl::StrCat("https//u:", kSecretPassword, "@host/x"),
+                                 absl::StrCat("https://u:", kSecretPassword, "@/x")}) {
+    auto config = Load(absl::StrCat(
+        "subscription: projects/p/subscriptions/sub\nbackends:\n  a:\n    url: \"", url, "\"\n"));
+    ASSERT_FALSE(config.ok()) << url;
+    EXPECT_THAT(std::string(config.status().message()), HasSubstr("backends.a.url")) << url;
+    EXPECT_THAT(std::string(config.status().message()), ::testing::Not(HasSubstr(kSecretPassword))) << url;
+  }
+}
+
+TEST_F(ConfigLoaderTest, UrlsWithSpacesOrControlCharactersAreRefused) {
+  const auto with_url = [](const std::string& url) {
+    return absl::StrCat("subscription: projects/p/subscriptions/sub\nbackends:\n  a:\n    url: \"",
+                        url, "\"\n");
+  };
+  ExpectError(with_url("https://host/a b"), "backends.a.url", "must not contain spaces or control characters");
+  ExpectError(with_url("https://host/a\\tb"), "backends.a.url", "must not contain spaces or control characters");
+  ExpectError(with_url("https://host/a\\r\\nX-Injected: 1"), "backends.a.url",
+              "must not contain spaces or control characters");
+}
+
 TEST_F(ConfigLoaderTest, CredentialFilesMustExistAndBeReadable) {
   ExpectError(WithBackendKeys("    auth:\n      basic:\n        username_file: user\n"
                               "        password_file: nope\n"),
