@@ -47,7 +47,8 @@ void SubscriberEventLog::OnStreamEvent(const pubsub::StreamEvent& event) {
     return;
   }
   const std::string code = absl::StatusCodeToString(event.status.code());
-  metrics_.StreamFailure(code);
+  // A stream the server ended cleanly is reopened like a failed one, but is no failure.
+  if (!event.status.ok()) metrics_.StreamFailure(code);
   std::int64_t suppressed = 0;
   {
     absl::MutexLock lock(&mu_);
@@ -56,12 +57,13 @@ void SubscriberEventLog::OnStreamEvent(const pubsub::StreamEvent& event) {
     if (!Admit(limiter, event.status.code(), event.attempt == 1, &suppressed)) return;
   }
   // A stream that served and was closed by the server (routine) is reopened at once: not a warning.
-  const Severity severity = event.permanent                           ? Severity::kError
-                            : event.retry_in == absl::ZeroDuration() ? Severity::kInfo
-                                                                     : Severity::kWarning;
+  const Severity severity = event.permanent ? Severity::kError
+                            : event.status.ok() || event.retry_in == absl::ZeroDuration() ? Severity::kInfo
+                                                                                           : Severity::kWarning;
   log_.Log(severity,
-           event.permanent ? "StreamingPull stream failed; the subscription, credentials or IAM role need fixing"
-                           : "StreamingPull stream failed",
+           event.permanent    ? "StreamingPull stream failed; the subscription, credentials or IAM role need fixing"
+           : event.status.ok() ? "StreamingPull stream ended by the server"
+                               : "StreamingPull stream failed",
            {{"subscription", subscription_},
             {"pubsub_endpoint", endpoint_},
             {"stream", event.stream},

@@ -14,6 +14,7 @@ namespace schedsvc::service {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kSubscription[] = "projects/p/subscriptions/missing";
 constexpr char kEndpoint[] = "127.0.0.1:8085";
@@ -99,6 +100,15 @@ TEST_F(SubscriberEventLogTest, ANewCodeIsLoggedAtOnceAndRecoveryIsLogged) {
   // A connection without failures before it is not news.
   log_.OnStreamEvent(connected);
   EXPECT_EQ(Lines().size(), 3u);
+}
+
+TEST_F(SubscriberEventLogTest, AStreamEndedCleanlyIsLoggedButNotCountedAsAFailure) {
+  log_.OnStreamEvent(Failure(0, absl::OkStatus(), 1, false, absl::ZeroDuration()));
+  auto lines = Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["severity"], "INFO");
+  EXPECT_EQ(lines[0]["message"], "StreamingPull stream ended by the server");
+  EXPECT_THAT(Scrape(), Not(HasSubstr("code=\"OK\"")));
 }
 
 TEST_F(SubscriberEventLogTest, AckFailuresAreCountedByRpcAndCodeAndLogged) {
