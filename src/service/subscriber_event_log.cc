@@ -28,16 +28,16 @@ bool SubscriberEventLog::Admit(Limiter& limiter, absl::StatusCode code, bool fir
 
 void SubscriberEventLog::OnStreamEvent(const pubsub::StreamEvent& event) {
   if (event.connected) {
-    std::int64_t failures = 0;
+    bool degraded = false;
     std::int64_t suppressed = 0;
     {
       absl::MutexLock lock(&mu_);
       Limiter& limiter = streams_[event.stream];
-      failures = std::exchange(limiter.failures, 0);
+      degraded = std::exchange(limiter.degraded, false);
       suppressed = std::exchange(limiter.suppressed, 0);
       limiter.last_code = absl::StatusCode::kOk;
     }
-    if (failures == 0) return;
+    if (!degraded) return;
     log_.Info("StreamingPull stream connected after failures",
               {{"subscription", subscription_},
                {"pubsub_endpoint", endpoint_},
@@ -53,7 +53,7 @@ void SubscriberEventLog::OnStreamEvent(const pubsub::StreamEvent& event) {
   {
     absl::MutexLock lock(&mu_);
     Limiter& limiter = streams_[event.stream];
-    ++limiter.failures;
+    if (event.permanent || event.retry_in > absl::ZeroDuration()) limiter.degraded = true;
     if (!Admit(limiter, event.status.code(), event.attempt == 1, &suppressed)) return;
   }
   // A stream that served and was closed by the server (routine) is reopened at once: not a warning.

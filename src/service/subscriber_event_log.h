@@ -4,7 +4,7 @@
 // schedsvc_ack_failures_total); log lines are rate-limited per stream (and per ack RPC kind): the first
 // failure after a healthy period, or a failure with a different code, is logged at once, then at most one
 // line per `interval` carrying the number of failures left out since the last line; a stream that
-// connects after failures logs that it recovered. Called on gRPC and executor threads; does not block
+// connects after failures that made it wait (not a routine reopen at once) logs that it recovered. Called on gRPC and executor threads; does not block
 // beyond JsonLogger. Thread-safe. Owned by ScheduleService; `log`, `metrics` and `clock` must outlive it.
 #ifndef SCHEDSVC_SERVICE_SUBSCRIBER_EVENT_LOG_H_
 #define SCHEDSVC_SERVICE_SUBSCRIBER_EVENT_LOG_H_
@@ -42,7 +42,8 @@ class SubscriberEventLog {
     absl::Time last_logged = absl::InfinitePast();
     absl::StatusCode last_code = absl::StatusCode::kOk;
     std::int64_t suppressed = 0;
-    std::int64_t failures = 0;  // since the last connection
+    // A failure since the last connection waited for a backoff (not a routine reopen at once).
+    bool degraded = false;
   };
   // Returns whether this failure gets a line, and the count of failures left out before it.
   bool Admit(Limiter& limiter, absl::StatusCode code, bool first_of_run, std::int64_t* suppressed)

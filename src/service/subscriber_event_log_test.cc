@@ -97,9 +97,14 @@ TEST_F(SubscriberEventLogTest, ANewCodeIsLoggedAtOnceAndRecoveryIsLogged) {
   EXPECT_EQ(lines[1]["code"], "NOT_FOUND");
   EXPECT_EQ(lines[2]["message"], "StreamingPull stream connected after failures");
   EXPECT_EQ(lines[2]["failed_attempts"], 2);
-  // A connection without failures before it is not news.
+  // A connection without failures before it is not news, nor one after a routine reopen at once.
   log_.OnStreamEvent(connected);
-  EXPECT_EQ(Lines().size(), 3u);
+  log_.OnStreamEvent(Failure(0, absl::UnavailableError("server closed the stream"), 1, false, absl::ZeroDuration()));
+  connected.attempt = 1;
+  log_.OnStreamEvent(connected);
+  lines = Lines();
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[3]["severity"], "INFO");
 }
 
 TEST_F(SubscriberEventLogTest, AStreamEndedCleanlyIsLoggedButNotCountedAsAFailure) {
