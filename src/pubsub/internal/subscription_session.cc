@@ -148,15 +148,20 @@ void SubscriptionSession::OnResponse(v1::StreamingPullResponse response) {
 }
 
 void SubscriptionSession::UpdateReading() {
-  const auto waiting = static_cast<std::int64_t>(flow_.queued());
   absl::MutexLock lock(&reading_mu_);
   // Hysteresis: pause at the bound, resume at half of it, so reading does not flap per message.
   const std::int64_t bound = options_.max_outstanding_messages;
-  const bool pause = reading_paused_ ? waiting > bound / 2 : waiting >= bound;
-  if (pause == reading_paused_) return;
-  reading_paused_ = pause;
-  reading_paused_snapshot_ = pause;
-  for (auto& s : streams_) s->SetReadingPaused(pause);
+  // After each change the queue is read again: a Settle() that released the last waiting message just
+  // before the pause was published (and so skipped calling here) is then seen. The flow controller's
+  // mutex orders that read after such a release, or the release after the published pause.
+  for (;;) {
+    const auto waiting = static_cast<std::int64_t>(flow_.queued());
+    const bool pause = reading_paused_ ? waiting > bound / 2 : waiting >= bound;
+    if (pause == reading_paused_) return;
+    reading_paused_ = pause;
+    reading_paused_snapshot_ = pause;
+    for (auto& s : streams_) s->SetReadingPaused(pause);
+  }
 }
 
 void SubscriptionSession::DeliverAdmitted(std::vector<Delivery> admitted) {
@@ -189,7 +194,7 @@ void SubscriptionSession::Settle(const std::string& ack_id) {
   const std::int64_t bytes = leases_->Remove(ack_id);
   if (bytes < 0) return;
   flow_.Release(bytes);
-  if (reading_paused_snapshot_.load(std::memory_order_relaxed)) UpdateReading();
+  if (reading_paused_snapshot_) UpdateReading();
 }
 
 void SubscriptionSession::Ack(const std::string& ack_id) {
