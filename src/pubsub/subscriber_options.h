@@ -71,7 +71,8 @@ struct SubscriberOptions {
   absl::Duration watchdog_timeout = absl::Seconds(60);
   // Backoff between attempts to open a stream that failed with a permanent code (see StreamEvent): an
   // operator may create the subscription or grant the role, and the stream then recovers by itself.
-  BackoffOptions permanent_failure_backoff = {absl::Seconds(10), absl::Minutes(5), 2.0, 1.0};
+  // Default 10 s -> 5 min, x2, each delay between half and all of its ceiling.
+  BackoffOptions permanent_failure_backoff = {absl::Seconds(10), absl::Minutes(5), 2.0, 0.5};
   // Sent on every stream so the server can recognise this client across reconnects. Default: random.
   std::string client_id;
   // Observer hooks, called for every stream event and every finally failed ack/modack RPC, on gRPC or

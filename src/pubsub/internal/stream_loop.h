@@ -37,7 +37,7 @@ namespace schedsvc::pubsub_internal {
 struct StreamLoopOptions {
   google::pubsub::v1::StreamingPullRequest initial_request;
   BackoffOptions reconnect_backoff;
-  BackoffOptions permanent_failure_backoff = {absl::Seconds(10), absl::Minutes(5), 2.0, 1.0};
+  BackoffOptions permanent_failure_backoff = {absl::Seconds(10), absl::Minutes(5), 2.0, 0.5};
   // A stream whose first write completed counts as connected after this long without failing, when the
   // server has sent neither headers nor a response by then.
   absl::Duration connect_grace = absl::Seconds(2);
