@@ -48,6 +48,15 @@ class FakeStreamingPullStream final : public pubsub_internal::StreamingPullStrea
     }
     Finish(absl::CancelledError("cancelled"));
   }
+  // Records whether reading is paused; the test decides whether to Deliver() anyway.
+  void PauseReading() override {
+    absl::MutexLock lock(&mu_);
+    reading_paused_ = true;
+  }
+  void ResumeReading() override {
+    absl::MutexLock lock(&mu_);
+    reading_paused_ = false;
+  }
 
   // Test controls.
   void Establish() {
@@ -68,6 +77,8 @@ class FakeStreamingPullStream final : public pubsub_internal::StreamingPullStrea
     }
     cb.on_finish(std::move(status));
   }
+  // Completes the initial request's write (the server has not answered yet): on_write_done(true).
+  void CompleteInitialWrite() { CompleteWrite(true); }
   // Writes stay pending (a stuck stream) until CompleteWrite().
   void HoldWrites() {
     absl::MutexLock lock(&mu_);
@@ -103,6 +114,10 @@ class FakeStreamingPullStream final : public pubsub_internal::StreamingPullStrea
     absl::MutexLock lock(&mu_);
     return finished_;
   }
+  bool reading_paused() {
+    absl::MutexLock lock(&mu_);
+    return reading_paused_;
+  }
 
  private:
   Callbacks GetCallbacks() {
@@ -118,6 +133,7 @@ class FakeStreamingPullStream final : public pubsub_internal::StreamingPullStrea
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool auto_complete_writes_ ABSL_GUARDED_BY(mu_) = true;
+  bool reading_paused_ ABSL_GUARDED_BY(mu_) = false;
   int cancels_ ABSL_GUARDED_BY(mu_) = 0;
   int closes_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -37,8 +37,9 @@ std::string PubsubEmulator::BinaryPath() {
   return absl::StrCat(SdkRootFromGcloud(), kRelativeBin);
 }
 
-absl::StatusOr<std::unique_ptr<PubsubEmulator>> PubsubEmulator::Start() {
-  const int port = PickFreePort();
+absl::StatusOr<std::unique_ptr<PubsubEmulator>> PubsubEmulator::Start() { return Start(PickFreePort()); }
+
+absl::StatusOr<std::unique_ptr<PubsubEmulator>> PubsubEmulator::Start(int port) {
   std::string log = absl::StrCat("/tmp/schedsvc-pubsub-emulator-", port, ".log");
   auto process = ChildProcess::Start(
       {BinaryPath(), "--host=127.0.0.1", absl::StrCat("--port=", port)}, {}, log);

@@ -16,6 +16,8 @@ class PubsubEmulator {
  public:
   // Starts the emulator and waits until it answers gRPC. kUnavailable if it does not within 60 s.
   static absl::StatusOr<std::unique_ptr<PubsubEmulator>> Start();
+  // As Start(), on `port` (e.g. to restart an emulator where its clients expect it).
+  static absl::StatusOr<std::unique_ptr<PubsubEmulator>> Start(int port);
 
   // Returns the path of the emulator's start script.
   static std::string BinaryPath();

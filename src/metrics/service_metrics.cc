@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 namespace schedsvc::metrics {
@@ -109,6 +110,28 @@ ServiceMetrics::ServiceMetrics(const std::string& subscription, const std::vecto
               .Register(r)
               .Add({});
 
+  stream_failures_family_ = &BuildCounter()
+                                .Name("schedsvc_stream_failures_total")
+                                .Help("StreamingPull streams (or attempts to open one) that failed, by gRPC code.")
+                                .Register(r);
+  ack_failures_family_ = &BuildCounter()
+                             .Name("schedsvc_ack_failures_total")
+                             .Help("Ack ids whose Acknowledge or ModifyAckDeadline finally failed, by rpc and gRPC code.")
+                             .Register(r);
+  messages_waiting_ = &BuildGauge()
+                           .Name("schedsvc_messages_waiting")
+                           .Help("Messages received and leased but waiting for flow control.")
+                           .Register(r)
+                           .Add({});
+  for (int c = 1; c <= static_cast<int>(absl::StatusCode::kUnauthenticated); ++c) {
+    const std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(c));
+    stream_failures_[code] = &stream_failures_family_->Add({{"code", code}});
+    for (absl::string_view rpc : {kRpcAcknowledge, kRpcModifyAckDeadline}) {
+      ack_failures_[absl::StrCat(rpc, "/", code)] =
+          &ack_failures_family_->Add({{"rpc", std::string(rpc)}, {"code", code}});
+    }
+  }
+
   std::vector<std::string> names = backends;
   names.emplace_back(kUnknownBackend);
   for (const auto& name : names) {
@@ -195,6 +218,22 @@ void ServiceMetrics::UpdateSubscriber(const SubscriberFigures& figures) {
   CatchUp(lease_extensions_, static_cast<double>(figures.lease_extensions));
   CatchUp(lease_expiries_, static_cast<double>(figures.lease_expiries));
   oldest_age_->Set(figures.oldest_in_flight_age_seconds);
+  messages_waiting_->Set(static_cast<double>(figures.messages_waiting));
+}
+
+void ServiceMetrics::StreamFailure(absl::string_view code) {
+  auto it = stream_failures_.find(code);
+  prometheus::Counter& counter =
+      it != stream_failures_.end() ? *it->second : stream_failures_family_->Add({{"code", std::string(code)}});
+  counter.Increment();
+}
+
+void ServiceMetrics::AckFailure(absl::string_view rpc, absl::string_view code, std::int64_t ack_ids) {
+  auto it = ack_failures_.find(absl::StrCat(rpc, "/", code));
+  prometheus::Counter& counter = it != ack_failures_.end()
+                                     ? *it->second
+                                     : ack_failures_family_->Add({{"rpc", std::string(rpc)}, {"code", std::string(code)}});
+  counter.Increment(static_cast<double>(ack_ids));
 }
 
 void ServiceMetrics::UpdateProcess() {

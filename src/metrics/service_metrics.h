@@ -43,6 +43,9 @@ inline constexpr std::array<absl::string_view, 5> kNackReasons = {
 // here) and the dispatcher's own.
 inline constexpr absl::string_view kDeadLetterRetriesExhausted = "retries_exhausted";
 inline constexpr absl::string_view kDeadLetterShutdown = "shutdown";
+// The `rpc` values of schedsvc_ack_failures_total.
+inline constexpr absl::string_view kRpcAcknowledge = "acknowledge";
+inline constexpr absl::string_view kRpcModifyAckDeadline = "modify_ack_deadline";
 inline constexpr std::array<absl::string_view, 9> kDeadLetterReasons = {
     "http_4xx",           "http_3xx",       "unknown_backend",           "invalid_path", "invalid_method",
     "invalid_content_type", "body_too_large", kDeadLetterRetriesExhausted, kDeadLetterShutdown};
@@ -76,7 +79,15 @@ class ServiceMetrics {
     std::int64_t lease_extensions = 0;
     std::int64_t lease_expiries = 0;
     double oldest_in_flight_age_seconds = 0;
+    // Messages received and leased but waiting for flow control (schedsvc_messages_waiting).
+    std::int64_t messages_waiting = 0;
   };
+  // One failed StreamingPull stream (or attempt to open one), by gRPC code name ("NOT_FOUND", ...).
+  // Every non-OK code's series exists at 0 from start-up.
+  void StreamFailure(absl::string_view code);
+  // `ack_ids` ack ids whose Acknowledge (`rpc` "acknowledge") or ModifyAckDeadline ("modify_ack_deadline")
+  // finally failed with `code`. Series of both rpcs and every non-OK code exist at 0 from start-up.
+  void AckFailure(absl::string_view rpc, absl::string_view code, std::int64_t ack_ids);
   void UpdateSubscriber(const SubscriberFigures& figures);
   // Reads this process's RSS and CPU time from /proc and getrusage.
   void UpdateProcess();
@@ -122,6 +133,12 @@ class ServiceMetrics {
   prometheus::Gauge* oldest_age_;
   prometheus::Gauge* rss_;
   prometheus::Counter* cpu_;
+  prometheus::Family<prometheus::Counter>* stream_failures_family_;
+  prometheus::Family<prometheus::Counter>* ack_failures_family_;
+  prometheus::Gauge* messages_waiting_;
+  // Pre-created series by code (and by "rpc/code"); fixed after construction.
+  std::map<std::string, prometheus::Counter*, std::less<>> stream_failures_;
+  std::map<std::string, prometheus::Counter*, std::less<>> ack_failures_;
   // Fixed after construction: the configured backends plus kUnknownBackend.
   std::map<std::string, BackendSeries, std::less<>> backends_;
 };

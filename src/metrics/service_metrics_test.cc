@@ -94,5 +94,22 @@ TEST(ServiceMetricsTest, SubscriberTotalsAreCopiedAsMonotonicCounters) {
   EXPECT_THAT(text, HasSubstr("schedsvc_streams_open 1"));
 }
 
+TEST(ServiceMetricsTest, StreamAndAckFailuresAreCountedByCodeFromZero) {
+  ServiceMetrics m("s", {});
+  std::string text = Scrape(m);
+  EXPECT_THAT(text, HasSubstr("schedsvc_stream_failures_total{code=\"NOT_FOUND\"} 0"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_ack_failures_total{code=\"UNAVAILABLE\",rpc=\"acknowledge\"} 0"));
+  m.StreamFailure("NOT_FOUND");
+  m.StreamFailure("NOT_FOUND");
+  m.AckFailure(kRpcModifyAckDeadline, "INVALID_ARGUMENT", 3);
+  ServiceMetrics::SubscriberFigures figures;
+  figures.messages_waiting = 7;
+  m.UpdateSubscriber(figures);
+  text = Scrape(m);
+  EXPECT_THAT(text, HasSubstr("schedsvc_stream_failures_total{code=\"NOT_FOUND\"} 2"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_ack_failures_total{code=\"INVALID_ARGUMENT\",rpc=\"modify_ack_deadline\"} 3"));
+  EXPECT_THAT(text, HasSubstr("schedsvc_messages_waiting 7"));
+}
+
 }  // namespace
 }  // namespace schedsvc::metrics

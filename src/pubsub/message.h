@@ -19,7 +19,9 @@ struct Message {
   // Pub/Sub's delivery attempt counter; 0 when the server does not send one (it does only when the
   // subscription has a dead-letter policy).
   int delivery_attempt = 0;
-  // When this process received the message.
+  // When this process received the message, as a reading of the subscriber's monotonic clock
+  // (SteadyClock, src/common/clock.h): close to wall time but not wall time. Use it for ages and budgets
+  // measured with a SteadyClock, never against wall-clock readings.
   absl::Time receive_time = absl::InfinitePast();
 };
 

@@ -24,7 +24,9 @@ void WaitUntilSoleOwner(const std::shared_ptr<T>& owner, absl::Duration timeout)
   while (owner.use_count() > 1 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
 }
 
-// The production Subscriber: a session over gRPC with its own clock and executor threads.
+// The production Subscriber: a session over gRPC with its own clock and executor threads. Its timers (ack
+// flush, lease refresh, backoffs, reconnects, watchdog) run on the monotonic clock, so a wall-clock step
+// cannot move them; gRPC call deadlines are gRPC's own.
 class DefaultSubscriber final : public Subscriber {
  public:
   DefaultSubscriber(SubscriberOptions options, ConnectionOptions connection)
@@ -50,10 +52,11 @@ class DefaultSubscriber final : public Subscriber {
   void StopReceiving() override { session_->StopReceiving(); }
   void Shutdown(absl::Duration timeout) override { session_->Shutdown(timeout); }
   bool IsHealthy() const override { return session_->IsHealthy(); }
+  SubscriberHealth Health() const override { return session_->Health(); }
   SubscriberStats stats() const override { return session_->stats(); }
 
  private:
-  SystemClock clock_;
+  SteadyClock clock_;
   ThreadExecutor executor_;
   std::shared_ptr<pubsub_internal::SubscriberStub> stub_;
   std::shared_ptr<pubsub_internal::SubscriptionSession> session_;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -35,7 +36,21 @@ struct SubscriberStats {
   std::int64_t lease_extensions = 0;
   std::int64_t lease_expiries = 0;
   std::int64_t ack_ids_failed = 0;
+  // A reading of the subscriber's own (monotonic) clock, like Message::receive_time: compare it only
+  // with those; oldest_lease_age is the same figure as an age.
   absl::Time oldest_lease_receive_time = absl::InfiniteFuture();
+  absl::Duration oldest_lease_age = absl::ZeroDuration();
+  // Reading from the streams is paused because too many messages wait for flow control.
+  bool reading_paused = false;
+};
+
+// Whether the subscriber is receiving, and why not.
+struct SubscriberHealth {
+  // True while receiving and at least one stream is connected.
+  bool healthy = false;
+  // Empty when healthy; otherwise why not, e.g. "stream 0: NOT_FOUND: Subscription does not exist
+  // (...); subscription projects/p/subscriptions/s", one clause per stream that is not connected.
+  std::string reason;
 };
 
 class Subscriber {
@@ -54,8 +69,10 @@ class Subscriber {
   // waits up to `timeout` for outstanding ack/nack RPCs. Handles settled afterwards do nothing.
   virtual void Shutdown(absl::Duration timeout) = 0;
 
-  // True while every stream is connected.
+  // True while receiving and at least one stream is connected (see docs/pubsub-client.md).
   virtual bool IsHealthy() const = 0;
+  // IsHealthy() and, when false, why.
+  virtual SubscriberHealth Health() const = 0;
 
   virtual SubscriberStats stats() const = 0;
 };

@@ -4,12 +4,44 @@
 #define SCHEDSVC_PUBSUB_SUBSCRIBER_OPTIONS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "src/common/backoff_policy.h"
 
 namespace schedsvc::pubsub {
+
+// What happened to one StreamingPull stream: it failed (an attempt to open it, or an established stream
+// that ended), or it connected (see docs/pubsub-client.md for when a stream counts as connected).
+struct StreamEvent {
+  // Which of the subscriber's streams, 0 .. streams-1.
+  int stream = 0;
+  // True for a connection; false for a failure.
+  bool connected = false;
+  // The failure's status (OK for a connection).
+  absl::Status status;
+  // Consecutive failed attempts of this stream so far, this one included (1 for the first failure after a
+  // healthy stream); on a connection, the failed attempts that preceded it.
+  int attempt = 0;
+  // The code is one a retry cannot fix by itself (NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED,
+  // INVALID_ARGUMENT, FAILED_PRECONDITION): the stream is retried on the long backoff.
+  bool permanent = false;
+  // When the stream is tried again (zero: at once). Meaningless on a connection.
+  absl::Duration retry_in = absl::ZeroDuration();
+};
+
+// The final failure of an Acknowledge or ModifyAckDeadline RPC (after retries within the lease).
+struct AckFailureEvent {
+  enum class Rpc { kAcknowledge, kModifyAckDeadline };
+  Rpc rpc = Rpc::kAcknowledge;
+  absl::Status status;
+  // Ack ids in the failed request.
+  std::int64_t ack_ids = 0;
+  // The requested deadline of a ModifyAckDeadline (0 = nack).
+  int deadline_seconds = 0;
+};
 
 struct SubscriberOptions {
   // Full subscription name, "projects/P/subscriptions/S". Required.
@@ -37,8 +69,17 @@ struct SubscriberOptions {
   // `watchdog_timeout` means the stream is stuck, and it is cancelled and reopened. Defaults 30 s / 60 s.
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration watchdog_timeout = absl::Seconds(60);
+  // Backoff between attempts to open a stream that failed with a permanent code (see StreamEvent): an
+  // operator may create the subscription or grant the role, and the stream then recovers by itself.
+  // Default 10 s -> 5 min, x2, each delay between half and all of its ceiling.
+  BackoffOptions permanent_failure_backoff = {absl::Seconds(10), absl::Minutes(5), 2.0, 0.5};
   // Sent on every stream so the server can recognise this client across reconnects. Default: random.
   std::string client_id;
+  // Observer hooks, called for every stream event and every finally failed ack/modack RPC, on gRPC or
+  // executor threads with no subscriber lock held. They must be cheap and must not block (the subscriber
+  // does not rate-limit them). Default: none.
+  std::function<void(const StreamEvent&)> on_stream_event;
+  std::function<void(const AckFailureEvent&)> on_ack_failure;
 };
 
 }  // namespace schedsvc::pubsub

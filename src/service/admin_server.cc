@@ -24,9 +24,15 @@ absl::Status ParseHostPort(const std::string& text, std::string* host, int* port
   return absl::OkStatus();
 }
 
+AdminServer::AdminServer(std::shared_ptr<prometheus::Registry> registry, std::function<Readiness()> readiness,
+                         std::function<void()> before_scrape)
+    : registry_(std::move(registry)), readiness_(std::move(readiness)), before_scrape_(std::move(before_scrape)) {}
+
 AdminServer::AdminServer(std::shared_ptr<prometheus::Registry> registry, std::function<bool()> ready,
                          std::function<void()> before_scrape)
-    : registry_(std::move(registry)), ready_(std::move(ready)), before_scrape_(std::move(before_scrape)) {}
+    : AdminServer(
+          std::move(registry), [ready = std::move(ready)] { return Readiness{ready(), ""}; },
+          std::move(before_scrape)) {}
 
 AdminServer::~AdminServer() { Stop(); }
 
@@ -37,11 +43,14 @@ absl::Status AdminServer::Start(const std::string& listen) {
   server_ = std::make_unique<httplib::Server>();
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    if (ready_()) {
+    const Readiness readiness = readiness_();
+    if (readiness.ready) {
       res.set_content("ready\n", "text/plain");
     } else {
       res.status = 503;
-      res.set_content("not ready\n", "text/plain");
+      res.set_content(readiness.reason.empty() ? std::string("not ready\n")
+                                               : absl::StrCat("not ready: ", readiness.reason, "\n"),
+                      "text/plain");
     }
   });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {

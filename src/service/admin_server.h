@@ -1,5 +1,6 @@
 // AdminServer: the admin port of schedule-service (admin.listen): /healthz (the process is alive),
-// /readyz (200 only while `ready()` says so: streams connected and not shutting down) and /metrics
+// /readyz (200 "ready" only while `readiness()` says so: a stream connected and not shutting down; else
+// 503 "not ready: <reason>") and /metrics
 // (Prometheus text from the registry, after `before_scrape` refreshes pulled figures). cpp-httplib on its
 // own thread. Thread-safe.
 #ifndef SCHEDSVC_SERVICE_ADMIN_SERVER_H_
@@ -19,8 +20,17 @@ class Server;
 
 namespace schedsvc::service {
 
+// What /readyz answers: ready, or not and why (one line, no secrets).
+struct Readiness {
+  bool ready = false;
+  std::string reason;
+};
+
 class AdminServer {
  public:
+  AdminServer(std::shared_ptr<prometheus::Registry> registry, std::function<Readiness()> readiness,
+              std::function<void()> before_scrape);
+  // As above, with no reason in the /readyz body.
   AdminServer(std::shared_ptr<prometheus::Registry> registry, std::function<bool()> ready,
               std::function<void()> before_scrape);
   ~AdminServer();
@@ -34,7 +44,7 @@ class AdminServer {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  std::function<bool()> ready_;
+  std::function<Readiness()> readiness_;
   std::function<void()> before_scrape_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

@@ -60,12 +60,17 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
   // In on-receipt mode messages are acked at once: nothing to extend.
   subscriber_options.max_lease_extension =
       c.ack_mode == config::AckMode::kOnReceipt ? absl::ZeroDuration() : c.lease_max_extension;
+  s->subscriber_events_ = std::make_unique<SubscriberEventLog>(
+      c.subscription, pubsub::ResolveEndpoint(connection).address, log, *s->metrics_, s->event_log_clock_);
+  SubscriberEventLog* events = s->subscriber_events_.get();
+  subscriber_options.on_stream_event = [events](const pubsub::StreamEvent& e) { events->OnStreamEvent(e); };
+  subscriber_options.on_ack_failure = [events](const pubsub::AckFailureEvent& e) { events->OnAckFailure(e); };
   auto subscriber = pubsub::MakeSubscriber(subscriber_options, connection);
   if (!subscriber.ok()) return subscriber.status();
   s->subscriber_ = *std::move(subscriber);
   ScheduleService* raw = s.get();
   s->admin_ = std::make_unique<AdminServer>(
-      s->metrics_->registry(), [raw] { return raw->ready(); }, [raw] { raw->BeforeScrape(); });
+      s->metrics_->registry(), [raw] { return raw->readiness(); }, [raw] { raw->BeforeScrape(); });
   return s;
 }
 
@@ -96,6 +101,14 @@ absl::Status ScheduleService::Start() {
 
 bool ScheduleService::ready() const { return !shutting_down_ && subscriber_ && subscriber_->IsHealthy(); }
 
+Readiness ScheduleService::readiness() const {
+  if (shutting_down_) return {false, "shutting down"};
+  if (!subscriber_) return {false, "subscriber not created"};
+  pubsub::SubscriberHealth health = subscriber_->Health();
+  if (health.healthy) return {true, ""};
+  return {false, absl::StrCat("no stream connected: ", health.reason)};
+}
+
 void ScheduleService::BeforeScrape() {
   const auto stats = subscriber_->stats();
   metrics::ServiceMetrics::SubscriberFigures figures;
@@ -103,10 +116,9 @@ void ScheduleService::BeforeScrape() {
   figures.stream_reconnects = stats.stream_reconnects;
   figures.lease_extensions = stats.lease_extensions;
   figures.lease_expiries = stats.lease_expiries;
-  figures.oldest_in_flight_age_seconds =
-      stats.oldest_lease_receive_time == absl::InfiniteFuture()
-          ? 0
-          : absl::ToDoubleSeconds(clock_.Now() - stats.oldest_lease_receive_time);
+  // The subscriber's times are readings of its own monotonic clock: it reports the age itself.
+  figures.oldest_in_flight_age_seconds = absl::ToDoubleSeconds(stats.oldest_lease_age);
+  figures.messages_waiting = stats.messages_waiting;
   metrics_->UpdateSubscriber(figures);
   metrics_->SetReady(ready());
   metrics_->UpdateProcess();

@@ -1,7 +1,8 @@
 // ScheduleService: one schedule-service process, assembled from its config: the Pub/Sub subscriber, the
 // message dispatcher (HTTP client, circuit breakers, retries, dead-letter publisher), metrics, JSON logs
 // and the admin server. Owns the start-up and shutdown order (DESIGN §3):
-//   Start:    admin server (not ready) -> subscriber streams -> ready once every stream is connected
+//   Start:    admin server (not ready) -> subscriber streams -> ready once a stream is connected
+//             (every stream failure and ack failure is logged, rate-limited, and counted: SubscriberEventLog)
 //   Shutdown: not ready -> streams stop taking messages -> in-flight work gets shutdown_grace ->
 //             everything unsettled is nacked -> ack RPCs flushed -> HTTP client and publisher stopped.
 #ifndef SCHEDSVC_SERVICE_SCHEDULE_SERVICE_H_
@@ -21,6 +22,7 @@
 #include "src/service/admin_server.h"
 #include "src/service/dead_letter_publisher.h"
 #include "src/service/message_dispatcher.h"
+#include "src/service/subscriber_event_log.h"
 
 namespace schedsvc::service {
 
@@ -36,6 +38,8 @@ class ScheduleService {
   void Shutdown();
 
   bool ready() const;
+  // ready(), and when not, why: shutting down, or no stream connected and each stream's last error.
+  Readiness readiness() const;
   int admin_port() const { return admin_->port(); }
 
  private:
@@ -51,6 +55,9 @@ class ScheduleService {
   std::unique_ptr<DeadLetterPublisher> dead_letters_;
   std::unique_ptr<DeadLetterSink> dead_letter_sink_;
   std::unique_ptr<MessageDispatcher> dispatcher_;
+  // Monotonic, for the rate limits of subscriber event logging.
+  SteadyClock event_log_clock_;
+  std::unique_ptr<SubscriberEventLog> subscriber_events_;
   std::unique_ptr<pubsub::Subscriber> subscriber_;
   std::unique_ptr<AdminServer> admin_;
   std::atomic<bool> shutting_down_{false};

@@ -138,8 +138,18 @@ void AckBatcher::OnDone(std::unique_ptr<Rpc> rpc, absl::Status status) {
       rpc = std::move(*shared);
     }
   }
+  schedsvc::pubsub::AckFailureEvent failure;
+  if (!status.ok()) {
+    failure.rpc = rpc->is_ack ? schedsvc::pubsub::AckFailureEvent::Rpc::kAcknowledge
+                              : schedsvc::pubsub::AckFailureEvent::Rpc::kModifyAckDeadline;
+    failure.status = status;
+    failure.ack_ids = static_cast<std::int64_t>(rpc->ids.size());
+    failure.deadline_seconds = rpc->seconds;
+    // Reported before the RPC stops counting as in flight, so FlushAndWait() returns after the report.
+    if (options_.on_failure) options_.on_failure(failure);
+  }
   absl::MutexLock lock(&mu_);
-  if (!status.ok()) failed_ids_ += static_cast<std::int64_t>(rpc->ids.size());
+  if (!status.ok()) failed_ids_ += failure.ack_ids;
   --in_flight_;
 }
 

@@ -2,7 +2,10 @@
 // (extensions, nacks, delayed nacks) from every stream and sends them as batched unary Acknowledge /
 // ModifyAckDeadline RPCs (at most 2048 ack ids each), after `batch_delay` or as soon as a batch is full.
 // RPCs failing with a transient code are retried with backoff within `retry_budget` — an ack lost while
-// the connection is down would otherwise become a duplicate. Thread-safe; RPCs and timers run without
+// the connection is down would otherwise become a duplicate. The session sets the budget to the lease
+// extension step: the deadline the ack ids were last given, after which Pub/Sub redelivers the message
+// and a late ack or deadline change has nothing left to settle. A final failure is counted and reported
+// to `on_failure`. Thread-safe; RPCs and timers run without
 // the lock held. Owned by the subscription session; must outlive nothing it hands to the stub (callbacks
 // hold a shared_ptr to it).
 #ifndef SCHEDSVC_PUBSUB_INTERNAL_ACK_BATCHER_H_
@@ -21,6 +24,7 @@
 #include "src/common/clock.h"
 #include "src/common/executor.h"
 #include "src/pubsub/internal/subscriber_stub.h"
+#include "src/pubsub/subscriber_options.h"
 
 namespace schedsvc::pubsub_internal {
 
@@ -32,6 +36,8 @@ struct AckBatcherOptions {
   // Backoff between retries of a failed RPC, and the total time one RPC may keep retrying.
   BackoffOptions retry_backoff = {absl::Milliseconds(100), absl::Seconds(5), 2.0, 1.0};
   absl::Duration retry_budget = absl::Seconds(60);
+  // Called (no lock held, on the thread that saw the last failure) for every RPC that finally failed.
+  std::function<void(const schedsvc::pubsub::AckFailureEvent&)> on_failure;
 };
 
 class AckBatcher : public std::enable_shared_from_this<AckBatcher> {

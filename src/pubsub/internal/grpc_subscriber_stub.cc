@@ -62,25 +62,54 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   // initial request, it is issued from OnWriteDone), and is pointless once reading has ended (the call
   // is over; starting an operation then could race OnDone).
   void Close() override {
+    bool unpark = false;
+    bool writes_done = false;
     {
       absl::MutexLock lock(&mu_);
       if (closing_ || read_done_ || done_) return;
       closing_ = true;
+      // The server ends the call after the half-close; a read must be outstanding to see that.
+      reading_paused_ = false;
+      unpark = std::exchange(read_parked_, false);
       if (writing_ || !started_) {
         close_after_write_ = true;
-        return;
+      } else {
+        writes_done_pending_ = true;
+        writes_done = true;
       }
-      writes_done_pending_ = true;
     }
-    StartWritesDone();
+    // The hold keeps the call alive until both are issued.
+    if (writes_done) StartWritesDone();
+    if (unpark) StartRead(&read_buffer_);
   }
 
   // TryCancel on a call that has already completed would touch call state gRPC frees after OnDone, so
   // cancelling and OnDone are serialised: once OnDone has begun, Cancel does nothing.
+  // A parked read is started again, so the call can end (the hold is released once reading ends).
   void Cancel() override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (done_) return;
+      context_->TryCancel();
+      reading_paused_ = false;
+      if (!std::exchange(read_parked_, false)) return;
+    }
+    StartRead(&read_buffer_);
+  }
+
+  void PauseReading() override {
     absl::MutexLock lock(&mu_);
-    if (done_) return;
-    context_->TryCancel();
+    if (closing_ || done_) return;
+    reading_paused_ = true;
+  }
+
+  void ResumeReading() override {
+    {
+      absl::MutexLock lock(&mu_);
+      reading_paused_ = false;
+      if (!std::exchange(read_parked_, false)) return;
+    }
+    StartRead(&read_buffer_);
   }
 
   void OnReadInitialMetadataDone(bool ok) override {
@@ -99,7 +128,7 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
       }
       if (!writes_done_pending_) release = std::exchange(release_pending_, false);
     }
-    if (ok) MarkEstablished();
+    // A completed write is not acceptance: the server may still answer NOT_FOUND or PERMISSION_DENIED.
     if (callbacks_.on_write_done) callbacks_.on_write_done(ok);
     if (close) StartWritesDone();
     if (release) RemoveHold();
@@ -134,6 +163,14 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
     // on_read only queues work, so reading the next response after it keeps callbacks one at a time
     // without stalling the stream.
     callbacks_.on_read(std::move(response));
+    {
+      absl::MutexLock lock(&mu_);
+      if (reading_paused_) {
+        // ResumeReading(), Close() or Cancel() starts the next read.
+        read_parked_ = true;
+        return;
+      }
+    }
     StartRead(&read_buffer_);
   }
 
@@ -176,6 +213,9 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
   bool close_after_write_ ABSL_GUARDED_BY(mu_) = false;
   bool writes_done_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool established_ ABSL_GUARDED_BY(mu_) = false;
+  bool reading_paused_ ABSL_GUARDED_BY(mu_) = false;
+  // Reading is paused and no read is outstanding.
+  bool read_parked_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class GrpcSubscriberStub final : public SubscriberStub {

@@ -4,16 +4,30 @@ namespace schedsvc::pubsub_internal {
 
 namespace v1 = ::google::pubsub::v1;
 
+bool IsPermanentStreamFailure(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+      return true;
+    default:
+      return false;
+  }
+}
+
 StreamLoop::StreamLoop(int index, std::shared_ptr<SubscriberStub> stub, Executor& executor, Clock& clock,
-                       StreamLoopOptions options, ResponseHandler on_response, StateHandler on_state)
+                       StreamLoopOptions options, ResponseHandler on_response, EventHandler on_event)
     : index_(index),
       stub_(std::move(stub)),
       executor_(executor),
       clock_(clock),
       options_(std::move(options)),
       on_response_(std::move(on_response)),
-      on_state_(std::move(on_state)),
-      backoff_(options_.reconnect_backoff) {}
+      on_event_(std::move(on_event)),
+      backoff_(options_.reconnect_backoff),
+      permanent_backoff_(options_.permanent_failure_backoff) {}
 
 void StreamLoop::Start() { Open(); }
 
@@ -27,15 +41,22 @@ void StreamLoop::Open() {
     stream = stub_->MakeStream(index_);
     stream_ = stream;
     stream_active_ = true;
+    first_write_done_ = false;
     write_pending_since_ = clock_.Now();
+    // Under the lock, so a concurrent SetReadingPaused() cannot be overtaken.
+    if (reading_paused_) stream->PauseReading();
   }
   std::weak_ptr<StreamLoop> weak = weak_from_this();
   StreamingPullStream::Callbacks callbacks;
   callbacks.on_established = [weak, generation] {
     if (auto self = weak.lock()) self->OnEstablished(generation);
   };
-  callbacks.on_read = [weak](v1::StreamingPullResponse response) {
-    if (auto self = weak.lock()) self->on_response_(std::move(response));
+  callbacks.on_read = [weak, generation](v1::StreamingPullResponse response) {
+    auto self = weak.lock();
+    if (!self) return;
+    // A response is the server's acceptance too (a stream without headers is a fake's or a proxy's).
+    self->OnEstablished(generation);
+    self->on_response_(std::move(response));
   };
   callbacks.on_write_done = [weak, generation](bool ok) {
     if (auto self = weak.lock()) self->OnWriteDone(generation, ok);
@@ -54,20 +75,41 @@ void StreamLoop::Open() {
 }
 
 void StreamLoop::OnEstablished(std::uint64_t generation) {
+  schedsvc::pubsub::StreamEvent event;
   {
     absl::MutexLock lock(&mu_);
-    if (generation != generation_ || connected_) return;
+    if (generation != generation_ || connected_ || !stream_active_) return;
     connected_ = true;
     established_at_ = clock_.Now();
-    backoff_.Reset();
+    if (grace_timer_ != 0) executor_.Cancel(grace_timer_);
+    grace_timer_ = 0;
+    event.stream = index_;
+    event.connected = true;
+    event.attempt = failed_attempts_;
+    last_error_ = absl::OkStatus();
   }
-  on_state_(true, absl::OkStatus());
+  if (on_event_) on_event_(event);
+}
+
+void StreamLoop::OnGraceElapsed(std::uint64_t generation) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (generation != generation_) return;
+    grace_timer_ = 0;
+  }
+  OnEstablished(generation);
 }
 
 void StreamLoop::OnWriteDone(std::uint64_t generation, bool ok) {
   absl::MutexLock lock(&mu_);
   if (generation != generation_) return;
   write_pending_since_ = absl::InfiniteFuture();
+  if (!ok || first_write_done_ || connected_ || stopped_) return;
+  first_write_done_ = true;
+  std::weak_ptr<StreamLoop> weak = weak_from_this();
+  grace_timer_ = executor_.RunAfter(options_.connect_grace, [weak, generation] {
+    if (auto self = weak.lock()) self->OnGraceElapsed(generation);
+  });
 }
 
 void StreamLoop::Heartbeat(std::uint64_t generation) {
@@ -100,31 +142,45 @@ void StreamLoop::Heartbeat(std::uint64_t generation) {
 }
 
 void StreamLoop::OnFinish(std::uint64_t generation, absl::Status status) {
-  bool was_connected = false;
-  bool reopen_now = false;
-  absl::Duration delay;
+  absl::Duration delay = absl::ZeroDuration();
+  schedsvc::pubsub::StreamEvent event;
   {
     absl::MutexLock lock(&mu_);
     if (generation != generation_) return;
-    was_connected = connected_;
+    const bool was_connected = connected_;
     connected_ = false;
     stream_active_ = false;
     stream_.reset();
     if (timer_ != 0) executor_.Cancel(timer_);
     timer_ = 0;
-    if (!stopped_) {
-      ++reconnects_;
-      reopen_now = was_connected && clock_.Now() - established_at_ >= options_.min_healthy_lifetime;
-      if (!reopen_now) delay = backoff_.NextDelay(gen_);
+    if (grace_timer_ != 0) executor_.Cancel(grace_timer_);
+    grace_timer_ = 0;
+    if (stopped_) return;
+    ++reconnects_;
+    const bool healthy = was_connected && clock_.Now() - established_at_ >= options_.min_healthy_lifetime;
+    const bool permanent = IsPermanentStreamFailure(status.code());
+    if (healthy) {
+      // A stream that served for a while and ended (servers close streams routinely) is reopened at once.
+      failed_attempts_ = 0;
+      backoff_.Reset();
+      permanent_backoff_.Reset();
+    } else {
+      delay = permanent ? permanent_backoff_.NextDelay(gen_) : backoff_.NextDelay(gen_);
     }
+    ++failed_attempts_;
+    last_error_ = status;
+    event.stream = index_;
+    event.connected = false;
+    event.status = status;
+    event.attempt = failed_attempts_;
+    event.permanent = permanent;
+    event.retry_in = delay;
+    std::weak_ptr<StreamLoop> weak = weak_from_this();
+    timer_ = executor_.RunAfter(delay, [weak] {
+      if (auto self = weak.lock()) self->Open();
+    });
   }
-  on_state_(false, status);
-  absl::MutexLock lock(&mu_);
-  if (stopped_) return;
-  std::weak_ptr<StreamLoop> weak = weak_from_this();
-  timer_ = executor_.RunAfter(reopen_now ? absl::ZeroDuration() : delay, [weak] {
-    if (auto self = weak.lock()) self->Open();
-  });
+  if (on_event_) on_event_(event);
 }
 
 void StreamLoop::Stop() {
@@ -133,8 +189,11 @@ void StreamLoop::Stop() {
     absl::MutexLock lock(&mu_);
     if (stopped_) return;
     stopped_ = true;
+    connected_ = false;
     if (timer_ != 0) executor_.Cancel(timer_);
     timer_ = 0;
+    if (grace_timer_ != 0) executor_.Cancel(grace_timer_);
+    grace_timer_ = 0;
     stream = stream_;
     if (stream) {
       std::weak_ptr<StreamLoop> weak = weak_from_this();
@@ -176,6 +235,24 @@ bool StreamLoop::connected() const {
 std::int64_t StreamLoop::reconnects() const {
   absl::MutexLock lock(&mu_);
   return reconnects_;
+}
+
+absl::Status StreamLoop::last_error() const {
+  absl::MutexLock lock(&mu_);
+  return last_error_;
+}
+
+void StreamLoop::SetReadingPaused(bool paused) {
+  // The stream's Pause/ResumeReading never call back, so they run under the lock: the last call wins.
+  absl::MutexLock lock(&mu_);
+  if (reading_paused_ == paused) return;
+  reading_paused_ = paused;
+  if (!stream_) return;
+  if (paused) {
+    stream_->PauseReading();
+  } else {
+    stream_->ResumeReading();
+  }
 }
 
 }  // namespace schedsvc::pubsub_internal

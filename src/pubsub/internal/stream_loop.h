@@ -1,9 +1,19 @@
 // StreamLoop: keeps one StreamingPull stream open for as long as the subscriber runs. It opens the
 // stream with the subscription, stream ack deadline, client id and this stream's share of the flow
-// control limits; hands every response to `on_response`; reopens an established stream that ends at
-// once, and retries one that fails to establish with jittered exponential backoff. A heartbeat is written
-// every `heartbeat_interval`; a write still pending after `watchdog_timeout` marks the stream stuck and
-// it is cancelled and reopened (google-cloud-cpp#9171). `connected()` feeds the health signal.
+// control limits; hands every response to `on_response`; reopens at once a stream that ends after it was
+// connected for `min_healthy_lifetime`, and retries every other one with jittered exponential backoff:
+// `reconnect_backoff` for transient codes, the long `permanent_failure_backoff` for codes a retry cannot
+// fix by itself (NOT_FOUND, PERMISSION_DENIED, ...). The backoffs grow across attempts and are reset
+// only by a stream that stayed connected for `min_healthy_lifetime`, so a server that accepts streams
+// and drops them at once is not hammered.
+//
+// A stream counts as connected once the server has accepted it: it sent its initial metadata or a
+// response, or the stream has been open for `connect_grace` after its first write completed without
+// failing (the official emulator sends no headers on an idle stream, and answers a missing subscription
+// with NOT_FOUND only after that first write). Every failure and every connection is reported to
+// `on_event`. A heartbeat is written every `heartbeat_interval`; a write still pending after
+// `watchdog_timeout` marks the stream stuck and it is cancelled and reopened (google-cloud-cpp#9171).
+// SetReadingPaused() stops reading responses (the server then meets HTTP/2 flow control).
 // One per stream, owned (shared) by the subscription session. Thread-safe.
 #ifndef SCHEDSVC_PUBSUB_INTERNAL_STREAM_LOOP_H_
 #define SCHEDSVC_PUBSUB_INTERNAL_STREAM_LOOP_H_
@@ -20,15 +30,20 @@
 #include "src/common/clock.h"
 #include "src/common/executor.h"
 #include "src/pubsub/internal/subscriber_stub.h"
+#include "src/pubsub/subscriber_options.h"
 
 namespace schedsvc::pubsub_internal {
 
 struct StreamLoopOptions {
   google::pubsub::v1::StreamingPullRequest initial_request;
   BackoffOptions reconnect_backoff;
+  BackoffOptions permanent_failure_backoff = {absl::Seconds(10), absl::Minutes(5), 2.0, 0.5};
+  // A stream whose first write completed counts as connected after this long without failing, when the
+  // server has sent neither headers nor a response by then.
+  absl::Duration connect_grace = absl::Seconds(2);
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration watchdog_timeout = absl::Seconds(60);
-  // A stream that ends within this time of being established counts as a failed attempt (backoff), so
+  // A stream that ends within this time of being connected counts as a failed attempt (backoff), so
   // a server that accepts and drops streams is not hammered.
   absl::Duration min_healthy_lifetime = absl::Seconds(1);
   // Stop() half-closes the stream so the server ends it cleanly; one still open this long after is
@@ -39,11 +54,11 @@ struct StreamLoopOptions {
 class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
  public:
   using ResponseHandler = std::function<void(google::pubsub::v1::StreamingPullResponse)>;
-  // Called when the stream connects or disconnects, and when it gives up after Stop().
-  using StateHandler = std::function<void(bool connected, const absl::Status& last_error)>;
+  // Called when the stream connects and when it fails (not for the end of a stream after Stop()).
+  using EventHandler = std::function<void(const schedsvc::pubsub::StreamEvent&)>;
 
   StreamLoop(int index, std::shared_ptr<SubscriberStub> stub, Executor& executor, Clock& clock,
-             StreamLoopOptions options, ResponseHandler on_response, StateHandler on_state);
+             StreamLoopOptions options, ResponseHandler on_response, EventHandler on_event);
 
   // Opens the first stream. Call once.
   void Start();
@@ -58,10 +73,15 @@ class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
 
   bool connected() const;
   std::int64_t reconnects() const;
+  // The status of the latest failure since the stream was last connected; OK if none.
+  absl::Status last_error() const;
+  // Pauses (true) or resumes reading responses, on the current stream and on streams opened later.
+  void SetReadingPaused(bool paused);
 
  private:
   void Open();
   void OnEstablished(std::uint64_t generation);
+  void OnGraceElapsed(std::uint64_t generation);
   void OnFinish(std::uint64_t generation, absl::Status status);
   void OnWriteDone(std::uint64_t generation, bool ok);
   void Heartbeat(std::uint64_t generation);
@@ -73,7 +93,7 @@ class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
   Clock& clock_;
   const StreamLoopOptions options_;
   ResponseHandler on_response_;
-  StateHandler on_state_;
+  EventHandler on_event_;
 
   mutable absl::Mutex mu_;
   std::shared_ptr<StreamingPullStream> stream_ ABSL_GUARDED_BY(mu_);
@@ -82,12 +102,23 @@ class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
   bool stream_active_ ABSL_GUARDED_BY(mu_) = false;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time established_at_ ABSL_GUARDED_BY(mu_);
+  bool first_write_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool reading_paused_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time write_pending_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   TimerId timer_ ABSL_GUARDED_BY(mu_) = 0;
+  TimerId grace_timer_ ABSL_GUARDED_BY(mu_) = 0;
   std::int64_t reconnects_ ABSL_GUARDED_BY(mu_) = 0;
+  // Consecutive failed attempts since the stream was last healthy.
+  int failed_attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
   ExponentialBackoff backoff_ ABSL_GUARDED_BY(mu_);
+  ExponentialBackoff permanent_backoff_ ABSL_GUARDED_BY(mu_);
   absl::BitGen gen_ ABSL_GUARDED_BY(mu_);
 };
+
+// Returns true for the stream failure codes a retry cannot fix by itself: NOT_FOUND, PERMISSION_DENIED,
+// UNAUTHENTICATED, INVALID_ARGUMENT, FAILED_PRECONDITION.
+bool IsPermanentStreamFailure(absl::StatusCode code);
 
 }  // namespace schedsvc::pubsub_internal
 

@@ -18,7 +18,8 @@ namespace schedsvc::pubsub_internal {
 class StreamingPullStream {
  public:
   struct Callbacks {
-    // The stream is established (its first write completed or the server answered).
+    // The server accepted the stream: its initial metadata arrived (not for a trailers-only answer such
+    // as an immediate NOT_FOUND). A response with messages is acceptance too, even without this.
     std::function<void()> on_established;
     // A response with messages.
     std::function<void(google::pubsub::v1::StreamingPullResponse)> on_read;
@@ -38,6 +39,11 @@ class StreamingPullStream {
   virtual void Close() = 0;
   // Ends the call at once; on_finish follows.
   virtual void Cancel() = 0;
+  // Stops reading responses after the one being delivered (a stream that is not read applies HTTP/2
+  // flow control back to the server), and resumes. Close() and Cancel() resume reading, so the call can
+  // end. Never call back on the caller's stack. May be called before Start().
+  virtual void PauseReading() = 0;
+  virtual void ResumeReading() = 0;
 };
 
 class SubscriberStub {

@@ -62,6 +62,9 @@ SubscriptionSession::SubscriptionSession(schedsvc::pubsub::SubscriberOptions opt
       flow_(options_.max_outstanding_messages, options_.max_outstanding_bytes) {
   AckBatcherOptions batcher_options;
   batcher_options.batch_delay = options_.ack_batch_delay;
+  // Acks and deadline changes are worth retrying while the deadline they last got lasts.
+  batcher_options.retry_budget = options_.lease_extension_step;
+  batcher_options.on_failure = options_.on_ack_failure;
   batcher_ = std::make_shared<AckBatcher>(stub_, executor_, clock_, options_.subscription, batcher_options);
   std::weak_ptr<AckBatcher> weak_batcher = batcher_;
   leases_ = std::make_shared<LeaseManager>(
@@ -90,6 +93,7 @@ void SubscriptionSession::Start(schedsvc::pubsub::Subscriber::Handler handler) {
     StreamLoopOptions loop_options;
     loop_options.initial_request = initial;
     loop_options.reconnect_backoff = options_.reconnect_backoff;
+    loop_options.permanent_failure_backoff = options_.permanent_failure_backoff;
     loop_options.heartbeat_interval = options_.heartbeat_interval;
     loop_options.watchdog_timeout = options_.watchdog_timeout;
     streams_.push_back(std::make_shared<StreamLoop>(
@@ -97,7 +101,7 @@ void SubscriptionSession::Start(schedsvc::pubsub::Subscriber::Handler handler) {
         [weak](v1::StreamingPullResponse response) {
           if (auto self = weak.lock()) self->OnResponse(std::move(response));
         },
-        [](bool, const absl::Status&) {}));
+        options_.on_stream_event));
   }
   for (auto& s : streams_) s->Start();
 }
@@ -140,6 +144,24 @@ void SubscriptionSession::OnResponse(v1::StreamingPullResponse response) {
     if (flow_.Admit(ack_id, bytes, deliver_later)) admitted.push_back({std::move(message), std::move(ack_id)});
   }
   DeliverAdmitted(std::move(admitted));
+  UpdateReading();
+}
+
+void SubscriptionSession::UpdateReading() {
+  absl::MutexLock lock(&reading_mu_);
+  // Hysteresis: pause at the bound, resume at half of it, so reading does not flap per message.
+  const std::int64_t bound = options_.max_outstanding_messages;
+  // After each change the queue is read again: a Settle() that released the last waiting message just
+  // before the pause was published (and so skipped calling here) is then seen. The flow controller's
+  // mutex orders that read after such a release, or the release after the published pause.
+  for (;;) {
+    const auto waiting = static_cast<std::int64_t>(flow_.queued());
+    const bool pause = reading_paused_ ? waiting > bound / 2 : waiting >= bound;
+    if (pause == reading_paused_) return;
+    reading_paused_ = pause;
+    reading_paused_snapshot_ = pause;
+    for (auto& s : streams_) s->SetReadingPaused(pause);
+  }
 }
 
 void SubscriptionSession::DeliverAdmitted(std::vector<Delivery> admitted) {
@@ -170,7 +192,9 @@ void SubscriptionSession::DeliverAdmitted(std::vector<Delivery> admitted) {
 
 void SubscriptionSession::Settle(const std::string& ack_id) {
   const std::int64_t bytes = leases_->Remove(ack_id);
-  if (bytes >= 0) flow_.Release(bytes);
+  if (bytes < 0) return;
+  flow_.Release(bytes);
+  if (reading_paused_snapshot_) UpdateReading();
 }
 
 void SubscriptionSession::Ack(const std::string& ack_id) {
@@ -193,6 +217,7 @@ void SubscriptionSession::StopReceiving() {
   std::vector<std::string> queued = flow_.DrainQueued();
   for (const auto& id : queued) leases_->Remove(id);
   batcher_->ModifyDeadline(std::move(queued), 0);
+  UpdateReading();
 }
 
 void SubscriptionSession::Shutdown(absl::Duration timeout) {
@@ -207,7 +232,28 @@ void SubscriptionSession::Shutdown(absl::Duration timeout) {
 
 bool SubscriptionSession::IsHealthy() const {
   if (!receiving_ || streams_.empty()) return false;
-  return std::all_of(streams_.begin(), streams_.end(), [](const auto& s) { return s->connected(); });
+  return std::any_of(streams_.begin(), streams_.end(), [](const auto& s) { return s->connected(); });
+}
+
+schedsvc::pubsub::SubscriberHealth SubscriptionSession::Health() const {
+  schedsvc::pubsub::SubscriberHealth health;
+  if (!receiving_ || streams_.empty()) {
+    health.reason = shut_down_ || !streams_.empty() ? "subscriber stopped" : "subscriber not started";
+    return health;
+  }
+  std::string reason;
+  for (std::size_t i = 0; i < streams_.size(); ++i) {
+    if (streams_[i]->connected()) {
+      health.healthy = true;
+      continue;
+    }
+    const absl::Status error = streams_[i]->last_error();
+    absl::StrAppend(&reason, reason.empty() ? "" : "; ", "stream ", i, ": ",
+                    error.ok() ? std::string("connecting")
+                               : absl::StrCat(absl::StatusCodeToString(error.code()), ": ", error.message()));
+  }
+  if (!health.healthy) health.reason = absl::StrCat(reason, "; subscription ", options_.subscription);
+  return health;
 }
 
 schedsvc::pubsub::SubscriberStats SubscriptionSession::stats() const {
@@ -224,6 +270,10 @@ schedsvc::pubsub::SubscriberStats SubscriptionSession::stats() const {
   s.lease_expiries = leases_->expiries();
   s.ack_ids_failed = batcher_->failed_ids();
   s.oldest_lease_receive_time = leases_->oldest_receive_time();
+  if (s.oldest_lease_receive_time != absl::InfiniteFuture()) {
+    s.oldest_lease_age = std::max(clock_.Now() - s.oldest_lease_receive_time, absl::ZeroDuration());
+  }
+  s.reading_paused = reading_paused_snapshot_.load(std::memory_order_relaxed);
   return s;
 }
 

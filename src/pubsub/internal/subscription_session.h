@@ -1,7 +1,9 @@
 // SubscriptionSession: wires the subscriber pipeline (see src/pubsub/subscriber.h) and owns its
 // shutdown: stop the streams, nack what waits for flow control, nack what is still leased, wait for the
 // ack RPCs. Dependencies (stub, executor, clock) are injected so unit tests drive it with a fake stub and
-// a FakeExecutor. Thread-safe. Create with Make(); the session must be Shutdown() before destruction.
+// a FakeExecutor. It also bounds the messages waiting for flow control: at `max_outstanding_messages`
+// waiting, reading from every stream pauses until they are down to half that. Thread-safe. Create with
+// Make(); the session must be Shutdown() before destruction.
 #ifndef SCHEDSVC_PUBSUB_INTERNAL_SUBSCRIPTION_SESSION_H_
 #define SCHEDSVC_PUBSUB_INTERNAL_SUBSCRIPTION_SESSION_H_
 
@@ -34,6 +36,7 @@ class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
   void StopReceiving();
   void Shutdown(absl::Duration timeout);
   bool IsHealthy() const;
+  schedsvc::pubsub::SubscriberHealth Health() const;
   schedsvc::pubsub::SubscriberStats stats() const;
 
   // AckHandleImpl
@@ -53,6 +56,8 @@ class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
   // the messages in order from the shared batch.
   void DeliverAdmitted(std::vector<Delivery> admitted);
   void Settle(const std::string& ack_id);
+  // Pauses or resumes reading from the streams per the number of messages waiting for flow control.
+  void UpdateReading();
 
   const schedsvc::pubsub::SubscriberOptions options_;
   std::shared_ptr<SubscriberStub> stub_;
@@ -66,6 +71,11 @@ class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
   std::atomic<std::int64_t> received_{0};
   std::atomic<bool> receiving_{false};
   std::atomic<bool> shut_down_{false};
+  // Serialises pause/resume decisions with their application to the streams (StreamLoop and stream
+  // Pause/ResumeReading never call back).
+  absl::Mutex reading_mu_;
+  bool reading_paused_ ABSL_GUARDED_BY(reading_mu_) = false;
+  std::atomic<bool> reading_paused_snapshot_{false};
   // What AckHandles hold: a forwarder with a weak reference, so handles kept after the subscriber is
   // destroyed do not keep its channels (and thus its connection to the server) alive.
   std::shared_ptr<schedsvc::pubsub::internal::AckHandleImpl> ack_forwarder_;

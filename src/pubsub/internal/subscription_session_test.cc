@@ -194,14 +194,196 @@ TEST_F(SubscriptionSessionTest, FailedStreamIsRetriedWithBackoffAndEstablishedOn
   EXPECT_FALSE(session_->IsHealthy());
 }
 
-TEST_F(SubscriptionSessionTest, HealthyOnlyWhenEveryStreamIsConnected) {
+// A server that accepts each stream and drops it at once (the emulator answering NOT_FOUND after the
+// stream's headers, or a proxy that resets) must not be hammered: the backoff keeps growing across such
+// short-lived streams and is reset only by a stream that lived min_healthy_lifetime.
+TEST_F(SubscriptionSessionTest, StreamsThatEndRightAfterConnectingBackOffEverLonger) {
+  auto options = Options(1);
+  options.reconnect_backoff = {absl::Seconds(1), absl::Seconds(8), 2.0, 0.0};
+  StartSession(options);
+  absl::Duration expected = absl::Seconds(1);
+  for (int i = 0; i < 4; ++i) {
+    auto stream = stub_->streams().back();
+    stream->Establish();
+    stream->Finish(absl::UnavailableError("reset"));
+    const std::size_t before = stub_->streams().size();
+    executor_.AdvanceTime(expected - absl::Milliseconds(1));
+    EXPECT_EQ(stub_->streams().size(), before) << "attempt " << i;
+    executor_.AdvanceTime(absl::Milliseconds(1));
+    ASSERT_EQ(stub_->streams().size(), before + 1) << "attempt " << i;
+    expected = std::min(expected * 2, absl::Seconds(8));
+  }
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// Healthy while at least one stream is connected: the subscriber is then receiving; a stream that is
+// down shows in the reason and the metrics.
+TEST_F(SubscriptionSessionTest, HealthyWhileAtLeastOneStreamIsConnected) {
   StartSession(Options(2));
   EXPECT_FALSE(session_->IsHealthy());
+  EXPECT_EQ(session_->Health().reason,
+            "stream 0: connecting; stream 1: connecting; subscription projects/p/subscriptions/s");
   stub_->streams().at(0)->Establish();
-  EXPECT_FALSE(session_->IsHealthy());
+  EXPECT_TRUE(session_->IsHealthy());
+  EXPECT_TRUE(session_->Health().reason.empty());
   stub_->streams().at(1)->Establish();
   EXPECT_TRUE(session_->IsHealthy());
   EXPECT_EQ(session_->stats().streams_connected, 2);
+  session_->Shutdown(absl::ZeroDuration());
+  EXPECT_FALSE(session_->IsHealthy());
+  EXPECT_EQ(session_->Health().reason, "subscriber stopped");
+}
+
+// A missing subscription: NOT_FOUND is permanent, so the subscriber is not healthy and says why, retries
+// on the long backoff, reports each failure, and recovers once the server accepts the stream.
+TEST_F(SubscriptionSessionTest, NotFoundIsReportedRetriedOnTheLongBackoffAndRecovers) {
+  auto options = Options(1);
+  options.reconnect_backoff = {absl::Milliseconds(100), absl::Seconds(60), 1.3, 0.0};
+  options.permanent_failure_backoff = {absl::Seconds(10), absl::Minutes(5), 2.0, 0.0};
+  std::vector<pubsub::StreamEvent> events;
+  options.on_stream_event = [&](const pubsub::StreamEvent& e) { events.push_back(e); };
+  StartSession(options);
+  const absl::Status not_found = absl::NotFoundError("Subscription does not exist (resource=s)");
+  stub_->streams().at(0)->CompleteInitialWrite();
+  stub_->streams().at(0)->Finish(not_found);
+  EXPECT_FALSE(session_->IsHealthy());
+  EXPECT_EQ(session_->Health().reason,
+            "stream 0: NOT_FOUND: Subscription does not exist (resource=s); subscription "
+            "projects/p/subscriptions/s");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].connected);
+  EXPECT_EQ(events[0].stream, 0);
+  EXPECT_EQ(events[0].status, not_found);
+  EXPECT_EQ(events[0].attempt, 1);
+  EXPECT_TRUE(events[0].permanent);
+  EXPECT_EQ(events[0].retry_in, absl::Seconds(10));
+  // Not the short backoff: nothing before 10 s.
+  executor_.AdvanceTime(absl::Seconds(10) - absl::Milliseconds(1));
+  EXPECT_EQ(stub_->streams().size(), 1u);
+  executor_.AdvanceTime(absl::Milliseconds(1));
+  ASSERT_EQ(stub_->streams().size(), 2u);
+  stub_->streams().at(1)->Finish(not_found);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].attempt, 2);
+  EXPECT_EQ(events[1].retry_in, absl::Seconds(20));
+  executor_.AdvanceTime(absl::Seconds(20));
+  ASSERT_EQ(stub_->streams().size(), 3u);
+  // The subscription now exists: the server accepts the stream.
+  stub_->streams().at(2)->Establish();
+  EXPECT_TRUE(session_->IsHealthy());
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_TRUE(events[2].connected);
+  EXPECT_EQ(events[2].attempt, 2);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// The initial write completing is not acceptance: the emulator answers NOT_FOUND after it. Such a stream
+// is never reported connected; one that stays open past the connect grace (an idle stream, no headers)
+// is.
+TEST_F(SubscriptionSessionTest, CompletedFirstWriteIsNotConnectedButAnIdleOpenStreamIsAfterTheGrace) {
+  constexpr absl::Duration kGrace = absl::Seconds(2);  // StreamLoopOptions::connect_grace
+  auto options = Options(1);
+  int connected_events = 0;
+  options.on_stream_event = [&](const pubsub::StreamEvent& e) { connected_events += e.connected ? 1 : 0; };
+  StartSession(options);
+  auto first = stub_->streams().at(0);
+  first->CompleteInitialWrite();
+  EXPECT_FALSE(session_->IsHealthy());
+  executor_.AdvanceTime(kGrace / 2);
+  first->Finish(absl::NotFoundError("Subscription does not exist"));
+  executor_.AdvanceTime(kGrace);
+  EXPECT_FALSE(session_->IsHealthy());
+  EXPECT_EQ(connected_events, 0);
+  executor_.AdvanceTime(absl::Seconds(10));
+  ASSERT_EQ(stub_->streams().size(), 2u);
+  auto idle = stub_->streams().at(1);
+  idle->CompleteInitialWrite();
+  executor_.AdvanceTime(kGrace - absl::Milliseconds(1));
+  EXPECT_FALSE(session_->IsHealthy());
+  executor_.AdvanceTime(absl::Milliseconds(1));
+  EXPECT_TRUE(session_->IsHealthy());
+  EXPECT_EQ(connected_events, 1);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// An ack that finally fails (a permanent code, or transient ones past the lease step) is reported.
+TEST_F(SubscriptionSessionTest, FinallyFailedAcksAreReportedAndCounted) {
+  auto options = Options(1);
+  std::vector<pubsub::AckFailureEvent> failures;
+  options.on_ack_failure = [&](const pubsub::AckFailureEvent& e) { failures.push_back(e); };
+  StartSession(options);
+  auto stream = stub_->streams().at(0);
+  stream->Establish();
+  stream->Deliver(Response({"a", "b"}));
+  executor_.RunReady();
+  ASSERT_EQ(handles_.size(), 2u);
+  stub_->FailNextRpcs({absl::InvalidArgumentError("ack id expired")});
+  std::move(handles_[0]).Ack();
+  std::move(handles_[1]).Ack();
+  executor_.AdvanceTime(kAckFlush);
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].rpc, pubsub::AckFailureEvent::Rpc::kAcknowledge);
+  EXPECT_EQ(failures[0].status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(failures[0].ack_ids, 2);
+  EXPECT_EQ(session_->stats().ack_ids_failed, 2);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// Transient ack failures are retried while the lease step lasts (the deadline the message last got),
+// then reported.
+TEST_F(SubscriptionSessionTest, TransientAckFailuresAreRetriedForTheLeaseStepThenReported) {
+  auto options = Options(1);  // lease_extension_step 10 s
+  std::vector<pubsub::AckFailureEvent> failures;
+  options.on_ack_failure = [&](const pubsub::AckFailureEvent& e) { failures.push_back(e); };
+  StartSession(options);
+  auto stream = stub_->streams().at(0);
+  stream->Establish();
+  stream->Deliver(Response({"a"}));
+  executor_.RunReady();
+  stub_->FailNextRpcs(std::vector<absl::Status>(100, absl::UnavailableError("down")));
+  std::move(handles_[0]).Ack();
+  executor_.AdvanceTime(kAckFlush);
+  executor_.AdvanceTime(absl::Seconds(5));
+  EXPECT_TRUE(failures.empty()) << "gave up within the lease step";
+  executor_.AdvanceTime(absl::Seconds(10));
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_GT(stub_->acks().size(), 2u);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// The queue of messages waiting for flow control is bounded: at max_outstanding_messages waiting,
+// reading pauses on every stream (and on a stream opened meanwhile); it resumes at half of that.
+TEST_F(SubscriptionSessionTest, ReadingPausesWhileTooManyMessagesWait) {
+  auto options = Options(2);
+  options.max_outstanding_messages = 4;
+  StartSession(options);
+  auto s0 = stub_->streams().at(0);
+  auto s1 = stub_->streams().at(1);
+  s0->Establish();
+  s1->Establish();
+  s0->Deliver(Response({"a", "b", "c", "d", "e", "f", "g"}));  // 4 admitted, 3 waiting
+  executor_.RunReady();
+  EXPECT_FALSE(s0->reading_paused());
+  s1->Deliver(Response({"h"}));  // 4 waiting
+  executor_.RunReady();
+  EXPECT_TRUE(s0->reading_paused());
+  EXPECT_TRUE(s1->reading_paused());
+  EXPECT_EQ(session_->stats().messages_waiting, 4);
+  EXPECT_TRUE(session_->stats().reading_paused);
+  // A stream reopened while paused starts paused.
+  s1->Finish(absl::UnavailableError("closed"));
+  executor_.AdvanceTime(absl::Seconds(5));
+  ASSERT_EQ(stub_->streams().size(), 3u);
+  EXPECT_TRUE(stub_->streams().at(2)->reading_paused());
+  std::move(handles_[0]).Ack();  // 3 waiting: still above half
+  executor_.RunReady();
+  EXPECT_TRUE(s0->reading_paused());
+  std::move(handles_[1]).Ack();  // 2 waiting: resume
+  executor_.RunReady();
+  EXPECT_FALSE(s0->reading_paused());
+  EXPECT_FALSE(stub_->streams().at(2)->reading_paused());
+  EXPECT_FALSE(session_->stats().reading_paused);
   session_->Shutdown(absl::ZeroDuration());
 }
 
