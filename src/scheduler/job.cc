@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "src/scheduler/cron_schedule.h"
+#include "src/scheduler/http_target_rules.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -70,6 +71,7 @@ absl::Status ValidateHttpTarget(const HttpTarget& target) {
   if (target.uri.size() > kMaxUriLength) {
     return absl::InvalidArgumentError("HttpTarget.uri is longer than 2083 characters.");
   }
+  if (absl::Status s = ValidateHttpTargetUriCharacters(target.uri); !s.ok()) return s;
   if (target.http_method == HttpMethod::kUnspecified) {
     return absl::InvalidArgumentError("HttpTarget.http_method is unspecified.");
   }
@@ -80,7 +82,7 @@ absl::Status ValidateHttpTarget(const HttpTarget& target) {
   }
   std::size_t header_bytes = 0;
   for (const auto& [key, value] : target.headers) {
-    if (key.empty()) return absl::InvalidArgumentError("HttpTarget.headers has an empty name.");
+    if (absl::Status s = ValidateHttpTargetHeader(key, value); !s.ok()) return s;
     header_bytes += key.size() + value.size();
   }
   if (header_bytes >= kMaxHeadersBytes) {

@@ -1,0 +1,132 @@
+// cloud-scheduler-emulator against hostile and careless clients (issue 12), the real binary on loopback:
+// headers that would split a target's request are refused over REST; oversized request bodies are refused
+// without being buffered (REST and gRPC); and a hundred slow clients do not starve /healthz.
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "google/cloud/scheduler/v1/cloudscheduler.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "testing/child_process.h"
+
+namespace schedsvc {
+namespace {
+
+namespace v1 = ::google::cloud::scheduler::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kJobs[] = "/v1/projects/p/locations/us-central1/jobs";
+constexpr char kParent[] = "projects/p/locations/us-central1";
+// A job body twice Cloud Scheduler's 1 MB job limit, and one just over it but under the request limit.
+constexpr std::size_t kTwoMegabytes = 2'000'000;
+constexpr std::size_t kJustOverOneMebibyte = 1'100'000;
+// The declared size of a garbage upload, and how much of it the test actually sends.
+constexpr std::size_t kHugeDeclaredBytes = 300'000'000;
+constexpr std::size_t kHugeSentBytes = 64 * 1024 * 1024;
+// What the emulator's peak RSS may grow by while refusing those bodies.
+constexpr long kMaxRssGrowthKib = 64 * 1024;
+// Slow clients: how many, how often each sends a header fragment, and for how long.
+constexpr int kSlowClients = 100;
+constexpr auto kTrickleInterval = std::chrono::seconds(1);
+constexpr int kTrickles = 12;
+// How long /healthz may take while they trickle.
+constexpr auto kHealthzTimeout = std::chrono::seconds(3);
+
+class SchedulerEdgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = absl::StrCat(::testing::TempDir(), "/sched_edge_it_", getpid());
+    ASSERT_EQ(system(absl::StrCat("rm -rf '", dir_, "' && mkdir -p '", dir_, "'").c_str()), 0);
+    const std::string binary = testing::FindBuiltBinary("cloud-scheduler-emulator");
+    ASSERT_FALSE(binary.empty()) << "cloud-scheduler-emulator is not built";
+    port_ = testing::PickFreePort();
+    grpc_port_ = testing::PickFreePort();
+    absl::StatusOr<testing::ChildProcess> p = testing::ChildProcess::Start(
+        {binary, "--listen", absl::StrCat("127.0.0.1:", port_), "--grpc-listen",
+         absl::StrCat("127.0.0.1:", grpc_port_), "--db", dir_ + "/jobs.db"},
+        {}, dir_ + "/emulator.log");
+    ASSERT_TRUE(p.ok()) << p.status();
+    emulator_ = std::make_unique<testing::ChildProcess>(*std::move(p));
+    ASSERT_TRUE(testing::WaitForPort(port_, absl::Seconds(20))) << Log();
+    ASSERT_TRUE(testing::WaitForPort(grpc_port_, absl::Seconds(20))) << Log();
+  }
+  void TearDown() override {
+    emulator_.reset();
+    system(absl::StrCat("rm -rf '", dir_, "'").c_str());
+  }
+
+  std::string Log() { return testing::ReadFileOrEmpty(dir_ + "/emulator.log"); }
+
+  // Returns a /proc/PID/status field of the emulator in KiB (-1 if absent).
+  long StatusKib(const std::string& field) {
+    std::ifstream in(absl::StrCat("/proc/", emulator_->pid(), "/status"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+    }
+    return -1;
+  }
+
+  static std::string HttpJob(const std::string& id, const std::string& headers_json,
+                             const std::string& body = "") {
+    return absl::StrCat(R"({"name":")", kParent, "/jobs/", id,
+                        R"(","schedule":"0 0 1 1 *","httpTarget":{"uri":"http://127.0.0.1:9/x",)",
+                        R"("httpMethod":"POST","headers":)", headers_json, R"(,"body":")",
+                        absl::Base64Escape(body), R"("}})");
+  }
+
+  // Opens a TCP connection to the REST port; -1 on failure.
+  int Connect() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  std::string dir_;
+  int port_ = 0;
+  int grpc_port_ = 0;
+  std::unique_ptr<testing::ChildProcess> emulator_;
+};
+
+TEST_F(SchedulerEdgeTest, RestCreateRefusesHeadersThatWouldSplitTheRequest) {
+  httplib::Client api("127.0.0.1", port_);
+  httplib::Result r = api.Post(kJobs, HttpJob("split", R"({"X-A":"v\r\nX-Injected: s3cret"})"),
+                               "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  const nlohmann::json error = nlohmann::json::parse(r->body, nullptr, false);
+  ASSERT_TRUE(error.is_object()) << r->body;
+  EXPECT_EQ(error["error"]["status"], "INVALID_ARGUMENT");
+  EXPECT_THAT(error["error"]["message"].get<std::string>(), HasSubstr("\"X-A\""));
+  EXPECT_THAT(r->body, Not(HasSubstr("s3cret")));
+  r = api.Post(kJobs, HttpJob("badname", R"({"X A":"1"})"), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  r = api.Get(absl::StrCat(kJobs, "/split"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+}
+
+}  // namespace
+}  // namespace schedsvc
