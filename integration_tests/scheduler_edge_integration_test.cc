@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -126,6 +127,90 @@ TEST_F(SchedulerEdgeTest, RestCreateRefusesHeadersThatWouldSplitTheRequest) {
   r = api.Get(absl::StrCat(kJobs, "/split"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
+}
+
+// Sends `head` and then `body_bytes` of garbage (fewer if the server closes first) on a fresh connection
+// and returns the status line of the answer ("" if none came, e.g. the connection was reset).
+std::string SendRaw(int fd, const std::string& head, std::size_t body_bytes) {
+  const timeval timeout{30, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  constexpr std::size_t kChunk = 1 << 20;
+  const std::string garbage(kChunk, 'x');
+  bool open = send(fd, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size());
+  for (std::size_t sent = 0; open && sent < body_bytes; sent += kChunk) {
+    open = send(fd, garbage.data(), std::min(kChunk, body_bytes - sent), MSG_NOSIGNAL) > 0;
+  }
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; answer.find("\r\n") == std::string::npos && (n = recv(fd, buf, sizeof(buf), 0)) > 0;) {
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+TEST_F(SchedulerEdgeTest, RestRefusesOversizedBodiesWithoutBufferingThem) {
+  const long peak_before = StatusKib("VmHWM");
+  ASSERT_GT(peak_before, 0);
+  httplib::Client api("127.0.0.1", port_);
+  // Larger than the request limit: refused before it is parsed.
+  httplib::Result r = api.Post(kJobs, HttpJob("two-mb", "{}", std::string(kTwoMegabytes, 'b')), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413) << r->body.substr(0, 200);
+  nlohmann::json error = nlohmann::json::parse(r->body, nullptr, false);
+  ASSERT_TRUE(error.is_object()) << r->body.substr(0, 200);
+  EXPECT_EQ(error["error"]["code"], 413);
+  // Within the request limit but over Cloud Scheduler's job limit.
+  r = api.Post(kJobs, HttpJob("one-mb", "{}", std::string(kJustOverOneMebibyte, 'b')), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body.substr(0, 200);
+  error = nlohmann::json::parse(r->body, nullptr, false);
+  ASSERT_TRUE(error.is_object()) << r->body.substr(0, 200);
+  EXPECT_EQ(error["error"]["status"], "INVALID_ARGUMENT");
+  EXPECT_THAT(error["error"]["message"].get<std::string>(), HasSubstr("1 MiB"));
+
+  // Garbage declared as 300 MB, and a chunked upload (no declared size): refused, not kept in memory.
+  const std::string post = absl::StrCat("POST ", kJobs, " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n");
+  const int declared = Connect();
+  ASSERT_GE(declared, 0);
+  EXPECT_EQ(SendRaw(declared, absl::StrCat(post, "Content-Length: ", kHugeDeclaredBytes, "\r\n\r\n"), kHugeSentBytes),
+            "HTTP/1.1 413 Payload Too Large");
+  const int chunked = Connect();
+  ASSERT_GE(chunked, 0);
+  // Refused before its body is read, and the connection closed: a 411 or, when the close overtakes it, a
+  // reset; either way the body is not buffered.
+  EXPECT_THAT(SendRaw(chunked, absl::StrCat(post, "Transfer-Encoding: chunked\r\n\r\n4000000\r\n"), kHugeSentBytes),
+              ::testing::AnyOf("", ::testing::StartsWith("HTTP/1.1 411")));
+  EXPECT_LT(StatusKib("VmHWM") - peak_before, kMaxRssGrowthKib) << "peak RSS grew while refusing";
+
+  // Still serving.
+  r = api.Post(kJobs, HttpJob("small", "{}", "ok"), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+}
+
+TEST_F(SchedulerEdgeTest, GrpcRefusesOversizedMessagesAndJobs) {
+  auto stub = v1::CloudScheduler::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  auto create = [&](const std::string& id, std::size_t body_bytes) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    v1::CreateJobRequest req;
+    req.set_parent(kParent);
+    v1::Job& job = *req.mutable_job();
+    job.set_name(absl::StrCat(kParent, "/jobs/", id));
+    job.set_schedule("0 0 1 1 *");
+    job.mutable_http_target()->set_uri("http://127.0.0.1:9/x");
+    job.mutable_http_target()->set_body(std::string(body_bytes, 'b'));
+    v1::Job out;
+    return stub->CreateJob(&ctx, req, &out);
+  };
+  EXPECT_EQ(create("three-mb", 3 * kTwoMegabytes / 2).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  const grpc::Status over_job_limit = create("one-mb", kJustOverOneMebibyte);
+  EXPECT_EQ(over_job_limit.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(over_job_limit.error_message(), HasSubstr("1 MiB"));
+  EXPECT_TRUE(create("small", 2).ok());
 }
 
 }  // namespace

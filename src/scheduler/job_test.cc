@@ -117,6 +117,22 @@ TEST(JobTest, RefusesUriWithWhitespaceOrControlCharacters) {
   EXPECT_THAT(Message(job), HasSubstr("HttpTarget.uri"));
 }
 
+TEST(JobTest, RefusesJobsLargerThanOneMebibyte) {
+  constexpr std::size_t kOneMebibyte = 1024 * 1024;
+  Job job = ValidHttpJob();
+  job.http_target->body = std::string(kOneMebibyte / 2, 'b');
+  EXPECT_TRUE(ValidateJob(job, kParent).ok());
+  job.http_target->body = std::string(kOneMebibyte + 1, 'b');
+  EXPECT_EQ(ValidateJob(job, kParent).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(job), HasSubstr("1 MiB"));
+  job = ValidPubsubJob();
+  job.pubsub_target->data = std::string(kOneMebibyte, 'd');
+  EXPECT_THAT(Message(job), HasSubstr("1 MiB"));
+  job = ValidPubsubJob();
+  job.pubsub_target->attributes = {{"k", std::string(kOneMebibyte, 'v')}};
+  EXPECT_THAT(Message(job), HasSubstr("1 MiB"));
+}
+
 TEST(JobTest, RejectsJobOutsideParent) {
   Job job = ValidPubsubJob();
   EXPECT_THAT(std::string(ValidateJob(job, "projects/p/locations/europe-west1").message()),

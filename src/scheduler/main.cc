@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -18,7 +19,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/optional.h"
+#include "nlohmann/json.hpp"
 #include "src/common/clock.h"
+#include "src/common/http_server_limits.h"
 #include "src/common/json_log.h"
 #include "src/common/mutex_mode.h"
 #include "src/common/thread_executor.h"
@@ -43,6 +46,9 @@ constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
 // this long for connected clients (the official libraries keep channels open) to drop their connections,
 // so it is short: our calls take milliseconds, and a cancelled call's handler still runs to completion.
 constexpr absl::Duration kGrpcShutdownGrace = absl::Seconds(1);
+// The largest request either API accepts: room for a job at Cloud Scheduler's 1 MiB limit with its body
+// base64-encoded in JSON. A larger REST body gets 413, a larger gRPC message RESOURCE_EXHAUSTED.
+constexpr std::size_t kMaxRequestBytes = 2 * 1024 * 1024;
 
 struct Flags {
   std::string listen = "127.0.0.1:8086";
@@ -82,6 +88,14 @@ std::string GrpcAddress(const HostPort& hp) {
 void SendJson(httplib::Response& res, const absl::Status& status) {
   res.status = HttpStatusForCode(status.code());
   res.set_content(GoogleErrorJson(status).dump(), "application/json; charset=UTF-8");
+}
+
+// Google's error shape with an HTTP status that has no google.rpc.Code of its own (411, 413).
+void SendJsonWithHttpStatus(httplib::Response& res, int http_status, const absl::Status& status) {
+  nlohmann::json body = GoogleErrorJson(status);
+  body["error"]["code"] = http_status;
+  res.status = http_status;
+  res.set_content(body.dump(), "application/json; charset=UTF-8");
 }
 
 int Run(int argc, char** argv) {
@@ -171,7 +185,12 @@ int Run(int argc, char** argv) {
   JobsHandler handler(service, handler_options);
 
   httplib::Server server;
+  HttpServerLimits limits;
+  limits.max_request_bytes = kMaxRequestBytes;
+  ApplyHttpServerLimits(limits, server);
   server.set_pre_routing_handler([&auth](const httplib::Request& req, httplib::Response& res) {
+    // Before the body is read: a body of unknown size is never read.
+    if (RefuseBodyWithoutLength(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (auth == nullptr) return httplib::Server::HandlerResponse::Unhandled;
     absl::Status s = auth->Check(req.get_header_value("Authorization"));
     if (s.ok()) return httplib::Server::HandlerResponse::Unhandled;
@@ -186,6 +205,12 @@ int Run(int argc, char** argv) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
       SendJson(res, absl::NotFoundError(absl::StrCat("No route for ", req.method, " ", req.path, ".")));
+    } else if (res.status == 413) {
+      SendJsonWithHttpStatus(res, 413, absl::InvalidArgumentError(absl::StrCat(
+          "Request body is larger than ", kMaxRequestBytes, " bytes; a job must be at most 1 MiB.")));
+    } else if (res.status == 411) {
+      SendJsonWithHttpStatus(res, 411, absl::InvalidArgumentError(
+          "A request body needs a Content-Length; Transfer-Encoding is not accepted."));
     }
   });
 
@@ -209,6 +234,7 @@ int Run(int argc, char** argv) {
     int grpc_port = 0;
     grpc::ServerBuilder builder;
     builder.AddListeningPort(GrpcAddress(*grpc_listen), grpc::InsecureServerCredentials(), &grpc_port);
+    builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
     builder.RegisterService(&grpc_service);
     builder.RegisterService(&grpc_locations);
     grpc_server = builder.BuildAndStart();

@@ -26,4 +26,4 @@ schedsvc_library(schedsvc_scheduler_runner
 schedsvc_binary(cloud-scheduler-emulator
   SOURCES main.cc
   DEPS schedsvc_scheduler_runner CLI11::CLI11)
-target_link_libraries(cloud-scheduler-emulator PRIVATE schedsvc_scheduler_grpc)
+target_link_libraries(cloud-scheduler-emulator PRIVATE schedsvc_scheduler_grpc schedsvc_http_server_limits)
