@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -127,6 +128,29 @@ TEST_F(SchedulerEdgeTest, RestCreateRefusesHeadersThatWouldSplitTheRequest) {
   r = api.Get(absl::StrCat(kJobs, "/split"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
+}
+
+// A name that merely reads like loopback is judged by what it resolves to: without a token the emulator
+// refuses to start (exit 2) for a host that does not resolve to loopback only.
+TEST(SchedulerListenTest, RefusesNamesThatOnlyLookLikeLoopbackWithoutAToken) {
+  const std::string binary = testing::FindBuiltBinary("cloud-scheduler-emulator");
+  ASSERT_FALSE(binary.empty()) << "cloud-scheduler-emulator is not built";
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/sched_listen_it_", getpid());
+  ASSERT_EQ(system(absl::StrCat("rm -rf '", dir, "' && mkdir -p '", dir, "'").c_str()), 0);
+  for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
+           {"--listen", "127.attacker.example:0"},
+           {"--listen", "127.0.0.1:0", "--grpc-listen", "127.attacker.example:0"},
+           {"--listen", "0.0.0.0:0"}}) {
+    std::vector<std::string> argv = {binary, "--db", dir + "/jobs.db"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    absl::StatusOr<testing::RunResult> r =
+        testing::RunToExit(argv, {}, dir + "/run.log", absl::Seconds(20));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->exit_code, 2) << flags.back() << ": " << r->output;
+    EXPECT_THAT(r->output, Not(HasSubstr("cloud-scheduler-emulator listening"))) << r->output;
+    std::remove((dir + "/run.log").c_str());
+  }
+  system(absl::StrCat("rm -rf '", dir, "'").c_str());
 }
 
 // Sends `head` and then `body_bytes` of garbage (fewer if the server closes first) on a fresh connection

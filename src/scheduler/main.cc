@@ -17,6 +17,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/optional.h"
 #include "nlohmann/json.hpp"
@@ -28,6 +29,7 @@
 #include "src/scheduler/default_job_runner.h"
 #include "src/scheduler/grpc/cloud_scheduler_grpc_service.h"
 #include "src/scheduler/grpc/locations_grpc_service.h"
+#include "src/scheduler/listen_address.h"
 #include "src/scheduler/rest/bearer_auth.h"
 #include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/jobs_handler.h"
@@ -133,6 +135,25 @@ int Run(int argc, char** argv) {
     }
     grpc_listen = *std::move(parsed);
   }
+  // Each host is resolved once; the check and the bind use the same numeric address, so a name cannot
+  // resolve to loopback for the check and elsewhere for the bind.
+  absl::StatusOr<std::vector<std::string>> listen_addresses = ResolveListenHost(listen->host);
+  if (!listen_addresses.ok()) {
+    logger.Error("bad flag", {{"error", absl::StrCat("--listen: ", listen_addresses.status().message())}});
+    return 2;
+  }
+  std::vector<std::string> grpc_addresses;
+  if (grpc_listen.has_value()) {
+    absl::StatusOr<std::vector<std::string>> resolved = ResolveListenHost(grpc_listen->host);
+    if (!resolved.ok()) {
+      logger.Error("bad flag", {{"error", absl::StrCat("--grpc-listen: ", resolved.status().message())}});
+      return 2;
+    }
+    grpc_addresses = *std::move(resolved);
+  }
+  auto resolved_to = [](const std::vector<std::string>& addresses) -> HostResolver {
+    return [addresses](const std::string&) -> absl::StatusOr<std::vector<std::string>> { return addresses; };
+  };
   std::unique_ptr<BearerAuth> auth;
   if (!flags.auth_token_file.empty()) {
     absl::StatusOr<std::unique_ptr<BearerAuth>> loaded = BearerAuth::FromFile(flags.auth_token_file);
@@ -141,14 +162,17 @@ int Run(int argc, char** argv) {
       return 2;
     }
     auth = *std::move(loaded);
-  } else if (!IsLoopbackHost(listen->host)) {
-    logger.Error("refusing to listen off loopback without --auth-token-file", {{"listen", flags.listen}});
-    return 2;
-  } else if (grpc_listen.has_value() && !IsLoopbackHost(grpc_listen->host)) {
+  } else if (!IsLoopbackHost(listen->host, resolved_to(*listen_addresses))) {
     logger.Error("refusing to listen off loopback without --auth-token-file",
-                 {{"grpcListen", flags.grpc_listen}});
+                 {{"listen", flags.listen}, {"resolvesTo", absl::StrJoin(*listen_addresses, ",")}});
+    return 2;
+  } else if (grpc_listen.has_value() && !IsLoopbackHost(grpc_listen->host, resolved_to(grpc_addresses))) {
+    logger.Error("refusing to listen off loopback without --auth-token-file",
+                 {{"grpcListen", flags.grpc_listen}, {"resolvesTo", absl::StrJoin(grpc_addresses, ",")}});
     return 2;
   }
+  listen->host = listen_addresses->front();
+  if (grpc_listen.has_value()) grpc_listen->host = grpc_addresses.front();
   JobsHandlerOptions handler_options;
   handler_options.locations = absl::StrSplit(flags.locations, ',', absl::SkipWhitespace());
   if (handler_options.locations.empty()) {

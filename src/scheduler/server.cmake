@@ -3,7 +3,7 @@
 # Uses schedsvc_scheduler_core (core.cmake) for cron schedules and retry backoff.
 schedsvc_library(schedsvc_scheduler
   SOURCES job.cc rest/job_json.cc rest/update_mask.cc rest/google_error.cc rest/jobs_handler.cc
-          rest/bearer_auth.cc sqlite_job_store.cc scheduler_metrics.cc scheduler_loop.cc
+          rest/bearer_auth.cc listen_address.cc sqlite_job_store.cc scheduler_metrics.cc scheduler_loop.cc
           scheduler_service.cc http_target_caller.cc http_target_rules.cc location_page.cc
   DEPS schedsvc_scheduler_core schedsvc_common nlohmann_json::nlohmann_json SQLite::SQLite3
        CURL::libcurl PkgConfig::HTTPLIB prometheus-cpp::core absl::strings absl::synchronization
