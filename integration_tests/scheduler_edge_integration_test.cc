@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -235,6 +236,40 @@ TEST_F(SchedulerEdgeTest, GrpcRefusesOversizedMessagesAndJobs) {
   EXPECT_EQ(over_job_limit.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(over_job_limit.error_message(), HasSubstr("1 MiB"));
   EXPECT_TRUE(create("small", 2).ok());
+}
+
+// A hundred connections that each trickle a header line every second (and never finish their request) do
+// not starve the probe or the API.
+TEST_F(SchedulerEdgeTest, SlowClientsDoNotStarveHealthz) {
+  std::vector<int> slow;
+  for (int i = 0; i < kSlowClients; ++i) {
+    const int fd = Connect();
+    ASSERT_GE(fd, 0) << "connection " << i;
+    slow.push_back(fd);
+  }
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    for (int fd : slow) send(fd, "GET /v1/projects/p/locations HTTP/1.1\r\n", 39, MSG_NOSIGNAL);
+    for (int round = 0; round < kTrickles && !stop.load(); ++round) {
+      std::this_thread::sleep_for(kTrickleInterval);
+      const std::string line = absl::StrCat("X-Slow-", round, ": a\r\n");
+      for (int fd : slow) send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+    }
+  });
+  // Let every slow connection be accepted and start its request.
+  std::this_thread::sleep_for(2 * kTrickleInterval);
+  httplib::Client probe("127.0.0.1", port_);
+  probe.set_connection_timeout(kHealthzTimeout);
+  probe.set_read_timeout(kHealthzTimeout);
+  httplib::Result healthz = probe.Get("/healthz");
+  httplib::Result locations = probe.Get("/v1/projects/p/locations");
+  stop = true;
+  trickle.join();
+  for (int fd : slow) close(fd);
+  ASSERT_TRUE(healthz) << "no answer to /healthz within the timeout: " << httplib::to_string(healthz.error());
+  EXPECT_EQ(healthz->status, 200);
+  ASSERT_TRUE(locations) << "no answer from the API within the timeout";
+  EXPECT_EQ(locations->status, 200);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "src/common/connection_thread_pool.h"
+
 namespace schedsvc {
 namespace {
 
@@ -20,6 +22,8 @@ void ApplyHttpServerLimits(const HttpServerLimits& limits, httplib::Server& serv
   server.set_keep_alive_timeout(static_cast<time_t>(
       std::max<int64_t>(1, absl::ToInt64Seconds(limits.keep_alive_timeout))));
   server.set_keep_alive_max_count(limits.keep_alive_max_count);
+  const std::size_t threads = limits.max_connection_threads;
+  server.new_task_queue = [threads]() -> httplib::TaskQueue* { return new ConnectionThreadPool(threads); };
 }
 
 bool RefuseBodyWithoutLength(const httplib::Request& req, httplib::Response& res) {

@@ -1,7 +1,8 @@
 // Limits for the project's cpp-httplib servers, so that a careless or hostile client cannot make a server
 // buffer without bound or starve its other clients: a request size limit (larger bodies get 413 and are
 // read and discarded, never kept), a refusal of bodies without a declared size (Transfer-Encoding, for
-// which cpp-httplib 0.11 applies no size limit), and read/write/keep-alive timeouts. One plain options
+// which cpp-httplib 0.11 applies no size limit), read/write/keep-alive timeouts, and a thread for each
+// connection up to a bound (connection_thread_pool.h). One plain options
 // struct and free functions; the server is configured once before it listens. Stateless; thread-safe.
 #ifndef SCHEDSVC_COMMON_HTTP_SERVER_LIMITS_H_
 #define SCHEDSVC_COMMON_HTTP_SERVER_LIMITS_H_
@@ -32,6 +33,10 @@ struct HttpServerLimits {
   // unread body as the next request, buffering a line without a newline whole. One request per connection
   // leaves nothing to parse; a client reconnects for the next. >= 1.
   std::size_t keep_alive_max_count = 1;
+  // Connections served at once, each on its own thread (ConnectionThreadPool); further connections wait
+  // for a thread. A client that trickles its request holds one thread, so a few slow clients cannot starve
+  // a probe the way they starve httplib's default pool of max(8, cores - 1). Default 256; >= 1.
+  std::size_t max_connection_threads = 256;
 };
 
 // Applies `limits` to `server` (call before it listens).

@@ -51,6 +51,7 @@ constexpr absl::Duration kGrpcShutdownGrace = absl::Seconds(1);
 // The largest request either API accepts: room for a job at Cloud Scheduler's 1 MiB limit with its body
 // base64-encoded in JSON. A larger REST body gets 413, a larger gRPC message RESOURCE_EXHAUSTED.
 constexpr std::size_t kMaxRequestBytes = 2 * 1024 * 1024;
+constexpr char kHealthzPath[] = "/healthz";
 
 struct Flags {
   std::string listen = "127.0.0.1:8086";
@@ -215,13 +216,17 @@ int Run(int argc, char** argv) {
   server.set_pre_routing_handler([&auth](const httplib::Request& req, httplib::Response& res) {
     // Before the body is read: a body of unknown size is never read.
     if (RefuseBodyWithoutLength(req, res)) return httplib::Server::HandlerResponse::Handled;
-    if (auth == nullptr) return httplib::Server::HandlerResponse::Unhandled;
+    // The liveness probe needs no token (it says nothing but "ok").
+    if (auth == nullptr || req.path == kHealthzPath) return httplib::Server::HandlerResponse::Unhandled;
     absl::Status s = auth->Check(req.get_header_value("Authorization"));
     if (s.ok()) return httplib::Server::HandlerResponse::Unhandled;
     SendJson(res, s);
     return httplib::Server::HandlerResponse::Handled;
   });
   handler.Register(server);
+  server.Get(kHealthzPath, [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain; charset=utf-8");
+  });
   server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.Serialize(), "text/plain; version=0.0.4");
   });
