@@ -306,6 +306,22 @@ TEST_F(SchedctlPubsubTest, ADeadLetterWithOnlyPubsubsAttributesIsListedWithItsRe
   EXPECT_TRUE(arrived[0].attributes().empty()) << "Pub/Sub's dead-letter attributes must be stripped";
 }
 
+// The replay that once republished ~160,000 copies a minute: --to the dead-letter topic itself.
+TEST_F(SchedctlPubsubTest, ReplayIntoTheTopicTheSubscriptionReadsIsRefused) {
+  ASSERT_EQ(Apply().exit_code, 0);
+  PublishDeadLetter("order-1", "demo", "http_4xx");
+  for (const std::string& to : {std::string(kDeadLetterTopic), std::string("work-dead")}) {
+    RunResult r = Run({"dlq", "replay", "--subscription", kInspect, "--to", to});
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(absl::StrCat("refusing to replay into ", kDeadLetterTopic))) << r.output;
+  }
+  // Nothing consumed, nothing added: the one dead letter is still the only one.
+  RunResult list = Run({"dlq", "list", "--subscription", kInspect, "--limit", "0"});
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_THAT(Lines(list.output), Contains(absl::StrCat("1 dead letter(s) on ", kInspect, " (left in place)")))
+      << list.output;
+}
+
 TEST_F(SchedctlPubsubTest, BadFilterIsAUsageError) {
   ASSERT_EQ(Apply().exit_code, 0);
   RunResult r = Run({"dlq", "replay", "--subscription", kInspect, "--to", "work", "--filter", "noequals"});

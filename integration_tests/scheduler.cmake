@@ -17,3 +17,10 @@ schedsvc_test(scheduler_restart_integration_test
   DEPS schedsvc_testing PkgConfig::HTTPLIB absl::strings absl::synchronization
   INTEGRATION TIMEOUT 120)
 add_dependencies(scheduler_restart_integration_test cloud-scheduler-emulator)
+
+# cloud-scheduler-emulator against hostile clients: header injection, oversized bodies, slow connections.
+schedsvc_test(scheduler_edge_integration_test
+  SOURCES scheduler_edge_integration_test.cc
+  DEPS schedsvc_testing schedsvc_protos PkgConfig::HTTPLIB nlohmann_json::nlohmann_json absl::strings
+  INTEGRATION TIMEOUT 300)
+add_dependencies(scheduler_edge_integration_test cloud-scheduler-emulator)

@@ -22,6 +22,9 @@ namespace {
 
 namespace v1 = ::google::pubsub::v1;
 
+// The attribute where schedule-service's dead-letter publisher keeps the id of the message it received.
+constexpr char kSourceMessageIdAttribute[] = "schedsvc.message_id";
+
 // While waiting for a publish's confirmation, leases are renewed this often.
 constexpr auto kRenewPoll = std::chrono::seconds(1);
 
@@ -209,12 +212,33 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
   auto filter = ParseFilter(options.filter);
   if (!filter.ok()) return filter.status();
   if (absl::Status s = CheckLimit(options.limit); !s.ok()) return s;
+  auto to_topic = pubsub::ResolveTopicName(options.to_topic, options.project);
+  if (!to_topic.ok()) return to_topic.status();
+  // Replaying into the topic the subscription reads would pull every replayed copy again, and replay it
+  // again, for ever.
+  if (auto subscription = client.GetSubscription(*name); subscription.ok()) {
+    if (subscription->topic() == *to_topic) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "refusing to replay into ", *to_topic, ": it is the topic ", *name,
+          " reads, so every replayed message would come back and be replayed again; use --to with the "
+          "topic the dead letters came from"));
+    }
+  } else if (subscription.status().code() == absl::StatusCode::kNotFound) {
+    return subscription.status();
+  } else {
+    err << "schedctl dlq replay: cannot tell which topic " << *name << " reads ("
+        << subscription.status().message() << "); going on, and stopping if a replayed message comes back\n";
+  }
 
   // Released (whatever is still held) when this returns, also on an error.
   DlqLeases leases(client, *name, clock, err);
   ReplayCounts counts;
   std::set<std::string> seen;      // message ids handled in this run
   std::set<std::string> replayed;  // ... of which published (confirmed)
+  // Ids of the messages this run published. A pulled message with one of them as its id (the target
+  // topic feeds the subscription) or as its schedsvc.message_id (schedule-service dead-lettered the replayed
+  // copy again) is this run's own output coming back: the run stops instead of feeding itself.
+  std::set<std::string> published_ids;
   int matched = 0;                 // what --limit counts
   struct Pending {
     const v1::ReceivedMessage* message;
@@ -240,6 +264,16 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
     std::vector<std::string> repeats_of_replayed;
     for (const auto& rm : batch.messages) {
       const std::string& id = rm.message().message_id();
+      const auto& attributes = rm.message().attributes();
+      const auto source_id = attributes.find(kSourceMessageIdAttribute);
+      if (published_ids.contains(id) ||
+          (source_id != attributes.end() && published_ids.contains(source_id->second))) {
+        // Left on the subscription (released with the rest) for the operator to look at.
+        return absl::FailedPreconditionError(absl::StrCat(
+            "message ", id, " on ", *name, " is a copy published by this replay to ", *to_topic,
+            ": that topic feeds the subscription back, so the replay stopped (after ",
+            ReplaySummary(counts, options.dry_run), "); the copy is left on the subscription"));
+      }
       if (!seen.insert(id).second) {
         // Already published in this run: acking this delivery too is what the first ack meant.
         if (replayed.contains(id)) repeats_of_replayed.push_back(rm.ack_id());
@@ -284,6 +318,7 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
         ++counts.failed;
         continue;
       }
+      published_ids.insert(*new_id);
       confirmed.emplace_back(p.message, *std::move(new_id));
     }
     if (confirmed.empty()) continue;

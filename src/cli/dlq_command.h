@@ -88,7 +88,10 @@ struct ReplayCounts {
 // Replays dead letters through `publisher` (publishing to options.to_topic), batch by batch: a dead
 // letter is acked only after its publish is confirmed, and no message is held past its lease. Per-message
 // lines go to `out`, lease problems to `err`. Returns the counts; kInvalidArgument for a bad subscription
-// name, filter or limit; the pull's error if the subscription cannot be read (what was replayed before
+// name, filter or limit, or when options.to_topic is the topic the subscription reads (looked up first; if
+// the lookup fails other than with kNotFound, a warning goes to `err`); kFailedPrecondition, stopping the
+// run, when a pulled message is a copy this run published (its id, or its schedsvc.message_id, is one this
+// run's publishes returned); the pull's error if the subscription cannot be read (what was replayed before
 // stays replayed, and the message says how far it got).
 absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, pubsub::AdminClient& client,
                                                pubsub::Publisher& publisher, Clock& clock, std::ostream& out,

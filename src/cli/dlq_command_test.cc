@@ -20,6 +20,8 @@ constexpr char kTopic[] = "projects/p/topics/work";
 constexpr absl::Duration kAckDeadline = absl::Seconds(10);
 // Messages per pull in these tests, so a handful of messages takes several batches.
 constexpr int kBatch = 3;
+// --limit of a replay that feeds itself, so that without its guard it still ends.
+constexpr int kLoopBound = 50;
 
 class DlqCommandTest : public ::testing::Test {
  protected:
@@ -167,6 +169,54 @@ TEST_F(DlqCommandTest, BadLimitAndFilterAreInvalidArguments) {
   o.filter = "=v";
   EXPECT_EQ(Replay(o).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(client_.pulls(), 0) << "nothing pulled for bad input";
+}
+
+TEST_F(DlqCommandTest, RefusesToReplayIntoTheTopicTheSubscriptionReads) {
+  client_.Add("order-1", {});
+  client_.subscription_topic = kTopic;
+  for (const std::string& to : {std::string(kTopic), std::string("work")}) {
+    DlqReplayOptions o = ReplayOptions();
+    o.to_topic = to;
+    o.project = "p";
+    auto counts = Replay(o);
+    ASSERT_FALSE(counts.ok()) << to;
+    EXPECT_EQ(counts.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(counts.status().message(), HasSubstr(absl::StrCat("refusing to replay into ", kTopic)));
+    EXPECT_THAT(counts.status().message(), HasSubstr(absl::StrCat(kSubscription, " reads")));
+  }
+  EXPECT_EQ(client_.pulls(), 0);
+  EXPECT_THAT(publisher_.published(), IsEmpty());
+}
+
+TEST_F(DlqCommandTest, WithoutTheSubscriptionsTopicItWarnsAndStillGuardsItself) {
+  client_.Add("order-1", {});
+  client_.get_subscription_error = absl::PermissionDeniedError("no viewer role");
+  auto counts = Replay(ReplayOptions());
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->replayed, 1);
+  EXPECT_THAT(err_.str(), HasSubstr("cannot tell which topic"));
+}
+
+// However the copies come back (the topic is the one the subscription reads under another name, or
+// schedule-service dead-letters them again at once), the replay stops at the first copy of its own instead
+// of republishing it for ever.
+TEST_F(DlqCommandTest, StopsWhenItsOwnCopiesComeBack) {
+  for (bool as_dead_letter : {false, true}) {
+    FakeDlqAdminClient client(clock_, kAckDeadline);
+    FakeDlqPublisher publisher(clock_);
+    for (int i = 0; i < 2 * kBatch; ++i) client.Add(absl::StrCat("order-", i), {{"backend", "demo"}});
+    publisher.feeds = &client;
+    publisher.feeds_as_dead_letter = as_dead_letter;
+    // Bounded, so a replay without the guard ends too.
+    DlqReplayOptions o = ReplayOptions();
+    o.limit = kLoopBound;
+    auto counts = ReplayDeadLetters(o, client, publisher, clock_, out_, err_);
+    ASSERT_FALSE(counts.ok()) << "as dead letter: " << as_dead_letter;
+    EXPECT_EQ(counts.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(counts.status().message(), HasSubstr("published by this replay"));
+    EXPECT_EQ(publisher.published().size(), static_cast<std::size_t>(2 * kBatch))
+        << "each dead letter replayed once, no copy of a copy";
+  }
 }
 
 TEST_F(DlqCommandTest, ListShowsUpToTheLimitWithReasonsAndReleasesThem) {

@@ -34,8 +34,13 @@ class FakeDlqAdminClient final : public pubsub::AdminClient {
 
   // Adds a message; returns its id.
   std::string Add(const std::string& data, std::map<std::string, std::string> attributes) {
+    return AddWithId(absl::StrCat("m", messages_.size() + 1), data, std::move(attributes));
+  }
+  // Adds a message with the given id (as a publish to the subscription's topic would); returns the id.
+  std::string AddWithId(const std::string& id, const std::string& data,
+                        std::map<std::string, std::string> attributes) {
     Message m;
-    m.id = absl::StrCat("m", messages_.size() + 1);
+    m.id = id;
     m.data = data;
     m.attributes = std::move(attributes);
     messages_.push_back(std::move(m));
@@ -119,8 +124,15 @@ class FakeDlqAdminClient final : public pubsub::AdminClient {
       const google::pubsub::v1::Subscription&) override {
     return Unused();
   }
-  absl::StatusOr<google::pubsub::v1::Subscription> GetSubscription(const std::string&) override {
-    return Unused();
+  // The topic GetSubscription reports the subscription reads, or the error it returns.
+  std::string subscription_topic = "projects/p/topics/dead";
+  absl::Status get_subscription_error;
+  absl::StatusOr<google::pubsub::v1::Subscription> GetSubscription(const std::string& name) override {
+    if (!get_subscription_error.ok()) return get_subscription_error;
+    google::pubsub::v1::Subscription s;
+    s.set_name(name);
+    s.set_topic(subscription_topic);
+    return s;
   }
   absl::StatusOr<google::pubsub::v1::Subscription> UpdateSubscription(const google::pubsub::v1::Subscription&,
                                                                       const std::vector<std::string>&) override {
@@ -175,6 +187,11 @@ class FakeDlqPublisher final : public pubsub::Publisher {
   std::set<std::string> fail_data;
   // Flush() advances the clock by this much before completing the queued publishes.
   absl::Duration publish_latency = absl::ZeroDuration();
+  // When set, every successful publish also lands on this subscription: as the same message (the topic
+  // is the one it reads) or, with `feeds_as_dead_letter`, as schedule-service would dead-letter it again
+  // (a new message id; schedsvc.message_id = the published id).
+  FakeDlqAdminClient* feeds = nullptr;
+  bool feeds_as_dead_letter = false;
 
   // Everything published successfully, in order.
   const std::vector<pubsub::OutgoingMessage>& published() const { return published_; }
@@ -198,7 +215,15 @@ class FakeDlqPublisher final : public pubsub::Publisher {
       }
       published_.push_back(message);
       confirmed_at_.push_back(clock_.Now());
-      done(absl::StrCat("new-", published_.size()));
+      const std::string id = absl::StrCat("new-", published_.size());
+      if (feeds != nullptr && !feeds_as_dead_letter) feeds->AddWithId(id, message.data, message.attributes);
+      if (feeds != nullptr && feeds_as_dead_letter) {
+        auto attributes = message.attributes;
+        attributes["schedsvc.message_id"] = id;
+        attributes["schedsvc.reason"] = "http_4xx";
+        feeds->AddWithId(absl::StrCat("dead-", id), message.data, std::move(attributes));
+      }
+      done(id);
     }
   }
   void Shutdown() override { Flush(); }

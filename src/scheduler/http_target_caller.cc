@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "src/common/status.h"
+#include "src/scheduler/http_target_rules.h"
 #include "src/scheduler/rest/job_json.h"
 
 namespace schedsvc::scheduler {
@@ -32,7 +33,8 @@ std::map<std::string, std::string> HttpTargetHeaders(const HttpTarget& target, a
     const std::string lower = absl::AsciiStrToLower(name);
     // A configured token overrides the job's Authorization header; these are set below.
     if (has_token && lower == "authorization") continue;
-    if (lower == "user-agent" || absl::StartsWith(lower, "x-cloudscheduler")) continue;
+    // Host, Content-Length, framing, User-Agent, X-CloudScheduler*: the emulator (libcurl) sets them.
+    if (IsDroppedHttpTargetHeader(name)) continue;
     headers[name] = value;
   }
   if (!target.body.empty()) {
@@ -62,10 +64,17 @@ std::map<std::string, std::string> HttpTargetHeaders(const HttpTarget& target, a
 
 absl::Status CallHttpTarget(const HttpTarget& target, absl::string_view job_id, absl::Time schedule_time,
                             absl::Duration deadline) {
+  // ValidateJob refused these already; a job stored before that rule (or edited in the database) must not
+  // split the request either, so every header line and the URL are checked again before anything is sent.
+  const std::map<std::string, std::string> headers = HttpTargetHeaders(target, job_id, schedule_time);
+  for (const auto& [name, value] : headers) {
+    if (absl::Status s = ValidateHttpTargetHeader(name, value); !s.ok()) return s;
+  }
+  if (absl::Status s = ValidateHttpTargetUriCharacters(target.uri); !s.ok()) return s;
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return absl::InternalError("curl_easy_init failed");
   std::unique_ptr<curl_slist, SlistDeleter> list;
-  for (const auto& [name, value] : HttpTargetHeaders(target, job_id, schedule_time)) {
+  for (const auto& [name, value] : headers) {
     curl_slist* appended = curl_slist_append(list.get(), absl::StrCat(name, ": ", value).c_str());
     if (appended == nullptr) return absl::InternalError("curl_slist_append failed");
     list.release();

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "src/scheduler/cron_schedule.h"
+#include "src/scheduler/http_target_rules.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -17,6 +18,8 @@ constexpr std::size_t kMaxDescriptionLength = 500;
 constexpr std::size_t kMaxUriLength = 2083;
 constexpr std::size_t kMaxHeadersBytes = 80 * 1024;
 constexpr std::size_t kMaxAttributes = 100;
+// Cloud Scheduler's limit on the size of a job.
+constexpr std::size_t kMaxJobBytes = 1024 * 1024;
 
 constexpr std::array<std::pair<JobState, absl::string_view>, 5> kStateNames = {{
     {JobState::kUnspecified, "STATE_UNSPECIFIED"},
@@ -70,6 +73,7 @@ absl::Status ValidateHttpTarget(const HttpTarget& target) {
   if (target.uri.size() > kMaxUriLength) {
     return absl::InvalidArgumentError("HttpTarget.uri is longer than 2083 characters.");
   }
+  if (absl::Status s = ValidateHttpTargetUriCharacters(target.uri); !s.ok()) return s;
   if (target.http_method == HttpMethod::kUnspecified) {
     return absl::InvalidArgumentError("HttpTarget.http_method is unspecified.");
   }
@@ -80,7 +84,7 @@ absl::Status ValidateHttpTarget(const HttpTarget& target) {
   }
   std::size_t header_bytes = 0;
   for (const auto& [key, value] : target.headers) {
-    if (key.empty()) return absl::InvalidArgumentError("HttpTarget.headers has an empty name.");
+    if (absl::Status s = ValidateHttpTargetHeader(key, value); !s.ok()) return s;
     header_bytes += key.size() + value.size();
   }
   if (header_bytes >= kMaxHeadersBytes) {
@@ -91,6 +95,24 @@ absl::Status ValidateHttpTarget(const HttpTarget& target) {
         "HttpTarget may have an oauth_token or an oidc_token, not both.");
   }
   return absl::OkStatus();
+}
+
+// The bytes of the job's user-set strings (names, schedule, target fields, headers, attributes, data and
+// body): what its serialized form is made of, give or take a few bytes of framing per field.
+std::size_t JobSizeBytes(const Job& job) {
+  std::size_t n = job.name.size() + job.description.size() + job.schedule.size() + job.time_zone.size();
+  if (job.pubsub_target.has_value()) {
+    n += job.pubsub_target->topic_name.size() + job.pubsub_target->data.size();
+    for (const auto& [k, v] : job.pubsub_target->attributes) n += k.size() + v.size();
+  }
+  if (job.http_target.has_value()) {
+    const HttpTarget& t = *job.http_target;
+    n += t.uri.size() + t.body.size();
+    for (const auto& [k, v] : t.headers) n += k.size() + v.size();
+    if (t.oauth_token.has_value()) n += t.oauth_token->service_account_email.size() + t.oauth_token->scope.size();
+    if (t.oidc_token.has_value()) n += t.oidc_token->service_account_email.size() + t.oidc_token->audience.size();
+  }
+  return n;
 }
 
 }  // namespace
@@ -190,6 +212,10 @@ absl::Status ValidateJob(const Job& job, absl::string_view parent) {
   }
   if (job.description.size() > kMaxDescriptionLength) {
     return absl::InvalidArgumentError("Job description must be at most 500 characters long.");
+  }
+  if (const std::size_t size = JobSizeBytes(job); size > kMaxJobBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Job is ", size, " bytes; a job must be at most 1 MiB (", kMaxJobBytes, " bytes)."));
   }
   const int targets = (job.pubsub_target.has_value() ? 1 : 0) + (job.http_target.has_value() ? 1 : 0);
   if (targets != 1) {

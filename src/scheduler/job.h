@@ -117,7 +117,9 @@ absl::StatusOr<JobName> ParseJobName(absl::string_view name);
 // kInvalidArgument with a message naming the offending field. Checks: name under parent, description
 // length, exactly one target, schedule and time zone ("Schedule or time zone is invalid."), retry config,
 // attempt deadline range, Pub/Sub topic in the job's project with data or attributes, HTTP uri scheme and
-// length, body only with POST/PUT/PATCH, header size, at most one of OAuth/OIDC.
+// length and characters, header names and values (http_target_rules.h), body only with POST/PUT/PATCH,
+// header size, at most one of OAuth/OIDC, and the job's size (its
+// user-set strings, data and body together at most 1 MiB, Cloud Scheduler's limit).
 absl::Status ValidateJob(const Job& job, absl::string_view parent);
 
 }  // namespace schedsvc::scheduler

@@ -1,5 +1,10 @@
 #include "src/scheduler/job.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -7,6 +12,7 @@ namespace schedsvc::scheduler {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kParent[] = "projects/p/locations/us-central1";
 
@@ -64,6 +70,67 @@ TEST(JobTest, RejectsTargetProblems) {
   job.http_target->body.clear();
   job.attempt_deadline = absl::Seconds(5);
   EXPECT_THAT(Message(job), HasSubstr("attemptDeadline"));
+}
+
+Job ValidHttpJob() {
+  Job job = ValidPubsubJob();
+  job.pubsub_target.reset();
+  job.http_target = HttpTarget{};
+  job.http_target->uri = "http://backend.example/run";
+  return job;
+}
+
+TEST(JobTest, RefusesHeadersThatCouldSplitARequest) {
+  constexpr char kSecretValue[] = "s3cret";
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"X-A", std::string("v\r\nX-Injected: ") + kSecretValue},
+      {"X-A", std::string("v\nX-Injected: ") + kSecretValue},
+      {"X-A", std::string("v\r") + kSecretValue},
+      {"X-A", std::string("v\0", 2) + kSecretValue},
+      {"X-A\r\nX-Injected", kSecretValue},
+      {"X A", kSecretValue},
+      {"X-A:", kSecretValue},
+      {"", kSecretValue},
+  };
+  for (const auto& [name, value] : bad) {
+    Job job = ValidHttpJob();
+    job.http_target->headers = {{name, value}};
+    const absl::Status s = ValidateJob(job, kParent);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << absl::CHexEscape(name);
+    EXPECT_THAT(std::string(s.message()), HasSubstr("HttpTarget.headers"));
+    EXPECT_THAT(std::string(s.message()), Not(HasSubstr(kSecretValue)));
+    EXPECT_THAT(std::string(s.message()), Not(HasSubstr("\n")));
+  }
+  Job job = ValidHttpJob();
+  job.http_target->headers = {{"X-A", "v\r\nX-Injected: 1"}};
+  EXPECT_THAT(Message(job), HasSubstr("\"X-A\""));
+  // Tabs, spaces and non-ASCII bytes are allowed in values; every tchar in names.
+  job.http_target->headers = {{"X-Ok!#$%&'*+-.^_`|~1", "a\tb c \xc3\xa9"}};
+  EXPECT_TRUE(ValidateJob(job, kParent).ok());
+}
+
+TEST(JobTest, RefusesUriWithWhitespaceOrControlCharacters) {
+  Job job = ValidHttpJob();
+  job.http_target->uri = "http://backend.example/run\r\nX-Injected: 1";
+  EXPECT_THAT(Message(job), HasSubstr("HttpTarget.uri"));
+  job.http_target->uri = "http://backend.example/a b";
+  EXPECT_THAT(Message(job), HasSubstr("HttpTarget.uri"));
+}
+
+TEST(JobTest, RefusesJobsLargerThanOneMebibyte) {
+  constexpr std::size_t kOneMebibyte = 1024 * 1024;
+  Job job = ValidHttpJob();
+  job.http_target->body = std::string(kOneMebibyte / 2, 'b');
+  EXPECT_TRUE(ValidateJob(job, kParent).ok());
+  job.http_target->body = std::string(kOneMebibyte + 1, 'b');
+  EXPECT_EQ(ValidateJob(job, kParent).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(job), HasSubstr("1 MiB"));
+  job = ValidPubsubJob();
+  job.pubsub_target->data = std::string(kOneMebibyte, 'd');
+  EXPECT_THAT(Message(job), HasSubstr("1 MiB"));
+  job = ValidPubsubJob();
+  job.pubsub_target->attributes = {{"k", std::string(kOneMebibyte, 'v')}};
+  EXPECT_THAT(Message(job), HasSubstr("1 MiB"));
 }
 
 TEST(JobTest, RejectsJobOutsideParent) {

@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -16,15 +17,19 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/optional.h"
+#include "nlohmann/json.hpp"
 #include "src/common/clock.h"
+#include "src/common/http_server_limits.h"
 #include "src/common/json_log.h"
 #include "src/common/mutex_mode.h"
 #include "src/common/thread_executor.h"
 #include "src/scheduler/default_job_runner.h"
 #include "src/scheduler/grpc/cloud_scheduler_grpc_service.h"
 #include "src/scheduler/grpc/locations_grpc_service.h"
+#include "src/scheduler/listen_address.h"
 #include "src/scheduler/rest/bearer_auth.h"
 #include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/jobs_handler.h"
@@ -43,6 +48,10 @@ constexpr absl::Duration kShutdownGrace = absl::Seconds(10);
 // this long for connected clients (the official libraries keep channels open) to drop their connections,
 // so it is short: our calls take milliseconds, and a cancelled call's handler still runs to completion.
 constexpr absl::Duration kGrpcShutdownGrace = absl::Seconds(1);
+// The largest request either API accepts: room for a job at Cloud Scheduler's 1 MiB limit with its body
+// base64-encoded in JSON. A larger REST body gets 413, a larger gRPC message RESOURCE_EXHAUSTED.
+constexpr std::size_t kMaxRequestBytes = 2 * 1024 * 1024;
+constexpr char kHealthzPath[] = "/healthz";
 
 struct Flags {
   std::string listen = "127.0.0.1:8086";
@@ -84,6 +93,14 @@ void SendJson(httplib::Response& res, const absl::Status& status) {
   res.set_content(GoogleErrorJson(status).dump(), "application/json; charset=UTF-8");
 }
 
+// Google's error shape with an HTTP status that has no google.rpc.Code of its own (411, 413).
+void SendJsonWithHttpStatus(httplib::Response& res, int http_status, const absl::Status& status) {
+  nlohmann::json body = GoogleErrorJson(status);
+  body["error"]["code"] = http_status;
+  res.status = http_status;
+  res.set_content(body.dump(), "application/json; charset=UTF-8");
+}
+
 int Run(int argc, char** argv) {
   Flags flags;
   CLI::App app("cloud-scheduler-emulator: a local Cloud Scheduler v1 that gcloud drives");
@@ -119,6 +136,25 @@ int Run(int argc, char** argv) {
     }
     grpc_listen = *std::move(parsed);
   }
+  // Each host is resolved once; the check and the bind use the same numeric address, so a name cannot
+  // resolve to loopback for the check and elsewhere for the bind.
+  absl::StatusOr<std::vector<std::string>> listen_addresses = ResolveListenHost(listen->host);
+  if (!listen_addresses.ok()) {
+    logger.Error("bad flag", {{"error", absl::StrCat("--listen: ", listen_addresses.status().message())}});
+    return 2;
+  }
+  std::vector<std::string> grpc_addresses;
+  if (grpc_listen.has_value()) {
+    absl::StatusOr<std::vector<std::string>> resolved = ResolveListenHost(grpc_listen->host);
+    if (!resolved.ok()) {
+      logger.Error("bad flag", {{"error", absl::StrCat("--grpc-listen: ", resolved.status().message())}});
+      return 2;
+    }
+    grpc_addresses = *std::move(resolved);
+  }
+  auto resolved_to = [](const std::vector<std::string>& addresses) -> HostResolver {
+    return [addresses](const std::string&) -> absl::StatusOr<std::vector<std::string>> { return addresses; };
+  };
   std::unique_ptr<BearerAuth> auth;
   if (!flags.auth_token_file.empty()) {
     absl::StatusOr<std::unique_ptr<BearerAuth>> loaded = BearerAuth::FromFile(flags.auth_token_file);
@@ -127,14 +163,17 @@ int Run(int argc, char** argv) {
       return 2;
     }
     auth = *std::move(loaded);
-  } else if (!IsLoopbackHost(listen->host)) {
-    logger.Error("refusing to listen off loopback without --auth-token-file", {{"listen", flags.listen}});
-    return 2;
-  } else if (grpc_listen.has_value() && !IsLoopbackHost(grpc_listen->host)) {
+  } else if (!IsLoopbackHost(listen->host, resolved_to(*listen_addresses))) {
     logger.Error("refusing to listen off loopback without --auth-token-file",
-                 {{"grpcListen", flags.grpc_listen}});
+                 {{"listen", flags.listen}, {"resolvesTo", absl::StrJoin(*listen_addresses, ",")}});
+    return 2;
+  } else if (grpc_listen.has_value() && !IsLoopbackHost(grpc_listen->host, resolved_to(grpc_addresses))) {
+    logger.Error("refusing to listen off loopback without --auth-token-file",
+                 {{"grpcListen", flags.grpc_listen}, {"resolvesTo", absl::StrJoin(grpc_addresses, ",")}});
     return 2;
   }
+  listen->host = listen_addresses->front();
+  if (grpc_listen.has_value()) grpc_listen->host = grpc_addresses.front();
   JobsHandlerOptions handler_options;
   handler_options.locations = absl::StrSplit(flags.locations, ',', absl::SkipWhitespace());
   if (handler_options.locations.empty()) {
@@ -171,14 +210,23 @@ int Run(int argc, char** argv) {
   JobsHandler handler(service, handler_options);
 
   httplib::Server server;
+  HttpServerLimits limits;
+  limits.max_request_bytes = kMaxRequestBytes;
+  ApplyHttpServerLimits(limits, server);
   server.set_pre_routing_handler([&auth](const httplib::Request& req, httplib::Response& res) {
-    if (auth == nullptr) return httplib::Server::HandlerResponse::Unhandled;
+    // Before the body is read: a body of unknown size is never read.
+    if (RefuseBodyWithoutLength(req, res)) return httplib::Server::HandlerResponse::Handled;
+    // The liveness probe needs no token (it says nothing but "ok").
+    if (auth == nullptr || req.path == kHealthzPath) return httplib::Server::HandlerResponse::Unhandled;
     absl::Status s = auth->Check(req.get_header_value("Authorization"));
     if (s.ok()) return httplib::Server::HandlerResponse::Unhandled;
     SendJson(res, s);
     return httplib::Server::HandlerResponse::Handled;
   });
   handler.Register(server);
+  server.Get(kHealthzPath, [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain; charset=utf-8");
+  });
   server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.Serialize(), "text/plain; version=0.0.4");
   });
@@ -186,6 +234,12 @@ int Run(int argc, char** argv) {
     if (!res.body.empty()) return;
     if (res.status == 404) {
       SendJson(res, absl::NotFoundError(absl::StrCat("No route for ", req.method, " ", req.path, ".")));
+    } else if (res.status == 413) {
+      SendJsonWithHttpStatus(res, 413, absl::InvalidArgumentError(absl::StrCat(
+          "Request body is larger than ", kMaxRequestBytes, " bytes; a job must be at most 1 MiB.")));
+    } else if (res.status == 411) {
+      SendJsonWithHttpStatus(res, 411, absl::InvalidArgumentError(
+          "A request body needs a Content-Length; Transfer-Encoding is not accepted."));
     }
   });
 
@@ -209,6 +263,7 @@ int Run(int argc, char** argv) {
     int grpc_port = 0;
     grpc::ServerBuilder builder;
     builder.AddListeningPort(GrpcAddress(*grpc_listen), grpc::InsecureServerCredentials(), &grpc_port);
+    builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
     builder.RegisterService(&grpc_service);
     builder.RegisterService(&grpc_locations);
     grpc_server = builder.BuildAndStart();

@@ -3,8 +3,8 @@
 # Uses schedsvc_scheduler_core (core.cmake) for cron schedules and retry backoff.
 schedsvc_library(schedsvc_scheduler
   SOURCES job.cc rest/job_json.cc rest/update_mask.cc rest/google_error.cc rest/jobs_handler.cc
-          rest/bearer_auth.cc sqlite_job_store.cc scheduler_metrics.cc scheduler_loop.cc
-          scheduler_service.cc http_target_caller.cc location_page.cc
+          rest/bearer_auth.cc listen_address.cc sqlite_job_store.cc scheduler_metrics.cc scheduler_loop.cc
+          scheduler_service.cc http_target_caller.cc http_target_rules.cc location_page.cc
   DEPS schedsvc_scheduler_core schedsvc_common nlohmann_json::nlohmann_json SQLite::SQLite3
        CURL::libcurl PkgConfig::HTTPLIB prometheus-cpp::core absl::strings absl::synchronization
        absl::time absl::status absl::statusor)
@@ -26,4 +26,4 @@ schedsvc_library(schedsvc_scheduler_runner
 schedsvc_binary(cloud-scheduler-emulator
   SOURCES main.cc
   DEPS schedsvc_scheduler_runner CLI11::CLI11)
-target_link_libraries(cloud-scheduler-emulator PRIVATE schedsvc_scheduler_grpc)
+target_link_libraries(cloud-scheduler-emulator PRIVATE schedsvc_scheduler_grpc schedsvc_http_server_limits)

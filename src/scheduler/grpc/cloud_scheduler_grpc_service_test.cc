@@ -210,6 +210,28 @@ TEST_F(CloudSchedulerGrpcServiceTest, ErrorsKeepTheServiceCodeAndMessage) {
   EXPECT_EQ(stub_->ResumeJob(&resume_ctx, resume, &out).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST_F(CloudSchedulerGrpcServiceTest, CreateAndUpdateRefuseHeadersThatCouldSplitARequest) {
+  StartServer(nullptr);
+  v1::Job job = PubsubJob("h");
+  job.clear_pubsub_target();
+  job.mutable_http_target()->set_uri("http://backend.example/run");
+  (*job.mutable_http_target()->mutable_headers())["X-A"] = "v\r\nX-Injected: secret";
+  v1::Job out;
+  grpc::Status s = Create(job, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("\"X-A\""));
+  EXPECT_THAT(s.error_message(), ::testing::Not(::testing::HasSubstr("secret")));
+
+  job.mutable_http_target()->mutable_headers()->clear();
+  ASSERT_TRUE(Create(job, &out).ok());
+  grpc::ClientContext ctx;
+  v1::UpdateJobRequest req;
+  req.mutable_job()->set_name(out.name());
+  (*req.mutable_job()->mutable_http_target()->mutable_headers())["X-B\nX-Injected"] = "1";
+  req.mutable_update_mask()->add_paths("http_target.headers");
+  EXPECT_EQ(stub_->UpdateJob(&ctx, req, &out).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(CloudSchedulerGrpcServiceTest, PauseResumeRunAndDelete) {
   StartServer(nullptr);
   v1::Job job;

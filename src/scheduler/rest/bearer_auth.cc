@@ -61,8 +61,4 @@ absl::Status BearerAuth::Check(absl::string_view authorization_header) {
   return absl::OkStatus();
 }
 
-bool IsLoopbackHost(absl::string_view host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || absl::StartsWith(host, "127.");
-}
-
 }  // namespace schedsvc::scheduler

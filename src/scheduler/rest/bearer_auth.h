@@ -35,9 +35,6 @@ class BearerAuth {
   std::timespec mtime_ ABSL_GUARDED_BY(mu_) = {};
 };
 
-// Returns true when `host` is a loopback address or "localhost".
-bool IsLoopbackHost(absl::string_view host);
-
 }  // namespace schedsvc::scheduler
 
 #endif  // SCHEDSVC_SCHEDULER_REST_BEARER_AUTH_H_

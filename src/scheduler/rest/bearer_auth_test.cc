@@ -34,13 +34,5 @@ TEST(BearerAuthTest, MissingFileIsAnError) {
   EXPECT_EQ(BearerAuth::FromFile("/nonexistent/token").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(BearerAuthTest, LoopbackHosts) {
-  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
-  EXPECT_TRUE(IsLoopbackHost("localhost"));
-  EXPECT_TRUE(IsLoopbackHost("::1"));
-  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
-  EXPECT_FALSE(IsLoopbackHost("10.0.0.5"));
-}
-
 }  // namespace
 }  // namespace schedsvc::scheduler

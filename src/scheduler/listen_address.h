@@ -1,0 +1,35 @@
+// Whether a listen address (--listen / --grpc-listen HOST) is loopback, decided from what HOST resolves to,
+// never from how it reads: "127.attacker.example" is a name like any other, and may resolve anywhere. The
+// emulator serves its API without a token only on loopback, so this decides whether a token is required.
+// Stateless; thread-safe.
+#ifndef SCHEDSVC_SCHEDULER_LISTEN_ADDRESS_H_
+#define SCHEDSVC_SCHEDULER_LISTEN_ADDRESS_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace schedsvc::scheduler {
+
+// Returns the numeric addresses (e.g. "127.0.0.1", "::1") `host` resolves to for a TCP listener.
+using HostResolver = std::function<absl::StatusOr<std::vector<std::string>>(const std::string& host)>;
+
+// Resolves `host` with getaddrinfo (AI_PASSIVE, TCP, IPv4 and IPv6). An empty host or "*" means every
+// interface, which resolves to the wildcard addresses. kInvalidArgument naming the host if it does not
+// resolve.
+absl::StatusOr<std::vector<std::string>> ResolveListenHost(const std::string& host);
+
+// Returns true for a numeric IPv4 address in 127.0.0.0/8, the IPv6 loopback ::1, or an IPv4-mapped
+// IPv6 address of 127.0.0.0/8 (::ffff:127.x.y.z). False for anything else, names included.
+bool IsLoopbackAddress(absl::string_view numeric_address);
+
+// Returns true when `host` resolves (through `resolve`) to at least one address and every address is
+// loopback. False when it does not resolve.
+bool IsLoopbackHost(absl::string_view host, const HostResolver& resolve = ResolveListenHost);
+
+}  // namespace schedsvc::scheduler
+
+#endif  // SCHEDSVC_SCHEDULER_LISTEN_ADDRESS_H_
