@@ -29,8 +29,8 @@ namespace schedsvc {
 
 struct AsyncLogWriterOptions {
   // Bytes of lines queued (not yet written) at most; a line that would go beyond it is dropped. Default
-  // 4 MiB (some ten thousand lines); > 0.
-  std::size_t max_queued_bytes = 4 * 1024 * 1024;
+  // 1 MiB (some five thousand "message delivered" lines: a burst a slow reader can catch up on); > 0.
+  std::size_t max_queued_bytes = 1024 * 1024;
   // How long one poll(2) for a writable descriptor waits before the writer re-checks for shutdown.
   // Default 100 ms; > 0.
   absl::Duration poll_interval = absl::Milliseconds(100);

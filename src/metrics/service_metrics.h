@@ -10,6 +10,7 @@
 #define SCHEDSVC_METRICS_SERVICE_METRICS_H_
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -80,6 +81,8 @@ class ServiceMetrics {
   void UpdateSubscriber(const SubscriberFigures& figures);
   // Reads this process's RSS and CPU time from /proc and getrusage.
   void UpdateProcess();
+  // Copies in the logger's total of dropped log lines (JsonLogger::dropped_lines()), just before a scrape.
+  void SetLogLinesDropped(std::uint64_t total);
 
  private:
   using CountersByReason = std::map<std::string, prometheus::Counter*, std::less<>>;
@@ -122,6 +125,7 @@ class ServiceMetrics {
   prometheus::Gauge* oldest_age_;
   prometheus::Gauge* rss_;
   prometheus::Counter* cpu_;
+  prometheus::Counter* log_lines_dropped_;
   // Fixed after construction: the configured backends plus kUnknownBackend.
   std::map<std::string, BackendSeries, std::less<>> backends_;
 };

@@ -94,5 +94,14 @@ TEST(ServiceMetricsTest, SubscriberTotalsAreCopiedAsMonotonicCounters) {
   EXPECT_THAT(text, HasSubstr("schedsvc_streams_open 1"));
 }
 
+TEST(ServiceMetricsTest, LogLinesDroppedIsCopiedAsAMonotonicCounter) {
+  constexpr std::uint64_t kDropped = 7;
+  ServiceMetrics m("s", {});
+  EXPECT_THAT(Scrape(m), HasSubstr("schedsvc_log_lines_dropped_total 0"));
+  m.SetLogLinesDropped(kDropped);
+  m.SetLogLinesDropped(kDropped - 1);
+  EXPECT_THAT(Scrape(m), HasSubstr("schedsvc_log_lines_dropped_total 7"));
+}
+
 }  // namespace
 }  // namespace schedsvc::metrics
