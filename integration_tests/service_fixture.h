@@ -78,6 +78,9 @@ struct RunOptions {
   int max_body_bytes = 4096;
   int max_concurrency = 256;
   std::vector<std::string> backend_flags;  // extra demo-backend flags
+  // When set, the service's stdout and stderr go to this path (e.g. a FIFO the test never reads) instead
+  // of a log file, and TearDown does not read it.
+  std::string service_stdout;
 };
 
 class ServiceIntegrationTest : public ::testing::Test {
@@ -201,15 +204,17 @@ class ServiceIntegrationTest : public ::testing::Test {
 
   // Starts one more schedule-service instance (its log is checked in TearDown) and waits for /readyz.
   void StartService() {
-    const std::string log = absl::StrCat(dir_, "/service-", service_logs_.size(), ".log");
-    service_logs_.push_back(log);
+    const bool own_log = options_.service_stdout.empty();
+    const std::string log =
+        own_log ? absl::StrCat(dir_, "/service-", service_logs_.size(), ".log") : options_.service_stdout;
+    if (own_log) service_logs_.push_back(log);
     auto started = testing::ChildProcess::Start(
         {testing::BuildDir() + "/src/service/schedule-service", "--config", dir_ + "/config.yaml"},
         {{"PUBSUB_EMULATOR_HOST", emulator_->host_port()}}, log);
     ASSERT_TRUE(started.ok()) << started.status();
     service_ = std::make_unique<testing::ChildProcess>(std::move(*started));
     ASSERT_TRUE(WaitFor([&] { return ReadyStatus() == 200; }, absl::Seconds(30)))
-        << "not ready; log:\n" << testing::ReadFileOrEmpty(log);
+        << "not ready; log:\n" << (own_log ? testing::ReadFileOrEmpty(log) : "(in " + log + ")");
   }
 
   // Stops the running instance with `signal`; returns the wait status (-1 if none ran).

@@ -28,7 +28,19 @@ absl::string_view SeverityName(Severity severity) {
 }
 
 JsonLogger::JsonLogger(std::ostream& out, Clock& clock, Severity min_severity)
-    : clock_(clock), min_severity_(min_severity), out_(out) {}
+    : clock_(clock), min_severity_(min_severity), out_(&out) {}
+
+JsonLogger::JsonLogger(int fd, Clock& clock, Severity min_severity, AsyncLogWriterOptions options)
+    : clock_(clock),
+      min_severity_(min_severity),
+      out_(nullptr),
+      writer_(std::make_unique<AsyncLogWriter>(fd, options)) {}
+
+JsonLogger::~JsonLogger() = default;
+
+bool JsonLogger::Flush(absl::Duration timeout) { return writer_ == nullptr || writer_->Flush(timeout); }
+
+std::uint64_t JsonLogger::dropped_lines() const { return writer_ == nullptr ? 0 : writer_->dropped_lines(); }
 
 namespace {
 
@@ -61,6 +73,23 @@ void AppendTime(std::string& out, absl::Time t) {
 
 void JsonLogger::Log(Severity severity, absl::string_view message, const nlohmann::json& fields) {
   if (severity < min_severity_) return;
+  if (writer_ != nullptr) {
+    // The reader is back (or was only briefly slow): say how much it missed before the next line.
+    if (const std::uint64_t missed = writer_->unreported_drops(); missed > 0) {
+      writer_->WriteDropNotice(Format(Severity::kWarning, absl::StrCat(missed, " log lines dropped"),
+                                      {{"dropped_lines", missed}, {"dropped_lines_total", writer_->dropped_lines()}}),
+                               missed);
+    }
+    writer_->Write(Format(severity, message, fields));
+    return;
+  }
+  std::string text = Format(severity, message, fields);
+  absl::MutexLock lock(&mu_);
+  out_->write(text.data(), static_cast<std::streamsize>(text.size()));
+  out_->flush();
+}
+
+std::string JsonLogger::Format(Severity severity, absl::string_view message, const nlohmann::json& fields) {
   // Serialized straight into one string (no intermediate JSON object): severity, message and time first,
   // then the caller's fields in their (sorted) order. A field may not replace those three.
   std::string text;
@@ -80,9 +109,7 @@ void JsonLogger::Log(Severity severity, absl::string_view message, const nlohman
     }
   }
   text += "}\n";
-  absl::MutexLock lock(&mu_);
-  out_.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out_.flush();
+  return text;
 }
 
 }  // namespace schedsvc

@@ -4,6 +4,11 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
 
@@ -61,6 +66,100 @@ TEST(JsonLoggerTest, FieldsCannotReplaceSeverityMessageOrTime) {
   EXPECT_EQ(j["time"], "1970-01-01T00:00:00.000000Z");
   EXPECT_EQ(j["backend"], "b\"q");
   EXPECT_EQ(j.size(), 4u);
+}
+
+// Asynchronous mode against a pipe the test reads only when it chooses to.
+class AsyncJsonLoggerTest : public ::testing::Test {
+ protected:
+  static constexpr int kPipeBytes = 4096;
+  static constexpr std::size_t kQueueBytes = 16 * 1024;
+  static constexpr int kLines = 2000;
+  static constexpr absl::Duration kStep = absl::Milliseconds(10);
+  static constexpr int kMaxSteps = 2000;
+
+  AsyncJsonLoggerTest() {
+    int fds[2];
+    ok_ = ::pipe2(fds, O_CLOEXEC) == 0;
+    if (!ok_) return;
+    read_fd_ = fds[0];
+    write_fd_ = fds[1];
+    ok_ = ::fcntl(write_fd_, F_SETPIPE_SZ, kPipeBytes) >= 0 && ::fcntl(read_fd_, F_SETFL, O_NONBLOCK) == 0;
+  }
+  ~AsyncJsonLoggerTest() override {
+    logger_.reset();
+    for (int fd : {read_fd_, write_fd_}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  std::unique_ptr<JsonLogger> MakeLogger() {
+    AsyncLogWriterOptions options;
+    options.max_queued_bytes = kQueueBytes;
+    options.poll_interval = kStep;
+    return std::make_unique<JsonLogger>(write_fd_, clock_, Severity::kInfo, options);
+  }
+  // Reads until the logger has written everything (bounded); returns the lines.
+  std::vector<std::string> Drain(JsonLogger& logger) {
+    std::string out;
+    char buffer[4096];
+    for (int step = 0; step < kMaxSteps; ++step) {
+      for (ssize_t n; (n = ::read(read_fd_, buffer, sizeof(buffer))) > 0;) out.append(buffer, n);
+      if (logger.Flush(kStep)) break;
+    }
+    for (ssize_t n; (n = ::read(read_fd_, buffer, sizeof(buffer))) > 0;) out.append(buffer, n);
+    return absl::StrSplit(out, '\n', absl::SkipEmpty());
+  }
+
+  bool ok_ = false;
+  int read_fd_ = -1;
+  int write_fd_ = -1;
+  testing::FakeClock clock_{absl::FromUnixSeconds(0)};
+  std::unique_ptr<JsonLogger> logger_;
+};
+
+TEST_F(AsyncJsonLoggerTest, StalledReaderNeverBlocksLogAndDropsAreCountedThenReported) {
+  ASSERT_TRUE(ok_);
+  auto logger = MakeLogger();
+  for (int i = 0; i < kLines; ++i) logger->Info("delivered", {{"n", i}});
+  const std::uint64_t dropped = logger->dropped_lines();
+  EXPECT_GT(dropped, 0u);
+  std::vector<std::string> lines = Drain(*logger);
+  EXPECT_EQ(lines.size() + dropped, static_cast<std::size_t>(kLines));
+  int previous = -1;
+  for (const std::string& line : lines) {
+    auto j = nlohmann::json::parse(line);  // throws (fails the test) on a torn line
+    EXPECT_GT(j["n"].get<int>(), previous);
+    previous = j["n"];
+  }
+  // The reader is back: the next line is preceded by the notice.
+  logger->Info("after");
+  lines = Drain(*logger);
+  ASSERT_EQ(lines.size(), 2u);
+  auto notice = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(notice["severity"], "WARNING");
+  EXPECT_EQ(notice["message"], absl::StrCat(dropped, " log lines dropped"));
+  EXPECT_EQ(notice["dropped_lines"], dropped);
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["message"], "after");
+  // Reported once only.
+  logger->Info("later");
+  EXPECT_EQ(Drain(*logger).size(), 1u);
+}
+
+TEST_F(AsyncJsonLoggerTest, FlushIsBoundedWhileNobodyReadsAndDestructionReturns) {
+  ASSERT_TRUE(ok_);
+  constexpr absl::Duration kFlushBound = absl::Milliseconds(50);
+  auto logger = MakeLogger();
+  for (int i = 0; i < kLines; ++i) logger->Info("delivered", {{"n", i}});
+  EXPECT_FALSE(logger->Flush(kFlushBound));
+  logger.reset();  // must return although the pipe is full
+}
+
+TEST(JsonLoggerTest, SynchronousModeCountsNoDropsAndFlushes) {
+  std::ostringstream out;
+  testing::FakeClock clock;
+  JsonLogger logger(out, clock);
+  logger.Info("x");
+  EXPECT_TRUE(logger.Flush(absl::ZeroDuration()));
+  EXPECT_EQ(logger.dropped_lines(), 0u);
 }
 
 }  // namespace

@@ -259,7 +259,7 @@ class CurlHttpClient::Impl {
   void StartTransfer(std::unique_ptr<Transfer> transfer) {
     transfer->easy = TakeHandle();
     if (transfer->easy == nullptr) {
-      transfer->done(absl::InternalError("curl_easy_init failed"));
+      Complete(*transfer, absl::InternalError("curl_easy_init failed"));
       return;
     }
     CURLcode rc = Configure(*transfer);
@@ -267,8 +267,8 @@ class CurlHttpClient::Impl {
       const CURLMcode mrc = curl_multi_add_handle(multi_, transfer->easy);
       if (mrc != CURLM_OK) {
         ReleaseHandle(*transfer);
-        transfer->done(absl::InternalError(
-            absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(mrc))));
+        Complete(*transfer, absl::InternalError(
+                                absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(mrc))));
         return;
       }
       CURL* easy = transfer->easy;
@@ -276,7 +276,18 @@ class CurlHttpClient::Impl {
       return;
     }
     ReleaseHandle(*transfer);
-    transfer->done(FromCurlCode(rc, curl_easy_strerror(rc)));
+    Complete(*transfer, FromCurlCode(rc, curl_easy_strerror(rc)));
+  }
+
+  // Runs the callback of a transfer the loop thread finished: on the callback executor when there is
+  // one, so nothing the caller does in it can stall the loop.
+  void Complete(Transfer& transfer, absl::StatusOr<HttpResponse> outcome) {
+    if (options_.callback_executor == nullptr) {
+      transfer.done(std::move(outcome));
+      return;
+    }
+    options_.callback_executor->Run(
+        [done = std::move(transfer.done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
   }
 
   void Finish(CURL* easy, CURLcode result) {
@@ -301,7 +312,7 @@ class CurlHttpClient::Impl {
                                                                  : curl_easy_strerror(result));
     }
     ReleaseHandle(*transfer);
-    transfer->done(std::move(outcome));
+    Complete(*transfer, std::move(outcome));
   }
 
   // One loop turn: wait for socket readiness, curl's timer or a wake-up; let curl act on exactly the

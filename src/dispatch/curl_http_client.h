@@ -10,15 +10,19 @@
 // epoll_wait timeout), so a wake-up costs O(ready sockets) however many connections are open.
 //
 // Threads: Send() may be called from any thread; it queues the request and wakes the loop (an eventfd,
-// written once per batch of queued requests). Callbacks run on the loop thread — keep them short and
-// never block in them (post real work to an executor); a callback may call Send(). Shutdown() (also
-// run by the destructor) stops the loop and fails every queued and in-flight request with kCancelled
-// on the calling thread; Send() after Shutdown() fails at once with kCancelled on the caller's thread.
+// written once per batch of queued requests). The loop thread runs no blocking work: with
+// CurlHttpClientOptions::callback_executor set (the service sets it), every completion callback is
+// posted to that executor, so callers' policy, logging and file reads happen there. Without one
+// (benches, tests) callbacks run on the loop thread and must be short and never block. A callback may
+// call Send(). Shutdown() (also run by the destructor) stops the loop and fails every queued and
+// in-flight request with kCancelled on the calling thread; Send() after Shutdown() fails at once with
+// kCancelled on the caller's thread.
 #ifndef SCHEDSVC_DISPATCH_CURL_HTTP_CLIENT_H_
 #define SCHEDSVC_DISPATCH_CURL_HTTP_CLIENT_H_
 
 #include <memory>
 
+#include "src/common/executor.h"
 #include "src/dispatch/http_client.h"
 
 namespace schedsvc::dispatch {
@@ -34,6 +38,9 @@ struct CurlHttpClientOptions {
   absl::Duration connect_timeout = absl::Seconds(10);
   // Offer HTTP/2 (ALPN h2 on https; h2c is never attempted on http). Default true.
   bool http2 = true;
+  // Where completion callbacks run: posted to this executor when set (it must outlive the client, and
+  // keep running closures until Shutdown() has returned), on the loop thread when null. Default null.
+  Executor* callback_executor = nullptr;
 };
 
 class CurlHttpClient final : public HttpClient {

@@ -17,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "src/common/clock.h"
+#include "src/common/thread_executor.h"
 #include "testing/child_process.h"
 
 namespace schedsvc::dispatch {
@@ -278,6 +280,59 @@ TEST_F(CurlHttpClientTest, CallbackMaySendAgain) {
   });
   ASSERT_TRUE(results.WaitFor(1));
   EXPECT_TRUE(results.Take()[0].ok());
+}
+
+// Returns the id of the thread `fn`-style callbacks of `client` run on, for one request to `url`.
+std::thread::id CallbackThread(CurlHttpClient& client, const std::string& url) {
+  HttpRequest request;
+  request.url = url;
+  request.timeout = absl::Seconds(10);
+  absl::Notification done;
+  std::thread::id ran_on;
+  client.Send(std::move(request), [&](Result result) {
+    EXPECT_TRUE(result.ok()) << result.status();
+    ran_on = std::this_thread::get_id();
+    done.Notify();
+  });
+  EXPECT_TRUE(done.WaitForNotificationWithTimeout(kWaitLimit));
+  return ran_on;
+}
+
+TEST_F(CurlHttpClientTest, CallbacksRunOnTheCallbackExecutorNotTheLoopThread) {
+  SystemClock clock;
+  ThreadExecutor executor(clock, 1);
+  std::thread::id executor_thread;
+  absl::Notification known;
+  executor.Run([&] {
+    executor_thread = std::this_thread::get_id();
+    known.Notify();
+  });
+  ASSERT_TRUE(known.WaitForNotificationWithTimeout(kWaitLimit));
+
+  CurlHttpClientOptions options;
+  options.callback_executor = &executor;
+  auto with_executor = CurlHttpClient::Create(options);
+  ASSERT_TRUE(with_executor.ok()) << with_executor.status();
+  EXPECT_EQ(CallbackThread(**with_executor, base_ + "/hello"), executor_thread);
+  // A transfer that fails before it reaches the wire completes there too.
+  HttpRequest refused;
+  refused.url = "ftp://127.0.0.1/x";
+  absl::Notification failed;
+  std::thread::id failed_on;
+  (*with_executor)->Send(std::move(refused), [&](Result result) {
+    EXPECT_FALSE(result.ok());
+    failed_on = std::this_thread::get_id();
+    failed.Notify();
+  });
+  ASSERT_TRUE(failed.WaitForNotificationWithTimeout(kWaitLimit));
+  EXPECT_EQ(failed_on, executor_thread);
+  with_executor->reset();
+
+  // Without one, on the loop thread: neither the executor's nor the test's.
+  const std::thread::id loop_thread = CallbackThread(*client_, base_ + "/hello");
+  EXPECT_NE(loop_thread, executor_thread);
+  EXPECT_NE(loop_thread, std::this_thread::get_id());
+  executor.Shutdown();
 }
 
 TEST_F(CurlHttpClientTest, ShutdownWithManyInFlightFailsEachOnceWithCancelled) {

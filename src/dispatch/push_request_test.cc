@@ -1,5 +1,6 @@
 #include "src/dispatch/push_request.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -193,6 +194,21 @@ TEST_F(PushRequestBuilderTest, UnreadableCredentialIsRetryableAndHidesNothingSec
   EXPECT_FALSE(GetPermanentReason(request.status()).has_value());
   EXPECT_THAT(std::string(request.status().message()), ::testing::HasSubstr("/nonexistent"));
   EXPECT_THAT(std::string(request.status().message()), Not(::testing::HasSubstr("svc-user")));
+}
+
+TEST_F(PushRequestBuilderTest, CredentialFifoIsRetryableNotPermanent) {
+  char dir[] = "/tmp/push_request_test_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string fifo = std::string(dir) + "/password";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  config_.backends[0].auth.password_file = fifo;
+  PushRequestBuilder builder(config_, clock_);
+  absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "jobs"}}), 1);
+  ::unlink(fifo.c_str());
+  ::rmdir(dir);
+  ASSERT_FALSE(request.ok());
+  EXPECT_FALSE(GetPermanentReason(request.status()).has_value());
+  EXPECT_THAT(std::string(request.status().message()), ::testing::HasSubstr(fifo));
 }
 
 TEST(PermanentReasonTest, NamesMatchMetricsContract) {

@@ -1,17 +1,66 @@
 #include "src/dispatch/secret_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace schedsvc::dispatch {
+
+namespace {
+
+// Returns the contents of the regular file at `path` (symlinks followed), at most
+// SecretFile::kMaxSizeBytes. Never blocks on a FIFO, a socket or a device: the open is non-blocking and
+// anything but a regular file is refused before a byte is read. Errors name the path, never contents.
+absl::StatusOr<std::string> ReadRegularFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    const int err = errno;
+    return absl::UnavailableError(absl::StrCat("cannot open secret file ", path, ": ", std::strerror(err)));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    return absl::UnavailableError(absl::StrCat("cannot stat secret file ", path, ": ", std::strerror(err)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("secret file ", path, " is not a regular file (a FIFO, socket, device or directory)"));
+  }
+  const auto too_large = [&path] {
+    return absl::FailedPreconditionError(
+        absl::StrCat("secret file ", path, " is larger than ", SecretFile::kMaxSizeBytes, " bytes"));
+  };
+  if (st.st_size > static_cast<off_t>(SecretFile::kMaxSizeBytes)) return too_large();
+  // One byte more than the limit, so a file that grew after fstat is still caught.
+  std::string contents(SecretFile::kMaxSizeBytes + 1, '\0');
+  std::size_t used = 0;
+  while (used < contents.size()) {
+    const ssize_t n = ::read(fd, contents.data() + used, contents.size() - used);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      return absl::UnavailableError(absl::StrCat("cannot read secret file ", path, ": ", std::strerror(err)));
+    }
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > SecretFile::kMaxSizeBytes) return too_large();
+  contents.resize(used);
+  return contents;
+}
+
+}  // namespace
 
 SecretFile::SecretFile(std::string path, const Clock& clock, absl::Duration recheck_interval)
     : path_(std::move(path)), clock_(clock), recheck_interval_(recheck_interval) {}
@@ -36,15 +85,9 @@ absl::StatusOr<std::string> SecretFile::Value() {
   last_check_ = now;
   if (loaded_ && identity == identity_) return value_;
 
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    return absl::UnavailableError(
-        absl::StrCat("cannot read secret file ", path_, ": ", std::strerror(err)));
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  std::string value = std::move(contents).str();
+  absl::StatusOr<std::string> read = ReadRegularFile(path_);
+  if (!read.ok()) return read.status();
+  std::string value = *std::move(read);
   if (absl::EndsWith(value, "\r\n")) {
     value.resize(value.size() - 2);
   } else if (absl::EndsWith(value, "\n")) {

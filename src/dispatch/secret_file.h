@@ -4,6 +4,10 @@
 // rotated secret is picked up without a restart. One trailing newline ("\n" or "\r\n") is trimmed, as
 // `echo secret > file` and `kubectl create secret --from-file` leave one.
 //
+// Only a regular file (symlinks followed, as Kubernetes mounts secrets through them) of at most
+// kMaxSizeBytes is read. The file is opened non-blocking and checked with fstat before anything is read,
+// so a FIFO, socket or device put at the path is an error at once, never a read that waits forever.
+//
 // The contents never appear in a Status message or anywhere else this class produces: errors name the
 // file path and the OS error only.
 //
@@ -13,6 +17,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -25,6 +30,8 @@ namespace schedsvc::dispatch {
 
 class SecretFile {
  public:
+  // Largest credential file accepted; a larger one is an error (a secret is a few hundred bytes).
+  static constexpr std::size_t kMaxSizeBytes = 64 * 1024;
   // Default stat() interval: cheap, and bounds how long a rotated secret takes to be noticed.
   static constexpr absl::Duration kDefaultRecheckInterval = absl::Seconds(1);
 
@@ -33,8 +40,9 @@ class SecretFile {
   SecretFile(std::string path, const Clock& clock,
              absl::Duration recheck_interval = kDefaultRecheckInterval);
 
-  // Returns the current value. kUnavailable naming the path when the file cannot be stat()ed or read
-  // (a transient state during some rotations, or a missing mount); kFailedPrecondition when it is empty.
+  // Returns the current value. kUnavailable naming the path when the file cannot be stat()ed, opened or
+  // read (a transient state during some rotations, or a missing mount); kFailedPrecondition naming the
+  // path when it is empty, larger than kMaxSizeBytes, or not a regular file. Never blocks on the file.
   absl::StatusOr<std::string> Value();
 
   const std::string& path() const { return path_; }

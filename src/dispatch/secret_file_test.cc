@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -104,6 +106,78 @@ TEST_F(SecretFileTest, ErrorAfterRotationToMissingNeverLeaksOldValue) {
   ASSERT_FALSE(value.ok());
   EXPECT_THAT(std::string(value.status().message()),
               ::testing::Not(::testing::HasSubstr("top-secret-value")));
+}
+
+// Longest a Value() call on a non-regular file may take in these tests; it does no waiting at all.
+constexpr std::chrono::seconds kPromptAnswer{5};
+
+// Runs `secret.Value()` on another thread. If it has not returned within kPromptAnswer (it is stuck in
+// open(2) waiting for a FIFO writer), the FIFO at `fifo` is opened for writing and closed, which releases
+// it, so the test fails instead of hanging. Returns the value and whether it came promptly.
+std::pair<absl::StatusOr<std::string>, bool> ValueOrUnblockFifo(SecretFile& secret, const std::string& fifo) {
+  std::future<absl::StatusOr<std::string>> value =
+      std::async(std::launch::async, [&secret] { return secret.Value(); });
+  const bool prompt = value.wait_for(kPromptAnswer) == std::future_status::ready;
+  if (!prompt) {
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) ::close(fd);
+  }
+  return {value.get(), prompt};
+}
+
+TEST_F(SecretFileTest, FifoAtThePathIsAPromptErrorNamingThePath) {
+  const std::string path = dir_ + "/fifo-password";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  created_.push_back(path);
+  SecretFile secret(path, clock_, absl::ZeroDuration());
+  auto [value, prompt] = ValueOrUnblockFifo(secret, path);
+  EXPECT_TRUE(prompt) << "Value() blocked on a FIFO nobody writes";
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(value.status().message()), ::testing::HasSubstr(path));
+  EXPECT_THAT(std::string(value.status().message()), ::testing::HasSubstr("not a regular file"));
+}
+
+TEST_F(SecretFileTest, RotationToAFifoIsAPromptErrorNeverTheOldValue) {
+  const std::string path = Write("rotated", "old-secret-value\n");
+  SecretFile secret(path, clock_, absl::ZeroDuration());
+  ASSERT_TRUE(secret.Value().ok());
+  const std::string fifo = dir_ + "/rotated.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(std::rename(fifo.c_str(), path.c_str()), 0);
+  auto [value, prompt] = ValueOrUnblockFifo(secret, path);
+  EXPECT_TRUE(prompt) << "Value() blocked on a FIFO nobody writes";
+  ASSERT_FALSE(value.ok());
+  EXPECT_THAT(std::string(value.status().message()), ::testing::Not(::testing::HasSubstr("old-secret")));
+}
+
+TEST_F(SecretFileTest, SymlinkToARegularFileIsFollowed) {
+  // Kubernetes mounts each secret key as a symlink into a timestamped directory.
+  const std::string target = Write("target", "linked-secret\n");
+  const std::string link = dir_ + "/link";
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  created_.push_back(link);
+  SecretFile secret(link, clock_);
+  EXPECT_EQ(*secret.Value(), "linked-secret");
+}
+
+TEST_F(SecretFileTest, DeviceOrOversizedFileIsAnErrorNamingThePath) {
+  SecretFile device("/dev/zero", clock_);
+  absl::StatusOr<std::string> value = device.Value();
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(value.status().message()), ::testing::HasSubstr("/dev/zero"));
+
+  const std::string big = Write("big", std::string(SecretFile::kMaxSizeBytes + 1, 'x'));
+  SecretFile oversized(big, clock_);
+  value = oversized.Value();
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(value.status().message()), ::testing::HasSubstr(big));
+  EXPECT_THAT(std::string(value.status().message()), ::testing::Not(::testing::HasSubstr("xxxx")));
+
+  SecretFile at_limit(Write("limit", std::string(SecretFile::kMaxSizeBytes, 'y')), clock_);
+  EXPECT_TRUE(at_limit.Value().ok());
 }
 
 TEST_F(SecretFileTest, BasicAuthHeaderFollowsRotationOfEitherFile) {

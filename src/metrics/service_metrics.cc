@@ -109,6 +109,11 @@ ServiceMetrics::ServiceMetrics(const std::string& subscription, const std::vecto
               .Help("User and system CPU time of the process.")
               .Register(r)
               .Add({});
+  log_lines_dropped_ = &BuildCounter()
+                            .Name("schedsvc_log_lines_dropped_total")
+                            .Help("Log lines dropped because stdout's reader did not keep up.")
+                            .Register(r)
+                            .Add({});
 
   stream_failures_family_ = &BuildCounter()
                                 .Name("schedsvc_stream_failures_total")
@@ -249,6 +254,10 @@ void ServiceMetrics::UpdateProcess() {
   if (statm >> pages_total >> pages_resident) {
     rss_->Set(static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
   }
+}
+
+void ServiceMetrics::SetLogLinesDropped(std::uint64_t total) {
+  CatchUp(log_lines_dropped_, static_cast<double>(total));
 }
 
 }  // namespace schedsvc::metrics

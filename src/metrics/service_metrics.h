@@ -10,6 +10,7 @@
 #define SCHEDSVC_METRICS_SERVICE_METRICS_H_
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,6 +92,8 @@ class ServiceMetrics {
   void UpdateSubscriber(const SubscriberFigures& figures);
   // Reads this process's RSS and CPU time from /proc and getrusage.
   void UpdateProcess();
+  // Copies in the logger's total of dropped log lines (JsonLogger::dropped_lines()), just before a scrape.
+  void SetLogLinesDropped(std::uint64_t total);
 
  private:
   using CountersByReason = std::map<std::string, prometheus::Counter*, std::less<>>;
@@ -139,6 +142,7 @@ class ServiceMetrics {
   // Pre-created series by code (and by "rpc/code"); fixed after construction.
   std::map<std::string, prometheus::Counter*, std::less<>> stream_failures_;
   std::map<std::string, prometheus::Counter*, std::less<>> ack_failures_;
+  prometheus::Counter* log_lines_dropped_;
   // Fixed after construction: the configured backends plus kUnknownBackend.
   std::map<std::string, BackendSeries, std::less<>> backends_;
 };

@@ -2,6 +2,7 @@
 //   schedule-service --config FILE [--check-config]
 // Exit codes: 0 after a clean shutdown, 2 for a bad config or usage, 1 for any other start-up failure.
 #include <signal.h>
+#include <unistd.h>
 
 #include <exception>
 #include <iostream>
@@ -14,6 +15,10 @@
 #include "src/service/schedule_service.h"
 
 namespace {
+
+// Longest the process waits at exit for its last log lines to reach stdout; a reader that stopped
+// reading costs those lines, never the exit.
+constexpr absl::Duration kLogFlushTimeout = absl::Seconds(2);
 
 schedsvc::Severity ParseSeverity(const std::string& level) {
   if (level == "debug") return schedsvc::Severity::kDebug;
@@ -33,9 +38,10 @@ int Run(int argc, char** argv) {
   schedsvc::SystemClock clock;
   auto config = schedsvc::config::LoadServiceConfig(config_path);
   if (!config.ok()) {
-    schedsvc::JsonLogger boot(std::cout, clock);
+    schedsvc::JsonLogger boot(STDOUT_FILENO, clock);
     boot.Log(schedsvc::Severity::kCritical, "invalid config, refusing to start",
              {{"error", std::string(config.status().message())}});
+    boot.Flush(kLogFlushTimeout);
     std::cerr << "schedule-service: " << config.status().message() << "\n";
     return 2;
   }
@@ -43,9 +49,9 @@ int Run(int argc, char** argv) {
     std::cout << config_path << ": OK\n";
     return 0;
   }
-  schedsvc::JsonLogger log(std::cout, clock, ParseSeverity(config->log_level));
 
-  // Signals are taken synchronously by this thread; every thread created after this inherits the mask.
+  // Signals are taken synchronously by this thread; every thread created after this (the
+  // log writer too) inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -53,19 +59,25 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Asynchronous: nothing on the delivery path waits for whoever reads stdout (json_log.h).
+  schedsvc::JsonLogger log(STDOUT_FILENO, clock, ParseSeverity(config->log_level));
+
   auto service = schedsvc::service::ScheduleService::Create(*std::move(config), log);
   if (!service.ok()) {
     log.Log(schedsvc::Severity::kCritical, "cannot start", {{"error", std::string(service.status().message())}});
+    log.Flush(kLogFlushTimeout);
     return 1;
   }
   if (auto s = (*service)->Start(); !s.ok()) {
     log.Log(schedsvc::Severity::kCritical, "cannot start", {{"error", std::string(s.message())}});
+    log.Flush(kLogFlushTimeout);
     return 1;
   }
   int received = 0;
   sigwait(&signals, &received);
   log.Info("signal received", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*service)->Shutdown();
+  log.Flush(kLogFlushTimeout);
   return 0;
 }
 

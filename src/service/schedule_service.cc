@@ -6,8 +6,12 @@
 namespace schedsvc::service {
 namespace {
 
-// Timers for retries and holds only: HTTP runs on curl's loop, Pub/Sub on gRPC's threads.
-constexpr int kDispatcherTimerThreads = 1;
+// The dispatcher's executor runs its retry and hold timers and every HTTP completion (CurlHttpClient's
+// callback_executor): breaker, metrics and log formatting, and the next attempt's request build, which
+// may read a credential file. Microseconds per message, but a file read on a slow (network-mounted)
+// secret volume blocks its thread: several threads, so one such read does not hold up every completion.
+// Pub/Sub runs on gRPC's threads, HTTP I/O on curl's loop.
+constexpr int kDispatcherThreads = 4;
 constexpr absl::Duration kAckFlushTimeout = absl::Seconds(10);
 
 // Adapts DeadLetterPublisher to the dispatcher's sink interface.
@@ -36,8 +40,12 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
   std::vector<std::string> backend_names;
   for (const auto& b : c.backends) backend_names.push_back(b.name);
   s->metrics_ = std::make_unique<metrics::ServiceMetrics>(c.subscription, backend_names);
-  s->executor_ = std::make_unique<ThreadExecutor>(s->clock_, kDispatcherTimerThreads);
-  auto http = dispatch::CurlHttpClient::Create();
+  s->executor_ = std::make_unique<ThreadExecutor>(s->clock_, kDispatcherThreads);
+  // Completions leave curl's loop thread (it runs no blocking work); Shutdown() stops the client before
+  // the executor, as the client requires.
+  dispatch::CurlHttpClientOptions http_options;
+  http_options.callback_executor = s->executor_.get();
+  auto http = dispatch::CurlHttpClient::Create(http_options);
   if (!http.ok()) return http.status();
   s->http_ = *std::move(http);
   pubsub::ConnectionOptions connection;
@@ -122,6 +130,7 @@ void ScheduleService::BeforeScrape() {
   metrics_->UpdateSubscriber(figures);
   metrics_->SetReady(ready());
   metrics_->UpdateProcess();
+  metrics_->SetLogLinesDropped(log_.dropped_lines());
   dispatcher_->UpdateMetrics();
 }
 

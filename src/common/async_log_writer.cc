@@ -1,0 +1,117 @@
+#include "src/common/async_log_writer.h"
+
+#include <limits.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+namespace schedsvc {
+
+AsyncLogWriter::AsyncLogWriter(int fd, AsyncLogWriterOptions options) : fd_(fd), options_(options) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+AsyncLogWriter::~AsyncLogWriter() { Shutdown(absl::ZeroDuration()); }
+
+bool AsyncLogWriter::Enqueue(std::string line) {
+  if (stopping_ || line.size() > options_.max_queued_bytes - std::min(queued_bytes_, options_.max_queued_bytes)) {
+    return false;
+  }
+  queued_bytes_ += line.size();
+  queue_.push_back(std::move(line));
+  ++enqueued_;
+  return true;
+}
+
+void AsyncLogWriter::CountDropped(std::uint64_t lines) {
+  dropped_.fetch_add(lines, std::memory_order_relaxed);
+  unreported_.fetch_add(lines, std::memory_order_relaxed);
+}
+
+bool AsyncLogWriter::Write(std::string line) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (Enqueue(std::move(line))) return true;
+  }
+  CountDropped(1);
+  return false;
+}
+
+bool AsyncLogWriter::WriteDropNotice(std::string notice, std::uint64_t reported) {
+  absl::MutexLock lock(&mu_);
+  if (!Enqueue(std::move(notice))) return false;
+  unreported_.fetch_sub(std::min(reported, unreported_.load(std::memory_order_relaxed)),
+                        std::memory_order_relaxed);
+  return true;
+}
+
+bool AsyncLogWriter::Flush(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  const std::uint64_t target = enqueued_;
+  auto done = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return finished_ >= target; };
+  return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+}
+
+void AsyncLogWriter::Shutdown(absl::Duration timeout) {
+  std::call_once(shutdown_once_, [this, timeout] {
+    Flush(timeout);
+    abandon_.store(true);
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  });
+}
+
+bool AsyncLogWriter::WriteFully(const std::string& line) {
+  const int poll_ms = static_cast<int>(std::max<std::int64_t>(1, absl::ToInt64Milliseconds(options_.poll_interval)));
+  std::size_t written = 0;
+  while (written < line.size()) {
+    if (abandon_.load()) return false;
+    pollfd p{fd_, POLLOUT, 0};
+    const int ready = ::poll(&p, 1, poll_ms);
+    if (ready < 0 && errno != EINTR) return false;
+    if (ready <= 0) continue;
+    // POLLERR: a pipe whose reader is gone; POLLNVAL: not an open descriptor. Neither gets better.
+    if ((p.revents & (POLLERR | POLLNVAL)) != 0) return false;
+    // At most PIPE_BUF per write: once poll reports room, such a write to a pipe does not block.
+    const std::size_t chunk = std::min<std::size_t>(line.size() - written, PIPE_BUF);
+    const ssize_t n = ::write(fd_, line.data() + written, chunk);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;  // the next poll waits
+      return false;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+void AsyncLogWriter::Run() {
+  for (;;) {
+    std::deque<std::string> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
+      mu_.Await(absl::Condition(&has_work));
+      if (queue_.empty()) return;  // stopping, and nothing left
+      batch.swap(queue_);
+    }
+    // Written without the lock; queued_bytes_ still counts the batch so the bound holds.
+    std::uint64_t dropped = 0;
+    std::size_t bytes = 0;
+    for (const std::string& line : batch) {
+      if (!WriteFully(line)) ++dropped;
+      bytes += line.size();
+    }
+    if (dropped > 0) CountDropped(dropped);
+    absl::MutexLock lock(&mu_);
+    queued_bytes_ -= bytes;
+    finished_ += batch.size();
+  }
+}
+
+}  // namespace schedsvc

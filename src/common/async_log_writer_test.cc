@@ -1,0 +1,163 @@
+#include "src/common/async_log_writer.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+
+namespace schedsvc {
+namespace {
+
+// Small buffers so a stall shows after a few lines: the pipe's kernel buffer (one page, the minimum) and
+// the writer's queue.
+constexpr int kPipeBytes = 4096;
+constexpr std::size_t kQueueBytes = 16 * 1024;
+constexpr absl::Duration kPoll = absl::Milliseconds(10);
+// Far more than the pipe and the queue hold together.
+constexpr int kLines = 2000;
+constexpr absl::Duration kStuckFlush = absl::Milliseconds(50);
+constexpr absl::Duration kDrainStep = absl::Milliseconds(10);
+constexpr int kMaxDrainSteps = 2000;
+constexpr absl::Duration kGenerousFlush = absl::Seconds(10);
+
+// A pipe whose read end the test holds and reads only when it chooses to.
+class StalledPipe {
+ public:
+  StalledPipe() {
+    int fds[2];
+    ok_ = ::pipe2(fds, O_CLOEXEC) == 0;
+    if (!ok_) return;
+    read_fd_ = fds[0];
+    write_fd_ = fds[1];
+    ok_ = ::fcntl(write_fd_, F_SETPIPE_SZ, kPipeBytes) >= 0 && ::fcntl(read_fd_, F_SETFL, O_NONBLOCK) == 0;
+  }
+  ~StalledPipe() {
+    CloseReadEnd();
+    if (write_fd_ >= 0) ::close(write_fd_);
+  }
+  bool ok() const { return ok_; }
+  int write_fd() const { return write_fd_; }
+  void CloseReadEnd() {
+    if (read_fd_ >= 0) ::close(read_fd_);
+    read_fd_ = -1;
+  }
+  // Reads whatever the pipe holds now (never blocks).
+  std::string ReadAvailable() {
+    std::string out;
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = ::read(read_fd_, buffer, sizeof(buffer));
+      if (n <= 0) return out;
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  bool ok_ = false;
+  int read_fd_ = -1;
+  int write_fd_ = -1;
+};
+
+std::string NumberedLine(int i) { return absl::StrCat("line ", i, " ", std::string(80, 'x'), "\n"); }
+
+AsyncLogWriterOptions SmallOptions() {
+  AsyncLogWriterOptions options;
+  options.max_queued_bytes = kQueueBytes;
+  options.poll_interval = kPoll;
+  return options;
+}
+
+// Reads the pipe until everything queued is written (bounded), returning what came out.
+std::string DrainUntilFlushed(StalledPipe& pipe, AsyncLogWriter& writer) {
+  std::string out;
+  for (int step = 0; step < kMaxDrainSteps; ++step) {
+    out += pipe.ReadAvailable();
+    if (writer.Flush(kDrainStep)) break;
+  }
+  return out + pipe.ReadAvailable();
+}
+
+TEST(AsyncLogWriterTest, StalledReaderDropsAndCountsLinesAndTheRestArriveWholeInOrder) {
+  StalledPipe pipe;
+  ASSERT_TRUE(pipe.ok());
+  AsyncLogWriter writer(pipe.write_fd(), SmallOptions());
+  int refused = 0;
+  for (int i = 0; i < kLines; ++i) {
+    if (!writer.Write(NumberedLine(i))) ++refused;
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(writer.dropped_lines(), static_cast<std::uint64_t>(refused));
+  EXPECT_FALSE(writer.Flush(kStuckFlush)) << "nobody reads: the queue cannot have drained";
+
+  const std::string out = DrainUntilFlushed(pipe, writer);
+  ASSERT_FALSE(out.empty());
+  ASSERT_EQ(out.back(), '\n');
+  std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipEmpty());
+  int previous = -1;
+  for (const std::string& line : lines) {
+    std::vector<std::string> parts = absl::StrSplit(line, ' ');
+    ASSERT_EQ(parts.size(), 3u) << line;
+    int index = -1;
+    ASSERT_TRUE(absl::SimpleAtoi(parts[1], &index)) << line;
+    EXPECT_EQ(absl::StrCat(line, "\n"), NumberedLine(index)) << "line not whole";
+    EXPECT_GT(index, previous) << "out of order";
+    previous = index;
+  }
+  EXPECT_EQ(lines.size() + writer.dropped_lines(), static_cast<std::size_t>(kLines));
+}
+
+TEST(AsyncLogWriterTest, ShutdownReturnsWhileNobodyReadsAndCountsWhatIsLeft) {
+  StalledPipe pipe;
+  ASSERT_TRUE(pipe.ok());
+  AsyncLogWriter writer(pipe.write_fd(), SmallOptions());
+  for (int i = 0; i < kLines; ++i) writer.Write(NumberedLine(i));
+  const std::uint64_t dropped_before = writer.dropped_lines();
+  writer.Shutdown(kStuckFlush);
+  EXPECT_GT(writer.dropped_lines(), dropped_before) << "queued lines left at shutdown are counted";
+  EXPECT_FALSE(writer.Write(NumberedLine(kLines)));
+  const std::string out = pipe.ReadAvailable();
+  const std::size_t written = static_cast<std::size_t>(std::count(out.begin(), out.end(), '\n'));
+  EXPECT_EQ(written + writer.dropped_lines(), static_cast<std::size_t>(kLines + 1));
+}
+
+TEST(AsyncLogWriterTest, ReaderGoneDropsLinesAndFlushStillCompletes) {
+  ::signal(SIGPIPE, SIG_IGN);  // as the service does; a write would otherwise kill the test
+  constexpr int kFewLines = 10;
+  StalledPipe pipe;
+  ASSERT_TRUE(pipe.ok());
+  pipe.CloseReadEnd();
+  AsyncLogWriter writer(pipe.write_fd(), SmallOptions());
+  for (int i = 0; i < kFewLines; ++i) EXPECT_TRUE(writer.Write(NumberedLine(i)));
+  EXPECT_TRUE(writer.Flush(kGenerousFlush));
+  EXPECT_EQ(writer.dropped_lines(), static_cast<std::uint64_t>(kFewLines));
+}
+
+TEST(AsyncLogWriterTest, DropNoticeMarksDropsReportedOnlyWhenQueued) {
+  StalledPipe pipe;
+  ASSERT_TRUE(pipe.ok());
+  AsyncLogWriter writer(pipe.write_fd(), SmallOptions());
+  for (int i = 0; i < kLines; ++i) writer.Write(NumberedLine(i));
+  const std::uint64_t missed = writer.unreported_drops();
+  ASSERT_GT(missed, 0u);
+  // As long as the lines that were refused: it cannot fit either.
+  const std::string notice = NumberedLine(kLines);
+  EXPECT_FALSE(writer.WriteDropNotice(notice, missed)) << "the queue is still full";
+  EXPECT_EQ(writer.unreported_drops(), missed) << "a notice that did not fit reports nothing";
+  DrainUntilFlushed(pipe, writer);
+  EXPECT_TRUE(writer.WriteDropNotice(notice, missed));
+  EXPECT_EQ(writer.unreported_drops(), 0u);
+  EXPECT_EQ(writer.dropped_lines(), missed);
+  EXPECT_EQ(DrainUntilFlushed(pipe, writer), notice);
+}
+
+}  // namespace
+}  // namespace schedsvc
