@@ -29,8 +29,11 @@ namespace {
 constexpr int kMinStreams = 1;
 constexpr int kMaxStreams = 64;
 constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
-constexpr int kMinAttempts = 1;
+constexpr int kMinAttempts = 0;  // 0 = no attempt limit
 constexpr int kMaxAttempts = 100;
+constexpr int kMaxConsecutiveFailures = 1000;
+const absl::Duration kMinRedeliveryDelay = absl::Seconds(1);
+const absl::Duration kMaxRedeliveryDelay = absl::Seconds(600);  // Pub/Sub's ModifyAckDeadline limit
 constexpr int kMinConcurrency = 1;
 constexpr int kMaxConcurrency = 10000;
 constexpr int kMaxGatewayRetries = 100;
@@ -364,7 +367,7 @@ absl::Status LoadCircuitBreaker(const Reader& r, const YAML::Node& node, const s
   SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(
       node, path,
       {"enabled", "failure_rate_threshold", "minimum_requests", "window", "open_duration",
-       "half_open_probes", "max_hold", "max_held_messages"}));
+       "half_open_probes", "max_hold", "max_held_messages", "consecutive_failures"}));
   SCHEDSVC_RETURN_IF_ERROR(r.Bool(node, "enabled", path, cb.enabled));
   SCHEDSVC_RETURN_IF_ERROR(
       r.Double(node, "failure_rate_threshold", path, 0.0, 1.0, true, cb.failure_rate_threshold));
@@ -377,9 +380,11 @@ absl::Status LoadCircuitBreaker(const Reader& r, const YAML::Node& node, const s
   SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "half_open_probes", path, 1,
                                      std::numeric_limits<int>::max(), cb.half_open_probes));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "max_hold", path, absl::ZeroDuration(),
-                                      absl::InfiniteDuration(), true, cb.max_hold));
+                                      absl::InfiniteDuration(), false, cb.max_hold));
   SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "max_held_messages", path, 1,
                                      std::numeric_limits<int>::max(), cb.max_held_messages));
+  SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "consecutive_failures", path, 0, kMaxConsecutiveFailures,
+                                     cb.consecutive_failures));
   return absl::OkStatus();
 }
 
@@ -451,7 +456,8 @@ absl::Status LoadRoot(const Reader& r, const YAML::Node& root, ServiceConfig& c)
   SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(
       root, "",
       {"project", "subscription", "streams", "flow_control", "ack_mode", "lease",
-       "dead_letter_topic", "admin", "shutdown_grace", "routing", "backends", "log_level"}));
+       "dead_letter_topic", "admin", "shutdown_grace", "routing", "backends", "log_level",
+       "redelivery"}));
   SCHEDSVC_RETURN_IF_ERROR(r.String(root, "project", "", c.project));
   if (!c.project.empty()) {
     if (absl::Status st = pubsub::ValidateProjectId(c.project); !st.ok()) {
@@ -492,6 +498,20 @@ absl::Status LoadRoot(const Reader& r, const YAML::Node& root, ServiceConfig& c)
                                         kMaxLeaseExtension, false, c.lease_max_extension));
     SCHEDSVC_RETURN_IF_ERROR(r.Duration(lease, "extension_step", "lease", kMinExtensionStep,
                                         kMaxExtensionStep, false, c.lease_extension_step));
+  }
+
+  if (YAML::Node redelivery = root["redelivery"]) {
+    SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(redelivery, "redelivery", {"initial_delay", "max_delay"}));
+    SCHEDSVC_RETURN_IF_ERROR(r.Duration(redelivery, "initial_delay", "redelivery", kMinRedeliveryDelay,
+                                        kMaxRedeliveryDelay, false, c.redelivery.initial_delay));
+    SCHEDSVC_RETURN_IF_ERROR(r.Duration(redelivery, "max_delay", "redelivery", kMinRedeliveryDelay,
+                                        kMaxRedeliveryDelay, false, c.redelivery.max_delay));
+  }
+  if (c.redelivery.max_delay < c.redelivery.initial_delay) {
+    return r.Error("redelivery.max_delay",
+                   absl::StrCat("must be at least redelivery.initial_delay (",
+                                FormatDurationText(c.redelivery.initial_delay), "), got ",
+                                FormatDurationText(c.redelivery.max_delay)));
   }
 
   SCHEDSVC_RETURN_IF_ERROR(r.String(root, "dead_letter_topic", "", c.dead_letter_topic));

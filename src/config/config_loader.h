@@ -3,7 +3,7 @@
 // `schedctl check` / `schedctl pubsub apply`; every key is documented in docs/configuration.md.
 //
 // A file is refused with one error that names the file, the key and the reason, e.g.
-//   config.yaml: backends.orders.retry.max_attempts: must be between 1 and 100, got 0
+//   config.yaml: backends.orders.retry.max_attempts: must be between 0 and 100, got 101
 // Unknown and duplicate keys are errors, so a typo never silently falls back to a default.
 // Relative credential file paths are resolved against the directory of the config file; the files
 // must exist and be readable when the config is loaded (their contents are never read into errors).

@@ -82,7 +82,11 @@ TEST_F(ConfigLoaderTest, MinimalFileGetsDocumentedDefaults) {
   const BackendConfig& b = config->backends[0];
   EXPECT_EQ(b.name, "orders");
   EXPECT_EQ(b.timeout, absl::Seconds(30));
-  EXPECT_EQ(b.retry.max_attempts, 3);
+  EXPECT_EQ(b.retry.max_attempts, 0);  // no attempt limit: retries last as long as the budget
+  EXPECT_EQ(b.circuit_breaker.max_hold, absl::ZeroDuration());  // hold as long as the budget
+  EXPECT_EQ(b.circuit_breaker.consecutive_failures, 5);
+  EXPECT_EQ(config->redelivery.initial_delay, absl::Seconds(60));
+  EXPECT_EQ(config->redelivery.max_delay, absl::Seconds(600));
   EXPECT_EQ(b.auth.kind, AuthKind::kNone);
   EXPECT_EQ(b.gateway.timeout, absl::ZeroDuration());
   EXPECT_TRUE(b.tls_verify);
@@ -100,6 +104,9 @@ ack_mode: on-receipt
 lease:
   max_extension: 30m
   extension_step: 2m
+redelivery:
+  initial_delay: 30s
+  max_delay: 5m
 dead_letter_topic: schedule-service-dead-letter
 admin:
   listen: 0.0.0.0:9191
@@ -133,6 +140,7 @@ backends:
       half_open_probes: 2
       max_hold: 5m
       max_held_messages: 50
+      consecutive_failures: 3
     gateway:
       timeout: 6m
       retries: 2
@@ -155,6 +163,8 @@ backends:
   EXPECT_EQ(config->ack_mode, AckMode::kOnReceipt);
   EXPECT_EQ(config->lease_max_extension, absl::Minutes(30));
   EXPECT_EQ(config->lease_extension_step, absl::Minutes(2));
+  EXPECT_EQ(config->redelivery.initial_delay, absl::Seconds(30));
+  EXPECT_EQ(config->redelivery.max_delay, absl::Minutes(5));
   EXPECT_EQ(config->dead_letter_topic, "projects/my-project/topics/schedule-service-dead-letter");
   EXPECT_EQ(config->admin_listen, "0.0.0.0:9191");
   EXPECT_EQ(config->shutdown_grace, absl::Seconds(40));
@@ -184,6 +194,7 @@ backends:
   EXPECT_EQ(o.circuit_breaker.half_open_probes, 2);
   EXPECT_EQ(o.circuit_breaker.max_hold, absl::Minutes(5));
   EXPECT_EQ(o.circuit_breaker.max_held_messages, 50);
+  EXPECT_EQ(o.circuit_breaker.consecutive_failures, 3);
   EXPECT_EQ(o.gateway.timeout, absl::Minutes(6));
   EXPECT_EQ(o.gateway.retries, 2);
   EXPECT_THAT(o.gateway.retry_delays, ::testing::ElementsAre(absl::Seconds(10), absl::Seconds(20)));
@@ -259,8 +270,11 @@ TEST_F(ConfigLoaderTest, RequiredKeys) {
 }
 
 TEST_F(ConfigLoaderTest, OutOfRangeNumbersNameKeyRangeAndValue) {
-  ExpectError(WithBackendKeys("    retry:\n      max_attempts: 0\n"),
-              "backends.orders.retry.max_attempts", "must be between 1 and 100, got 0");
+  ExpectError(WithBackendKeys("    retry:\n      max_attempts: 101\n"),
+              "backends.orders.retry.max_attempts", "must be between 0 and 100, got 101");
+  ExpectError(WithBackendKeys("    circuit_breaker:\n      consecutive_failures: 1001\n"),
+              "backends.orders.circuit_breaker.consecutive_failures",
+              "must be between 0 and 1000, got 1001");
   ExpectError(absl::StrCat(kMinimal, "streams: 65\n"), "streams", "must be between 1 and 64, got 65");
   ExpectError(WithBackendKeys("    max_concurrency: 0\n"), "backends.orders.max_concurrency",
               "must be between 1 and 10000, got 0");
@@ -283,6 +297,26 @@ TEST_F(ConfigLoaderTest, WrongTypesAreErrors) {
   ExpectError(WithBackendKeys("    headers: [a]\n"), "backends.orders.headers", "must be a mapping");
   ExpectError(WithBackendKeys("    gateway:\n      timeout: 1m\n      retries: 1\n      retry_delays: 5s\n"),
               "backends.orders.gateway.retry_delays", "must be a list");
+}
+
+TEST_F(ConfigLoaderTest, ZeroMeansUnlimitedForAttemptsHoldAndConsecutiveFailures) {
+  auto config = Load(WithBackendKeys(
+      "    retry:\n      max_attempts: 0\n"
+      "    circuit_breaker:\n      max_hold: 0s\n      consecutive_failures: 0\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->backends[0].retry.max_attempts, 0);
+  EXPECT_EQ(config->backends[0].circuit_breaker.max_hold, absl::ZeroDuration());
+  EXPECT_EQ(config->backends[0].circuit_breaker.consecutive_failures, 0);
+}
+
+TEST_F(ConfigLoaderTest, RedeliveryDelaysAreRangeChecked) {
+  ExpectError(absl::StrCat(kMinimal, "redelivery:\n  initial_delay: 500ms\n"), "redelivery.initial_delay",
+              "must be between 1s and 10m, got 500ms");
+  ExpectError(absl::StrCat(kMinimal, "redelivery:\n  max_delay: 11m\n"), "redelivery.max_delay",
+              "must be between 1s and 10m, got 11m");
+  ExpectError(absl::StrCat(kMinimal, "redelivery:\n  initial_delay: 2m\n  max_delay: 1m\n"),
+              "redelivery.max_delay", "must be at least redelivery.initial_delay (2m), got 1m");
+  ExpectError(absl::StrCat(kMinimal, "redelivery:\n  delay: 1m\n"), "redelivery.delay", "unknown key");
 }
 
 TEST_F(ConfigLoaderTest, DurationsAreParsedAndRangeChecked) {

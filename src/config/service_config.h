@@ -31,8 +31,10 @@ struct AuthConfig {
 };
 
 struct RetryConfig {
-  // retry.max_attempts: HTTP attempts per delivery of a message. Default 3; 1-100.
-  int max_attempts = 3;
+  // retry.max_attempts: HTTP attempts per delivery of a message; when reached the message is nacked
+  // with the redelivery delay. Default 0 = no attempt limit (retry on backoff while the message's
+  // budget lasts); 0 or 1-100.
+  int max_attempts = 0;
   // retry.initial_backoff. Default 1s; > 0.
   absl::Duration initial_backoff = absl::Seconds(1);
   // retry.max_backoff. Default 60s; >= initial_backoff.
@@ -56,11 +58,26 @@ struct CircuitBreakerConfig {
   // circuit_breaker.half_open_probes: successful probes that close it again. Default 1; >= 1.
   int half_open_probes = 1;
   // circuit_breaker.max_hold: how long a message may wait leased while the circuit is open before it
-  // is nacked with a delay. Default 10m; > 0.
-  absl::Duration max_hold = absl::Minutes(10);
+  // is nacked with the redelivery delay. Default 0 = as long as the message's budget lasts; >= 0.
+  absl::Duration max_hold = absl::ZeroDuration();
   // circuit_breaker.max_held_messages: messages held at once per backend before further ones are
   // nacked with a delay. Default 500; >= 1.
   int max_held_messages = 500;
+  // circuit_breaker.consecutive_failures: retryable failures in a row (whatever the request rate) that
+  // open the circuit; any success resets the count. Default 5; 0 disables this rule, else 1-1000.
+  int consecutive_failures = 5;
+};
+
+// When the service hands a message back to Pub/Sub for a retryable cause (budget spent, attempt cap,
+// circuit open and the hold full or over max_hold), the nack delay grows with Pub/Sub's delivery
+// attempt k: min(max_delay, initial_delay * 2^(k-1)) (src/dispatch/redelivery_delay.h), so the
+// subscription's maxDeliveryAttempts spans a long outage rather than seconds.
+struct RedeliveryConfig {
+  // redelivery.initial_delay: nack delay at delivery attempt 1. Default 60s; 1s-600s.
+  absl::Duration initial_delay = absl::Seconds(60);
+  // redelivery.max_delay: the delay's cap. Default 600s; initial_delay-600s (Pub/Sub's largest
+  // ModifyAckDeadline).
+  absl::Duration max_delay = absl::Seconds(600);
 };
 
 // What the gateway in front of the backend (e.g. Kong) does on its own; used by the time budget.
@@ -111,6 +128,8 @@ struct ServiceConfig {
   absl::Duration lease_max_extension = absl::Minutes(60);
   // lease.extension_step: each ModifyAckDeadline extension. Default 60s; 10s-600s.
   absl::Duration lease_extension_step = absl::Seconds(60);
+  // redelivery: nack delays for retryable causes.
+  RedeliveryConfig redelivery;
   // dead_letter_topic: "projects/P/topics/T" or id with `project`. Optional (then permanent failures
   // are nacked with a delay and logged).
   std::string dead_letter_topic;

@@ -42,7 +42,7 @@ RetryDecision RetrySchedule::AfterFailure(int attempts_made, absl::Time now, abs
 
   RetryDecision decision;
   decision.delay = delay;
-  if (attempts_made >= retry_.max_attempts) {
+  if (retry_.max_attempts > 0 && attempts_made >= retry_.max_attempts) {
     decision.action = RetryDecision::Action::kAttemptsExhausted;
   } else if (now + delay + min_attempt_time_ > deadline) {
     decision.action = RetryDecision::Action::kBudgetSpent;

@@ -1,7 +1,7 @@
 // RetrySchedule: the per-message retry policy of one backend. After a retryable attempt it decides
-// "retry after D" or "give up", inside two limits: the backend's `retry.max_attempts`, and the
-// message's time budget (its deadline: receipt + lease.max_extension, or whatever the dispatcher
-// grants). Delays are exponential with FULL jitter — uniform in [0, ceiling], ceiling =
+// "retry after D" or "give up", inside two limits: the backend's `retry.max_attempts` (0 = no limit,
+// the default), and the message's time budget (its deadline: delivery_budget.h, or whatever the
+// dispatcher grants). Delays are exponential with FULL jitter — uniform in [0, ceiling], ceiling =
 // min(max_backoff, initial_backoff * multiplier^(attempts-1)) — and never shorter than a server's
 // Retry-After. Attempt timeouts are clipped to the remaining budget, so no attempt can outlive the lease
 // (DESIGN §4).
@@ -25,7 +25,7 @@ namespace schedsvc::dispatch {
 struct RetryDecision {
   enum class Action {
     kRetry,              // wait `delay`, then attempt again
-    kAttemptsExhausted,  // retry.max_attempts reached
+    kAttemptsExhausted,  // retry.max_attempts (when > 0) reached
     kBudgetSpent,        // the next attempt could not start (with min_attempt_time left) in time
   };
   Action action = Action::kRetry;

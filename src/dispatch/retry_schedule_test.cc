@@ -71,6 +71,22 @@ TEST(RetryScheduleTest, GivesUpWhenAttemptsAreExhausted) {
   EXPECT_EQ(RetryActionName(decision.action), "attempts_exhausted");
 }
 
+TEST(RetryScheduleTest, ZeroMaxAttemptsRetriesForAsLongAsTheBudgetLasts) {
+  constexpr int kNoAttemptLimit = 0;
+  constexpr int kManyAttempts = 1000;
+  RetrySchedule schedule(Retry(kNoAttemptLimit), kAttemptTimeout);
+  absl::MockingBitGen gen;
+  EXPECT_CALL(absl::MockUniform<std::int64_t>(), Call(absl::IntervalClosedClosed, gen, _, _))
+      .WillRepeatedly(Return(0));
+  for (int attempts : {1, 3, 100, kManyAttempts}) {
+    EXPECT_TRUE(schedule.AfterFailure(attempts, kStart, kStart + absl::Hours(1), absl::nullopt, gen).retry())
+        << attempts;
+  }
+  // Only the budget ends it.
+  EXPECT_EQ(schedule.AfterFailure(kManyAttempts, kStart, kStart, absl::nullopt, gen).action,
+            Action::kBudgetSpent);
+}
+
 TEST(RetryScheduleTest, GivesUpWhenTheNextAttemptWouldNotFitTheBudget) {
   RetrySchedule schedule(Retry(10), kAttemptTimeout, /*min_attempt_time=*/absl::Seconds(1));
   absl::MockingBitGen gen;
