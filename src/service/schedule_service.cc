@@ -36,7 +36,7 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
   std::vector<std::string> backend_names;
   for (const auto& b : c.backends) backend_names.push_back(b.name);
   s->metrics_ = std::make_unique<metrics::ServiceMetrics>(c.subscription, backend_names);
-  s->executor_ = std::make_unique<ThreadExecutor>(s->clock_, kDispatcherTimerThreads);
+  s->executor_ = std::make_unique<ThreadExecutor>(s->steady_clock_, kDispatcherTimerThreads);
   auto http = dispatch::CurlHttpClient::Create();
   if (!http.ok()) return http.status();
   s->http_ = *std::move(http);
@@ -50,7 +50,7 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
     s->dead_letter_sink_ = std::make_unique<PublisherSink>(*s->dead_letters_);
   }
   s->dispatcher_ = std::make_unique<MessageDispatcher>(c, *s->http_, s->dead_letter_sink_.get(), *s->executor_,
-                                                       s->clock_, *s->metrics_, log);
+                                                       s->steady_clock_, s->clock_, *s->metrics_, log);
   pubsub::SubscriberOptions subscriber_options;
   subscriber_options.subscription = c.subscription;
   subscriber_options.streams = c.streams;

@@ -45,6 +45,8 @@ class ScheduleService {
   const config::ServiceConfig config_;
   JsonLogger& log_;
   SystemClock clock_;
+  // The dispatcher's timers, budgets and backoffs (a wall-clock step moves none of them).
+  SteadyClock steady_clock_;
   std::unique_ptr<metrics::ServiceMetrics> metrics_;
   std::unique_ptr<ThreadExecutor> executor_;
   std::unique_ptr<dispatch::CurlHttpClient> http_;
