@@ -395,6 +395,19 @@ TEST_F(MessageDispatcherTest, HeldMessageIsNackedWithTheRedeliveryDelayWhenItsBu
   EXPECT_THAT(dead_letters_.letters, IsEmpty());
 }
 
+TEST_F(MessageDispatcherTest, AFullHoldHandsTheMessageBackWithTheRedeliveryDelay) {
+  auto config = DefaultPolicyConfig();
+  config.backends[0].circuit_breaker.max_held_messages = 1;
+  Make(config);
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  const config::CircuitBreakerConfig defaults;
+  for (int i = 0; i < defaults.consecutive_failures; ++i) Send("f" + std::to_string(i));  // opens the circuit
+  Send("held", {}, "{}", /*delivery_attempt=*/1);
+  Send("over", {}, "{}", /*delivery_attempt=*/2);
+  EXPECT_THAT(acks_->events, ElementsAre("over:nack:2m"));
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_nacked_total{backend=\"orders\",reason=\"circuit_open\"} 1"));
+}
+
 TEST_F(MessageDispatcherTest, WallClockStepsMoveNeitherTheBudgetNorTheAttemptTimeout) {
   constexpr absl::Duration kMaxExtension = absl::Seconds(40);
   constexpr absl::Duration kBudget = absl::Seconds(35);  // less the 5 s margin
