@@ -69,11 +69,13 @@ struct RunOptions {
   int streams = 2;
   std::string extension_step = "10s";
   std::string shutdown_grace = "10s";
-  int max_attempts = 5;
+  // retry.max_attempts; nullopt leaves the key out (the service's default: no attempt limit).
+  std::optional<int> max_attempts = 5;
   std::string initial_backoff = "100ms";
   std::string max_backoff = "1s";
   bool breaker = false;
   std::string breaker_open_duration = "2s";
+  int breaker_minimum_requests = 5;
   std::string timeout = "60s";
   int max_body_bytes = 4096;
   int max_concurrency = 256;
@@ -81,6 +83,12 @@ struct RunOptions {
   // When set, the service's stdout and stderr go to this path (e.g. a FIFO the test never reads) instead
   // of a log file, and TearDown does not read it.
   std::string service_stdout;
+  std::string max_extension = "10m";       // lease.max_extension
+  // The subscription's dead-letter policy (to the fixture's dead-letter topic) when > 0.
+  int max_delivery_attempts = 0;
+  // The subscription's retryPolicy when both are set, e.g. "1s".
+  absl::Duration retry_policy_min = absl::ZeroDuration();
+  absl::Duration retry_policy_max = absl::ZeroDuration();
 };
 
 class ServiceIntegrationTest : public ::testing::Test {
@@ -149,6 +157,16 @@ class ServiceIntegrationTest : public ::testing::Test {
     s.set_name(subscription_);
     s.set_topic(topic_);
     s.set_ack_deadline_seconds(options.ack_deadline_seconds);
+    if (options.max_delivery_attempts > 0) {
+      s.mutable_dead_letter_policy()->set_dead_letter_topic(dead_letter_topic_);
+      s.mutable_dead_letter_policy()->set_max_delivery_attempts(options.max_delivery_attempts);
+    }
+    if (options.retry_policy_min > absl::ZeroDuration() && options.retry_policy_max > absl::ZeroDuration()) {
+      s.mutable_retry_policy()->mutable_minimum_backoff()->set_seconds(
+          absl::ToInt64Seconds(options.retry_policy_min));
+      s.mutable_retry_policy()->mutable_maximum_backoff()->set_seconds(
+          absl::ToInt64Seconds(options.retry_policy_max));
+    }
     ASSERT_TRUE(admin_->CreateSubscription(s).ok());
     google::pubsub::v1::Subscription d;
     d.set_name(inspect_);
@@ -163,8 +181,9 @@ class ServiceIntegrationTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(StartService());
   }
 
-  void StartBackend() {
-    backend_port_ = testing::PickFreePort();
+  // Starts the demo backend on `port`, or on a free port when 0.
+  void StartBackend(int port = 0) {
+    backend_port_ = port == 0 ? testing::PickFreePort() : port;
     std::vector<std::string> argv = {testing::BuildDir() + "/src/dispatch/demo-backend",
                                      absl::StrCat("--listen=127.0.0.1:", backend_port_),
                                      "--username-file=" + dir_ + "/username",
@@ -185,7 +204,7 @@ class ServiceIntegrationTest : public ::testing::Test {
         "subscription: ", subscription_, "\n",
         "dead_letter_topic: ", dead_letter_topic_, "\n",
         "streams: ", o.streams, "\n",
-        "lease:\n  max_extension: 10m\n  extension_step: ", o.extension_step, "\n",
+        "lease:\n  max_extension: ", o.max_extension, "\n  extension_step: ", o.extension_step, "\n",
         "admin:\n  listen: 127.0.0.1:", admin_port_, "\n",
         "shutdown_grace: ", o.shutdown_grace, "\n",
         "routing:\n  default_backend: demo\n",
@@ -195,10 +214,12 @@ class ServiceIntegrationTest : public ::testing::Test {
         "    timeout: ", o.timeout, "\n",
         "    max_concurrency: ", o.max_concurrency, "\n",
         "    max_body_bytes: ", o.max_body_bytes, "\n",
-        "    retry:\n      max_attempts: ", o.max_attempts, "\n      initial_backoff: ", o.initial_backoff,
+        "    retry:\n", o.max_attempts ? absl::StrCat("      max_attempts: ", *o.max_attempts, "\n") : "",
+        "      initial_backoff: ", o.initial_backoff,
         "\n      max_backoff: ", o.max_backoff, "\n",
         "    circuit_breaker:\n      enabled: ", o.breaker ? "true" : "false", "\n",
-        "      minimum_requests: 5\n      window: 5s\n      open_duration: ", o.breaker_open_duration, "\n");
+        "      minimum_requests: ", o.breaker_minimum_requests, "\n      window: 5s\n      open_duration: ",
+        o.breaker_open_duration, "\n");
     WriteFile(dir_ + "/config.yaml", yaml);
   }
 

@@ -52,11 +52,13 @@ void CircuitBreaker::OnSuccess() {
   switch (state_) {
     case State::kClosed:
       Record(/*failure=*/false);
+      consecutive_failures_ = 0;
       return;
     case State::kHalfOpen:
       probes_in_flight_ = std::max(0, probes_in_flight_ - 1);
       if (++probe_successes_ >= config_.half_open_probes) {
         state_ = State::kClosed;
+        consecutive_failures_ = 0;
         ClearWindow();
       }
       return;
@@ -73,6 +75,11 @@ void CircuitBreaker::OnFailure() {
   switch (state_) {
     case State::kClosed: {
       Record(/*failure=*/true);
+      ++consecutive_failures_;
+      if (config_.consecutive_failures > 0 && consecutive_failures_ >= config_.consecutive_failures) {
+        Open(now);
+        return;
+      }
       int total = 0;
       int failures = 0;
       const std::int64_t oldest = BucketIndex(now) - kBuckets + 1;
@@ -130,6 +137,7 @@ void CircuitBreaker::Open(absl::Time now) {
   opened_at_ = now;
   probes_in_flight_ = 0;
   probe_successes_ = 0;
+  consecutive_failures_ = 0;
   ClearWindow();
 }
 

@@ -3,6 +3,9 @@
 //
 //   closed    -- failure rate >= failure_rate_threshold over the last `window`, with at least
 //                minimum_requests results in it --> open
+//             -- consecutive_failures retryable failures in a row, however far apart (a job that
+//                fires once a minute never reaches minimum_requests) --> open; any success resets
+//                the count (0 disables this rule)
 //   open      -- open_duration elapsed --> half-open (on the next AllowRequest)
 //   half-open -- allows half_open_probes requests at a time; that many successes --> closed (window
 //                cleared); any failure --> open again for open_duration
@@ -78,6 +81,8 @@ class CircuitBreaker {
   absl::Time opened_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int probes_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   int probe_successes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Retryable failures since the last success (or since the circuit last opened or closed).
+  int consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
   std::array<Bucket, kBuckets> buckets_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -13,9 +13,14 @@ using State = CircuitBreaker::State;
 constexpr int kMinimumRequests = 10;
 constexpr absl::Duration kWindow = absl::Seconds(30);
 constexpr absl::Duration kOpenDuration = absl::Seconds(15);
+constexpr int kConsecutiveFailures = 5;
+// A scheduled job's pace: one message, and so one attempt, a minute.
+constexpr absl::Duration kOneRunAMinute = absl::Minutes(1);
 
+// The rate rule alone (consecutive_failures 0), so tests of the window see only it.
 config::CircuitBreakerConfig Config(int half_open_probes = 1) {
   config::CircuitBreakerConfig config;
+  config.consecutive_failures = 0;
   config.failure_rate_threshold = 0.5;
   config.minimum_requests = kMinimumRequests;
   config.window = kWindow;
@@ -136,10 +141,80 @@ TEST(CircuitBreakerTest, ClosingClearsTheOldWindow) {
   EXPECT_EQ(breaker.state(), State::kClosed);
 }
 
+// The consecutive rule, with a rate rule that the tests never reach.
+config::CircuitBreakerConfig ConsecutiveConfig() {
+  constexpr int kRateRuleNeverReached = 1000;
+  config::CircuitBreakerConfig config = Config();
+  config.consecutive_failures = kConsecutiveFailures;
+  config.minimum_requests = kRateRuleNeverReached;
+  return config;
+}
+
+TEST(CircuitBreakerTest, OpensAfterConsecutiveFailuresAtOneAttemptAMinute) {
+  testing::FakeClock clock;
+  CircuitBreaker breaker(ConsecutiveConfig(), clock);
+  // Far below the rate rule's minimum volume in its 30 s window: only the consecutive rule can open it.
+  for (int i = 0; i < kConsecutiveFailures - 1; ++i) {
+    Report(breaker, 0, 1);
+    clock.AdvanceTime(kOneRunAMinute);
+  }
+  EXPECT_EQ(breaker.state(), State::kClosed);
+  Report(breaker, 0, 1);
+  EXPECT_EQ(breaker.state(), State::kOpen);
+  EXPECT_FALSE(breaker.AllowRequest());
+  EXPECT_EQ(breaker.open_until(), clock.Now() + kOpenDuration);
+}
+
+TEST(CircuitBreakerTest, ASuccessResetsTheConsecutiveCount) {
+  testing::FakeClock clock;
+  CircuitBreaker breaker(ConsecutiveConfig(), clock);
+  Report(breaker, 0, kConsecutiveFailures - 1);
+  Report(breaker, 1, 0);
+  Report(breaker, 0, kConsecutiveFailures - 1);
+  EXPECT_EQ(breaker.state(), State::kClosed);
+  Report(breaker, 0, 1);
+  EXPECT_EQ(breaker.state(), State::kOpen);
+}
+
+TEST(CircuitBreakerTest, ClosingAfterAProbeStartsTheConsecutiveCountAfresh) {
+  testing::FakeClock clock;
+  CircuitBreaker breaker(ConsecutiveConfig(), clock);
+  Report(breaker, 0, kConsecutiveFailures);
+  ASSERT_EQ(breaker.state(), State::kOpen);
+  clock.AdvanceTime(kOpenDuration);
+  ASSERT_TRUE(breaker.AllowRequest());
+  breaker.OnSuccess();
+  ASSERT_EQ(breaker.state(), State::kClosed);
+  Report(breaker, 0, kConsecutiveFailures - 1);
+  EXPECT_EQ(breaker.state(), State::kClosed);
+}
+
+TEST(CircuitBreakerTest, ZeroConsecutiveFailuresDisablesTheRule) {
+  testing::FakeClock clock;
+  CircuitBreaker breaker(Config(), clock);  // consecutive_failures 0
+  for (int i = 0; i < 3 * kMinimumRequests; ++i) {
+    Report(breaker, 0, 1);
+    clock.AdvanceTime(kOneRunAMinute);
+  }
+  EXPECT_EQ(breaker.state(), State::kClosed);
+}
+
+TEST(CircuitBreakerTest, DefaultConfigOpensOnConsecutiveFailures) {
+  testing::FakeClock clock;
+  const config::CircuitBreakerConfig defaults;
+  CircuitBreaker breaker(defaults, clock);
+  for (int i = 0; i < defaults.consecutive_failures; ++i) {
+    Report(breaker, 0, 1);
+    clock.AdvanceTime(kOneRunAMinute);
+  }
+  EXPECT_EQ(breaker.state(), State::kOpen);
+}
+
 TEST(CircuitBreakerTest, DisabledNeverOpens) {
   testing::FakeClock clock;
   config::CircuitBreakerConfig config = Config();
   config.enabled = false;
+  config.consecutive_failures = kConsecutiveFailures;
   CircuitBreaker breaker(config, clock);
   Report(breaker, 0, 10 * kMinimumRequests);
   EXPECT_EQ(breaker.state(), State::kClosed);

@@ -69,6 +69,12 @@ DeliveryOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, absl
     outcome.kind = OutcomeKind::kSuccess;
     return outcome;
   }
+  if (status == 401 || status == 403) {
+    outcome.kind = OutcomeKind::kRetryable;
+    outcome.credential_rejected = true;
+    outcome.status = FromHttpStatus(status, "backend");
+    return outcome;
+  }
   if (status == 408 || status == 429 || status >= 500) {
     outcome.kind = OutcomeKind::kRetryable;
     outcome.status = FromHttpStatus(status, "backend");

@@ -2,6 +2,10 @@
 //   2xx                                   -> kSuccess
 //   408, 429, 5xx, any transport failure  -> kRetryable (connect, TLS, timeout, client shutdown: none of
 //                                            them is the message's fault)
+//   401, 403                              -> kRetryable with credential_rejected: the backend refused our
+//                                            credentials (wrong, or half-rotated), a backend/credential
+//                                            failure held and retried like an outage, never the message's
+//                                            fault
 //   other 4xx, 3xx (redirects are not followed), 1xx -> kPermanent (reason http_4xx / http_3xx)
 // plus the `code_class` label of schedsvc_backend_requests_total and the server's Retry-After, if any.
 // Pure functions: no clock reads (the caller passes `now`), no I/O. Thread-compatible.
@@ -32,6 +36,8 @@ struct DeliveryOutcome {
   // OK for kSuccess; otherwise FromHttpStatus()/the transport Status; for kPermanent it carries a
   // PermanentReason (permanent_reason.h).
   absl::Status status;
+  // True for 401 and 403: the backend rejected the service's credentials (kRetryable).
+  bool credential_rejected = false;
   // Set when a retryable response carried a usable Retry-After (clamped to >= 0).
   absl::optional<absl::Duration> retry_after;
 };

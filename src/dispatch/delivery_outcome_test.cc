@@ -35,8 +35,24 @@ TEST(DeliveryOutcomeTest, RetryableOn408_429_5xx) {
   }
 }
 
+TEST(DeliveryOutcomeTest, CredentialRejectionIsRetryableNotTheMessagesFault) {
+  for (int status : {401, 403}) {
+    DeliveryOutcome outcome = ClassifyAttempt(Response(status), kNow);
+    EXPECT_EQ(outcome.kind, OutcomeKind::kRetryable) << status;
+    EXPECT_TRUE(outcome.credential_rejected) << status;
+    EXPECT_EQ(outcome.code_class, "4xx");
+    EXPECT_EQ(outcome.http_status, status);
+    EXPECT_FALSE(GetPermanentReason(outcome.status).has_value());
+  }
+  EXPECT_EQ(ClassifyAttempt(Response(401), kNow).status.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ClassifyAttempt(Response(403), kNow).status.code(), absl::StatusCode::kPermissionDenied);
+  for (int status : {200, 400, 404, 429, 503}) {
+    EXPECT_FALSE(ClassifyAttempt(Response(status), kNow).credential_rejected) << status;
+  }
+}
+
 TEST(DeliveryOutcomeTest, PermanentOnOther4xxAnd3xx) {
-  for (int status : {400, 401, 403, 404, 409, 410, 413, 422}) {
+  for (int status : {400, 404, 409, 410, 413, 422}) {
     DeliveryOutcome outcome = ClassifyAttempt(Response(status), kNow);
     EXPECT_EQ(outcome.kind, OutcomeKind::kPermanent) << status;
     EXPECT_EQ(outcome.code_class, "4xx");

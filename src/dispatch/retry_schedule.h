@@ -6,8 +6,8 @@
 // Retry-After. Attempt timeouts are clipped to the remaining budget, so no attempt can outlive the lease
 // (DESIGN §4).
 //
-// When it gives up, `delay` is the suggested nack delay (the next backoff, capped at Pub/Sub's 600 s
-// ModifyAckDeadline limit) so Pub/Sub redelivers the message later rather than at once.
+// When it gives up, `delay` is the backoff that no longer fits (capped at Pub/Sub's 600 s ModifyAckDeadline
+// limit); the dispatcher hands the message back with the redelivery delay instead (redelivery_delay.h).
 //
 // Pure logic: times come in as arguments, randomness from an absl::BitGenRef. Immutable after
 // construction; thread-safe.
@@ -29,7 +29,7 @@ struct RetryDecision {
     kBudgetSpent,        // the next attempt could not start (with min_attempt_time left) in time
   };
   Action action = Action::kRetry;
-  // kRetry: wait before the next attempt. Give-up actions: suggested nack delay.
+  // kRetry: wait before the next attempt. Give-up actions: the backoff that did not fit (<= 600 s).
   absl::Duration delay = absl::ZeroDuration();
 
   bool retry() const { return action == Action::kRetry; }

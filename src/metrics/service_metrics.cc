@@ -68,6 +68,15 @@ ServiceMetrics::ServiceMetrics(const std::string& subscription, const std::vecto
                          .Name("schedsvc_circuit_state")
                          .Help("Circuit breaker state: 0 closed, 1 half-open, 2 open.")
                          .Register(r);
+  lost_family_ = &BuildCounter()
+                      .Name("schedsvc_messages_lost_total")
+                      .Help("Messages acked on receipt (on-receipt mode) that were neither delivered nor "
+                            "dead-lettered, by reason.")
+                      .Register(r);
+  auth_failures_family_ = &BuildCounter()
+                               .Name("schedsvc_backend_auth_failures_total")
+                               .Help("Attempts the backend answered 401 or 403 (credentials rejected).")
+                               .Register(r);
   lease_extensions_ = &BuildCounter()
                            .Name("schedsvc_lease_extensions_total")
                            .Help("ModifyAckDeadline extensions sent for leased messages.")
@@ -158,6 +167,10 @@ ServiceMetrics::ServiceMetrics(const std::string& subscription, const std::vecto
       s.dead_lettered_by_reason[std::string(reason)] =
           &dead_lettered_family_->Add({{"backend", name}, {"reason", std::string(reason)}});
     }
+    for (absl::string_view reason : kLostReasons) {
+      s.lost_by_reason[std::string(reason)] = &lost_family_->Add({{"backend", name}, {"reason", std::string(reason)}});
+    }
+    s.auth_failures = &auth_failures_family_->Add({{"backend", name}});
     backends_.emplace(name, std::move(s));
   }
 }
@@ -191,6 +204,14 @@ void ServiceMetrics::DeadLettered(absl::string_view backend, absl::string_view r
   if (it == backends_.end()) it = backends_.find(absl::string_view(kUnknownBackend));
   ReasonSeries(it->second.dead_lettered_by_reason, *dead_lettered_family_, it->first, reason).Increment();
 }
+
+void ServiceMetrics::MessageLost(absl::string_view backend, absl::string_view reason) {
+  auto it = backends_.find(backend);
+  if (it == backends_.end()) it = backends_.find(absl::string_view(kUnknownBackend));
+  ReasonSeries(it->second.lost_by_reason, *lost_family_, it->first, reason).Increment();
+}
+
+void ServiceMetrics::BackendAuthFailure(absl::string_view backend) { Series(backend)->auth_failures->Increment(); }
 
 void ServiceMetrics::BackendRequest(absl::string_view backend, absl::string_view code_class,
                                     absl::Duration latency) {

@@ -51,6 +51,13 @@ inline constexpr std::array<absl::string_view, 9> kDeadLetterReasons = {
     "http_4xx",           "http_3xx",       "unknown_backend",           "invalid_path", "invalid_method",
     "invalid_content_type", "body_too_large", kDeadLetterRetriesExhausted, kDeadLetterShutdown};
 
+// The `reason` values of schedsvc_messages_lost_total: in on-receipt mode (acked on arrival) a message
+// that could be neither delivered nor dead-lettered is lost. Pre-created at 0 for every backend.
+inline constexpr absl::string_view kLostDeadLetterPublishFailed = "dead_letter_publish_failed";
+inline constexpr absl::string_view kLostNoDeadLetterTopic = "no_dead_letter_topic";
+inline constexpr std::array<absl::string_view, 2> kLostReasons = {kLostDeadLetterPublishFailed,
+                                                                  kLostNoDeadLetterTopic};
+
 class ServiceMetrics {
  public:
   // Creates every family and the series for `subscription` and each of `backends` (plus
@@ -64,6 +71,10 @@ class ServiceMetrics {
   // A reason outside kNackReasons / kDeadLetterReasons still gets its series, on first use.
   void Nacked(absl::string_view backend, absl::string_view reason);
   void DeadLettered(absl::string_view backend, absl::string_view reason);
+  // A message acked on receipt (on-receipt mode) that could not be delivered or dead-lettered.
+  void MessageLost(absl::string_view backend, absl::string_view reason);
+  // An attempt the backend answered with 401 or 403 (it rejected the service's credentials).
+  void BackendAuthFailure(absl::string_view backend);
   void BackendRequest(absl::string_view backend, absl::string_view code_class, absl::Duration latency);
   void EndToEnd(absl::string_view backend, absl::Duration latency);
   void Retry(absl::string_view backend);
@@ -107,6 +118,8 @@ class ServiceMetrics {
     std::map<std::string, prometheus::Counter*, std::less<>> requests_by_class;
     CountersByReason nacked_by_reason;         // kNackReasons
     CountersByReason dead_lettered_by_reason;  // kDeadLetterReasons
+    CountersByReason lost_by_reason;           // kLostReasons
+    prometheus::Counter* auth_failures;
   };
   BackendSeries* Series(absl::string_view backend);
   // The series of `reason` in `by_reason`, or a new one of `family` for an unlisted reason.
@@ -126,6 +139,8 @@ class ServiceMetrics {
   prometheus::Family<prometheus::Counter>* retries_family_;
   prometheus::Family<prometheus::Gauge>* held_family_;
   prometheus::Family<prometheus::Gauge>* circuit_family_;
+  prometheus::Family<prometheus::Counter>* lost_family_;
+  prometheus::Family<prometheus::Counter>* auth_failures_family_;
   prometheus::Counter* received_;
   prometheus::Counter* lease_extensions_;
   prometheus::Counter* lease_expiries_;

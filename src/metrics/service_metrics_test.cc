@@ -61,6 +61,22 @@ TEST(ServiceMetricsTest, KnownNackAndDeadLetterReasonsStartAtZeroPerBackend) {
   }
 }
 
+TEST(ServiceMetricsTest, LostAndAuthFailureSeriesStartAtZeroPerBackend) {
+  ServiceMetrics m("s", {"orders"});
+  m.MessageLost("orders", kLostDeadLetterPublishFailed);
+  m.BackendAuthFailure("orders");
+  const std::string text = Scrape(m);
+  for (const std::string backend : {"orders", ""}) {
+    for (absl::string_view reason : kLostReasons) {
+      const int expected = backend == "orders" && reason == kLostDeadLetterPublishFailed ? 1 : 0;
+      EXPECT_THAT(text, HasSubstr(absl::StrCat("schedsvc_messages_lost_total{backend=\"", backend,
+                                               "\",reason=\"", reason, "\"} ", expected, "\n")));
+    }
+    EXPECT_THAT(text, HasSubstr(absl::StrCat("schedsvc_backend_auth_failures_total{backend=\"", backend, "\"} ",
+                                             backend == "orders" ? 1 : 0, "\n")));
+  }
+}
+
 TEST(ServiceMetricsTest, FirstFailureMovesThePreCreatedSeries) {
   ServiceMetrics m("s", {"orders"});
   m.DeadLettered("orders", "http_4xx");

@@ -6,7 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "src/dispatch/delivery_budget.h"
 #include "src/dispatch/permanent_reason.h"
+#include "src/dispatch/redelivery_delay.h"
 
 namespace schedsvc::service {
 namespace {
@@ -20,6 +22,7 @@ constexpr absl::Duration kMinHoldRecheck = absl::Milliseconds(100);
 // Nack delay when dead-lettering is impossible (no topic, or its publish failed): long enough not to
 // spin, short enough that an operator's fix takes effect soon.
 constexpr absl::Duration kDeadLetterUnavailableDelay = absl::Seconds(60);
+// Pub/Sub's largest ModifyAckDeadline.
 constexpr absl::Duration kMaxNackDelay = absl::Seconds(600);
 
 std::string ProjectOf(const std::string& subscription) {
@@ -51,8 +54,11 @@ struct MessageDispatcher::Backend {
 struct MessageDispatcher::Delivery {
   dispatch::PushMessage push;
   std::optional<pubsub::AckHandle> handle;
+  // Steady-clock readings: when the message arrived, and when its budget ends (delivery_budget.h).
   absl::Time receive_time;
   absl::Time deadline;
+  // Pub/Sub's delivery attempt, 0 when unknown.
+  int delivery_attempt = 0;
   std::string backend_name;
   Backend* backend = nullptr;
   int attempts = 0;
@@ -62,18 +68,19 @@ struct MessageDispatcher::Delivery {
 };
 
 MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, dispatch::HttpClient& http,
-                                     DeadLetterSink* dead_letters, Executor& executor, Clock& clock,
+                                     DeadLetterSink* dead_letters, Executor& executor, Clock& steady, Clock& wall,
                                      metrics::ServiceMetrics& metrics, JsonLogger& log)
     : config_(config),
       http_(http),
       dead_letters_(dead_letters),
       executor_(executor),
-      clock_(clock),
+      steady_(steady),
+      wall_(wall),
       metrics_(metrics),
       log_(log),
-      builder_(config, clock),
+      builder_(config, steady),
       project_(ProjectOf(config.subscription)) {
-  for (const auto& b : config_.backends) backends_.emplace(b.name, std::make_unique<Backend>(b, clock_));
+  for (const auto& b : config_.backends) backends_.emplace(b.name, std::make_unique<Backend>(b, steady_));
 }
 
 MessageDispatcher::~MessageDispatcher() {
@@ -85,7 +92,7 @@ nlohmann::json MessageDispatcher::LogFields(const Delivery& d) const {
   nlohmann::json fields = {{"message_id", d.push.message_id},
                            {"backend", d.backend_name},
                            {"attempt", d.attempts},
-                           {"latency_ms", absl::ToDoubleMilliseconds(clock_.Now() - d.receive_time)}};
+                           {"latency_ms", absl::ToDoubleMilliseconds(steady_.Now() - d.receive_time)}};
   if (d.push.delivery_attempt) fields["delivery_attempt"] = *d.push.delivery_attempt;
   std::string trace = TraceIdOf(d.push.attributes);
   if (!trace.empty() && !project_.empty()) {
@@ -102,16 +109,20 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
   d->push.data = std::move(message.data);
   d->push.attributes = std::move(message.attributes);
   if (message.delivery_attempt > 0) d->push.delivery_attempt = message.delivery_attempt;
+  d->delivery_attempt = message.delivery_attempt;
   d->push.publish_time = message.publish_time;
-  d->receive_time = message.receive_time == absl::InfinitePast() ? clock_.Now() : message.receive_time;
-  d->deadline = d->receive_time + config_.lease_max_extension;
+  // The subscriber stamps receive_time with the same steady clock.
+  d->receive_time = message.receive_time == absl::InfinitePast() ? steady_.Now() : message.receive_time;
+  d->deadline = dispatch::DeliveryDeadline(d->receive_time, config_.lease_max_extension);
   d->handle.emplace(std::move(handle));
+  auto route = builder_.RouteOf(d->push);
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
-    // At-most-once: the message is Pub/Sub's no longer; failures can only be dead-lettered by us.
+    // At-most-once: the message is Pub/Sub's no longer; failures can only be dead-lettered by us. The
+    // ack is counted under the backend the message names ("" when it names none).
     std::move(*d->handle).Ack();
     d->handle.reset();
+    metrics_.Acked(route.ok() ? *route : std::string(metrics::kUnknownBackend));
   }
-  auto route = builder_.RouteOf(d->push);
   if (!route.ok()) {
     DeadLetter(d, std::string(dispatch::PermanentReasonName(dispatch::PermanentReason::kUnknownBackend)),
                route.status(), 0);
@@ -158,11 +169,10 @@ void MessageDispatcher::TryAttempt(const std::shared_ptr<Delivery>& d) {
 void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
   const auto& cb = b.config.circuit_breaker;
-  const absl::Time now = clock_.Now();
+  const absl::Time now = steady_.Now();
   if (!d->holding) {
     if (b.held.load() >= cb.max_held_messages) {
-      Nack(d, metrics::kNackCircuitOpen, std::min(cb.open_duration, kMaxNackDelay),
-           absl::UnavailableError("circuit open and the hold is full"));
+      NackForRedelivery(d, metrics::kNackCircuitOpen, absl::UnavailableError("circuit open and the hold is full"));
       return;
     }
     d->holding = true;
@@ -170,15 +180,23 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
     // Counted from the first hold: half-open probes in between do not restart the clock.
     if (d->first_hold == absl::InfiniteFuture()) d->first_hold = now;
   }
-  if (now - d->first_hold >= cb.max_hold) {
+  if (cb.max_hold > absl::ZeroDuration() && now - d->first_hold >= cb.max_hold) {
     LeaveHold(*d);
-    Nack(d, metrics::kNackCircuitOpen, std::min(cb.open_duration, kMaxNackDelay),
-         absl::UnavailableError("circuit open longer than max_hold"));
+    NackForRedelivery(d, metrics::kNackCircuitOpen, absl::UnavailableError("circuit open longer than max_hold"));
     return;
   }
-  // The lease manager keeps the message leased while it waits; look again when the circuit may admit.
+  if (now >= d->deadline) {
+    LeaveHold(*d);
+    NackForRedelivery(d, metrics::kNackCircuitOpen,
+                      absl::UnavailableError("circuit open until the message's budget was spent"));
+    return;
+  }
+  // The lease manager keeps the message leased while it waits; look again when the circuit may admit,
+  // and at the latest when the budget ends (then it is handed back while still leased).
   const absl::Duration until_probe = b.breaker.open_until() - now;
-  const absl::Duration recheck = std::clamp(until_probe, kMinHoldRecheck, kMaxHoldRecheck);
+  absl::Duration recheck = std::clamp(until_probe, kMinHoldRecheck, kMaxHoldRecheck);
+  recheck = std::min(recheck, d->deadline - now);
+  if (cb.max_hold > absl::ZeroDuration()) recheck = std::min(recheck, d->first_hold + cb.max_hold - now);
   Wait(d, recheck, [this, d] { TryAttempt(d); });
 }
 
@@ -190,7 +208,7 @@ void MessageDispatcher::LeaveHold(Delivery& d) {
 
 void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
-  const absl::Time now = clock_.Now();
+  const absl::Time now = steady_.Now();
   ++d->attempts;
   auto request = builder_.Build(d->push, d->attempts);
   if (!request.ok()) {
@@ -211,8 +229,7 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
   if (request->timeout <= absl::ZeroDuration()) {
     b.limiter.Release();
     b.breaker.OnAbandoned();
-    Nack(d, metrics::kNackRetryBudgetSpent, b.schedule.BackoffCeiling(d->attempts),
-         absl::DeadlineExceededError("message budget spent"));
+    NackForRedelivery(d, metrics::kNackRetryBudgetSpent, absl::DeadlineExceededError("message budget spent"));
     return;
   }
   http_.Send(*std::move(request), [this, d, now](absl::StatusOr<dispatch::HttpResponse> result) {
@@ -224,8 +241,9 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
                                       absl::StatusOr<dispatch::HttpResponse> result) {
   Backend& b = *d->backend;
   b.limiter.Release();
-  const absl::Time now = clock_.Now();
-  dispatch::DeliveryOutcome outcome = dispatch::ClassifyAttempt(result, now);
+  const absl::Time now = steady_.Now();
+  // The wall clock resolves an HTTP-date Retry-After.
+  dispatch::DeliveryOutcome outcome = dispatch::ClassifyAttempt(result, wall_.Now());
   metrics_.BackendRequest(d->backend_name, outcome.code_class, now - started);
   switch (outcome.kind) {
     case OutcomeKind::kSuccess:
@@ -244,6 +262,15 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
     }
     case OutcomeKind::kRetryable:
       b.breaker.OnFailure();
+      if (outcome.credential_rejected) {
+        // Not the message's fault: a wrong or half-rotated credential. Retried and held like an outage
+        // (the credential files are re-read), and told loudly. Never log the credential itself.
+        metrics_.BackendAuthFailure(d->backend_name);
+        nlohmann::json fields = LogFields(*d);
+        fields["http_status"] = outcome.http_status;
+        fields["error"] = outcome.status.ToString();
+        log_.Error("backend rejected our credentials", fields);
+      }
       OnRetryableFailure(d, outcome);
       return;
   }
@@ -259,7 +286,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
   dispatch::RetryDecision decision;
   {
     absl::MutexLock lock(&mu_);
-    decision = b.schedule.AfterFailure(d->attempts, clock_.Now(), d->deadline, outcome.retry_after, gen_);
+    decision = b.schedule.AfterFailure(d->attempts, steady_.Now(), d->deadline, outcome.retry_after, gen_);
   }
   if (decision.retry()) {
     metrics_.Retry(d->backend_name);
@@ -278,7 +305,20 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
   }
   // After-success: Pub/Sub redelivers later and counts a delivery attempt; its dead-letter policy takes
   // over after maxDeliveryAttempts.
-  Nack(d, metrics::kNackRetryBudgetSpent, std::min(decision.delay, kMaxNackDelay), outcome.status);
+  NackForRedelivery(d, metrics::kNackRetryBudgetSpent, outcome.status);
+}
+
+void MessageDispatcher::NackForRedelivery(const std::shared_ptr<Delivery>& d, absl::string_view reason,
+                                          const absl::Status& error) {
+  Nack(d, reason, dispatch::RedeliveryDelay(config_.redelivery, d->delivery_attempt), error);
+}
+
+void MessageDispatcher::Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields) {
+  metrics_.MessageLost(d->backend_name, reason);
+  fields["outcome"] = "lost";
+  fields["reason"] = reason;
+  log_.Error("message lost: acked on receipt and neither delivered nor dead-lettered", fields);
+  Finish();
 }
 
 void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::string reason,
@@ -293,9 +333,8 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
       log_.Error("permanent failure and no dead_letter_topic: nacking with delay", fields);
       Nack(d, metrics::kNackNoDeadLetterTopic, kMaxNackDelay, error);
     } else {
-      fields["outcome"] = "dropped";
-      log_.Error("permanent failure in on-receipt mode and no dead_letter_topic: message dropped", fields);
-      Finish();
+      fields["failure_reason"] = reason;
+      Lost(d, metrics::kLostNoDeadLetterTopic, std::move(fields));
     }
     return;
   }
@@ -304,13 +343,14 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
       d->push.message_id, d->push.data, d->push.attributes, info,
       [this, d, reason, fields](absl::Status published) mutable {
         if (!published.ok()) {
-          fields["outcome"] = "nacked";
           fields["dead_letter_error"] = published.ToString();
-          log_.Error("dead-letter publish failed: nacking with delay", fields);
           if (d->handle) {
+            fields["outcome"] = "nacked";
+            log_.Error("dead-letter publish failed: nacking with delay", fields);
             Nack(d, metrics::kNackDeadLetterPublishFailed, kDeadLetterUnavailableDelay, published);
           } else {
-            Finish();
+            fields["failure_reason"] = reason;
+            Lost(d, metrics::kLostDeadLetterPublishFailed, std::move(fields));
           }
           return;
         }
@@ -333,7 +373,8 @@ void MessageDispatcher::Ack(const std::shared_ptr<Delivery>& d, absl::string_vie
     metrics_.Acked(d->backend_name);
   }
   if (d->push.publish_time != absl::InfinitePast() && d->push.publish_time != absl::UnixEpoch()) {
-    metrics_.EndToEnd(d->backend_name, clock_.Now() - d->push.publish_time);
+    // Publish time is Pub/Sub's wall-clock reading.
+    metrics_.EndToEnd(d->backend_name, wall_.Now() - d->push.publish_time);
   }
   nlohmann::json fields = LogFields(*d);
   fields["outcome"] = outcome;
@@ -355,13 +396,13 @@ void MessageDispatcher::Nack(const std::shared_ptr<Delivery>& d, absl::string_vi
     fields["redeliver_in_s"] = absl::ToDoubleSeconds(delay);
     log_.Warning("message handed back to Pub/Sub", fields);
   } else {
-    // On-receipt mode: already acked, nothing to hand back. Dead-letter what can no longer be retried.
-    if (reason == metrics::kNackShutdown && dead_letters_ != nullptr) {
-      DeadLetter(d, std::string(metrics::kDeadLetterShutdown), error, 0);
-      return;
-    }
-    fields["outcome"] = "dropped";
-    log_.Error("on-receipt message could not be delivered", fields);
+    // On-receipt mode: already acked, nothing to hand back. Dead-letter what can no longer be retried
+    // (DeadLetter() tells a message it cannot publish as lost).
+    DeadLetter(d,
+               std::string(reason == metrics::kNackShutdown ? metrics::kDeadLetterShutdown
+                                                            : metrics::kDeadLetterRetriesExhausted),
+               error, 0);
+    return;
   }
   Finish();
 }
@@ -410,9 +451,9 @@ void MessageDispatcher::BeginShutdown() {
 
 bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
   absl::MutexLock lock(&idle_mu_);
-  const absl::Time deadline = clock_.Now() + timeout;
+  const absl::Time deadline = steady_.Now() + timeout;
   while (in_flight_.load() > 0) {
-    const absl::Duration left = deadline - clock_.Now();
+    const absl::Duration left = deadline - steady_.Now();
     if (left <= absl::ZeroDuration()) return false;
     idle_cv_.WaitWithTimeout(&idle_mu_, left);
   }

@@ -4,18 +4,30 @@
 //
 //   route (PushRequestBuilder) --permanent--> dead-letter, then ack
 //     |
-//   circuit breaker --open--> hold leased (recheck when it may close) --too long / too many--> nack(delay)
-//     |
+//   circuit breaker --open--> hold leased (recheck when it may close) --budget spent / max_hold / hold
+//     |                                                                  full--> nack(redelivery delay)
 //   concurrency limiter (per backend max_concurrency)
 //     |
 //   HTTP attempt (timeout clipped to the message's budget) --2xx--> ack
-//     |--permanent (4xx, 3xx)--> dead-letter, then ack
-//     |--retryable--> RetrySchedule: retry after full-jitter backoff, or give up: nack with delay
-//                     (after-success) / dead-letter "retries_exhausted" (on-receipt)
+//     |--permanent (other 4xx, 3xx)--> dead-letter, then ack
+//     |--retryable (transport, 408, 429, 5xx, 401/403)--> RetrySchedule: retry after full-jitter backoff
+//                     while the budget lasts (and under retry.max_attempts when set), else give up:
+//                     nack with the redelivery delay (after-success) / dead-letter "retries_exhausted"
+//                     (on-receipt)
 //
-// In on-receipt mode the message is acked first and the same steps follow. Transport (HttpClient,
-// DeadLetterSink) and time (Clock, Executor) are injected. Thread-safe; no lock is held while calling
-// out. Every degraded path has a metric and a log line.
+// A message's budget ends a safety margin before its lease would (delivery_budget.h): every backoff, hold
+// and attempt timeout fits inside it, and a message whose budget is spent is handed back while still
+// leased. Nacks for retryable causes wait RedeliveryDelay(delivery attempt) (redelivery_delay.h), so an
+// outage spends Pub/Sub delivery attempts slowly; shutdown nacks are immediate.
+//
+// In on-receipt mode the message is acked first and the same steps follow; a message that can then be
+// neither delivered nor dead-lettered is lost, and logged and counted as such.
+//
+// Time: the budget, backoffs, holds and attempt timeouts are measured on the injected steady Clock (the
+// one the Executor's timers run on), so a wall-clock step moves none of them; the wall Clock is used
+// only for what relates to the outside world (end-to-end latency from Pub/Sub's publish time, an
+// HTTP-date Retry-After). Transport (HttpClient, DeadLetterSink) is injected. Thread-safe; no lock is
+// held while calling out. Every degraded path has a metric and a log line.
 #ifndef SCHEDSVC_SERVICE_MESSAGE_DISPATCHER_H_
 #define SCHEDSVC_SERVICE_MESSAGE_DISPATCHER_H_
 
@@ -58,9 +70,12 @@ class DeadLetterSink {
 
 class MessageDispatcher {
  public:
-  // `dead_letters` may be null (no dead_letter_topic configured). All references must outlive this.
+  // `dead_letters` may be null (no dead_letter_topic configured). `executor` must run its timers on
+  // `steady` (a monotonic clock, SteadyClock in production); `wall` is the wall clock (SystemClock).
+  // All references must outlive this.
   MessageDispatcher(const config::ServiceConfig& config, dispatch::HttpClient& http, DeadLetterSink* dead_letters,
-                    Executor& executor, Clock& clock, metrics::ServiceMetrics& metrics, JsonLogger& log);
+                    Executor& executor, Clock& steady, Clock& wall, metrics::ServiceMetrics& metrics,
+                    JsonLogger& log);
   ~MessageDispatcher();
 
   // Takes ownership of one received message and settles it eventually. The subscriber's handler.
@@ -97,6 +112,11 @@ class MessageDispatcher {
   void Ack(const std::shared_ptr<Delivery>& d, absl::string_view outcome, int http_status);
   void Nack(const std::shared_ptr<Delivery>& d, absl::string_view reason, absl::Duration delay,
             const absl::Status& error);
+  // Hands the message back for a retryable cause with the redelivery delay of its delivery attempt (in
+  // on-receipt mode: dead-letters it, as nothing can be handed back).
+  void NackForRedelivery(const std::shared_ptr<Delivery>& d, absl::string_view reason, const absl::Status& error);
+  // On-receipt mode: the message was acked and can be neither delivered nor dead-lettered.
+  void Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields);
   void Finish();
   // Runs `fn` after `delay` unless BeginShutdown() takes the delivery first (then it is nacked).
   void Wait(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn);
@@ -106,7 +126,10 @@ class MessageDispatcher {
   dispatch::HttpClient& http_;
   DeadLetterSink* dead_letters_;
   Executor& executor_;
-  Clock& clock_;
+  // Budgets, backoffs, holds, attempt timeouts.
+  Clock& steady_;
+  // End-to-end latency from the publish time; HTTP-date Retry-After.
+  Clock& wall_;
   metrics::ServiceMetrics& metrics_;
   JsonLogger& log_;
   dispatch::PushRequestBuilder builder_;

@@ -69,29 +69,43 @@ config::ServiceConfig Config() {
 class MessageDispatcherTest : public ::testing::Test {
  protected:
   void Make(config::ServiceConfig config, bool with_dead_letters = true) {
+    dispatcher_.reset();  // before its config changes
     config_ = std::move(config);
     dispatcher_ = std::make_unique<MessageDispatcher>(config_, http_, with_dead_letters ? &dead_letters_ : nullptr,
-                                                      executor_, clock_, metrics_, log_);
+                                                      executor_, clock_, wall_, metrics_, log_);
   }
-  void Send(const std::string& id, std::map<std::string, std::string> attributes = {}, std::string data = "{}") {
+  void Send(const std::string& id, std::map<std::string, std::string> attributes = {}, std::string data = "{}",
+            int delivery_attempt = 0) {
     pubsub::Message m;
+    m.delivery_attempt = delivery_attempt;
     m.message_id = "m-" + id;
     m.data = std::move(data);
     m.attributes = std::move(attributes);
-    m.publish_time = clock_.Now();
+    m.publish_time = wall_.Now();
     m.receive_time = clock_.Now();
     dispatcher_->Dispatch(std::move(m), pubsub::AckHandle(acks_, id));
   }
   std::string Scrape() { return prometheus::TextSerializer().Serialize(metrics_.registry()->Collect()); }
+  // Log lines that contain `text`.
+  std::vector<nlohmann::json> LogLinesWith(absl::string_view text) const {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(log_text_.str());
+    for (std::string line; std::getline(in, line);) {
+      if (absl::StrContains(line, text)) lines.push_back(nlohmann::json::parse(line));
+    }
+    return lines;
+  }
 
+  // The steady clock (the executor's timers run on it) and the wall clock, apart so a test can step one.
   testing::FakeClock clock_;
+  testing::FakeClock wall_;
   testing::FakeExecutor executor_{clock_};
   testing::FakeHttpClient http_;
   FakeDeadLetters dead_letters_;
   std::shared_ptr<RecordingAcks> acks_ = std::make_shared<RecordingAcks>();
   metrics::ServiceMetrics metrics_{kSubscription, {"orders"}};
   std::ostringstream log_text_;
-  JsonLogger log_{log_text_, clock_};
+  JsonLogger log_{log_text_, wall_};
   config::ServiceConfig config_;
   std::unique_ptr<MessageDispatcher> dispatcher_;
 };
@@ -136,9 +150,8 @@ TEST_F(MessageDispatcherTest, SpentRetriesNackWithDelayInsteadOfDeadLettering) {
   Send("1");
   executor_.AdvanceTime(absl::Seconds(30));
   EXPECT_EQ(http_.request_count(), 3u);
-  ASSERT_EQ(acks_->events.size(), 1u);
-  EXPECT_THAT(acks_->events[0], HasSubstr("1:nack:"));
-  EXPECT_NE(acks_->events[0], "1:nack:0");  // a delayed nack, not an immediate one
+  // The attempt cap hands it back with the redelivery delay of its (unknown = first) delivery attempt.
+  EXPECT_THAT(acks_->events, ElementsAre("1:nack:1m"));
   EXPECT_THAT(dead_letters_.letters, IsEmpty());
   EXPECT_THAT(Scrape(), HasSubstr("reason=\"retry_budget_spent\"} 1"));
 }
@@ -212,9 +225,8 @@ TEST_F(MessageDispatcherTest, OpenCircuitHoldsMessagesThenNacksAfterMaxHoldNever
   // back with a delay.
   executor_.AdvanceTime(absl::Seconds(36));
   EXPECT_THAT(dead_letters_.letters, IsEmpty());
-  bool held_nacked = false;
-  for (const auto& e : acks_->events) held_nacked |= absl::StartsWith(e, "held:nack:") && e != "held:nack:0";
-  EXPECT_TRUE(held_nacked) << ::testing::PrintToString(acks_->events) << log_text_.str();
+  EXPECT_THAT(acks_->events, ::testing::Contains("held:nack:1m"))
+      << ::testing::PrintToString(acks_->events) << log_text_.str();
   EXPECT_THAT(Scrape(), HasSubstr("reason=\"circuit_open\""));
 }
 
@@ -271,12 +283,236 @@ TEST_F(MessageDispatcherTest, AttemptInFlightAtShutdownIsNackedInsteadOfRetried)
 }
 
 TEST_F(MessageDispatcherTest, AttemptTimeoutIsClippedToTheMessageBudget) {
+  constexpr absl::Duration kMaxExtension = absl::Seconds(4);
+  constexpr absl::Duration kMargin = absl::Seconds(1);  // clamp(4 s / 4, 1 s, 5 s)
   auto config = Config();
-  config.lease_max_extension = absl::Seconds(4);
+  config.lease_max_extension = kMaxExtension;
   Make(config);
   Send("1");
   ASSERT_EQ(http_.request_count(), 1u);
-  EXPECT_EQ(http_.requests()[0].timeout, absl::Seconds(4));
+  EXPECT_EQ(http_.requests()[0].timeout, kMaxExtension - kMargin);
+}
+
+// The service's own defaults for the policy under test (no attempt limit, hold for the budget, the
+// consecutive-failure rule), with the test backend's short backoffs.
+config::ServiceConfig DefaultPolicyConfig() {
+  config::ServiceConfig c = Config();
+  config::BackendConfig& b = c.backends[0];
+  const config::BackendConfig defaults;
+  b.retry.max_attempts = defaults.retry.max_attempts;
+  b.circuit_breaker = defaults.circuit_breaker;
+  return c;
+}
+
+TEST_F(MessageDispatcherTest, LoneMessageOutlivesAnOutageLongerThanAttemptsTimesBackoffAndIsDelivered) {
+  // One message, the backend refusing connections for ten minutes — far longer than the seed's
+  // 3 attempts x backoff, far shorter than the default 60 min budget.
+  constexpr absl::Duration kOutage = absl::Minutes(10);
+  constexpr absl::Duration kStep = absl::Seconds(1);
+  Make(DefaultPolicyConfig());
+  http_.SetDefault(absl::UnavailableError("connection refused"));
+  Send("1", {}, "{}", /*delivery_attempt=*/1);
+  for (absl::Duration t; t < kOutage; t += kStep) {
+    executor_.AdvanceTime(kStep);
+    ASSERT_THAT(acks_->events, IsEmpty()) << "settled during the outage at " << t << log_text_.str();
+  }
+  EXPECT_THAT(dead_letters_.letters, IsEmpty());
+  // The consecutive-failure rule opened the circuit: the message was held, not hammering the backend.
+  dispatcher_->UpdateMetrics();
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_circuit_state{backend=\"orders\"} 2"));
+  const config::CircuitBreakerConfig defaults;
+  const std::size_t calls_during_outage = http_.request_count();
+  EXPECT_LT(calls_during_outage, static_cast<std::size_t>(kOutage / defaults.open_duration) + 10);
+  http_.SetDefault(testing::FakeHttpClient::Response(200));
+  executor_.AdvanceTime(defaults.open_duration + absl::Seconds(5));
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+  EXPECT_EQ(dispatcher_->in_flight(), 0);
+}
+
+TEST_F(MessageDispatcherTest, ConsecutiveFailuresOfOneMessageAtATimeOpenTheCircuit) {
+  auto config = DefaultPolicyConfig();
+  config.backends[0].retry.max_attempts = 1;  // each message makes one attempt, then goes back
+  Make(config);
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  const config::CircuitBreakerConfig defaults;
+  for (int i = 0; i < defaults.consecutive_failures; ++i) {
+    if (i > 0) executor_.AdvanceTime(absl::Minutes(1));  // one run a minute
+    Send(std::to_string(i));
+  }
+  EXPECT_EQ(http_.request_count(), static_cast<std::size_t>(defaults.consecutive_failures));
+  dispatcher_->UpdateMetrics();
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_circuit_state{backend=\"orders\"} 2"));
+  Send("next");
+  EXPECT_EQ(http_.request_count(), static_cast<std::size_t>(defaults.consecutive_failures))
+      << "no call while the circuit is open";
+}
+
+TEST_F(MessageDispatcherTest, NackDelayGrowsWithPubSubsDeliveryAttempt) {
+  auto config = DefaultPolicyConfig();
+  config.backends[0].retry.max_attempts = 1;
+  config.backends[0].circuit_breaker.consecutive_failures = 0;
+  config.backends[0].circuit_breaker.enabled = false;
+  Make(config);
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  // Default redelivery: 60 s doubling to the 600 s cap; an unknown attempt (0) counts as the first.
+  for (int k = 0; k <= 6; ++k) Send(std::to_string(k), {}, "{}", k);
+  EXPECT_THAT(acks_->events, ElementsAre("0:nack:1m", "1:nack:1m", "2:nack:2m", "3:nack:4m", "4:nack:8m",
+                                         "5:nack:10m", "6:nack:10m"));
+}
+
+TEST_F(MessageDispatcherTest, LastAttemptEndsASafetyMarginBeforeTheLeaseThenTheMessageIsNacked) {
+  constexpr absl::Duration kMaxExtension = absl::Seconds(20);
+  constexpr absl::Duration kMargin = absl::Seconds(5);  // clamp(20 s / 4, 1 s, 5 s)
+  auto config = DefaultPolicyConfig();
+  config.lease_max_extension = kMaxExtension;
+  config.backends[0].timeout = absl::Seconds(30);
+  Make(config);
+  http_.set_deliver_immediately(false);
+  http_.Script(absl::DeadlineExceededError("timed out"));
+  Send("1", {}, "{}", /*delivery_attempt=*/2);
+  ASSERT_EQ(http_.request_count(), 1u);
+  EXPECT_EQ(http_.requests()[0].timeout, kMaxExtension - kMargin);
+  executor_.AdvanceTime(kMaxExtension - kMargin);
+  http_.DeliverAll();
+  // Budget spent while the lease still has its margin: handed back with the redelivery delay of attempt 2.
+  EXPECT_THAT(acks_->events, ElementsAre("1:nack:2m"));
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_nacked_total{backend=\"orders\",reason=\"retry_budget_spent\"} 1"));
+}
+
+TEST_F(MessageDispatcherTest, HeldMessageIsNackedWithTheRedeliveryDelayWhenItsBudgetEnds) {
+  constexpr absl::Duration kMaxExtension = absl::Seconds(60);
+  constexpr absl::Duration kMargin = absl::Seconds(5);
+  auto config = DefaultPolicyConfig();
+  config.lease_max_extension = kMaxExtension;
+  Make(config);
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  Send("1", {}, "{}", /*delivery_attempt=*/3);
+  // Nothing before the budget's last backoff (max_backoff 4 s + a 1 s minimum attempt) could begin.
+  executor_.AdvanceTime(kMaxExtension - kMargin - absl::Seconds(6));
+  EXPECT_THAT(acks_->events, IsEmpty()) << log_text_.str();
+  executor_.AdvanceTime(absl::Seconds(6));
+  EXPECT_THAT(acks_->events, ElementsAre("1:nack:4m"));
+  EXPECT_THAT(dead_letters_.letters, IsEmpty());
+}
+
+TEST_F(MessageDispatcherTest, AFullHoldHandsTheMessageBackWithTheRedeliveryDelay) {
+  auto config = DefaultPolicyConfig();
+  config.backends[0].circuit_breaker.max_held_messages = 1;
+  Make(config);
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  const config::CircuitBreakerConfig defaults;
+  for (int i = 0; i < defaults.consecutive_failures; ++i) Send("f" + std::to_string(i));  // opens the circuit
+  Send("held", {}, "{}", /*delivery_attempt=*/1);
+  Send("over", {}, "{}", /*delivery_attempt=*/2);
+  EXPECT_THAT(acks_->events, ElementsAre("over:nack:2m"));
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_nacked_total{backend=\"orders\",reason=\"circuit_open\"} 1"));
+}
+
+TEST_F(MessageDispatcherTest, WallClockStepsMoveNeitherTheBudgetNorTheAttemptTimeout) {
+  constexpr absl::Duration kMaxExtension = absl::Seconds(40);
+  constexpr absl::Duration kBudget = absl::Seconds(35);  // less the 5 s margin
+  constexpr absl::Duration kWallStep = absl::Hours(5);
+  constexpr absl::Duration kFirstAttempt = absl::Seconds(10);
+  auto config = DefaultPolicyConfig();
+  config.lease_max_extension = kMaxExtension;
+  config.backends[0].timeout = absl::Minutes(1);
+  config.backends[0].circuit_breaker.enabled = false;
+  Make(config);
+  http_.set_deliver_immediately(false);
+  http_.Script(testing::FakeHttpClient::Response(503));
+  Send("1");
+  ASSERT_EQ(http_.request_count(), 1u);
+  EXPECT_EQ(http_.requests()[0].timeout, kBudget);
+  // NTP steps the wall clock forward by hours while the first attempt runs.
+  wall_.AdvanceTime(kWallStep);
+  executor_.AdvanceTime(kFirstAttempt);
+  http_.Script(testing::FakeHttpClient::Response(200));
+  http_.DeliverNext();
+  EXPECT_THAT(acks_->events, IsEmpty()) << "the budget must not look spent";
+  // The retry (after a backoff of at most max_backoff) gets what is left of the steady budget.
+  executor_.AdvanceTime(config.backends[0].retry.max_backoff);
+  ASSERT_EQ(http_.request_count(), 2u) << log_text_.str();
+  const absl::Duration second_timeout = http_.requests()[1].timeout;
+  EXPECT_LE(second_timeout, kBudget - kFirstAttempt);
+  EXPECT_GE(second_timeout, kBudget - kFirstAttempt - config.backends[0].retry.max_backoff);
+  // And back by hours: the budget does not grow either.
+  wall_.AdvanceTime(-2 * kWallStep);
+  http_.DeliverNext();
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+}
+
+TEST_F(MessageDispatcherTest, RejectedCredentialsAreRetriedAndToldNeverDeadLettered) {
+  for (int status : {401, 403}) {
+    SCOPED_TRACE(status);
+    acks_->events.clear();
+    dead_letters_.letters.clear();
+    log_text_.str("");
+    Make(DefaultPolicyConfig());
+    http_.Script(testing::FakeHttpClient::Response(status));
+    http_.Script(testing::FakeHttpClient::Response(status));
+    Send("1");
+    EXPECT_THAT(acks_->events, IsEmpty());
+    EXPECT_THAT(dead_letters_.letters, IsEmpty());
+    executor_.AdvanceTime(absl::Seconds(10));  // the credential is fixed; the retry succeeds
+    EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+    EXPECT_THAT(dead_letters_.letters, IsEmpty());
+    auto lines = LogLinesWith("backend rejected our credentials");
+    ASSERT_EQ(lines.size(), 2u) << log_text_.str();
+    EXPECT_EQ(lines[0]["severity"], "ERROR");
+    EXPECT_EQ(lines[0]["backend"], "orders");
+    EXPECT_EQ(lines[0]["http_status"], status);
+  }
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_backend_auth_failures_total{backend=\"orders\"} 4"));
+}
+
+TEST_F(MessageDispatcherTest, OnReceiptFailedDeadLetterPublishIsALostMessageNeverNacked) {
+  auto config = Config();
+  config.ack_mode = config::AckMode::kOnReceipt;
+  Make(config);
+  http_.Script(testing::FakeHttpClient::Response(404));
+  Send("1");
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  dead_letters_.letters[0].done(absl::UnavailableError("pubsub down"));
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));  // on receipt; nothing to hand back
+  auto lost = LogLinesWith("message lost");
+  ASSERT_EQ(lost.size(), 1u) << log_text_.str();
+  EXPECT_EQ(lost[0]["severity"], "ERROR");
+  EXPECT_EQ(lost[0]["message_id"], "m-1");
+  EXPECT_EQ(lost[0]["outcome"], "lost");
+  EXPECT_EQ(lost[0]["reason"], "dead_letter_publish_failed");
+  EXPECT_THAT(log_text_.str(), ::testing::Not(HasSubstr("nack")));
+  const std::string scrape = Scrape();
+  EXPECT_THAT(scrape,
+              HasSubstr("schedsvc_messages_lost_total{backend=\"orders\",reason=\"dead_letter_publish_failed\"} 1"));
+  EXPECT_THAT(scrape, ::testing::Not(::testing::ContainsRegex("schedsvc_messages_nacked_total\\{[^}]*\\} [1-9]")));
+  EXPECT_EQ(dispatcher_->in_flight(), 0);
+}
+
+TEST_F(MessageDispatcherTest, OnReceiptWithoutADeadLetterTopicAFinalFailureIsALostMessage) {
+  auto config = Config();
+  config.ack_mode = config::AckMode::kOnReceipt;
+  config.dead_letter_topic.clear();
+  Make(config, /*with_dead_letters=*/false);
+  http_.Script(testing::FakeHttpClient::Response(400));
+  Send("1");
+  auto lost = LogLinesWith("message lost");
+  ASSERT_EQ(lost.size(), 1u) << log_text_.str();
+  EXPECT_EQ(lost[0]["reason"], "no_dead_letter_topic");
+  EXPECT_THAT(Scrape(),
+              HasSubstr("schedsvc_messages_lost_total{backend=\"orders\",reason=\"no_dead_letter_topic\"} 1"));
+}
+
+TEST_F(MessageDispatcherTest, OnReceiptAcksAreCountedOnArrivalByBackend) {
+  auto config = Config();
+  config.ack_mode = config::AckMode::kOnReceipt;
+  Make(config);
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  Send("1");
+  // Acked on arrival, before (and whatever) the backend answers; counted once, by backend.
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_acked_total{backend=\"orders\"} 1"));
+  Send("2", {{"backend", "nope"}});
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_acked_total{backend=\"\"} 1"));
 }
 
 }  // namespace

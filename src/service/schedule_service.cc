@@ -40,7 +40,7 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
   std::vector<std::string> backend_names;
   for (const auto& b : c.backends) backend_names.push_back(b.name);
   s->metrics_ = std::make_unique<metrics::ServiceMetrics>(c.subscription, backend_names);
-  s->executor_ = std::make_unique<ThreadExecutor>(s->clock_, kDispatcherThreads);
+  s->executor_ = std::make_unique<ThreadExecutor>(s->steady_clock_, kDispatcherThreads);
   // Completions leave curl's loop thread (it runs no blocking work); Shutdown() stops the client before
   // the executor, as the client requires.
   dispatch::CurlHttpClientOptions http_options;
@@ -58,7 +58,7 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
     s->dead_letter_sink_ = std::make_unique<PublisherSink>(*s->dead_letters_);
   }
   s->dispatcher_ = std::make_unique<MessageDispatcher>(c, *s->http_, s->dead_letter_sink_.get(), *s->executor_,
-                                                       s->clock_, *s->metrics_, log);
+                                                       s->steady_clock_, s->clock_, *s->metrics_, log);
   pubsub::SubscriberOptions subscriber_options;
   subscriber_options.subscription = c.subscription;
   subscriber_options.streams = c.streams;
@@ -69,7 +69,7 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
   subscriber_options.max_lease_extension =
       c.ack_mode == config::AckMode::kOnReceipt ? absl::ZeroDuration() : c.lease_max_extension;
   s->subscriber_events_ = std::make_unique<SubscriberEventLog>(
-      c.subscription, pubsub::ResolveEndpoint(connection).address, log, *s->metrics_, s->event_log_clock_);
+      c.subscription, pubsub::ResolveEndpoint(connection).address, log, *s->metrics_, s->steady_clock_);
   SubscriberEventLog* events = s->subscriber_events_.get();
   subscriber_options.on_stream_event = [events](const pubsub::StreamEvent& e) { events->OnStreamEvent(e); };
   subscriber_options.on_ack_failure = [events](const pubsub::AckFailureEvent& e) { events->OnAckFailure(e); };

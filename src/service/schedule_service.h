@@ -49,14 +49,14 @@ class ScheduleService {
   const config::ServiceConfig config_;
   JsonLogger& log_;
   SystemClock clock_;
+  // Timers, budgets, backoffs and log rate limits (a wall-clock step moves none of them).
+  SteadyClock steady_clock_;
   std::unique_ptr<metrics::ServiceMetrics> metrics_;
   std::unique_ptr<ThreadExecutor> executor_;
   std::unique_ptr<dispatch::CurlHttpClient> http_;
   std::unique_ptr<DeadLetterPublisher> dead_letters_;
   std::unique_ptr<DeadLetterSink> dead_letter_sink_;
   std::unique_ptr<MessageDispatcher> dispatcher_;
-  // Monotonic, for the rate limits of subscriber event logging.
-  SteadyClock event_log_clock_;
   std::unique_ptr<SubscriberEventLog> subscriber_events_;
   std::unique_ptr<pubsub::Subscriber> subscriber_;
   std::unique_ptr<AdminServer> admin_;
