@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config ninja-build
+  build-essential cmake pkg-config ninja-build clang-14 python3
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   prometheus-cpp-dev libcli11-dev libcpp-httplib-dev libssl-dev zlib1g-dev

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds schedule-service and runs every test: unit and integration (against the official Pub/Sub
 # emulator, real loopback HTTP servers, SQLite and gcloud), then the unit tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Installs what it needs first. Exits non-zero on any failure.
+# AddressSanitizer + UndefinedBehaviorSanitizer; clang's thread-safety analysis checks the lock annotations of
+# every source file. Installs what it needs first. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,8 @@ jobs=$(nproc)
 echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
+echo "== thread-safety analysis (clang -Wthread-safety over every source file of ours)"
+python3 scripts/thread-safety-check.py build
 echo "== tests (unit + integration)"
 (cd build && ctest --output-on-failure -j 1)
 
