@@ -125,6 +125,8 @@ TEST(ServiceMetricsTest, StreamAndAckFailuresAreCountedByCodeFromZero) {
   EXPECT_THAT(text, HasSubstr("schedsvc_stream_failures_total{code=\"NOT_FOUND\"} 2"));
   EXPECT_THAT(text, HasSubstr("schedsvc_ack_failures_total{code=\"INVALID_ARGUMENT\",rpc=\"modify_ack_deadline\"} 3"));
   EXPECT_THAT(text, HasSubstr("schedsvc_messages_waiting 7"));
+}
+
 TEST(ServiceMetricsTest, LogLinesDroppedIsCopiedAsAMonotonicCounter) {
   constexpr std::uint64_t kDropped = 7;
   ServiceMetrics m("s", {});
