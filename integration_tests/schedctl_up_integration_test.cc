@@ -1,7 +1,9 @@
 // `schedctl up` end to end: the whole local pipeline (official Pub/Sub emulator, cloud-scheduler-emulator,
 // demo-backend, schedule-service) started on free ports, the sample job's run observed at the backend,
 // then Ctrl-C (SIGINT): schedctl exits 0 and no process of any child's process group is left (the
-// emulator's launcher starts a java child in its group). A taken port is refused with a clear message.
+// emulator's launcher starts a java child in its group); started again at once on the same ports (TIME_WAIT
+// sockets are no "taken" port), then killed with SIGKILL: its children die with it. A taken port is refused
+// with a clear message; --duration must be positive.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -23,6 +25,10 @@ namespace {
 constexpr absl::Duration kDeliveredTimeout = absl::Seconds(180);
 // Up to this long for schedctl to stop every child after SIGINT (each child gets 10 s before SIGKILL).
 constexpr absl::Duration kStopTimeout = absl::Seconds(60);
+// The children of `up`: Pub/Sub emulator, demo-backend, schedule-service, cloud-scheduler-emulator.
+constexpr std::size_t kChildren = 4;
+// Up to this long for the children of a killed schedctl to be gone.
+constexpr absl::Duration kGoneTimeout = absl::Seconds(10);
 
 // Returns the largest N of `pattern`'s first group ("... ([0-9]+) ...") in `text`, or -1.
 int LargestMatch(const std::string& text, const std::string& pattern) {
@@ -38,13 +44,14 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   const std::string workdir = absl::StrCat("/tmp/schedctl-up-test-", ::getpid());
   const std::string log = workdir + ".log";
   std::remove(log.c_str());
-  auto up = testing::ChildProcess::Start(
-      {testing::BuildDir() + "/src/cli/schedctl", "up", "--workdir", workdir,
-       absl::StrCat("--pubsub-port=", testing::PickFreePort()),
-       absl::StrCat("--scheduler-port=", testing::PickFreePort()),
-       absl::StrCat("--backend-port=", testing::PickFreePort()),
-       absl::StrCat("--admin-port=", testing::PickFreePort()), "--status-interval=2"},
-      {}, log);
+  const std::vector<std::string> ports = {absl::StrCat("--pubsub-port=", testing::PickFreePort()),
+                                           absl::StrCat("--scheduler-port=", testing::PickFreePort()),
+                                           absl::StrCat("--backend-port=", testing::PickFreePort()),
+                                           absl::StrCat("--admin-port=", testing::PickFreePort())};
+  std::vector<std::string> argv = {testing::BuildDir() + "/src/cli/schedctl", "up", "--workdir", workdir,
+                                   "--status-interval=2"};
+  argv.insert(argv.end(), ports.begin(), ports.end());
+  auto up = testing::ChildProcess::Start(argv, {}, log);
   ASSERT_TRUE(up.ok()) << up.status();
 
   // Wait for a status line showing the sample run answered 2xx at the backend.
@@ -75,7 +82,7 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   for (auto it = std::sregex_iterator(output.begin(), output.end(), pid_re); it != std::sregex_iterator(); ++it) {
     pgids.push_back(std::stoi((*it)[2].str()));
   }
-  EXPECT_EQ(pgids.size(), 4u) << output;
+  EXPECT_EQ(pgids.size(), kChildren) << output;
   for (int pgid : pgids) {
     ASSERT_GT(pgid, 1);
     errno = 0;
@@ -85,6 +92,52 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
     EXPECT_EQ(error, ESRCH) << "process group " << pgid;
     // Do not leave a failed run's servers behind: they belong to this test's schedctl.
     if (alive == 0) ::kill(-pgid, SIGKILL);
+  }
+
+  // Restarted at once on the same ports: the stopped servers' TIME_WAIT sockets do not make a port "taken".
+  const std::string again_log = workdir + "-again.log";
+  std::remove(again_log.c_str());
+  argv[3] = workdir + "-again";
+  auto again = testing::ChildProcess::Start(argv, {}, again_log);
+  ASSERT_TRUE(again.ok()) << again.status();
+  const absl::Time started_deadline = absl::Now() + kDeliveredTimeout;
+  std::vector<int> again_pgids;
+  while (absl::Now() < started_deadline) {
+    const bool running = again->running();
+    output = testing::ReadFileOrEmpty(again_log);
+    again_pgids.clear();
+    for (auto it = std::sregex_iterator(output.begin(), output.end(), pid_re); it != std::sregex_iterator(); ++it) {
+      again_pgids.push_back(std::stoi((*it)[2].str()));
+    }
+    if (again_pgids.size() == kChildren || !running) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_THAT(output, ::testing::Not(::testing::HasSubstr("already taken"))) << output;
+  ASSERT_EQ(again_pgids.size(), kChildren) << output;
+
+  // Killed outright (no cleanup runs): its children die with it.
+  again->Stop(SIGKILL, absl::Seconds(5));
+  for (int pgid : again_pgids) {
+    const absl::Time gone_deadline = absl::Now() + kGoneTimeout;
+    while (::kill(-pgid, 0) == 0 && absl::Now() < gone_deadline) absl::SleepFor(absl::Milliseconds(100));
+    errno = 0;
+    const int alive = ::kill(-pgid, 0);
+    EXPECT_EQ(alive, -1) << "process group " << pgid << " outlived schedctl up killed with SIGKILL\n" << output;
+    if (alive == 0) ::kill(-pgid, SIGKILL);
+  }
+}
+
+TEST(SchedctlUpTest, DurationMustBePositive) {
+  for (const char* duration : {"--duration=0", "--duration=-5"}) {
+    const std::string log = absl::StrCat("/tmp/schedctl-up-duration-test-", ::getpid(), ".log");
+    std::remove(log.c_str());
+    auto r = testing::RunToExit({testing::BuildDir() + "/src/cli/schedctl", "up", duration,
+                                 absl::StrCat("--pubsub-port=", testing::PickFreePort())},
+                                {}, log, absl::Seconds(30));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->exit_code, 2) << duration << "\n" << r->output;
+    EXPECT_THAT(r->output, ::testing::HasSubstr("--duration")) << r->output;
+    EXPECT_THAT(r->output, ::testing::Not(::testing::HasSubstr("started "))) << r->output;
   }
 }
 

@@ -112,7 +112,7 @@ class SchedulerEdgeTest : public ::testing::Test {
   std::unique_ptr<testing::ChildProcess> emulator_;
 };
 
-TEST_F(SchedulerEdgeTest, RestCreateRefusesHeadersThatWouldSplitTheRequest) {
+TEST_F(SchedulerEdgeTest, RestCreateAndUpdateRefuseHeadersThatWouldSplitTheRequest) {
   httplib::Client api("127.0.0.1", port_);
   httplib::Result r = api.Post(kJobs, HttpJob("split", R"({"X-A":"v\r\nX-Injected: s3cret"})"),
                                "application/json");
@@ -129,6 +129,17 @@ TEST_F(SchedulerEdgeTest, RestCreateRefusesHeadersThatWouldSplitTheRequest) {
   r = api.Get(absl::StrCat(kJobs, "/split"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
+
+  // The same rules on update.
+  r = api.Post(kJobs, HttpJob("fine", R"({"X-A":"1"})"), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  r = api.Patch(absl::StrCat(kJobs, "/fine?updateMask=httpTarget.headers"),
+                R"({"httpTarget":{"headers":{"X-A":"v
+X-Injected: s3cret"}}})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_THAT(r->body, Not(HasSubstr("s3cret")));
 }
 
 // A name that merely reads like loopback is judged by what it resolves to: without a token the emulator

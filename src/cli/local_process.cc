@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,8 +21,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
+extern char** environ;
+
 namespace schedsvc::cli {
 namespace {
+
+constexpr char kSetpriv[] = "/usr/bin/setpriv";
 
 bool Executable(const std::string& path) { return !path.empty() && ::access(path.c_str(), X_OK) == 0; }
 
@@ -31,34 +36,55 @@ absl::StatusOr<std::unique_ptr<LocalProcess>> LocalProcess::Start(
     const std::string& name, const std::vector<std::string>& argv,
     const std::map<std::string, std::string>& env, const std::string& log_path) {
   if (argv.empty()) return absl::InvalidArgumentError("empty command line");
-  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) {
-    return absl::InternalError(absl::StrCat("opening ", log_path, ": ", std::strerror(errno)));
+  // The environment and argument vectors are built here, before the child exists: schedctl runs gRPC
+  // threads, and between fork and exec a child of a threaded process may only make async-signal-safe
+  // calls (no setenv, no stdio). posix_spawn does the rest.
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string kv = *e;
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    return absl::InternalError(absl::StrCat("fork for ", name, ": ", std::strerror(errno)));
+  for (const auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : merged) env_strings.push_back(absl::StrCat(k, "=", v));
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  // Through util-linux's setpriv, which asks the kernel to SIGKILL the program when schedctl (the thread
+  // that started it) dies, even by SIGKILL, and then execs it under the same PID.
+  std::vector<std::string> args;
+  if (Executable(kSetpriv)) args = {kSetpriv, "--pdeathsig", "KILL", "--"};
+  args.insert(args.end(), argv.begin(), argv.end());
+  std::vector<char*> argvp;
+  for (auto& a : args) argvp.push_back(a.data());
+  argvp.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Own process group (Ctrl-C reaches schedctl only; children are stopped in order), no blocked signals,
+  // and default dispositions for the signals schedctl handles or ignores.
+  posix_spawnattr_setpgroup(&attr, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, argvp[0], &actions, &attr, argvp.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return absl::InternalError(absl::StrCat("starting ", name, " (", argv[0], "): ", std::strerror(rc)));
   }
-  if (pid == 0) {
-    ::setpgid(0, 0);  // own group: Ctrl-C reaches schedctl only; we stop children in order
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    const int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // also from the parent, so a Stop() right after Start() finds the group
-  ::close(log_fd);
   return std::unique_ptr<LocalProcess>(new LocalProcess(name, pid, log_path));
 }
 
@@ -145,6 +171,12 @@ bool LoopbackPortFree(int port) {
   if (connected) return false;
   const int bind_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (bind_fd < 0) return false;
+  // As the servers bind (cpp-httplib and gRPC set SO_REUSEPORT, the JVM SO_REUSEADDR; the kernel lets a
+  // socket with the same option bind over their sockets in TIME_WAIT): a stopped server's connections in
+  // TIME_WAIT do not make the port taken; a listener does (the connect above found it).
+  const int one = 1;
+  ::setsockopt(bind_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  ::setsockopt(bind_fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   const bool bound = ::bind(bind_fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(bind_fd);
   return bound;

@@ -1,5 +1,6 @@
-// LocalProcess: one child process of `schedctl up`, started in its own process group with its output
-// in a log file, and stopped by PID (SIGTERM to its group, wait, then SIGKILL). Also: finding the
+// LocalProcess: one child process of `schedctl up`, started with posix_spawn in its own process group
+// with its output in a log file, killed by the kernel if schedctl dies (PR_SET_PDEATHSIG through
+// setpriv), and stopped by PID (SIGTERM to its group, wait, then SIGKILL). Also: finding the
 // pipeline's binaries and checking that a loopback port is free. Not thread-safe; owned by one thread.
 #ifndef SCHEDSVC_CLI_LOCAL_PROCESS_H_
 #define SCHEDSVC_CLI_LOCAL_PROCESS_H_
@@ -19,7 +20,9 @@ namespace schedsvc::cli {
 class LocalProcess {
  public:
   // Starts `argv` (argv[0] a path) with `env` added to this process's environment, stdout and stderr
-  // appended to `log_path`. `name` labels it in messages.
+  // appended to `log_path`, in a new process group. The child is SIGKILLed when the thread that started
+  // it ends, so start it from the main thread. `name` labels it in messages. kInternal if it cannot be
+  // spawned (a program that cannot be executed exits at once with status 127 instead).
   static absl::StatusOr<std::unique_ptr<LocalProcess>> Start(const std::string& name,
                                                              const std::vector<std::string>& argv,
                                                              const std::map<std::string, std::string>& env,
@@ -58,7 +61,8 @@ absl::StatusOr<std::string> FindPipelineBinary(const std::string& name, const st
 // Finds Google's Pub/Sub emulator: $PUBSUB_EMULATOR_BIN, the default SDK root, then `gcloud info`'s.
 absl::StatusOr<std::string> FindPubsubEmulator();
 
-// True if nothing accepts connections on 127.0.0.1:`port` and it can be bound.
+// True if nothing accepts connections on 127.0.0.1:`port` and it can be bound with SO_REUSEADDR and
+// SO_REUSEPORT, as the servers bind it (a stopped server's sockets in TIME_WAIT do not count).
 bool LoopbackPortFree(int port);
 
 // True once 127.0.0.1:`port` accepts a TCP connection, polling until `timeout`.

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
@@ -357,6 +358,10 @@ int Pipeline::Run() {
 }  // namespace
 
 int RunUp(const UpOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.duration_seconds < 0) {
+    err << "schedctl up: --duration must be a positive number of seconds, got " << options.duration_seconds << "\n";
+    return kExitUsage;
+  }
   g_stop.store(false);
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
@@ -377,8 +382,15 @@ void RegisterUpCommand(CLI::App& app, CommandAction& action) {
   sub->add_option("--admin-port", options->admin_port, "schedule-service admin port (/metrics)")
       ->capture_default_str();
   sub->add_option("--workdir", options->workdir, "directory for config, secrets, db and logs (default: new in /tmp)");
-  sub->add_option("--duration", options->duration_seconds, "stop by itself after this many seconds (0 = never)")
-      ->capture_default_str();
+  // Not given: until Ctrl-C. Given: a positive number of seconds (0 or less would stop at once or never).
+  sub->add_option("--duration", options->duration_seconds, "stop by itself after this many seconds (> 0)")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            int seconds = 0;
+            if (absl::SimpleAtoi(value, &seconds) && seconds > 0) return "";
+            return absl::StrCat("must be a positive number of seconds, got \"", value, "\"");
+          },
+          "SECONDS > 0"));
   sub->add_option("--status-interval", options->status_interval_seconds, "seconds between status lines")
       ->capture_default_str();
   sub->callback([options, &action] {

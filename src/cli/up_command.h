@@ -23,7 +23,8 @@ struct UpOptions {
   int admin_port = 9090;
   // --workdir: config, secrets, SQLite db and logs. Default: a new /tmp/schedctl-up-XXXXXX.
   std::string workdir;
-  // --duration: seconds to run before stopping by itself; 0 = until SIGINT/SIGTERM.
+  // --duration: seconds to run before stopping by itself, > 0 when given; 0 (not given) = until
+  // SIGINT/SIGTERM. Negative: RunUp refuses it (kExitUsage).
   int duration_seconds = 0;
   // --status-interval: seconds between status lines. Default 5.
   int status_interval_seconds = 5;
