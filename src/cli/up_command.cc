@@ -50,7 +50,7 @@ std::string ConfigYaml(const UpOptions& o) {
       "backends:\n  demo:\n    url: http://127.0.0.1:", o.backend_port, "\n"
       "    auth:\n      basic:\n        username_file: secrets/demo-username\n"
       "        password_file: secrets/demo-password\n"
-      "    timeout: 30s\n    retry:\n      max_attempts: 3\n      initial_backoff: 1s\n      max_backoff: 60s\n");
+      "    timeout: 30s\n    retry:\n      initial_backoff: 1s\n      max_backoff: 60s\n");
 }
 
 absl::Status WriteFile(const std::string& path, const std::string& text) {
