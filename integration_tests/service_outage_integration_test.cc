@@ -33,7 +33,7 @@ TEST_F(ServiceIntegrationTest, LowRateOutageLongerThanFiveQuickRedeliveriesDeadL
   o.breaker_open_duration = "2s";
   // The failure-rate rule out of reach, as it is for a job that fires once a minute against a
   // subscription whose retryPolicy spaces redeliveries 10 s and more apart: only the consecutive-failure
-  // rule (default 5) can open the circuit.
+  // rule (default 10) can open the circuit.
   o.breaker_minimum_requests = kRateRuleOutOfReach;
   o.max_extension = "15s";
   o.max_delivery_attempts = kMaxDeliveryAttempts;

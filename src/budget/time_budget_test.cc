@@ -283,6 +283,7 @@ TEST(TimeBudgetTest, AnAttemptCapWithoutTheBreakerSurvivesOnlyTheRedeliveryDelay
 TEST(TimeBudgetTest, AnAttemptCapWithTheBreakerCountsProbesAsAttempts) {
   config::ServiceConfig c = DefaultConfig();
   c.backends[0].retry.max_attempts = 3;
+  c.backends[0].circuit_breaker.consecutive_failures = 5;
   // Delivery 1: three attempts at once (3 in a row), nack 60 s. Delivery 2: two more open the circuit
   // (5 in a row), the probe 15 s later is its third attempt; nack 120 s. Deliveries 3-5: three probes
   // 15 s apart each (30 s), with 240 s and 480 s between them.
@@ -293,7 +294,7 @@ TEST(TimeBudgetTest, AnAttemptCapWithTheBreakerCountsProbesAsAttempts) {
 TEST(TimeBudgetTest, MaxHoldEndsAHeldDelivery) {
   config::ServiceConfig c = DefaultConfig();
   c.backends[0].circuit_breaker.max_hold = absl::Minutes(10);
-  // Five attempts open the circuit at once; each delivery is then held for max_hold.
+  // The first attempts open the circuit at once; each delivery is then held for max_hold.
   EXPECT_EQ(SurvivedOutage(c, c.backends[0], kSeedDeliveryAttempts),
             absl::Minutes(10) * kSeedDeliveryAttempts + kDefaultRedeliveryDelays);
 }

@@ -84,7 +84,7 @@ TEST_F(ConfigLoaderTest, MinimalFileGetsDocumentedDefaults) {
   EXPECT_EQ(b.timeout, absl::Seconds(30));
   EXPECT_EQ(b.retry.max_attempts, 0);  // no attempt limit: retries last as long as the budget
   EXPECT_EQ(b.circuit_breaker.max_hold, absl::ZeroDuration());  // hold as long as the budget
-  EXPECT_EQ(b.circuit_breaker.consecutive_failures, 5);
+  EXPECT_EQ(b.circuit_breaker.consecutive_failures, 10);
   EXPECT_EQ(config->redelivery.initial_delay, absl::Seconds(60));
   EXPECT_EQ(config->redelivery.max_delay, absl::Seconds(600));
   EXPECT_EQ(b.auth.kind, AuthKind::kNone);

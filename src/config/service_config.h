@@ -64,8 +64,10 @@ struct CircuitBreakerConfig {
   // nacked with a delay. Default 500; >= 1.
   int max_held_messages = 500;
   // circuit_breaker.consecutive_failures: retryable failures in a row (whatever the request rate) that
-  // open the circuit; any success resets the count. Default 5; 0 disables this rule, else 1-1000.
-  int consecutive_failures = 5;
+  // open the circuit; any success resets the count. Default 10 (with many requests in flight to a backend
+  // failing a third of them, 5 in a row happen every few hundred requests; 10 in a row practically never,
+  // and a lone message is retried for its whole budget anyway); 0 disables this rule, else 1-1000.
+  int consecutive_failures = 10;
 };
 
 // When the service hands a message back to Pub/Sub for a retryable cause (budget spent, attempt cap,
