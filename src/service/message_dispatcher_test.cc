@@ -200,6 +200,23 @@ TEST_F(MessageDispatcherTest, MalformedMessagesAreDeadLetteredWithAReasonWithout
   EXPECT_THAT(Scrape(), ::testing::Not(HasSubstr("nope")));
 }
 
+TEST_F(MessageDispatcherTest, DeadLetterErrorIsTheStatusMessageWithoutCodeOrPayloads) {
+  Make(Config());
+  // The path is attacker-chosen text; the builder's error message names it and carries a payload
+  // (the permanent reason), which Status::ToString() would print along with the code name.
+  const std::map<std::string, std::string> kAttributes = {{"path", "/a/../evil"}};
+  dispatch::PushMessage push;
+  push.message_id = "m-1";
+  push.data = "{}";
+  push.attributes = kAttributes;
+  const absl::Status expected = dispatch::PushRequestBuilder(config_, clock_).Build(push, 1).status();
+  ASSERT_FALSE(expected.ok());
+  Send("1", kAttributes);
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  EXPECT_EQ(dead_letters_.letters[0].info.error, expected.message());
+  EXPECT_NE(dead_letters_.letters[0].info.error, expected.ToString());
+}
+
 TEST_F(MessageDispatcherTest, WithoutADeadLetterTopicPermanentFailuresAreNackedWithTheLongestDelay) {
   auto config = Config();
   config.dead_letter_topic.clear();
