@@ -217,6 +217,19 @@ TEST_F(MessageDispatcherTest, DeadLetterErrorIsTheStatusMessageWithoutCodeOrPayl
   EXPECT_NE(dead_letters_.letters[0].info.error, expected.ToString());
 }
 
+TEST_F(MessageDispatcherTest, FinalInformationalAnswerIsCountedAs1xxAndRetriedNeverDeadLettered) {
+  constexpr int kSwitchingProtocols = 101;
+  Make(Config());
+  http_.Script(testing::FakeHttpClient::Response(kSwitchingProtocols));
+  http_.Script(testing::FakeHttpClient::Response(200));
+  Send("1");
+  executor_.AdvanceTime(Config().backends[0].retry.max_backoff);
+  EXPECT_EQ(http_.request_count(), 2u);
+  EXPECT_THAT(dead_letters_.letters, IsEmpty());
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_backend_requests_total{backend=\"orders\",code_class=\"1xx\"} 1"));
+}
+
 TEST_F(MessageDispatcherTest, WithoutADeadLetterTopicPermanentFailuresAreNackedWithTheLongestDelay) {
   auto config = Config();
   config.dead_letter_topic.clear();
