@@ -82,8 +82,9 @@ DeliveryOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, absl
     return outcome;
   }
   if (status < 200) {
-    // A 1xx is never a final answer (libcurl reads on past 100 and 103); one that ends the exchange is
-    // the backend breaking the protocol: retried like a 5xx, never the message's fault.
+    // A 1xx is never a final answer (libcurl reads on past informational answers); one that ends the
+    // exchange (a 101 when no upgrade was asked for) is the backend breaking the protocol: retried like
+    // a 5xx, never the message's fault.
     outcome.kind = OutcomeKind::kRetryable;
     outcome.status = absl::UnavailableError(
         absl::StrCat("HTTP ", status, " from backend as its final answer (a protocol error)"));
