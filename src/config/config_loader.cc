@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -45,6 +47,18 @@ const absl::Duration kMaxLeaseExtension = absl::Hours(24);
 const absl::Duration kMinExtensionStep = absl::Seconds(10);
 const absl::Duration kMaxExtensionStep = absl::Seconds(600);
 const absl::Duration kMaxShutdownGrace = absl::Minutes(10);
+// A backend attempt shorter than this is over before any backend could answer, yet the backend may
+// still run the job: every "timed out" attempt would run it once more.
+const absl::Duration kMinBackendTimeout = absl::Milliseconds(1);
+// Upper bounds for durations that have no natural limit: far above any sane value, low enough that a
+// typo (`100000h`) is an error instead of a wait that never ends.
+const absl::Duration kMaxBackendTimeout = absl::Hours(1);
+const absl::Duration kMaxBackoff = absl::Hours(1);
+const absl::Duration kMaxBreakerWindow = absl::Hours(1);
+const absl::Duration kMaxOpenDuration = absl::Hours(1);
+const absl::Duration kMaxHold = kMaxLeaseExtension;  // a hold cannot outlast the longest lease
+const absl::Duration kMaxGatewayTimeout = absl::Hours(1);
+const absl::Duration kMaxGatewayRetryDelay = absl::Hours(1);
 
 std::string Join(const std::string& path, absl::string_view key) {
   return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
@@ -227,6 +241,12 @@ bool IsTokenChar(char c) {
          absl::StrContains("!#$%&'*+-.^_`|~", c);
 }
 
+// Returns true for ASCII control characters (0x00-0x1f, 0x7f).
+bool IsControlChar(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
 bool IsBackendNameChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
 }
@@ -329,7 +349,9 @@ absl::Status LoadHeaders(const Reader& r, const YAML::Node& node, const std::str
   for (const auto& entry : node) {
     if (!entry.first.IsScalar()) return r.Error(path, "header names must be plain strings");
     const std::string name = entry.first.Scalar();
-    const std::string full = Join(path, name);
+    // The name goes into the key path of errors: control bytes in it are shown escaped, never raw.
+    const bool name_has_control = std::any_of(name.begin(), name.end(), IsControlChar);
+    const std::string full = Join(path, name_has_control ? absl::CEscape(name) : name);
     if (name.empty()) return r.Error(full, "header name must not be empty");
     for (char c : name) {
       if (!IsTokenChar(c)) return r.Error(full, "is not a valid HTTP header name");
@@ -342,8 +364,10 @@ absl::Status LoadHeaders(const Reader& r, const YAML::Node& node, const std::str
     }
     auto value = r.Scalar(entry.second, full);
     if (!value.ok()) return value.status();
-    if (absl::StrContains(*value, '\r') || absl::StrContains(*value, '\n')) {
-      return r.Error(full, "value must not contain line breaks");
+    // RFC 9110 field values: visible characters, spaces and tabs. CR or LF would end the header line
+    // and start another; NUL would cut it short; other controls are refused by many servers.
+    if (std::any_of(value->begin(), value->end(), [](char c) { return c != '\t' && IsControlChar(c); })) {
+      return r.Error(full, "value must not contain line breaks, NUL or other control characters");
     }
     if (!headers.emplace(name, *value).second) return r.Error(full, "duplicate header");
   }
@@ -357,9 +381,9 @@ absl::Status LoadRetry(const Reader& r, const YAML::Node& node, const std::strin
   SCHEDSVC_RETURN_IF_ERROR(
       r.Integer(node, "max_attempts", path, kMinAttempts, kMaxAttempts, retry.max_attempts));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "initial_backoff", path, absl::ZeroDuration(),
-                                      absl::InfiniteDuration(), true, retry.initial_backoff));
+                                      kMaxBackoff, true, retry.initial_backoff));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "max_backoff", path, absl::ZeroDuration(),
-                                      absl::InfiniteDuration(), true, retry.max_backoff));
+                                      kMaxBackoff, true, retry.max_backoff));
   SCHEDSVC_RETURN_IF_ERROR(r.Double(node, "multiplier", path, 1.0, 100.0, false, retry.multiplier));
   if (retry.max_backoff < retry.initial_backoff) {
     return r.Error(Join(path, "max_backoff"),
@@ -382,13 +406,13 @@ absl::Status LoadCircuitBreaker(const Reader& r, const YAML::Node& node, const s
   SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "minimum_requests", path, 1,
                                      std::numeric_limits<int>::max(), cb.minimum_requests));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "window", path, absl::ZeroDuration(),
-                                      absl::InfiniteDuration(), true, cb.window));
+                                      kMaxBreakerWindow, true, cb.window));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "open_duration", path, absl::ZeroDuration(),
-                                      absl::InfiniteDuration(), true, cb.open_duration));
+                                      kMaxOpenDuration, true, cb.open_duration));
   SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "half_open_probes", path, 1,
                                      std::numeric_limits<int>::max(), cb.half_open_probes));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "max_hold", path, absl::ZeroDuration(),
-                                      absl::InfiniteDuration(), false, cb.max_hold));
+                                      kMaxHold, false, cb.max_hold));
   SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "max_held_messages", path, 1,
                                      std::numeric_limits<int>::max(), cb.max_held_messages));
   SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "consecutive_failures", path, 0, kMaxConsecutiveFailures,
@@ -400,7 +424,7 @@ absl::Status LoadGateway(const Reader& r, const YAML::Node& node, const std::str
                          GatewayConfig& gw) {
   SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(node, path, {"timeout", "retries", "retry_delays"}));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "timeout", path, absl::ZeroDuration(),
-                                      absl::InfiniteDuration(), false, gw.timeout));
+                                      kMaxGatewayTimeout, false, gw.timeout));
   SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "retries", path, 0, kMaxGatewayRetries, gw.retries));
   if (YAML::Node delays = node["retry_delays"]) {
     const std::string full = Join(path, "retry_delays");
@@ -408,7 +432,7 @@ absl::Status LoadGateway(const Reader& r, const YAML::Node& node, const std::str
     for (std::size_t i = 0; i < delays.size(); ++i) {
       absl::Duration d;
       SCHEDSVC_RETURN_IF_ERROR(r.Duration(delays[i], absl::StrCat(full, "[", i, "]"),
-                                          absl::ZeroDuration(), absl::InfiniteDuration(), false, d));
+                                          absl::ZeroDuration(), kMaxGatewayRetryDelay, false, d));
       gw.retry_delays.push_back(d);
     }
     if (static_cast<int>(gw.retry_delays.size()) > gw.retries) {
@@ -439,8 +463,8 @@ absl::Status LoadBackend(const Reader& r, const YAML::Node& node, const std::str
   if (YAML::Node headers = node["headers"]) {
     SCHEDSVC_RETURN_IF_ERROR(LoadHeaders(r, headers, Join(path, "headers"), b.headers));
   }
-  SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "timeout", path, absl::ZeroDuration(),
-                                      absl::InfiniteDuration(), true, b.timeout));
+  SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "timeout", path, kMinBackendTimeout,
+                                      kMaxBackendTimeout, false, b.timeout));
   if (YAML::Node retry = node["retry"]) {
     SCHEDSVC_RETURN_IF_ERROR(LoadRetry(r, retry, Join(path, "retry"), b.retry));
   }

@@ -322,7 +322,7 @@ TEST_F(ConfigLoaderTest, RedeliveryDelaysAreRangeChecked) {
 TEST_F(ConfigLoaderTest, DurationsAreParsedAndRangeChecked) {
   ExpectError(WithBackendKeys("    timeout: soon\n"), "backends.orders.timeout", "'soon' is not a duration");
   ExpectError(WithBackendKeys("    timeout: 0s\n"), "backends.orders.timeout",
-              "must be greater than 0, got 0s");
+              "must be between 1ms and 1h, got 0s");
   ExpectError(absl::StrCat(kMinimal, "lease:\n  max_extension: 5s\n"), "lease.max_extension",
               "must be between 10s and 24h, got 5s");
   ExpectError(absl::StrCat(kMinimal, "shutdown_grace: 11m\n"), "shutdown_grace",
@@ -441,6 +441,74 @@ TEST_F(ConfigLoaderTest, HeadersCannotCarryAuthorizationOrReservedNames) {
               "backends.orders.headers.Idempotency-Key", "is set by the service");
   ExpectError(WithBackendKeys("    headers:\n      \"Bad Name\": x\n"),
               "backends.orders.headers.Bad Name", "is not a valid HTTP header name");
+}
+
+TEST_F(ConfigLoaderTest, HeaderValuesWithNulOrControlCharactersAreRefused) {
+  // YAML double-quoted escapes put the raw bytes into the value.
+  ExpectError(WithBackendKeys("    headers:\n      X-Team: \"a\\0b\"\n"), "backends.orders.headers.X-Team",
+              "value must not contain line breaks, NUL or other control characters");
+  ExpectError(WithBackendKeys("    headers:\n      X-Team: \"a\\r\\nX-Injected: 1\"\n"),
+              "backends.orders.headers.X-Team",
+              "value must not contain line breaks, NUL or other control characters");
+  ExpectError(WithBackendKeys("    headers:\n      X-Team: \"a\\x1bb\"\n"), "backends.orders.headers.X-Team",
+              "value must not contain line breaks, NUL or other control characters");
+  ExpectError(WithBackendKeys("    headers:\n      X-Team: \"a\\x7fb\"\n"), "backends.orders.headers.X-Team",
+              "value must not contain line breaks, NUL or other control characters");
+  // A tab is allowed inside a field value (RFC 9110).
+  auto tab = Load(WithBackendKeys("    headers:\n      X-Team: \"a\\tb\"\n"));
+  ASSERT_TRUE(tab.ok()) << tab.status();
+  EXPECT_EQ(tab->backends[0].headers.at("X-Team"), "a\tb");
+}
+
+TEST_F(ConfigLoaderTest, HeaderNamesWithNulOrControlCharactersAreRefusedAndShownEscaped) {
+  // The name is part of the key path in the error; its control bytes appear escaped, never raw.
+  ExpectError(WithBackendKeys("    headers:\n      \"X-A\\0B\": x\n"), "backends.orders.headers.X-A\\000B",
+              "is not a valid HTTP header name");
+  ExpectError(WithBackendKeys("    headers:\n      \"X-A\\r\\nB\": x\n"), "backends.orders.headers.X-A\\r\\nB",
+              "is not a valid HTTP header name");
+}
+
+TEST_F(ConfigLoaderTest, BackendTimeoutBelowOneMillisecondIsRefused) {
+  ExpectError(WithBackendKeys("    timeout: 1ns\n"), "backends.orders.timeout",
+              "must be between 1ms and 1h, got 1ns");
+  ExpectError(WithBackendKeys("    timeout: 999us\n"), "backends.orders.timeout",
+              "must be between 1ms and 1h, got 999us");
+  auto one_ms = Load(WithBackendKeys("    timeout: 1ms\n"));
+  ASSERT_TRUE(one_ms.ok()) << one_ms.status();
+  EXPECT_EQ(one_ms->backends[0].timeout, absl::Milliseconds(1));
+}
+
+TEST_F(ConfigLoaderTest, AbsurdlyLargeDurationsAreRefusedEverywhere) {
+  constexpr char kHuge[] = "100000h";
+  struct Case {
+    std::string yaml;
+    std::string key;
+    std::string why;
+  };
+  const Case kCases[] = {
+      {absl::StrCat("    timeout: ", kHuge, "\n"), "backends.orders.timeout", "must be between 1ms and 1h"},
+      {absl::StrCat("    retry:\n      initial_backoff: ", kHuge, "\n"), "backends.orders.retry.initial_backoff",
+       "must be greater than 0 and at most 1h"},
+      {absl::StrCat("    retry:\n      max_backoff: ", kHuge, "\n"), "backends.orders.retry.max_backoff",
+       "must be greater than 0 and at most 1h"},
+      {absl::StrCat("    circuit_breaker:\n      window: ", kHuge, "\n"), "backends.orders.circuit_breaker.window",
+       "must be greater than 0 and at most 1h"},
+      {absl::StrCat("    circuit_breaker:\n      open_duration: ", kHuge, "\n"),
+       "backends.orders.circuit_breaker.open_duration", "must be greater than 0 and at most 1h"},
+      {absl::StrCat("    circuit_breaker:\n      max_hold: ", kHuge, "\n"),
+       "backends.orders.circuit_breaker.max_hold", "must be between 0 and 24h"},
+      {absl::StrCat("    gateway:\n      timeout: ", kHuge, "\n"), "backends.orders.gateway.timeout",
+       "must be between 0 and 1h"},
+      {absl::StrCat("    gateway:\n      timeout: 6m\n      retries: 1\n      retry_delays: [", kHuge, "]\n"),
+       "backends.orders.gateway.retry_delays[0]", "must be between 0 and 1h"},
+  };
+  for (const Case& c : kCases) ExpectError(WithBackendKeys(c.yaml), c.key, c.why);
+  // The bounds themselves are accepted.
+  auto at_bounds = Load(WithBackendKeys(
+      "    timeout: 1h\n    retry:\n      initial_backoff: 1h\n      max_backoff: 1h\n"
+      "    circuit_breaker:\n      window: 1h\n      open_duration: 1h\n      max_hold: 24h\n"
+      "    gateway:\n      timeout: 1h\n      retries: 1\n      retry_delays: [1h]\n"));
+  ASSERT_TRUE(at_bounds.ok()) << at_bounds.status();
 }
 
 TEST_F(ConfigLoaderTest, GatewayRetryDelaysMayNotOutnumberRetries) {

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
@@ -15,6 +16,11 @@ BasicAuthHeader::BasicAuthHeader(std::string username_file, std::string password
 absl::StatusOr<std::string> BasicAuthHeader::HeaderValue() {
   auto username = username_.Value();
   if (!username.ok()) return username.status();
+  // RFC 7617: the user-id cannot contain ':', the separator before the password.
+  if (username->find(':') != std::string::npos) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("user name file ", username_.path(), " contains ':', which a Basic user name cannot hold"));
+  }
   auto password = password_.Value();
   if (!password.ok()) return password.status();
   return absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(*username, ":", *password)));

@@ -27,7 +27,8 @@ class AuthHeaderSource {
   virtual absl::StatusOr<std::string> HeaderValue() = 0;
 };
 
-// "Basic base64(user:password)" from two files.
+// "Basic base64(user:password)" from two files. HeaderValue() also returns kFailedPrecondition naming
+// the user name file when the user name contains ':' (RFC 7617).
 class BasicAuthHeader final : public AuthHeaderSource {
  public:
   BasicAuthHeader(std::string username_file, std::string password_file, const Clock& clock,

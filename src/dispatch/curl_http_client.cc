@@ -155,7 +155,24 @@ class CurlHttpClient::Impl {
     curl_slist* headers = nullptr;
     HttpResponse response;
     char error[CURL_ERROR_SIZE] = {0};
+    // Times curl was about to send the request (OnPrereq); a second time is a re-send, refused.
+    int sends = 0;
+    bool resend_refused = false;
   };
+
+  // CURLOPT_PREREQFUNCTION: runs each time curl is about to send the request on a connection. curl sends
+  // a request again, on a fresh connection, when a reused connection dies before any answer; the
+  // backend may have received and run it already, and nobody would know (not the dispatcher's attempt
+  // count, not X-Delivery-Attempt). So a second send is refused: the transfer fails, and the dispatcher
+  // retries it as a new attempt it counts, logs and backs off for.
+  static int OnPrereq(void* user, char*, char*, int, int) {
+    auto& t = *static_cast<Transfer*>(user);
+    if (++t.sends > 1) {
+      t.resend_refused = true;
+      return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+  }
 
   static std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
     auto* transfer = static_cast<Transfer*>(user);
@@ -230,6 +247,8 @@ class CurlHttpClient::Impl {
     set(curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t));
     set(curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::OnHeader));
     set(curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t));
+    set(curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &Impl::OnPrereq));
+    set(curl_easy_setopt(easy, CURLOPT_PREREQDATA, &t));
 
     const bool send_body = !request.body.empty() ||
                            (request.method != "GET" && request.method != "DELETE");
@@ -302,7 +321,11 @@ class CurlHttpClient::Impl {
       connections_opened_.fetch_add(connects, std::memory_order_relaxed);
     }
     absl::StatusOr<HttpResponse> outcome = absl::InternalError("unset");
-    if (result == CURLE_OK) {
+    if (transfer->resend_refused) {
+      outcome = absl::UnavailableError(
+          "connection to the backend closed before any answer after the request was sent on it (a reused "
+          "connection); not re-sent by the HTTP client: the backend may have received it");
+    } else if (result == CURLE_OK) {
       long status = 0;
       curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
       transfer->response.status = static_cast<int>(status);

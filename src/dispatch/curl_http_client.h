@@ -3,7 +3,10 @@
 // thread each; the multi handle's connection cache gives keep-alive reuse, and HTTP/2 is negotiated by
 // ALPN on https (CURL_HTTP_VERSION_2TLS) and multiplexed, HTTP/1.1 otherwise. TLS peers are verified
 // against the system CA store unless a request says tls_verify = false. Only http and https URLs are
-// accepted, and redirects are never followed.
+// accepted, and redirects are never followed. A request is sent at most once: when a reused
+// connection dies before any answer, curl would re-send the request on a new connection (and a backend
+// that had received it would run it twice, unseen); the client refuses that re-send and fails the
+// request with kUnavailable instead, so every send is an attempt its caller counts.
 //
 // The loop is driven by curl_multi_socket_action over epoll: curl tells us which sockets to watch
 // (CURLMOPT_SOCKETFUNCTION) and when its next timeout is due (CURLMOPT_TIMERFUNCTION, used as the

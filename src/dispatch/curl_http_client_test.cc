@@ -1,10 +1,16 @@
 // CurlHttpClient against real cpp-httplib servers on 127.0.0.1 (plain and TLS), port 0.
 #include "src/dispatch/curl_http_client.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -14,11 +20,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "src/common/clock.h"
 #include "src/common/thread_executor.h"
+#include "src/dispatch/delivery_outcome.h"
 #include "testing/child_process.h"
 
 namespace schedsvc::dispatch {
@@ -431,6 +439,166 @@ TEST(CurlHttpClientClosingServerTest, ServerClosingEachConnectionIsHandled) {
     EXPECT_EQ(result->body, "once");
   }
   EXPECT_EQ((*client)->connections_opened(), kSequential);
+}
+
+// A raw HTTP/1.1 server on 127.0.0.1, for answers cpp-httplib will not give. Each accepted connection is
+// passed to `serve(server, fd, connection_index)` on the server's thread and closed after it returns. It
+// counts the requests it read whole.
+class RawHttpServer {
+ public:
+  // Longest the server waits for a connection or a request before giving up on it.
+  static constexpr int kIoTimeoutMs = 10'000;
+  using ServeConnection = std::function<void(RawHttpServer&, int fd, int connection)>;
+
+  explicit RawHttpServer(ServeConnection serve) : serve_(std::move(serve)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    ok_ = listen_fd_ >= 0 && ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+          ::listen(listen_fd_, 8) == 0;
+    socklen_t len = sizeof(addr);
+    ok_ = ok_ && ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    port_ = ntohs(addr.sin_port);
+    if (ok_) thread_ = std::thread([this] { Serve(); });
+  }
+  ~RawHttpServer() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+  }
+  bool ok() const { return ok_; }
+  int port() const { return port_; }
+  int requests_received() const { return requests_.load(); }
+
+  // Reads one whole request (headers and a Content-Length body) from `fd`. False on EOF, error or timeout.
+  bool ReadRequest(int fd) {
+    std::string data;
+    std::size_t header_end = std::string::npos;
+    std::size_t body_length = 0;
+    char buffer[4096];
+    for (int waited_ms = 0; waited_ms < kIoTimeoutMs;) {
+      if (header_end != std::string::npos && data.size() >= header_end + 4 + body_length) {
+        requests_.fetch_add(1);
+        return true;
+      }
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, kPollSliceMs) == 0) {
+        waited_ms += kPollSliceMs;
+        continue;
+      }
+      const ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (n <= 0) return false;
+      data.append(buffer, static_cast<std::size_t>(n));
+      if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
+        const std::string head = absl::AsciiStrToLower(data.substr(0, header_end));
+        constexpr char kContentLength[] = "content-length:";
+        const std::size_t at = head.find(kContentLength);
+        if (at != std::string::npos) {
+          body_length = std::strtoul(head.c_str() + at + sizeof(kContentLength) - 1, nullptr, 10);
+        }
+      }
+    }
+    return false;
+  }
+
+  static void SendRaw(int fd, absl::string_view bytes) {
+    (void)!::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+
+ private:
+  // Poll slice, so the accept loop notices stop_ promptly.
+  static constexpr int kPollSliceMs = 50;
+
+  void Serve() {
+    for (int connection = 0, waited_ms = 0; !stop_.load() && waited_ms < kIoTimeoutMs;) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (::poll(&p, 1, kPollSliceMs) == 0) {
+        waited_ms += kPollSliceMs;
+        continue;
+      }
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      waited_ms = 0;
+      serve_(*this, fd, connection++);
+      ::close(fd);
+    }
+  }
+
+  ServeConnection serve_;
+  int listen_fd_ = -1;
+  bool ok_ = false;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+constexpr absl::string_view kRawOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok";
+
+// POSTs `body` to `port` on loopback and waits for the result.
+Result PostAndWait(CurlHttpClient& client, int port, const std::string& body) {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = absl::StrCat("http://127.0.0.1:", port, "/job");
+  request.body = body;
+  request.timeout = absl::Seconds(10);
+  Results results;
+  client.Send(std::move(request), results.Callback());
+  EXPECT_TRUE(results.WaitFor(1));
+  std::vector<Result> all = results.Take();
+  return all.empty() ? Result(absl::InternalError("no result")) : std::move(all[0]);
+}
+
+// libcurl re-sends a request on a fresh connection when a reused one dies before any answer; for a POST
+// the backend may then run it twice with nobody knowing. The client refuses the re-send instead: the
+// attempt fails as a retryable transport error (the dispatcher retries it as a new, counted attempt).
+TEST(CurlHttpClientReuseTest, RequestOnAReusedConnectionThatDiesIsNeverSilentlyResent) {
+  // The first connection answers its first request with keep-alive, reads the second whole and drops the
+  // connection unanswered (a backend that crashed, or a gateway that dropped it, after the request
+  // arrived); every later connection gets one answer.
+  RawHttpServer server([](RawHttpServer& self, int fd, int connection) {
+    if (self.ReadRequest(fd)) RawHttpServer::SendRaw(fd, kRawOk);
+    if (connection == 0) self.ReadRequest(fd);
+  });
+  ASSERT_TRUE(server.ok());
+  auto client = CurlHttpClient::Create();
+  ASSERT_TRUE(client.ok()) << client.status();
+  Result first = PostAndWait(**client, server.port(), "run-1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->status, 200);
+
+  Result second = PostAndWait(**client, server.port(), "run-2");  // on the kept-alive connection, dropped
+  ASSERT_FALSE(second.ok()) << "answered " << second->status << " after a silent re-send";
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()), ::testing::HasSubstr("not re-sent"));
+  EXPECT_EQ(server.requests_received(), 2) << "the second request reached the server twice";
+
+  // The next attempt is a new request on a new connection, as the dispatcher's retry sends it.
+  Result third = PostAndWait(**client, server.port(), "run-2");
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->status, 200);
+  EXPECT_EQ(server.requests_received(), 3);
+}
+
+// libcurl reads on past an informational answer, but a 101 it did not ask for, followed by bytes, ends
+// the exchange as the final answer: it reaches the classifier, which must not call it a 3xx.
+TEST(CurlHttpClientInformationalTest, FinalSwitchingProtocolsIsARetryable1xx) {
+  constexpr int kSwitchingProtocols = 101;
+  RawHttpServer server([](RawHttpServer& self, int fd, int) {
+    if (self.ReadRequest(fd)) RawHttpServer::SendRaw(fd, "HTTP/1.1 101 Switching Protocols\r\n\r\nnot http");
+  });
+  ASSERT_TRUE(server.ok());
+  auto client = CurlHttpClient::Create();
+  ASSERT_TRUE(client.ok()) << client.status();
+  Result result = PostAndWait(**client, server.port(), "run");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->status, kSwitchingProtocols);
+  DeliveryOutcome outcome = ClassifyAttempt(result, absl::UnixEpoch());
+  EXPECT_EQ(outcome.kind, OutcomeKind::kRetryable);
+  EXPECT_EQ(outcome.code_class, "1xx");
+  EXPECT_FALSE(GetPermanentReason(outcome.status).has_value());
 }
 
 // TLS: a self-signed certificate is rejected unless the request opts out of verification.

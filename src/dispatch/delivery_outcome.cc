@@ -1,5 +1,6 @@
 #include "src/dispatch/delivery_outcome.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -40,16 +41,21 @@ absl::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Ti
   value = absl::StripAsciiWhitespace(value);
   if (value.empty()) return absl::nullopt;
   if (absl::ascii_isdigit(static_cast<unsigned char>(value.front()))) {
+    // delta-seconds is 1*DIGIT with no upper limit (RFC 9110 §10.2.3): a number too large for an
+    // integer is valid and asks for a wait beyond any budget, so it is capped, not ignored.
+    const bool all_digits = std::all_of(value.begin(), value.end(),
+                                        [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+    if (!all_digits) return absl::nullopt;
     std::int64_t seconds = 0;
-    if (!absl::SimpleAtoi(value, &seconds) || seconds < 0) return absl::nullopt;
-    return absl::Seconds(seconds);
+    if (!absl::SimpleAtoi(value, &seconds)) return kMaxRetryAfter;  // overflow
+    return std::min(absl::Seconds(seconds), kMaxRetryAfter);
   }
   absl::Time when;
   std::string error;
   if (!absl::ParseTime(kImfFixdate, std::string(value), absl::UTCTimeZone(), &when, &error)) {
     return absl::nullopt;
   }
-  return when > now ? when - now : absl::ZeroDuration();
+  return when > now ? std::min(when - now, kMaxRetryAfter) : absl::ZeroDuration();
 }
 
 DeliveryOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, absl::Time now) {
@@ -73,6 +79,15 @@ DeliveryOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, absl
     outcome.kind = OutcomeKind::kRetryable;
     outcome.credential_rejected = true;
     outcome.status = FromHttpStatus(status, "backend");
+    return outcome;
+  }
+  if (status < 200) {
+    // A 1xx is never a final answer (libcurl reads on past informational answers); one that ends the
+    // exchange (a 101 when no upgrade was asked for) is the backend breaking the protocol: retried like
+    // a 5xx, never the message's fault.
+    outcome.kind = OutcomeKind::kRetryable;
+    outcome.status = absl::UnavailableError(
+        absl::StrCat("HTTP ", status, " from backend as its final answer (a protocol error)"));
     return outcome;
   }
   if (status == 408 || status == 429 || status >= 500) {

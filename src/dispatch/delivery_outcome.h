@@ -6,7 +6,9 @@
 //                                            credentials (wrong, or half-rotated), a backend/credential
 //                                            failure held and retried like an outage, never the message's
 //                                            fault
-//   other 4xx, 3xx (redirects are not followed), 1xx -> kPermanent (reason http_4xx / http_3xx)
+//   1xx as the final answer               -> kRetryable: a protocol error of the backend (code class
+//                                            "1xx"), like a 5xx never the message's fault
+//   other 4xx, 3xx (redirects are not followed) -> kPermanent (reason http_4xx / http_3xx)
 // plus the `code_class` label of schedsvc_backend_requests_total and the server's Retry-After, if any.
 // Pure functions: no clock reads (the caller passes `now`), no I/O. Thread-compatible.
 #ifndef SCHEDSVC_DISPATCH_DELIVERY_OUTCOME_H_
@@ -29,7 +31,7 @@ absl::string_view OutcomeKindName(OutcomeKind kind);
 
 struct DeliveryOutcome {
   OutcomeKind kind = OutcomeKind::kRetryable;
-  // "2xx", "3xx", "4xx", "5xx", "transport_error" or "timeout" (also "1xx" for a stray informational).
+  // "1xx", "2xx", "3xx", "4xx", "5xx", "transport_error" or "timeout".
   absl::string_view code_class;
   // The HTTP status, or 0 when the attempt failed below HTTP.
   int http_status = 0;
@@ -38,16 +40,21 @@ struct DeliveryOutcome {
   absl::Status status;
   // True for 401 and 403: the backend rejected the service's credentials (kRetryable).
   bool credential_rejected = false;
-  // Set when a retryable response carried a usable Retry-After (clamped to >= 0).
+  // Set when a retryable response carried a usable Retry-After (clamped to 0..kMaxRetryAfter).
   absl::optional<absl::Duration> retry_after;
 };
 
 // Returns the classification of one attempt's result. `now` resolves an HTTP-date Retry-After.
 DeliveryOutcome ClassifyAttempt(const absl::StatusOr<HttpResponse>& result, absl::Time now);
 
+// The longest delay a Retry-After yields. Longer ones (a far date, delta-seconds too large for an
+// integer) are capped to it rather than ignored: it exceeds every message's budget
+// (lease.max_extension is at most 24h), so such an answer always hands the message back to Pub/Sub.
+inline constexpr absl::Duration kMaxRetryAfter = absl::Hours(24);
+
 // Returns the delay a Retry-After header `value` asks for: delta-seconds ("120") or an IMF-fixdate
-// ("Wed, 21 Oct 2015 07:28:00 GMT") relative to `now`; a date in the past gives zero. nullopt if
-// malformed.
+// ("Wed, 21 Oct 2015 07:28:00 GMT") relative to `now`; a date in the past gives zero; at most
+// kMaxRetryAfter. nullopt if malformed.
 absl::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now);
 
 }  // namespace schedsvc::dispatch

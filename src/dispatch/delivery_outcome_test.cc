@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace schedsvc::dispatch {
 namespace {
 
@@ -66,6 +68,18 @@ TEST(DeliveryOutcomeTest, PermanentOnOther4xxAnd3xx) {
   }
 }
 
+TEST(DeliveryOutcomeTest, FinalInformationalAnswerIsARetryableProtocolErrorNot3xx) {
+  for (int status : {100, 101, 103, 199}) {
+    DeliveryOutcome outcome = ClassifyAttempt(Response(status), kNow);
+    EXPECT_EQ(outcome.kind, OutcomeKind::kRetryable) << status;
+    EXPECT_EQ(outcome.code_class, "1xx") << status;
+    EXPECT_EQ(outcome.http_status, status);
+    EXPECT_FALSE(GetPermanentReason(outcome.status).has_value()) << status;
+    EXPECT_EQ(outcome.status.code(), absl::StatusCode::kUnavailable) << status;
+    EXPECT_FALSE(outcome.credential_rejected);
+  }
+}
+
 TEST(DeliveryOutcomeTest, TransportFailuresAreRetryable) {
   DeliveryOutcome timeout = ClassifyAttempt(absl::DeadlineExceededError("curl 28"), kNow);
   EXPECT_EQ(timeout.kind, OutcomeKind::kRetryable);
@@ -102,6 +116,20 @@ TEST(DeliveryOutcomeTest, ParseRetryAfterEdgeCases) {
   EXPECT_EQ(ParseRetryAfter("1.5", kNow), absl::nullopt);
   EXPECT_EQ(ParseRetryAfter("soon", kNow), absl::nullopt);
   EXPECT_EQ(ParseRetryAfter("", kNow), absl::nullopt);
+}
+
+TEST(DeliveryOutcomeTest, RetryAfterTooLargeToParseIsCappedLikeAFarDate) {
+  // Beyond int64: still a valid delta-seconds, and asks for a wait longer than any budget.
+  constexpr char kHugeSeconds[] = "99999999999999999999";
+  EXPECT_EQ(ParseRetryAfter(kHugeSeconds, kNow), kMaxRetryAfter);
+  EXPECT_EQ(ParseRetryAfter("9223372036854775807", kNow), kMaxRetryAfter);
+  EXPECT_EQ(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", kNow), kMaxRetryAfter);
+  const absl::Duration kJustBelowCap = kMaxRetryAfter - absl::Seconds(1);
+  EXPECT_EQ(ParseRetryAfter(std::to_string(absl::ToInt64Seconds(kJustBelowCap)), kNow), kJustBelowCap);
+  DeliveryOutcome outcome = ClassifyAttempt(Response(503, {{"Retry-After", kHugeSeconds}}), kNow);
+  EXPECT_EQ(outcome.retry_after, kMaxRetryAfter);
+  // Digits followed by junk are still malformed.
+  EXPECT_EQ(ParseRetryAfter("99999999999999999999x", kNow), absl::nullopt);
 }
 
 }  // namespace

@@ -211,6 +211,29 @@ TEST_F(PushRequestBuilderTest, CredentialFifoIsRetryableNotPermanent) {
   EXPECT_THAT(std::string(request.status().message()), ::testing::HasSubstr(fifo));
 }
 
+TEST_F(PushRequestBuilderTest, TokenWithLineBreakInjectsNoHeaderAndIsRetryable) {
+  TempFile hostile_token("tok-abc\r\nX-Injected: yes\n");
+  config_.backends[1].auth.token_file = hostile_token.path();
+  PushRequestBuilder builder(config_, clock_);
+  absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "reports"}}), 1);
+  ASSERT_FALSE(request.ok()) << "a request was built; its headers would carry the injected line";
+  EXPECT_FALSE(GetPermanentReason(request.status()).has_value());
+  EXPECT_THAT(std::string(request.status().message()), ::testing::HasSubstr(hostile_token.path()));
+  EXPECT_THAT(std::string(request.status().message()), Not(::testing::HasSubstr("tok-abc")));
+  EXPECT_THAT(std::string(request.status().message()), Not(::testing::HasSubstr("X-Injected")));
+}
+
+TEST_F(PushRequestBuilderTest, BasicUserNameWithColonIsRetryableAndHidesTheName) {
+  TempFile colon_user("svc:user\n");
+  config_.backends[0].auth.username_file = colon_user.path();
+  PushRequestBuilder builder(config_, clock_);
+  absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "jobs"}}), 1);
+  ASSERT_FALSE(request.ok());
+  EXPECT_FALSE(GetPermanentReason(request.status()).has_value());
+  EXPECT_THAT(std::string(request.status().message()), ::testing::HasSubstr(colon_user.path()));
+  EXPECT_THAT(std::string(request.status().message()), Not(::testing::HasSubstr("svc")));
+}
+
 TEST(PermanentReasonTest, NamesMatchMetricsContract) {
   EXPECT_EQ(PermanentReasonName(PermanentReason::kUnknownBackend), "unknown_backend");
   EXPECT_EQ(PermanentReasonName(PermanentReason::kInvalidPath), "invalid_path");

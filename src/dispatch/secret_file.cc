@@ -96,6 +96,13 @@ absl::StatusOr<std::string> SecretFile::Value() {
   if (value.empty()) {
     return absl::FailedPreconditionError(absl::StrCat("secret file ", path_, " is empty"));
   }
+  // A CR or LF would end the header line the value goes into and start another (header injection); a
+  // NUL cuts it short. Only the one trailing newline above is the file's own.
+  if (value.find_first_of("\r\n\0", 0, 3) != std::string::npos) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "secret file ", path_,
+        " contains a line break or NUL byte (CR, LF or NUL) besides one trailing newline"));
+  }
   value_ = std::move(value);
   identity_ = identity;
   loaded_ = true;

@@ -2,7 +2,8 @@
 // Secret Manager CSI driver mount them. The value is cached; the file is stat()ed at most once per
 // `recheck_interval` (by the injected Clock) and re-read when its inode, size or mtime changed, so a
 // rotated secret is picked up without a restart. One trailing newline ("\n" or "\r\n") is trimmed, as
-// `echo secret > file` and `kubectl create secret --from-file` leave one.
+// `echo secret > file` and `kubectl create secret --from-file` leave one. A value that still holds a CR,
+// LF or NUL is refused: it would inject a header line into the backend request.
 //
 // Only a regular file (symlinks followed, as Kubernetes mounts secrets through them) of at most
 // kMaxSizeBytes is read. The file is opened non-blocking and checked with fstat before anything is read,
@@ -42,7 +43,9 @@ class SecretFile {
 
   // Returns the current value. kUnavailable naming the path when the file cannot be stat()ed, opened or
   // read (a transient state during some rotations, or a missing mount); kFailedPrecondition naming the
-  // path when it is empty, larger than kMaxSizeBytes, or not a regular file. Never blocks on the file.
+  // path when it is empty, larger than kMaxSizeBytes, not a regular file, or holds a CR, LF or NUL byte
+  // besides the one trailing newline (it would split or cut the header it goes into). Never blocks on
+  // the file.
   absl::StatusOr<std::string> Value();
 
   const std::string& path() const { return path_; }

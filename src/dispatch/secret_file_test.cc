@@ -55,12 +55,46 @@ TEST_F(SecretFileTest, TrimsExactlyOneTrailingNewline) {
   ASSERT_TRUE(dir_ok_);
   SecretFile lf(Write("lf", "pw\n"), clock_);
   SecretFile crlf(Write("crlf", "pw\r\n"), clock_);
-  SecretFile two(Write("two", "pw\n\n"), clock_);
   SecretFile none(Write("none", " pw "), clock_);
   EXPECT_EQ(*lf.Value(), "pw");
   EXPECT_EQ(*crlf.Value(), "pw");
-  EXPECT_EQ(*two.Value(), "pw\n");
   EXPECT_EQ(*none.Value(), " pw ");
+}
+
+// Each value holds a byte that would end or split an HTTP header line once the one trailing newline
+// is trimmed: a token like this put an extra header into the backend request.
+TEST_F(SecretFileTest, LineBreakOrNulLeftAfterTrimIsAnErrorNamingTheFileNotTheValue) {
+  ASSERT_TRUE(dir_ok_);
+  const std::string kSecretPart = "tok-visible";
+  const std::pair<const char*, std::string> kHostile[] = {
+      {"crlf-inside", kSecretPart + "\r\nX-Injected: 1"},
+      {"lf-inside", kSecretPart + "\nX-Injected: 1"},
+      {"cr-inside", kSecretPart + "\rX-Injected: 1"},
+      {"two-newlines", kSecretPart + "\n\n"},
+      {"cr-before-crlf", kSecretPart + "\r\r\n"},
+      {"nul-inside", kSecretPart + std::string(1, '\0') + "tail\n"},
+  };
+  for (const auto& [name, contents] : kHostile) {
+    SCOPED_TRACE(name);
+    const std::string path = Write(name, contents);
+    SecretFile secret(path, clock_);
+    absl::StatusOr<std::string> value = secret.Value();
+    ASSERT_FALSE(value.ok());
+    EXPECT_EQ(value.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(value.status().message()), ::testing::HasSubstr(path));
+    EXPECT_THAT(std::string(value.status().message()), ::testing::HasSubstr("line break or NUL"));
+    EXPECT_THAT(std::string(value.status().message()), ::testing::Not(::testing::HasSubstr(kSecretPart)));
+  }
+}
+
+TEST_F(SecretFileTest, RotationToAValueWithALineBreakIsAnErrorNeverTheOldValue) {
+  const std::string path = Write("rotating", "good-token\n");
+  SecretFile secret(path, clock_, absl::ZeroDuration());
+  ASSERT_EQ(*secret.Value(), "good-token");
+  Rotate("rotating", "bad-token\r\nX-Injected: 1\n");
+  absl::StatusOr<std::string> value = secret.Value();
+  ASSERT_FALSE(value.ok());
+  EXPECT_THAT(std::string(value.status().message()), ::testing::Not(::testing::HasSubstr("token")));
 }
 
 TEST_F(SecretFileTest, PicksUpRotationAfterRecheckInterval) {
@@ -188,6 +222,26 @@ TEST_F(SecretFileTest, BasicAuthHeaderFollowsRotationOfEitherFile) {
   Rotate("pass", "pw2-rotated\n");
   clock_.AdvanceTime(kRecheck);
   EXPECT_EQ(*header.HeaderValue(), "Basic " + absl::Base64Escape("alice:pw2-rotated"));
+}
+
+TEST_F(SecretFileTest, BasicUserNameWithAColonIsAnErrorNamingTheFile) {
+  // RFC 7617: the user-id cannot contain ':'; "a:b" + ":" + "pw" would authenticate as user "a".
+  const std::string user = Write("colon-user", "ali:ce\n");
+  const std::string pass = Write("colon-pass", "pw1\n");
+  BasicAuthHeader header(user, pass, clock_, kRecheck);
+  absl::StatusOr<std::string> value = header.HeaderValue();
+  ASSERT_FALSE(value.ok());
+  EXPECT_EQ(value.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(value.status().message()), ::testing::HasSubstr(user));
+  EXPECT_THAT(std::string(value.status().message()), ::testing::HasSubstr("':'"));
+  EXPECT_THAT(std::string(value.status().message()), ::testing::Not(::testing::HasSubstr("ali")));
+}
+
+TEST_F(SecretFileTest, BearerTokenWithCrLfGivesNoHeaderValue) {
+  BearerAuthHeader header(Write("crlf-token", "tkn\r\nX-Injected: 1\n"), clock_, kRecheck);
+  absl::StatusOr<std::string> value = header.HeaderValue();
+  ASSERT_FALSE(value.ok());
+  EXPECT_THAT(std::string(value.status().message()), ::testing::Not(::testing::HasSubstr("X-Injected")));
 }
 
 TEST_F(SecretFileTest, MakeAuthHeaderSourceFollowsConfig) {

@@ -22,7 +22,7 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   return *buckets;
 }
 
-const char* const kCodeClasses[] = {"2xx", "3xx", "4xx", "5xx", "transport_error", "timeout"};
+const char* const kCodeClasses[] = {"2xx", "3xx", "4xx", "5xx", "transport_error", "timeout", "1xx"};
 
 }  // namespace
 

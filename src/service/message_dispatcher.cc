@@ -338,7 +338,8 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
     }
     return;
   }
-  DeadLetterInfo info{reason, error.ToString(), http_status, d->attempts, d->backend_name};
+  // The status message only: ToString() would add the code name and payloads to attacker-influenced text.
+  DeadLetterInfo info{reason, std::string(error.message()), http_status, d->attempts, d->backend_name};
   dead_letters_->Publish(
       d->push.message_id, d->push.data, d->push.attributes, info,
       [this, d, reason, fields](absl::Status published) mutable {

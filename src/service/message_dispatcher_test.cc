@@ -200,6 +200,36 @@ TEST_F(MessageDispatcherTest, MalformedMessagesAreDeadLetteredWithAReasonWithout
   EXPECT_THAT(Scrape(), ::testing::Not(HasSubstr("nope")));
 }
 
+TEST_F(MessageDispatcherTest, DeadLetterErrorIsTheStatusMessageWithoutCodeOrPayloads) {
+  Make(Config());
+  // The path is attacker-chosen text; the builder's error message names it and carries a payload
+  // (the permanent reason), which Status::ToString() would print along with the code name.
+  const std::map<std::string, std::string> kAttributes = {{"path", "/a/../evil"}};
+  dispatch::PushMessage push;
+  push.message_id = "m-1";
+  push.data = "{}";
+  push.attributes = kAttributes;
+  const absl::Status expected = dispatch::PushRequestBuilder(config_, clock_).Build(push, 1).status();
+  ASSERT_FALSE(expected.ok());
+  Send("1", kAttributes);
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  EXPECT_EQ(dead_letters_.letters[0].info.error, expected.message());
+  EXPECT_NE(dead_letters_.letters[0].info.error, expected.ToString());
+}
+
+TEST_F(MessageDispatcherTest, FinalInformationalAnswerIsCountedAs1xxAndRetriedNeverDeadLettered) {
+  constexpr int kSwitchingProtocols = 101;
+  Make(Config());
+  http_.Script(testing::FakeHttpClient::Response(kSwitchingProtocols));
+  http_.Script(testing::FakeHttpClient::Response(200));
+  Send("1");
+  executor_.AdvanceTime(Config().backends[0].retry.max_backoff);
+  EXPECT_EQ(http_.request_count(), 2u);
+  EXPECT_THAT(dead_letters_.letters, IsEmpty());
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_backend_requests_total{backend=\"orders\",code_class=\"1xx\"} 1"));
+}
+
 TEST_F(MessageDispatcherTest, WithoutADeadLetterTopicPermanentFailuresAreNackedWithTheLongestDelay) {
   auto config = Config();
   config.dead_letter_topic.clear();
