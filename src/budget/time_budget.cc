@@ -201,6 +201,17 @@ BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::
         "a backend outage longer than ", Fmt(out.survived_outage), " dead-letters messages, less than the ",
         Fmt(expected_outage), " expected (--expect-outage): ", OutageAdvice(config, b)));
   }
+  if (b.circuit_breaker.max_held_messages > 0 &&
+      b.circuit_breaker.max_held_messages < config.max_outstanding_messages && limits.max_delivery_attempts > 0 &&
+      config.ack_mode == config::AckMode::kAfterSuccess) {
+    absl::Duration overflow = absl::ZeroDuration();
+    for (int k = 1; k < limits.max_delivery_attempts; ++k) overflow += dispatch::RedeliveryDelay(config.redelivery, k);
+    out.warnings.push_back(absl::StrCat(
+        "circuit_breaker.max_held_messages ", b.circuit_breaker.max_held_messages,
+        " < flow_control.max_outstanding_messages ", config.max_outstanding_messages,
+        ": at a high rate, messages that find the hold full are nacked at once, and an outage longer than ",
+        Fmt(overflow), " dead-letters them (0 lets flow control bound the hold)"));
+  }
   if (has_gateway && b.timeout < out.gateway_total) {
     out.warnings.push_back(absl::StrCat(
         "timeout ", Fmt(b.timeout), " < gateway total ", Fmt(out.gateway_total),

@@ -310,6 +310,15 @@ TEST(TimeBudgetTest, OnReceiptDeadLettersAtTheEndOfItsOneDelivery) {
   EXPECT_EQ(SurvivedOutage(c, c.backends[0], 0), kDefaultDeliveryBudget);
 }
 
+TEST(TimeBudgetTest, AHoldBoundBelowFlowControlIsWarnedAbout) {
+  config::ServiceConfig c = DefaultConfig();
+  c.backends[0].circuit_breaker.max_held_messages = 500;
+  BudgetReport report = ComputeTimeBudget(c, SeedLimits());
+  EXPECT_THAT(report.backends[0].warnings,
+              ElementsAre(AllOf(HasSubstr("max_held_messages 500 < flow_control.max_outstanding_messages 1000"),
+                                HasSubstr("longer than 15m dead-letters them"))));
+}
+
 TEST(TimeBudgetTest, AHigherExpectationWarns) {
   BudgetReport report = ComputeTimeBudget(DefaultConfig(), SeedLimits(), absl::Hours(6));
   EXPECT_THAT(report.backends[0].warnings, ElementsAre(HasSubstr("less than the 6h expected")));

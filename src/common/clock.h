@@ -31,9 +31,9 @@ class SystemClock final : public Clock {
 };
 
 // The monotonic clock (std::chrono::steady_clock), expressed as an absl::Time that starts at the wall time
-// of the clock's construction and then only moves forward with steady_clock. Readings are close to wall time
-// (so a stray one in a log is still readable) but are not wall time: compare them only with readings of the
-// same clock. Thread-safe.
+// of the first SteadyClock made in the process and then only moves forward with steady_clock. Every
+// SteadyClock of a process reads the same. Readings are close to wall time (so a stray one in a log is still
+// readable) but are not wall time: compare them only with other SteadyClock readings. Thread-safe.
 class SteadyClock final : public Clock {
  public:
   SteadyClock();

@@ -10,7 +10,8 @@ std::string RedactUrl(absl::string_view url) {
   std::size_t authority_end = url.size();
   if (const std::size_t slashes = url.find("//"); slashes != absl::string_view::npos) {
     authority_start = slashes + 2;
-    authority_end = url.find_first_of("/?#", authority_start);
+    // A '/' may be part of a password ("u:pa/ss@host"), so the user info is sought up to the query.
+    authority_end = url.find_first_of("?#", authority_start);
     if (authority_end == absl::string_view::npos) authority_end = url.size();
   }
   // Without "//" the whole text is searched: a malformed URL may still carry "user:password@".

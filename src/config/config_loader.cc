@@ -268,9 +268,10 @@ absl::Status ValidateUrl(const Reader& r, const std::string& full, const std::st
   if (absl::StrContains(url, '?')) return r.Error(full, "must not contain a query ('?')");
   if (absl::StrContains(url, '#')) return r.Error(full, "must not contain a fragment ('#')");
   absl::string_view authority = rest.substr(0, rest.find('/'));
-  if (absl::StrContains(authority, '@')) {
+  // '@' anywhere, not only in the authority: "https://user:pa/ss@host" puts a password before a '/'.
+  if (absl::StrContains(rest, '@')) {
     // Never echo the URL here: the user info may hold a password.
-    return r.Error(full, "must not contain credentials; use auth.basic or auth.bearer files");
+    return r.Error(full, "must not contain '@' (no credentials in URLs; use auth.basic or auth.bearer files)");
   }
   absl::string_view host = authority;
   if (absl::StartsWith(authority, "[")) {  // [IPv6]:port
@@ -282,7 +283,7 @@ absl::Status ValidateUrl(const Reader& r, const std::string& full, const std::st
       if (!absl::ConsumePrefix(&after, ":")) return r.Error(full, "has junk after the IPv6 host");
       int port = 0;
       if (!absl::SimpleAtoi(after, &port) || port < 1 || port > kMaxPort) {
-        return r.Error(full, absl::StrCat("has an invalid port '", after, "'"));
+        return r.Error(full, "has an invalid port after the IPv6 host");
       }
     }
   } else if (const size_t colon = authority.find(':'); colon != absl::string_view::npos) {
@@ -290,7 +291,8 @@ absl::Status ValidateUrl(const Reader& r, const std::string& full, const std::st
     absl::string_view port_text = authority.substr(colon + 1);
     int port = 0;
     if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > kMaxPort) {
-      return r.Error(full, absl::StrCat("has an invalid port '", port_text, "'"));
+      // Never echo the port text: in "https://user:pa/ss@host" the "port" is the start of a password.
+      return r.Error(full, "has an invalid port (1-65535)");
     }
   }
   if (host.empty()) return r.Error(full, absl::StrCat("has no host: '", RedactUrl(url), "'"));
@@ -413,7 +415,7 @@ absl::Status LoadCircuitBreaker(const Reader& r, const YAML::Node& node, const s
                                      std::numeric_limits<int>::max(), cb.half_open_probes));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "max_hold", path, absl::ZeroDuration(),
                                       kMaxHold, false, cb.max_hold));
-  SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "max_held_messages", path, 1,
+  SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "max_held_messages", path, 0,
                                      std::numeric_limits<int>::max(), cb.max_held_messages));
   SCHEDSVC_RETURN_IF_ERROR(r.Integer(node, "consecutive_failures", path, 0, kMaxConsecutiveFailures,
                                      cb.consecutive_failures));

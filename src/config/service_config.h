@@ -60,9 +60,12 @@ struct CircuitBreakerConfig {
   // circuit_breaker.max_hold: how long a message may wait leased while the circuit is open before it
   // is nacked with the redelivery delay. Default 0 = as long as the message's budget lasts; >= 0.
   absl::Duration max_hold = absl::ZeroDuration();
-  // circuit_breaker.max_held_messages: messages held at once per backend before further ones are
-  // nacked with a delay. Default 500; >= 1.
-  int max_held_messages = 500;
+  // circuit_breaker.max_held_messages: messages held at once per backend; further ones are nacked with the
+  // redelivery delay, which spends one of their delivery attempts. Default 0 = no bound of its own: held
+  // messages count against flow_control.max_outstanding_messages like any other, so when the hold is full
+  // the subscriber stops pulling and the rest wait in Pub/Sub, spending nothing. A bound keeps room for
+  // the other backends of a pod at the price of those attempts; >= 0.
+  int max_held_messages = 0;
   // circuit_breaker.consecutive_failures: retryable failures in a row (whatever the request rate) that
   // open the circuit; any success resets the count. Default 10 (with many requests in flight to a backend
   // failing a third of them, 5 in a row happen every few hundred requests; 10 in a row practically never,

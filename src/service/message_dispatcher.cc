@@ -171,7 +171,7 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   const auto& cb = b.config.circuit_breaker;
   const absl::Time now = steady_.Now();
   if (!d->holding) {
-    if (b.held.load() >= cb.max_held_messages) {
+    if (cb.max_held_messages > 0 && b.held.load() >= cb.max_held_messages) {
       NackForRedelivery(d, metrics::kNackCircuitOpen, absl::UnavailableError("circuit open and the hold is full"));
       return;
     }

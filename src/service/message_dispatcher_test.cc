@@ -425,6 +425,19 @@ TEST_F(MessageDispatcherTest, HeldMessageIsNackedWithTheRedeliveryDelayWhenItsBu
   EXPECT_THAT(dead_letters_.letters, IsEmpty());
 }
 
+TEST_F(MessageDispatcherTest, ByDefaultOnlyFlowControlBoundsTheHold) {
+  // More messages than any fixed hold bound would take: all are held leased, none handed back (a nack would
+  // spend a delivery attempt of each during the outage).
+  constexpr int kManyMessages = 1200;
+  Make(DefaultPolicyConfig());
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  const config::CircuitBreakerConfig defaults;
+  for (int i = 0; i < defaults.consecutive_failures; ++i) Send("f" + std::to_string(i));  // opens the circuit
+  for (int i = 0; i < kManyMessages; ++i) Send("held" + std::to_string(i));
+  EXPECT_THAT(acks_->events, IsEmpty());
+  EXPECT_THAT(Scrape(), ::testing::Not(HasSubstr("reason=\"circuit_open\"} 1")));
+}
+
 TEST_F(MessageDispatcherTest, AFullHoldHandsTheMessageBackWithTheRedeliveryDelay) {
   auto config = DefaultPolicyConfig();
   config.backends[0].circuit_breaker.max_held_messages = 1;
