@@ -13,13 +13,11 @@ SubscriberEventLog::SubscriberEventLog(std::string subscription, std::string end
       clock_(clock),
       interval_(interval) {}
 
-bool SubscriberEventLog::Admit(Limiter& limiter, absl::StatusCode code, bool first_of_run,
-                               std::int64_t* suppressed) {
+bool SubscriberEventLog::Admit(Limiter& limiter, std::int64_t* suppressed) {
   const absl::Time now = clock_.Now();
-  if (first_of_run || code != limiter.last_code || now - limiter.last_logged >= interval_) {
+  if (now - limiter.last_logged >= interval_) {
     *suppressed = std::exchange(limiter.suppressed, 0);
     limiter.last_logged = now;
-    limiter.last_code = code;
     return true;
   }
   ++limiter.suppressed;
@@ -35,7 +33,6 @@ void SubscriberEventLog::OnStreamEvent(const pubsub::StreamEvent& event) {
       Limiter& limiter = streams_[event.stream];
       degraded = std::exchange(limiter.degraded, false);
       suppressed = std::exchange(limiter.suppressed, 0);
-      limiter.last_code = absl::StatusCode::kOk;
     }
     if (!degraded) return;
     log_.Info("StreamingPull stream connected after failures",
@@ -54,7 +51,7 @@ void SubscriberEventLog::OnStreamEvent(const pubsub::StreamEvent& event) {
     absl::MutexLock lock(&mu_);
     Limiter& limiter = streams_[event.stream];
     if (event.permanent || event.retry_in > absl::ZeroDuration()) limiter.degraded = true;
-    if (!Admit(limiter, event.status.code(), event.attempt == 1, &suppressed)) return;
+    if (!Admit(limiter, &suppressed)) return;
   }
   // A stream that served and was closed by the server (routine) is reopened at once: not a warning.
   const Severity severity = event.permanent ? Severity::kError
@@ -83,7 +80,7 @@ void SubscriberEventLog::OnAckFailure(const pubsub::AckFailureEvent& event) {
   std::int64_t suppressed = 0;
   {
     absl::MutexLock lock(&mu_);
-    if (!Admit(ack_rpcs_[is_ack ? 0 : 1], event.status.code(), false, &suppressed)) return;
+    if (!Admit(ack_rpcs_[is_ack ? 0 : 1], &suppressed)) return;
   }
   log_.Warning(is_ack ? "Acknowledge failed; the messages will be redelivered"
                       : "ModifyAckDeadline failed; the leases run out at their last deadline",

@@ -1,10 +1,11 @@
 // SubscriberEventLog: turns the subscriber's observer hooks (pubsub::StreamEvent, pubsub::AckFailureEvent)
 // into metrics and JSON log lines, so a stream that cannot open (missing subscription, missing IAM role,
 // bad endpoint, emulator down) is never silent. Every event is counted (schedsvc_stream_failures_total,
-// schedsvc_ack_failures_total); log lines are rate-limited per stream (and per ack RPC kind): the first
-// failure after a healthy period, or a failure with a different code, is logged at once, then at most one
-// line per `interval` carrying the number of failures left out since the last line; a stream that
-// connects after failures that made it wait (not a routine reopen at once) logs that it recovered. Called on gRPC and executor threads; does not block
+// schedsvc_ack_failures_total); log lines are rate-limited per stream (and per ack RPC kind) by time only:
+// at most one line per `interval`, carrying the number of failures left out since the last line, whatever
+// the code or attempt number (a stream that keeps failing after a few seconds each is not logged each
+// time); a stream that connects after failures that made it wait (not a routine reopen at once) logs that
+// it recovered, with the failures left out. Called on gRPC and executor threads; does not block
 // beyond JsonLogger. Thread-safe. Owned by ScheduleService; `log`, `metrics` and `clock` must outlive it.
 #ifndef SCHEDSVC_SERVICE_SUBSCRIBER_EVENT_LOG_H_
 #define SCHEDSVC_SERVICE_SUBSCRIBER_EVENT_LOG_H_
@@ -40,14 +41,13 @@ class SubscriberEventLog {
   // Rate-limit state of one stream or one ack RPC kind.
   struct Limiter {
     absl::Time last_logged = absl::InfinitePast();
-    absl::StatusCode last_code = absl::StatusCode::kOk;
     std::int64_t suppressed = 0;
     // A failure since the last connection waited for a backoff (not a routine reopen at once).
     bool degraded = false;
   };
-  // Returns whether this failure gets a line, and the count of failures left out before it.
-  bool Admit(Limiter& limiter, absl::StatusCode code, bool first_of_run, std::int64_t* suppressed)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Returns whether this failure gets a line (at most one per `interval_`), and the count of failures left
+  // out before it.
+  bool Admit(Limiter& limiter, std::int64_t* suppressed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string subscription_;
   const std::string endpoint_;

@@ -84,7 +84,23 @@ TEST_F(SubscriberEventLogTest, RepeatsAreRateLimitedPerStreamAndCountedInTheNext
   EXPECT_THAT(Scrape(), HasSubstr("schedsvc_stream_failures_total{code=\"UNAVAILABLE\"} 7"));
 }
 
-TEST_F(SubscriberEventLogTest, ANewCodeIsLoggedAtOnceAndRecoveryIsLogged) {
+// Lines are limited by time only: neither a new code nor a failure reported as attempt 1 (a stream that
+// served, failing again) gets a line within the interval; the next line counts them.
+TEST_F(SubscriberEventLogTest, NeitherANewCodeNorAFirstAttemptBypassesTheInterval) {
+  log_.OnStreamEvent(Failure(0, absl::UnavailableError("down"), 1, false, absl::Seconds(1)));
+  clock_.AdvanceTime(absl::Seconds(5));
+  log_.OnStreamEvent(Failure(0, absl::NotFoundError("gone"), 2, true, absl::Seconds(10)));
+  clock_.AdvanceTime(absl::Seconds(5));
+  log_.OnStreamEvent(Failure(0, absl::UnavailableError("upstream reset"), 1, false, absl::ZeroDuration()));
+  EXPECT_EQ(Lines().size(), 1u);
+  clock_.AdvanceTime(kInterval);
+  log_.OnStreamEvent(Failure(0, absl::UnavailableError("upstream reset"), 1, false, absl::ZeroDuration()));
+  auto lines = Lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["suppressed"], 2);
+}
+
+TEST_F(SubscriberEventLogTest, RecoveryAfterFailuresThatWaitedIsLogged) {
   log_.OnStreamEvent(Failure(0, absl::UnavailableError("down"), 1, false, absl::Seconds(1)));
   log_.OnStreamEvent(Failure(0, absl::NotFoundError("gone"), 2, true, absl::Seconds(10)));
   pubsub::StreamEvent connected;
@@ -93,18 +109,19 @@ TEST_F(SubscriberEventLogTest, ANewCodeIsLoggedAtOnceAndRecoveryIsLogged) {
   connected.attempt = 2;
   log_.OnStreamEvent(connected);
   auto lines = Lines();
-  ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[1]["code"], "NOT_FOUND");
-  EXPECT_EQ(lines[2]["message"], "StreamingPull stream connected after failures");
-  EXPECT_EQ(lines[2]["failed_attempts"], 2);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1]["message"], "StreamingPull stream connected after failures");
+  EXPECT_EQ(lines[1]["failed_attempts"], 2);
+  EXPECT_EQ(lines[1]["suppressed"], 1);
   // A connection without failures before it is not news, nor one after a routine reopen at once.
   log_.OnStreamEvent(connected);
+  clock_.AdvanceTime(kInterval);
   log_.OnStreamEvent(Failure(0, absl::UnavailableError("server closed the stream"), 1, false, absl::ZeroDuration()));
   connected.attempt = 1;
   log_.OnStreamEvent(connected);
   lines = Lines();
-  ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(lines[3]["severity"], "INFO");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2]["severity"], "INFO");
 }
 
 TEST_F(SubscriberEventLogTest, AStreamEndedCleanlyIsLoggedButNotCountedAsAFailure) {

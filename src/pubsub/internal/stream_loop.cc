@@ -41,6 +41,8 @@ void StreamLoop::Open() {
     stream = stub_->MakeStream(index_);
     stream_ = stream;
     stream_active_ = true;
+    accepted_ = false;
+    opened_at_ = clock_.Now();
     first_write_done_ = false;
     write_pending_since_ = clock_.Now();
     // Under the lock, so a concurrent SetReadingPaused() cannot be overtaken.
@@ -49,13 +51,13 @@ void StreamLoop::Open() {
   std::weak_ptr<StreamLoop> weak = weak_from_this();
   StreamingPullStream::Callbacks callbacks;
   callbacks.on_established = [weak, generation] {
-    if (auto self = weak.lock()) self->OnEstablished(generation);
+    if (auto self = weak.lock()) self->OnEstablished(generation, /*accepted=*/true);
   };
   callbacks.on_read = [weak, generation](v1::StreamingPullResponse response) {
     auto self = weak.lock();
     if (!self) return;
     // A response is the server's acceptance too (a stream without headers is a fake's or a proxy's).
-    self->OnEstablished(generation);
+    self->OnEstablished(generation, /*accepted=*/true);
     self->on_response_(std::move(response));
   };
   callbacks.on_write_done = [weak, generation](bool ok) {
@@ -74,13 +76,17 @@ void StreamLoop::Open() {
   }
 }
 
-void StreamLoop::OnEstablished(std::uint64_t generation) {
+void StreamLoop::OnEstablished(std::uint64_t generation, bool accepted) {
   schedsvc::pubsub::StreamEvent event;
   {
     absl::MutexLock lock(&mu_);
-    if (generation != generation_ || connected_ || !stream_active_) return;
+    if (generation != generation_ || stopped_ || !stream_active_) return;
+    if (accepted && !accepted_) {
+      accepted_ = true;
+      accepted_at_ = clock_.Now();
+    }
+    if (connected_) return;
     connected_ = true;
-    established_at_ = clock_.Now();
     if (grace_timer_ != 0) executor_.Cancel(grace_timer_);
     grace_timer_ = 0;
     event.stream = index_;
@@ -97,7 +103,7 @@ void StreamLoop::OnGraceElapsed(std::uint64_t generation) {
     if (generation != generation_) return;
     grace_timer_ = 0;
   }
-  OnEstablished(generation);
+  OnEstablished(generation, /*accepted=*/false);
 }
 
 void StreamLoop::OnWriteDone(std::uint64_t generation, bool ok) {
@@ -157,16 +163,27 @@ void StreamLoop::OnFinish(std::uint64_t generation, absl::Status status) {
     grace_timer_ = 0;
     if (stopped_) return;
     ++reconnects_;
-    const bool healthy = was_connected && clock_.Now() - established_at_ >= options_.min_healthy_lifetime;
+    // Healthy: the server accepted the stream (headers or a response) and it served for
+    // min_healthy_lifetime after that, or -- connected only by the grace, as an idle emulator stream is --
+    // it stayed open for grace_healthy_lifetime. A stream that merely lived past the grace and then failed
+    // (a proxy that takes the stream and fails it seconds later) is a failed attempt.
+    const absl::Time now = clock_.Now();
+    const bool healthy = was_connected && ((accepted_ && now - accepted_at_ >= options_.min_healthy_lifetime) ||
+                                           now - opened_at_ >= options_.grace_healthy_lifetime);
     const bool permanent = IsPermanentStreamFailure(status.code());
     if (healthy) {
-      // A stream that served for a while and ended (servers close streams routinely) is reopened at once.
       failed_attempts_ = 0;
       backoff_.Reset();
-      permanent_backoff_.Reset();
-    } else {
-      delay = permanent ? permanent_backoff_.NextDelay(gen_) : backoff_.NextDelay(gen_);
+      // The long backoff keeps growing across healthy streams that end with a permanent code.
+      if (!permanent) permanent_backoff_.Reset();
     }
+    if (permanent) {
+      // Never reopened at once: a permanent code needs the operator, not a quick retry.
+      delay = permanent_backoff_.NextDelay(gen_);
+    } else if (!healthy) {
+      delay = backoff_.NextDelay(gen_);
+    }
+    // Otherwise a stream that served and ended (servers close streams routinely) is reopened at once.
     ++failed_attempts_;
     last_error_ = status;
     event.stream = index_;

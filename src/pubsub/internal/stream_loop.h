@@ -1,11 +1,12 @@
 // StreamLoop: keeps one StreamingPull stream open for as long as the subscriber runs. It opens the
 // stream with the subscription, stream ack deadline, client id and this stream's share of the flow
-// control limits; hands every response to `on_response`; reopens at once a stream that ends after it was
-// connected for `min_healthy_lifetime`, and retries every other one with jittered exponential backoff:
-// `reconnect_backoff` for transient codes, the long `permanent_failure_backoff` for codes a retry cannot
-// fix by itself (NOT_FOUND, PERMISSION_DENIED, ...). The backoffs grow across attempts and are reset
-// only by a stream that stayed connected for `min_healthy_lifetime`, so a server that accepts streams
-// and drops them at once is not hammered.
+// control limits; hands every response to `on_response`. A healthy stream -- one the server accepted
+// (headers or a response) that then lived `min_healthy_lifetime`, or one connected by the grace (below)
+// that was open for `grace_healthy_lifetime` -- resets the backoffs and, unless it ended with a permanent
+// code, is reopened at once. Every other end is retried with jittered exponential backoff that grows
+// across attempts: `reconnect_backoff` for transient codes, the long `permanent_failure_backoff` for
+// codes a retry cannot fix by itself (NOT_FOUND, PERMISSION_DENIED, ...), which are never retried at
+// once. So neither a server nor a proxy that takes streams and drops them is hammered.
 //
 // A stream counts as connected once the server has accepted it: it sent its initial metadata or a
 // response, or the stream has been open for `connect_grace` after its first write completed without
@@ -43,9 +44,13 @@ struct StreamLoopOptions {
   absl::Duration connect_grace = absl::Seconds(2);
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration watchdog_timeout = absl::Seconds(60);
-  // A stream that ends within this time of being connected counts as a failed attempt (backoff), so
-  // a server that accepts and drops streams is not hammered.
+  // A stream the server accepted (headers or a response) that ends within this time of that counts as a
+  // failed attempt (backoff), so a server that accepts and drops streams is not hammered.
   absl::Duration min_healthy_lifetime = absl::Seconds(1);
+  // A stream connected only by `connect_grace` counts as healthy when it ends only after being open this
+  // long; one that fails earlier (a proxy that takes the stream and fails it seconds later) is a failed
+  // attempt.
+  absl::Duration grace_healthy_lifetime = absl::Seconds(30);
   // Stop() half-closes the stream so the server ends it cleanly; one still open this long after is
   // cancelled.
   absl::Duration close_timeout = absl::Seconds(1);
@@ -80,7 +85,8 @@ class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
 
  private:
   void Open();
-  void OnEstablished(std::uint64_t generation);
+  // `accepted`: the server sent headers or a response (not just the connect grace elapsing).
+  void OnEstablished(std::uint64_t generation, bool accepted);
   void OnGraceElapsed(std::uint64_t generation);
   void OnFinish(std::uint64_t generation, absl::Status status);
   void OnWriteDone(std::uint64_t generation, bool ok);
@@ -101,7 +107,10 @@ class StreamLoop : public std::enable_shared_from_this<StreamLoop> {
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   bool stream_active_ ABSL_GUARDED_BY(mu_) = false;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Time established_at_ ABSL_GUARDED_BY(mu_);
+  // The server sent headers or a response on the current stream.
+  bool accepted_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time accepted_at_ ABSL_GUARDED_BY(mu_);
+  absl::Time opened_at_ ABSL_GUARDED_BY(mu_);
   bool first_write_done_ ABSL_GUARDED_BY(mu_) = false;
   bool reading_paused_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time write_pending_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();

@@ -46,6 +46,41 @@ std::string RandomClientId() {
 
 }  // namespace
 
+SessionHooks::SessionHooks(std::function<void(const schedsvc::pubsub::StreamEvent&)> on_stream_event,
+                           std::function<void(const schedsvc::pubsub::AckFailureEvent&)> on_ack_failure)
+    : on_stream_event_(std::move(on_stream_event)), on_ack_failure_(std::move(on_ack_failure)) {}
+
+bool SessionHooks::Enter() {
+  absl::MutexLock lock(&mu_);
+  if (closed_) return false;
+  ++in_progress_;
+  return true;
+}
+
+void SessionHooks::Leave() {
+  absl::MutexLock lock(&mu_);
+  --in_progress_;
+}
+
+void SessionHooks::OnStreamEvent(const schedsvc::pubsub::StreamEvent& event) {
+  if (!on_stream_event_ || !Enter()) return;
+  on_stream_event_(event);
+  Leave();
+}
+
+void SessionHooks::OnAckFailure(const schedsvc::pubsub::AckFailureEvent& event) {
+  if (!on_ack_failure_ || !Enter()) return;
+  on_ack_failure_(event);
+  Leave();
+}
+
+void SessionHooks::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return in_progress_ == 0; };
+  mu_.Await(absl::Condition(&idle));
+}
+
 std::shared_ptr<SubscriptionSession> SubscriptionSession::Make(schedsvc::pubsub::SubscriberOptions options,
                                                                std::shared_ptr<SubscriberStub> stub,
                                                                Executor& executor, Clock& clock) {
@@ -59,12 +94,17 @@ SubscriptionSession::SubscriptionSession(schedsvc::pubsub::SubscriberOptions opt
       stub_(std::move(stub)),
       executor_(executor),
       clock_(clock),
-      flow_(options_.max_outstanding_messages, options_.max_outstanding_bytes) {
+      flow_(options_.max_outstanding_messages, options_.max_outstanding_bytes),
+      hooks_(std::make_shared<SessionHooks>(options_.on_stream_event, options_.on_ack_failure)) {
   AckBatcherOptions batcher_options;
   batcher_options.batch_delay = options_.ack_batch_delay;
   // Acks and deadline changes are worth retrying while the deadline they last got lasts.
   batcher_options.retry_budget = options_.lease_extension_step;
-  batcher_options.on_failure = options_.on_ack_failure;
+  if (options_.on_ack_failure) {
+    batcher_options.on_failure = [hooks = hooks_](const schedsvc::pubsub::AckFailureEvent& e) {
+      hooks->OnAckFailure(e);
+    };
+  }
   batcher_ = std::make_shared<AckBatcher>(stub_, executor_, clock_, options_.subscription, batcher_options);
   std::weak_ptr<AckBatcher> weak_batcher = batcher_;
   leases_ = std::make_shared<LeaseManager>(
@@ -101,7 +141,7 @@ void SubscriptionSession::Start(schedsvc::pubsub::Subscriber::Handler handler) {
         [weak](v1::StreamingPullResponse response) {
           if (auto self = weak.lock()) self->OnResponse(std::move(response));
         },
-        options_.on_stream_event));
+        [hooks = hooks_](const schedsvc::pubsub::StreamEvent& e) { hooks->OnStreamEvent(e); }));
   }
   for (auto& s : streams_) s->Start();
 }
@@ -228,6 +268,8 @@ void SubscriptionSession::Shutdown(absl::Duration timeout) {
   leases_->Stop();
   batcher_->ModifyDeadline(leases_->TakeAll(), 0);
   batcher_->FlushAndWait(std::max(deadline - clock_.Now(), absl::ZeroDuration()));
+  // gRPC callbacks may still hold the session: from here on they no longer reach the hooks' owner.
+  hooks_->Close();
 }
 
 bool SubscriptionSession::IsHealthy() const {

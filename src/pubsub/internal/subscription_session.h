@@ -3,11 +3,13 @@
 // ack RPCs. Dependencies (stub, executor, clock) are injected so unit tests drive it with a fake stub and
 // a FakeExecutor. It also bounds the messages waiting for flow control: at `max_outstanding_messages`
 // waiting, reading from every stream pauses until they are down to half that. Thread-safe. Create with
-// Make(); the session must be Shutdown() before destruction.
+// Make(); the session must be Shutdown() before destruction. Once Shutdown() has returned, the
+// `on_stream_event` and `on_ack_failure` hooks are no longer called.
 #ifndef SCHEDSVC_PUBSUB_INTERNAL_SUBSCRIPTION_SESSION_H_
 #define SCHEDSVC_PUBSUB_INTERNAL_SUBSCRIPTION_SESSION_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -24,6 +26,31 @@
 #include "src/pubsub/subscriber.h"
 
 namespace schedsvc::pubsub_internal {
+
+// The session's observer hooks (SubscriberOptions::on_stream_event, on_ack_failure). Once Close() has run,
+// no call reaches them, and Close() returns only after calls in progress have returned: the hooks' owner
+// may be destroyed after the session's Shutdown() even while gRPC callbacks still hold the session. A
+// hook must not shut the session down. Thread-safe.
+class SessionHooks {
+ public:
+  SessionHooks(std::function<void(const schedsvc::pubsub::StreamEvent&)> on_stream_event,
+               std::function<void(const schedsvc::pubsub::AckFailureEvent&)> on_ack_failure);
+
+  void OnStreamEvent(const schedsvc::pubsub::StreamEvent& event);
+  void OnAckFailure(const schedsvc::pubsub::AckFailureEvent& event);
+  void Close();
+
+ private:
+  // Returns false once closed; otherwise the caller calls the hook, then Leave().
+  bool Enter();
+  void Leave();
+
+  const std::function<void(const schedsvc::pubsub::StreamEvent&)> on_stream_event_;
+  const std::function<void(const schedsvc::pubsub::AckFailureEvent&)> on_ack_failure_;
+  absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  int in_progress_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
                             public std::enable_shared_from_this<SubscriptionSession> {
@@ -66,6 +93,8 @@ class SubscriptionSession : public schedsvc::pubsub::internal::AckHandleImpl,
   std::shared_ptr<AckBatcher> batcher_;
   std::shared_ptr<LeaseManager> leases_;
   FlowController flow_;
+  // Shared with the stream loops' and the ack batcher's callbacks; closed at the end of Shutdown().
+  std::shared_ptr<SessionHooks> hooks_;
   std::vector<std::shared_ptr<StreamLoop>> streams_;
   schedsvc::pubsub::Subscriber::Handler handler_;
   std::atomic<std::int64_t> received_{0};

@@ -1,9 +1,12 @@
 #include "src/pubsub/internal/subscription_session.h"
 
+#include <atomic>
 #include <optional>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/synchronization/notification.h"
 #include "testing/fake_executor.h"
 #include "testing/fake_subscriber_stub.h"
 
@@ -304,6 +307,129 @@ TEST_F(SubscriptionSessionTest, CompletedFirstWriteIsNotConnectedButAnIdleOpenSt
   EXPECT_TRUE(session_->IsHealthy());
   EXPECT_EQ(connected_events, 1);
   session_->Shutdown(absl::ZeroDuration());
+}
+
+// A stream the server never visibly accepted (no headers, no response; connected only by the grace) that
+// fails a few seconds later -- an L7 proxy that takes the HTTP/2 stream and answers UNAVAILABLE after 5 s --
+// is a failed attempt: it backs off, the backoff grows, and its failures count up. Only such a stream that
+// lived kGraceHealthyLifetime is healthy and reopened at once.
+TEST_F(SubscriptionSessionTest, AStreamConnectedOnlyByTheGraceIsHealthyOnlyAfterALongLife) {
+  constexpr absl::Duration kProxyFailsAfter = absl::Seconds(5);
+  constexpr absl::Duration kGraceHealthyLifetime = absl::Seconds(30);  // StreamLoopOptions
+  auto options = Options(1);
+  options.reconnect_backoff = {absl::Seconds(1), absl::Seconds(8), 2.0, 0.0};
+  std::vector<pubsub::StreamEvent> events;
+  options.on_stream_event = [&](const pubsub::StreamEvent& e) {
+    if (!e.connected) events.push_back(e);
+  };
+  StartSession(options);
+  absl::Duration expected = absl::Seconds(1);
+  for (int i = 0; i < 3; ++i) {
+    auto stream = stub_->streams().back();
+    stream->CompleteInitialWrite();
+    executor_.AdvanceTime(kProxyFailsAfter);
+    EXPECT_TRUE(session_->IsHealthy()) << "attempt " << i;  // the readiness grace still applies
+    stream->Finish(absl::UnavailableError("upstream connect error"));
+    const std::size_t before = stub_->streams().size();
+    executor_.RunReady();
+    EXPECT_EQ(stub_->streams().size(), before) << "attempt " << i;
+    ASSERT_EQ(events.size(), static_cast<std::size_t>(i + 1));
+    EXPECT_EQ(events.back().attempt, i + 1);
+    EXPECT_EQ(events.back().retry_in, expected);
+    executor_.AdvanceTime(expected);
+    ASSERT_EQ(stub_->streams().size(), before + 1) << "attempt " << i;
+    expected *= 2;
+  }
+  // One that stays open long enough served: reopened at once, backoff reset.
+  auto long_lived = stub_->streams().back();
+  long_lived->CompleteInitialWrite();
+  executor_.AdvanceTime(kGraceHealthyLifetime);
+  long_lived->Finish(absl::UnavailableError("server closed the stream"));
+  const std::size_t before = stub_->streams().size();
+  executor_.RunReady();
+  EXPECT_EQ(stub_->streams().size(), before + 1);
+  EXPECT_EQ(events.back().retry_in, absl::ZeroDuration());
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// A permanent code never reopens at once, even after a stream the server accepted served for long: it waits
+// the long backoff (IAM revoked, subscription deleted).
+TEST_F(SubscriptionSessionTest, APermanentCodeAfterAHealthyStreamWaitsTheLongBackoff) {
+  auto options = Options(1);
+  options.permanent_failure_backoff = {absl::Seconds(10), absl::Minutes(5), 2.0, 0.0};
+  std::vector<pubsub::StreamEvent> events;
+  options.on_stream_event = [&](const pubsub::StreamEvent& e) {
+    if (!e.connected) events.push_back(e);
+  };
+  StartSession(options);
+  auto stream = stub_->streams().at(0);
+  stream->Establish();
+  executor_.AdvanceTime(absl::Minutes(5));
+  stream->Finish(absl::PermissionDeniedError("missing pubsub.subscriptions.consume"));
+  executor_.RunReady();
+  EXPECT_EQ(stub_->streams().size(), 1u);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].permanent);
+  EXPECT_EQ(events[0].retry_in, absl::Seconds(10));
+  executor_.AdvanceTime(absl::Seconds(10));
+  EXPECT_EQ(stub_->streams().size(), 2u);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// A response read after the streams were stopped does not mark the stream connected again.
+TEST_F(SubscriptionSessionTest, AResponseReadAfterStopDoesNotConnectTheStream) {
+  auto options = Options(1);
+  int connected_events = 0;
+  options.on_stream_event = [&](const pubsub::StreamEvent& e) { connected_events += e.connected ? 1 : 0; };
+  StartSession(options);
+  auto stream = stub_->streams().at(0);
+  session_->StopReceiving();
+  stream->Establish();
+  stream->Deliver(Response({}));
+  EXPECT_EQ(connected_events, 0);
+  EXPECT_EQ(session_->stats().streams_connected, 0);
+  session_->Shutdown(absl::ZeroDuration());
+}
+
+// The session's hooks are not called once it is shut down, and Close() waits for a call in progress: the
+// hooks' owner may be destroyed after Shutdown() even while gRPC callbacks still hold the session.
+TEST(SessionHooksTest, NoCallReachesTheHooksAfterClose) {
+  int stream_events = 0;
+  int ack_failures = 0;
+  SessionHooks hooks([&](const pubsub::StreamEvent&) { ++stream_events; },
+                     [&](const pubsub::AckFailureEvent&) { ++ack_failures; });
+  hooks.OnStreamEvent(pubsub::StreamEvent{});
+  hooks.OnAckFailure(pubsub::AckFailureEvent{});
+  EXPECT_EQ(stream_events, 1);
+  EXPECT_EQ(ack_failures, 1);
+  hooks.Close();
+  hooks.OnStreamEvent(pubsub::StreamEvent{});
+  hooks.OnAckFailure(pubsub::AckFailureEvent{});
+  EXPECT_EQ(stream_events, 1);
+  EXPECT_EQ(ack_failures, 1);
+}
+
+TEST(SessionHooksTest, CloseWaitsForACallInProgress) {
+  constexpr absl::Duration kWait = absl::Seconds(10);
+  absl::Notification entered;
+  absl::Notification release;
+  std::atomic<bool> returned{false};
+  SessionHooks hooks(
+      [&](const pubsub::StreamEvent&) {
+        entered.Notify();
+        release.WaitForNotificationWithTimeout(kWait);
+        returned = true;
+      },
+      nullptr);
+  std::thread caller([&] { hooks.OnStreamEvent(pubsub::StreamEvent{}); });
+  ASSERT_TRUE(entered.WaitForNotificationWithTimeout(kWait));
+  std::thread closer([&] {
+    hooks.Close();
+    EXPECT_TRUE(returned);
+  });
+  release.Notify();
+  closer.join();
+  caller.join();
 }
 
 // An ack that finally fails (a permanent code, or transient ones past the lease step) is reported.
