@@ -32,8 +32,9 @@
 
 namespace schedsvc::dispatch {
 
-// The default request body limit: 10 MiB, well above the service's largest body
-// (backends' max_body_bytes) and bounded, so a careless client cannot make the backend buffer without end.
+// The default request body limit: 10 MiB, at least the largest body the service sends (a backend's
+// max_body_bytes is at most 10 MB) and bounded, so a careless client cannot make the backend buffer
+// without end.
 inline constexpr std::size_t kDemoBackendMaxRequestBytes = 10 * 1024 * 1024;
 
 struct DemoBackendBehavior {
