@@ -24,7 +24,9 @@ constexpr absl::Duration kSlowClientsSettle = absl::Seconds(2);
 // How long a probe may take while they trickle (the deploy's liveness timeout is 2 s; a dropped SYN
 // is retried after 1 s).
 constexpr int kProbeTimeoutSeconds = 3;
-constexpr std::size_t kBodyBytes = 1 << 20;
+// A body small enough to reach the server with its head: the server closes without reading a refused
+// body, and a larger one would still be on its way (the client's write would then fail, not the test).
+constexpr std::size_t kBodyBytes = 4 * 1024;
 // How long the start-up checks have to log their findings.
 constexpr absl::Duration kLoggedWithin = absl::Seconds(15);
 constexpr absl::Duration kDeliveredWithin = absl::Seconds(30);

@@ -23,7 +23,9 @@ constexpr int kTrickles = 12;
 constexpr absl::Duration kSlowClientsSettle = absl::Seconds(2);
 // How long a probe may take while they trickle (the deploy's liveness timeout is 2 s).
 constexpr int kProbeTimeoutSeconds = 3;
-constexpr std::size_t kBodyBytes = 64 * 1024;
+// A body small enough to reach the server with its head: the server closes without reading a refused
+// body, and a larger one would still be on its way (the client's write would then fail, not the test).
+constexpr std::size_t kBodyBytes = 4 * 1024;
 
 std::unique_ptr<AdminServer> StartReadyServer() {
   auto server = std::make_unique<AdminServer>(
