@@ -1,9 +1,9 @@
 #include "src/pubsub/subscriber.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "src/common/thread_executor.h"
+#include "src/pubsub/internal/owner_thread_destruction.h"
 #include "src/pubsub/internal/subscription_session.h"
 #include "src/pubsub/resource_names.h"
 
@@ -16,40 +16,6 @@ constexpr absl::Duration kMaxExtensionStep = absl::Seconds(600);
 
 // Longest the destructor waits for gRPC callbacks to let go of the stub.
 constexpr absl::Duration kReleaseTimeout = absl::Seconds(10);
-
-// Owns an object and hands out shared references to it whose release only signals: the object itself is
-// destroyed by Destroy(), on the caller's thread, after the last handed-out reference is gone. Nothing
-// polls: the release of the last reference (on whatever thread) notifies the waiting owner.
-template <typename T>
-class OwnerThreadDestruction {
- public:
-  explicit OwnerThreadDestruction(std::shared_ptr<T> object)
-      : object_(std::move(object)),
-        released_(std::make_shared<absl::Notification>()),
-        shared_(object_.get(), [released = released_](T*) { released->Notify(); }) {}
-  OwnerThreadDestruction(const OwnerThreadDestruction&) = delete;
-  OwnerThreadDestruction& operator=(const OwnerThreadDestruction&) = delete;
-
-  // A reference for the object's users; it must not outlive this owner unless Destroy() timed out.
-  const std::shared_ptr<T>& shared() const { return shared_; }
-
-  // Drops this owner's reference, waits up to `timeout` for every handed-out reference to go, then
-  // destroys the object here. If a reference is still held when `timeout` passes, the object is left
-  // alive (leaked) rather than destroyed under its holder. Call once.
-  void Destroy(absl::Duration timeout) {
-    shared_.reset();
-    if (!released_->WaitForNotificationWithTimeout(timeout)) {
-      static_cast<void>(new std::shared_ptr<T>(std::move(object_)));
-      return;
-    }
-    object_.reset();
-  }
-
- private:
-  std::shared_ptr<T> object_;
-  std::shared_ptr<absl::Notification> released_;
-  std::shared_ptr<T> shared_;
-};
 
 // The production Subscriber: a session over gRPC with its own clock and executor threads. Its timers (ack
 // flush, lease refresh, backoffs, reconnects, watchdog) run on the monotonic clock, so a wall-clock step
@@ -84,7 +50,7 @@ class DefaultSubscriber final : public Subscriber {
  private:
   SteadyClock clock_;
   ThreadExecutor executor_;
-  OwnerThreadDestruction<pubsub_internal::SubscriberStub> stub_;
+  pubsub_internal::OwnerThreadDestruction<pubsub_internal::SubscriberStub> stub_;
   std::shared_ptr<pubsub_internal::SubscriptionSession> session_;
 };
 
