@@ -3,8 +3,8 @@
 // depends on: every namespaced object is in the manifests' Namespace, the config in the ConfigMap loads
 // with the service's own loader, probes and the PodMonitoring (and prometheus.io annotations) hit
 // /healthz, /readyz and /metrics on the port admin.listen names, the grace period outlasts
-// shutdown_grace, resources are set, the pod is locked down, autoscaling stays within 2-5, and the
-// image's user matches the pod's.
+// shutdown_grace, resources are set, the pod is locked down, autoscaling stays within 2-5, the
+// NetworkPolicy admits only the metrics scraper to the admin port, and the image's user matches the pod's.
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -341,6 +341,46 @@ void CheckRendered(const std::string& overlay, const Rendered& r, bool expect_hp
     target_labels.push_back(label.as<std::string>());
   }
   EXPECT_THAT(target_labels, ::testing::Contains("pod"));
+
+  // The NetworkPolicy selects these pods and admits only Managed Prometheus' collectors (the gmp-system
+  // namespace) to the admin port. The kubelet's probes come from the pod's own node, which network policy
+  // always admits: no rule for them, and no ipBlock (it would admit hostNetwork pods and other nodes).
+  auto policies = r.OfKind("NetworkPolicy");
+  ASSERT_EQ(policies.size(), 1u);
+  const YAML::Node policy = policies[0]["spec"];
+  const YAML::Node policy_match = policy["podSelector"]["matchLabels"];
+  ASSERT_TRUE(policy_match.IsMap() && policy_match.size() > 0) << "the NetworkPolicy selects every pod";
+  for (const auto& kv : policy_match) {
+    const std::string key = kv.first.as<std::string>();
+    ASSERT_TRUE(pod_labels[key]) << "NetworkPolicy selects on " << key << ", which the pods lack";
+    EXPECT_EQ(pod_labels[key].as<std::string>(), kv.second.as<std::string>()) << key;
+  }
+  std::vector<std::string> policy_types;
+  for (const auto& t : policy["policyTypes"]) policy_types.push_back(t.as<std::string>());
+  EXPECT_THAT(policy_types, ::testing::Contains("Ingress"));
+  const YAML::Node rules = policy["ingress"];
+  ASSERT_TRUE(rules.IsSequence() && rules.size() > 0) << "the NetworkPolicy admits nothing, not even the scraper";
+  bool admits_scraper = false;
+  for (const auto& rule : rules) {
+    ASSERT_TRUE(rule["from"].IsSequence() && rule["from"].size() > 0) << "an ingress rule admits every source";
+    ASSERT_TRUE(rule["ports"].IsSequence() && rule["ports"].size() > 0) << "an ingress rule admits every port";
+    for (const auto& port : rule["ports"]) {
+      const YAML::Node number = NamedPort(container, port["port"]);
+      ASSERT_TRUE(number.IsScalar()) << "NetworkPolicy port does not name a container port";
+      EXPECT_EQ(number.as<int>(), admin_port);
+      EXPECT_EQ(port["protocol"].as<std::string>("TCP"), "TCP");
+    }
+    for (const auto& peer : rule["from"]) {
+      EXPECT_FALSE(peer["ipBlock"]) << "an ipBlock admits nodes and hostNetwork pods";
+      // A podSelector here would get this app's labels from kustomize and match no collector.
+      EXPECT_FALSE(peer["podSelector"]) << "peers are chosen by namespace only";
+      const YAML::Node ns = peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"];
+      ASSERT_TRUE(ns.IsScalar()) << "a peer without a namespace name";
+      EXPECT_EQ(ns.as<std::string>(), "gmp-system");
+      admits_scraper = true;
+    }
+  }
+  EXPECT_TRUE(admits_scraper) << "Managed Prometheus (gmp-system) cannot scrape the admin port";
 
   // The prometheus.io annotations (for a self-managed Prometheus) name the same port and path.
   for (const YAML::Node& annotations :

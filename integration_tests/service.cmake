@@ -1,6 +1,6 @@
 # schedule-service end to end (issue 3 item 13): the official emulator, the demo backend and the
 # service binary as child processes. Each test binary starts its own emulator.
-foreach(t delivery resilience readiness stuck_stdout outage)
+foreach(t delivery resilience readiness stuck_stdout outage edge)
   schedsvc_test(service_${t}_integration_test
     SOURCES service_${t}_integration_test.cc
     DEPS schedsvc_pubsub schedsvc_testing schedsvc_prometheus_text PkgConfig::HTTPLIB nlohmann_json::nlohmann_json

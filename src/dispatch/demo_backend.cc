@@ -16,12 +16,15 @@
 #include "absl/synchronization/mutex.h"
 #include "src/common/clock.h"
 #include "src/common/duration.h"
+#include "src/common/http_server_limits.h"
 #include "src/dispatch/secret_file.h"
 
 namespace schedsvc::dispatch {
 namespace {
 
 constexpr int kMinStatus = 100;
+constexpr int kPayloadTooLarge = 413;
+constexpr int kLengthRequired = 411;
 constexpr int kMaxStatus = 599;
 // API paths match everything; control paths are registered first and win.
 constexpr char kAnyPath[] = R"(/.*)";
@@ -126,10 +129,27 @@ class DemoBackend::Impl {
   ~Impl() { Stop(); }
 
   absl::Status Start() {
-    const int threads = options_.threads;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    HttpServerLimits limits;
+    limits.max_request_bytes = options_.max_request_bytes;
+    limits.max_connection_threads = static_cast<std::size_t>(options_.threads);
+    ApplyHttpServerLimits(limits, server_);
     server_.set_tcp_nodelay(true);
-    server_.set_keep_alive_max_count(100000);
+    // Before the body is read: a body of unknown size is never read.
+    server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      return RefuseBodyWithoutLength(req, res) ? httplib::Server::HandlerResponse::Handled
+                                               : httplib::Server::HandlerResponse::Unhandled;
+    });
+    const std::size_t max_request_bytes = options_.max_request_bytes;
+    server_.set_error_handler([max_request_bytes](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      if (res.status == kPayloadTooLarge) {
+        res.set_content(nlohmann::json{{"error", absl::StrCat("request body is larger than ", max_request_bytes,
+                                                              " bytes")}}.dump(),
+                        "application/json");
+      } else if (res.status == kLengthRequired) {
+        res.set_content(R"({"error":"a request body needs a Content-Length"})", "application/json");
+      }
+    });
     RegisterControl();
     auto api = [this](const httplib::Request& req, httplib::Response& res) { HandleApi(req, res); };
     server_.Get(kAnyPath, api);
@@ -329,6 +349,7 @@ absl::StatusOr<std::unique_ptr<DemoBackend>> DemoBackend::Start(DemoBackendOptio
     return absl::InvalidArgumentError("give both --username-file and --password-file, or neither");
   }
   if (options.threads < 1) return absl::InvalidArgumentError("threads must be >= 1");
+  if (options.max_request_bytes < 1) return absl::InvalidArgumentError("max_request_bytes must be >= 1");
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError("port must be 0-65535");
   }

@@ -13,8 +13,9 @@
 //                  latency ("2s"), status_for_path ({"/bad": 400}, replaces the map)
 // Every other path and method (GET, POST, PUT, PATCH, DELETE) is "the API".
 //
-// The password never appears in a response, log line or error. Thread-safe; the server runs its own
-// threads (a pool of `threads`).
+// Requests are bounded (http_server_limits.h): bodies up to `max_request_bytes`, read/idle timeouts, one
+// request per connection. The password never appears in a response, log line or error. Thread-safe; the
+// server runs its own threads (one per connection, up to `threads`).
 #ifndef SCHEDSVC_DISPATCH_DEMO_BACKEND_H_
 #define SCHEDSVC_DISPATCH_DEMO_BACKEND_H_
 
@@ -30,6 +31,11 @@
 #include "absl/time/time.h"
 
 namespace schedsvc::dispatch {
+
+// The default request body limit: 10 MiB, at least the largest body the service sends (a backend's
+// max_body_bytes is at most 10 MB) and bounded, so a careless client cannot make the backend buffer
+// without end.
+inline constexpr std::size_t kDemoBackendMaxRequestBytes = 10 * 1024 * 1024;
 
 struct DemoBackendBehavior {
   // Fraction of API calls answered with fail_status. Default 0; [0, 1].
@@ -50,8 +56,12 @@ struct DemoBackendOptions {
   std::string username_file;
   std::string password_file;
   DemoBackendBehavior behavior;
-  // Server threads (each blocks for `latency` on a slow call). Default 64; >= 1.
+  // Connections served at once, each on its own thread (each blocks for `latency` on a slow call);
+  // further connections wait. Default 64; >= 1.
   int threads = 64;
+  // Largest request body; a larger Content-Length gets 413 (read and discarded, never stored), a body
+  // without a Content-Length (Transfer-Encoding) gets 411. Default kDemoBackendMaxRequestBytes; >= 1.
+  std::size_t max_request_bytes = kDemoBackendMaxRequestBytes;
   // Calls kept for /_calls; counts in /_stats continue past it. Default 1,000,000.
   std::size_t max_recorded_calls = 1'000'000;
 };

@@ -30,7 +30,9 @@ int Run(int argc, char** argv) {
   app.add_option("--fail-status", options.behavior.fail_status, "status of failing calls");
   app.add_option("--latency", latency_text, "delay before every answer, e.g. 2s or 250ms");
   app.add_option("--status-for-path", status_for_path, "PATH=STATUS, e.g. /bad=400 (repeatable)");
-  app.add_option("--threads", options.threads, "server threads");
+  app.add_option("--threads", options.threads, "connections served at once (a thread each)");
+  app.add_option("--max-request-bytes", options.max_request_bytes,
+                 "largest request body; larger ones get 413 (default 10 MiB)");
   CLI11_PARSE(app, argc, argv);
 
   const std::size_t colon = listen.rfind(':');

@@ -177,6 +177,20 @@ TEST_F(DemoBackendTest, LatencyDelaysAnswers) {
   EXPECT_FALSE(res);
 }
 
+// A request over the size limit is refused with 413 before its body is kept or the API sees it, and the
+// backend keeps serving.
+TEST_F(DemoBackendTest, RefusesOversizedRequestsWith413AndKeepsServing) {
+  StartBackend();
+  const std::string oversized(kDemoBackendMaxRequestBytes + 1, 'x');
+  auto refused = client_->Post("/jobs", AuthHeaders("m-big", 1), oversized, "application/octet-stream");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+  EXPECT_THAT(refused->body, ::testing::HasSubstr(std::to_string(kDemoBackendMaxRequestBytes)));
+  EXPECT_EQ(Post("/jobs", "m-small"), 200);
+  nlohmann::json stats = GetJson("/_stats");
+  EXPECT_EQ(stats["calls"], 1);
+}
+
 TEST(DemoBackendParseTest, StatusForPathAndBehaviorJson) {
   auto parsed = ParseStatusForPath("/bad=400");
   ASSERT_TRUE(parsed.ok());

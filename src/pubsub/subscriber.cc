@@ -1,9 +1,9 @@
 #include "src/pubsub/subscriber.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "src/common/thread_executor.h"
+#include "src/pubsub/internal/owner_thread_destruction.h"
 #include "src/pubsub/internal/subscription_session.h"
 #include "src/pubsub/resource_names.h"
 
@@ -14,15 +14,8 @@ constexpr int kMaxStreams = 64;
 constexpr absl::Duration kMinExtensionStep = absl::Seconds(10);
 constexpr absl::Duration kMaxExtensionStep = absl::Seconds(600);
 
-// Longest the destructor waits for gRPC callbacks to let go of the session and the stub.
+// Longest the destructor waits for gRPC callbacks to let go of the stub.
 constexpr absl::Duration kReleaseTimeout = absl::Seconds(10);
-
-// Waits until `owner` holds the only reference to its object, or `timeout` passes.
-template <typename T>
-void WaitUntilSoleOwner(const std::shared_ptr<T>& owner, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (owner.use_count() > 1 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
-}
 
 // The production Subscriber: a session over gRPC with its own clock and executor threads. Its timers (ack
 // flush, lease refresh, backoffs, reconnects, watchdog) run on the monotonic clock, so a wall-clock step
@@ -32,20 +25,19 @@ class DefaultSubscriber final : public Subscriber {
   DefaultSubscriber(SubscriberOptions options, ConnectionOptions connection)
       : executor_(clock_, options.executor_threads),
         stub_(pubsub_internal::MakeGrpcSubscriberStub(connection)),
-        session_(pubsub_internal::SubscriptionSession::Make(std::move(options), stub_, executor_, clock_)) {}
+        session_(pubsub_internal::SubscriptionSession::Make(std::move(options), stub_.shared(), executor_, clock_)) {}
 
   // After Shutdown, a gRPC callback that is still returning may hold the last reference to the session or
-  // to a part of it that owns the stub (a completed ack RPC's callback holds the ack batcher; a stream's
-  // callback locks the stream loop). Whoever drops the stub last destroys its channels, and on a gRPC
-  // callback thread gRPC 1.51 aborts (`ref_counted.h: assertion failed: prior > 0`). So the stub is
-  // destroyed here, on the owner's thread, once every other reference to it is gone.
+  // to a part of it that holds the stub (a completed ack RPC's callback holds the ack batcher; a stream's
+  // callback locks the stream loop). Whoever destroyed the stub would destroy its channels, and on a gRPC
+  // callback thread gRPC 1.51 aborts (`ref_counted.h: assertion failed: prior > 0`). So the session and its
+  // parts hold only references that signal their release (OwnerThreadDestruction), and the stub is
+  // destroyed here, on the owner's thread, once the last of them is gone.
   ~DefaultSubscriber() override {
     session_->Shutdown(absl::Seconds(10));
     executor_.Shutdown();
-    WaitUntilSoleOwner(session_, kReleaseTimeout);
     session_.reset();
-    WaitUntilSoleOwner(stub_, kReleaseTimeout);
-    stub_.reset();
+    stub_.Destroy(kReleaseTimeout);
   }
 
   void Start(Handler handler) override { session_->Start(std::move(handler)); }
@@ -58,7 +50,7 @@ class DefaultSubscriber final : public Subscriber {
  private:
   SteadyClock clock_;
   ThreadExecutor executor_;
-  std::shared_ptr<pubsub_internal::SubscriberStub> stub_;
+  pubsub_internal::OwnerThreadDestruction<pubsub_internal::SubscriberStub> stub_;
   std::shared_ptr<pubsub_internal::SubscriptionSession> session_;
 };
 

@@ -5,8 +5,25 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "prometheus/text_serializer.h"
+#include "src/common/http_server_limits.h"
 
 namespace schedsvc::service {
+namespace {
+
+constexpr int kPayloadTooLarge = 413;
+// The admin port serves GETs without a body; the smallest limit httplib accepts.
+constexpr std::size_t kMaxAdminRequestBytes = 1;
+constexpr char kNoBodyMessage[] = "the admin port accepts no request body\n";
+
+// True when `req` carries a body (a Content-Length above 0, or any Transfer-Encoding).
+bool HasBody(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding")) return true;
+  const std::string length = req.get_header_value("Content-Length");
+  std::uint64_t n = 0;
+  return !length.empty() && (!absl::SimpleAtoi(length, &n) || n > 0);
+}
+
+}  // namespace
 
 absl::Status ParseHostPort(const std::string& text, std::string* host, int* port) {
   auto colon = text.rfind(':');
@@ -41,6 +58,19 @@ absl::Status AdminServer::Start(const std::string& listen) {
   int port = 0;
   if (auto s = ParseHostPort(listen, &host, &port); !s.ok()) return s;
   server_ = std::make_unique<httplib::Server>();
+  // Every connection gets its own thread (up to a bound) and idle or slow connections time out, so slow
+  // clients cannot keep the probes waiting; one request per connection.
+  HttpServerLimits limits;
+  limits.max_request_bytes = kMaxAdminRequestBytes;
+  ApplyHttpServerLimits(limits, *server_);
+  // Before any body is read: the admin port takes none.
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!HasBody(req)) return httplib::Server::HandlerResponse::Unhandled;
+    res.status = kPayloadTooLarge;
+    res.set_header("Connection", "close");
+    res.set_content(kNoBodyMessage, "text/plain");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     const Readiness readiness = readiness_();

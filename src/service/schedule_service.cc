@@ -1,6 +1,8 @@
 #include "src/service/schedule_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "src/dispatch/secret_file.h"
+#include "src/pubsub/admin_client.h"
 #include "src/pubsub/connection_options.h"
 
 namespace schedsvc::service {
@@ -13,6 +15,9 @@ namespace {
 // Pub/Sub runs on gRPC's threads, HTTP I/O on curl's loop.
 constexpr int kDispatcherThreads = 4;
 constexpr absl::Duration kAckFlushTimeout = absl::Seconds(10);
+// The start-up lookup of the dead-letter topic: one RPC, bounded so a shutdown right after start does not
+// wait long for it.
+constexpr absl::Duration kDeadLetterCheckTimeout = absl::Seconds(5);
 
 // Adapts DeadLetterPublisher to the dispatcher's sink interface.
 class PublisherSink final : public DeadLetterSink {
@@ -100,11 +105,59 @@ absl::Status ScheduleService::Start() {
              {"pubsub_endpoint", endpoint.address},
              {"admin", absl::StrCat(config_.admin_listen)},
              {"backends", config_.backends.size()}});
+  CheckCredentialFiles();
+  if (!config_.dead_letter_topic.empty()) dead_letter_check_ = std::thread([this] { CheckDeadLetterTopic(); });
   MessageDispatcher* dispatcher = dispatcher_.get();
   subscriber_->Start([dispatcher](pubsub::Message m, pubsub::AckHandle h) {
     dispatcher->Dispatch(std::move(m), std::move(h));
   });
   return absl::OkStatus();
+}
+
+void ScheduleService::CheckCredentialFiles() {
+  for (const config::BackendConfig& backend : config_.backends) {
+    const std::pair<const char*, const std::string*> files[] = {
+        {"auth.basic.username_file", &backend.auth.username_file},
+        {"auth.basic.password_file", &backend.auth.password_file},
+        {"auth.bearer.token_file", &backend.auth.token_file}};
+    for (const auto& [key, file] : files) {
+      if (file->empty()) continue;
+      // SecretFile's errors name the file and the problem, never the contents.
+      absl::StatusOr<std::string> value = dispatch::SecretFile(*file, clock_).Value();
+      if (value.ok()) continue;
+      log_.Error(
+          "credential file cannot be used: calls to this backend fail until it is fixed (the file is re-read "
+          "when it changes)",
+          {{"backend", backend.name},
+           {"key", key},
+           {"file", *file},
+           {"code", absl::StatusCodeToString(value.status().code())},
+           {"error", std::string(value.status().message())}});
+    }
+  }
+}
+
+void ScheduleService::CheckDeadLetterTopic() {
+  pubsub::ConnectionOptions connection;
+  connection.rpc_timeout = kDeadLetterCheckTimeout;
+  const std::string& topic = config_.dead_letter_topic;
+  absl::StatusOr<google::pubsub::v1::Topic> found = pubsub::MakeAdminClient(connection)->GetTopic(topic);
+  if (found.ok()) {
+    log_.Info("dead_letter_topic exists", {{"dead_letter_topic", topic}});
+    return;
+  }
+  const nlohmann::json fields = {{"dead_letter_topic", topic},
+                                 {"code", absl::StatusCodeToString(found.status().code())},
+                                 {"error", std::string(found.status().message())}};
+  if (found.status().code() == absl::StatusCode::kNotFound) {
+    log_.Error(
+        "dead_letter_topic does not exist: permanent failures cannot be dead-lettered and are nacked with a "
+        "delay until it is created",
+        fields);
+  } else {
+    log_.Warning("cannot verify that dead_letter_topic exists (the service account may lack pubsub.topics.get)",
+                 fields);
+  }
 }
 
 bool ScheduleService::ready() const { return !shutting_down_ && subscriber_ && subscriber_->IsHealthy(); }
@@ -154,6 +207,7 @@ void ScheduleService::Shutdown() {
   if (dead_letters_) dead_letters_->Shutdown();
   if (executor_) executor_->Shutdown();
   if (admin_) admin_->Stop();
+  if (dead_letter_check_.joinable()) dead_letter_check_.join();
   log_.Info("schedule-service stopped");
 }
 

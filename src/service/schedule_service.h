@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "src/common/clock.h"
@@ -45,6 +46,14 @@ class ScheduleService {
  private:
   ScheduleService(config::ServiceConfig config, JsonLogger& log);
   void BeforeScrape();
+  // Start-up checks; each logs what it finds and never stops the service. Logs at ERROR every backend
+  // credential file that cannot be used now (empty, missing, unreadable), naming backend and file, never
+  // the contents: calls to that backend fail until the file is fixed (it is re-read when it changes).
+  void CheckCredentialFiles();
+  // Looks the dead_letter_topic up (GetTopic): NOT_FOUND is logged at ERROR (permanent failures are then
+  // nacked with a delay instead of dead-lettered), another error at WARNING (not verified), an existing
+  // topic at INFO. Blocks for at most one RPC timeout; runs on dead_letter_check_.
+  void CheckDeadLetterTopic();
 
   const config::ServiceConfig config_;
   JsonLogger& log_;
@@ -60,6 +69,8 @@ class ScheduleService {
   std::unique_ptr<SubscriberEventLog> subscriber_events_;
   std::unique_ptr<pubsub::Subscriber> subscriber_;
   std::unique_ptr<AdminServer> admin_;
+  // Runs CheckDeadLetterTopic() once after Start; joined in Shutdown.
+  std::thread dead_letter_check_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> stopped_{false};
 };
