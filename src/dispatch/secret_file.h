@@ -64,7 +64,6 @@ class SecretFile {
   };
 
  private:
-
   const std::string path_;
   const Clock& clock_;
   const absl::Duration recheck_interval_;
