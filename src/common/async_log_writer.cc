@@ -40,11 +40,15 @@ bool AsyncLogWriter::Write(std::string line) {
   return false;
 }
 
-bool AsyncLogWriter::WriteDropNotice(std::string notice, std::uint64_t reported) {
+bool AsyncLogWriter::WriteDropNotice(
+    absl::FunctionRef<std::string(std::uint64_t missed, std::uint64_t dropped_total)> format) {
   absl::MutexLock lock(&mu_);
-  if (!Enqueue(std::move(notice))) return false;
-  unreported_.fetch_sub(std::min(reported, unreported_.load(std::memory_order_relaxed)),
-                        std::memory_order_relaxed);
+  // Only this function lowers unreported_, always under mu_: `missed` stays <= unreported_ until the
+  // subtraction, whatever CountDropped adds meanwhile.
+  const std::uint64_t missed = unreported_.load(std::memory_order_relaxed);
+  if (missed == 0) return false;
+  if (!Enqueue(format(missed, dropped_.load(std::memory_order_relaxed)))) return false;
+  unreported_.fetch_sub(missed, std::memory_order_relaxed);
   return true;
 }
 

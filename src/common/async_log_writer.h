@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -50,9 +51,13 @@ class AsyncLogWriter {
   // dropped, when the queue is full or the writer is shut down. Never blocks on the descriptor.
   bool Write(std::string line);
 
-  // Queues `notice` like Write(), and if it was queued, marks `reported` drops as reported (see
-  // unreported_drops()). Returns whether it was queued; a notice that does not fit is not counted as a drop.
-  bool WriteDropNotice(std::string notice, std::uint64_t reported);
+  // Formats the notice for the drops not yet reported (`format(missed, dropped_total)`, missed > 0), queues
+  // it like Write(), and if it was queued, marks those `missed` drops as reported. Count, format and queue
+  // happen under the writer's lock, so callers on several threads never report the same drops twice.
+  // Returns whether a notice was queued: false when there is nothing to report (`format` not called) or
+  // the notice does not fit (not counted as a drop). `format` must not call into this writer.
+  bool WriteDropNotice(
+      absl::FunctionRef<std::string(std::uint64_t missed, std::uint64_t dropped_total)> format);
 
   // Waits until every line queued before the call has been written or dropped, at most `timeout`.
   // Returns true if it got there. Never waits longer than `timeout`, however stuck the descriptor is.

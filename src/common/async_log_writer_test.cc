@@ -150,13 +150,37 @@ TEST(AsyncLogWriterTest, DropNoticeMarksDropsReportedOnlyWhenQueued) {
   ASSERT_GT(missed, 0u);
   // As long as the lines that were refused: it cannot fit either.
   const std::string notice = NumberedLine(kLines);
-  EXPECT_FALSE(writer.WriteDropNotice(notice, missed)) << "the queue is still full";
+  auto format = [&notice](std::uint64_t, std::uint64_t) { return notice; };
+  EXPECT_FALSE(writer.WriteDropNotice(format)) << "the queue is still full";
   EXPECT_EQ(writer.unreported_drops(), missed) << "a notice that did not fit reports nothing";
   DrainUntilFlushed(pipe, writer);
-  EXPECT_TRUE(writer.WriteDropNotice(notice, missed));
+  EXPECT_TRUE(writer.WriteDropNotice(format));
   EXPECT_EQ(writer.unreported_drops(), 0u);
   EXPECT_EQ(writer.dropped_lines(), missed);
   EXPECT_EQ(DrainUntilFlushed(pipe, writer), notice);
+}
+
+// Two callers that both saw drops (unreported_drops() > 0 before either queued a notice) report them
+// once: the count is taken under the writer's lock, so the second finds nothing left to report.
+TEST(AsyncLogWriterTest, TwoCallersSeeingTheSameDropsQueueOneNotice) {
+  StalledPipe pipe;
+  ASSERT_TRUE(pipe.ok());
+  AsyncLogWriter writer(pipe.write_fd(), SmallOptions());
+  for (int i = 0; i < kLines; ++i) writer.Write(NumberedLine(i));
+  const std::uint64_t dropped = writer.dropped_lines();
+  ASSERT_GT(dropped, 0u);
+  DrainUntilFlushed(pipe, writer);
+  ASSERT_GT(writer.unreported_drops(), 0u);  // both callers' cheap check passes
+  int formatted = 0;
+  auto format = [&](std::uint64_t missed, std::uint64_t dropped_total) {
+    ++formatted;
+    EXPECT_EQ(dropped_total, dropped);
+    return NumberedLine(static_cast<int>(missed));
+  };
+  EXPECT_TRUE(writer.WriteDropNotice(format));
+  EXPECT_FALSE(writer.WriteDropNotice(format));
+  EXPECT_EQ(formatted, 1) << "nothing left to report: no second notice is formatted";
+  EXPECT_EQ(DrainUntilFlushed(pipe, writer), NumberedLine(static_cast<int>(dropped)));
 }
 
 }  // namespace

@@ -75,10 +75,12 @@ void JsonLogger::Log(Severity severity, absl::string_view message, const nlohman
   if (severity < min_severity_) return;
   if (writer_ != nullptr) {
     // The reader is back (or was only briefly slow): say how much it missed before the next line.
-    if (const std::uint64_t missed = writer_->unreported_drops(); missed > 0) {
-      writer_->WriteDropNotice(Format(Severity::kWarning, absl::StrCat(missed, " log lines dropped"),
-                                      {{"dropped_lines", missed}, {"dropped_lines_total", writer_->dropped_lines()}}),
-                               missed);
+    // The cheap check first; the notice itself is counted and queued under the writer's lock.
+    if (writer_->unreported_drops() > 0) {
+      writer_->WriteDropNotice([this](std::uint64_t missed, std::uint64_t dropped_total) {
+        return Format(Severity::kWarning, absl::StrCat(missed, " log lines dropped"),
+                      {{"dropped_lines", missed}, {"dropped_lines_total", dropped_total}});
+      });
     }
     writer_->Write(Format(severity, message, fields));
     return;

@@ -1,7 +1,11 @@
 // SecretFile: one credential (a password, a token) read from a file, the way Kubernetes Secrets and the
 // Secret Manager CSI driver mount them. The value is cached; the file is stat()ed at most once per
 // `recheck_interval` (by the injected Clock) and re-read when its inode, size or mtime changed, so a
-// rotated secret is picked up without a restart. One trailing newline ("\n" or "\r\n") is trimmed, as
+// rotated secret is picked up without a restart. The file is stat()ed and read without holding the lock,
+// by one caller at a time; meanwhile other callers get the cached value (they wait only while no value
+// was ever loaded), so a slow mount holds up one caller, not every thread that needs the value. The
+// identity cached with a value comes from fstat on the descriptor it was read through, so it always
+// describes the file actually read. One trailing newline ("\n" or "\r\n") is trimmed, as
 // `echo secret > file` and `kubectl create secret --from-file` leave one. A value that still holds a CR,
 // LF or NUL is refused: it would inject a header line into the backend request.
 //
@@ -50,7 +54,7 @@ class SecretFile {
 
   const std::string& path() const { return path_; }
 
- private:
+  // Which file a value was read from (device, inode) and which version of it (size, mtime).
   struct FileIdentity {
     dev_t device = 0;
     ino_t inode = 0;
@@ -59,6 +63,7 @@ class SecretFile {
     bool operator==(const FileIdentity&) const = default;
   };
 
+ private:
   const std::string path_;
   const Clock& clock_;
   const absl::Duration recheck_interval_;
@@ -66,7 +71,10 @@ class SecretFile {
   absl::Mutex mu_;
   bool loaded_ ABSL_GUARDED_BY(mu_) = false;
   std::string value_ ABSL_GUARDED_BY(mu_);
+  // Identity of the file value_ was read from, by fstat on the descriptor it was read through.
   FileIdentity identity_ ABSL_GUARDED_BY(mu_);
+  // A caller is stat()ing or reading the file (without the lock); the others serve value_ meanwhile.
+  bool checking_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

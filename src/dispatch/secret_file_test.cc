@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -118,6 +119,29 @@ TEST_F(SecretFileTest, ZeroIntervalNoticesInPlaceRewriteOfSameSize) {
   struct timespec times[2] = {{0, UTIME_OMIT}, {1'800'000'000, 0}};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
   EXPECT_EQ(*secret.Value(), "bbbb");
+}
+
+// Callers on several threads at once, on a fresh object and across rotations: each gets a whole value
+// (the first ones wait for the first read; later ones may get the cached value while one caller reads).
+TEST_F(SecretFileTest, ConcurrentCallersGetAWholeValue) {
+  constexpr int kThreads = 4;
+  constexpr int kCallsPerThread = 200;
+  const std::string path = Write("shared", "value-one\n");
+  SecretFile secret(path, clock_, absl::ZeroDuration());
+  std::vector<std::future<int>> bad;
+  for (int t = 0; t < kThreads; ++t) {
+    bad.push_back(std::async(std::launch::async, [&secret] {
+      int wrong = 0;
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        absl::StatusOr<std::string> value = secret.Value();
+        if (!value.ok() || (*value != "value-one" && *value != "value-two")) ++wrong;
+      }
+      return wrong;
+    }));
+  }
+  Rotate("shared", "value-two\n");
+  for (auto& f : bad) EXPECT_EQ(f.get(), 0);
+  EXPECT_EQ(*secret.Value(), "value-two");
 }
 
 TEST_F(SecretFileTest, MissingAndEmptyFilesAreErrorsNamingThePath) {

@@ -65,6 +65,14 @@ bool IsLoopbackAddress(absl::string_view numeric_address) {
   return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == kIpv4LoopbackFirstOctet;
 }
 
+std::string BindAddress(const std::vector<std::string>& addresses) {
+  in_addr v4{};
+  for (const std::string& a : addresses) {
+    if (inet_pton(AF_INET, a.c_str(), &v4) == 1) return a;
+  }
+  return addresses.front();
+}
+
 bool IsLoopbackHost(absl::string_view host, const HostResolver& resolve) {
   absl::StatusOr<std::vector<std::string>> addresses = resolve(std::string(host));
   if (!addresses.ok() || addresses->empty()) return false;

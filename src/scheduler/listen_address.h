@@ -30,6 +30,11 @@ bool IsLoopbackAddress(absl::string_view numeric_address);
 // loopback. False when it does not resolve.
 bool IsLoopbackHost(absl::string_view host, const HostResolver& resolve = ResolveListenHost);
 
+// Returns the one address of `addresses` (what a listen host resolved to; not empty) the server binds:
+// the first IPv4 address if there is one, else the first address. So `localhost` binds 127.0.0.1 whichever
+// order the resolver returns 127.0.0.1 and ::1 in (gcloud and the docs use 127.0.0.1).
+std::string BindAddress(const std::vector<std::string>& addresses);
+
 }  // namespace schedsvc::scheduler
 
 #endif  // SCHEDSVC_SCHEDULER_LISTEN_ADDRESS_H_

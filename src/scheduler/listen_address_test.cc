@@ -44,6 +44,20 @@ TEST(ListenAddressTest, NamesAreJudgedByEveryAddressTheyResolveTo) {
   EXPECT_FALSE(IsLoopbackHost("unknown.example", resolve));
 }
 
+// A name resolving to both loopbacks binds 127.0.0.1, whichever order the resolver gives them in.
+TEST(ListenAddressTest, BindAddressPrefersIpv4) {
+  const HostResolver resolve = TableResolver({
+      {"v6-first", {"::1", "127.0.0.1"}},
+      {"v4-first", {"127.0.0.1", "::1"}},
+      {"v6-only", {"::1"}},
+      {"wildcard", {"::", "0.0.0.0"}},
+  });
+  EXPECT_EQ(BindAddress(*resolve("v6-first")), "127.0.0.1");
+  EXPECT_EQ(BindAddress(*resolve("v4-first")), "127.0.0.1");
+  EXPECT_EQ(BindAddress(*resolve("v6-only")), "::1");
+  EXPECT_EQ(BindAddress(*resolve("wildcard")), "0.0.0.0");
+}
+
 // With the system resolver: numeric hosts and "localhost" (from /etc/hosts) need no network.
 TEST(ListenAddressTest, SystemResolverOnNumericHostsAndLocalhost) {
   EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));

@@ -172,8 +172,8 @@ int Run(int argc, char** argv) {
                  {{"grpcListen", flags.grpc_listen}, {"resolvesTo", absl::StrJoin(grpc_addresses, ",")}});
     return 2;
   }
-  listen->host = listen_addresses->front();
-  if (grpc_listen.has_value()) grpc_listen->host = grpc_addresses.front();
+  listen->host = BindAddress(*listen_addresses);
+  if (grpc_listen.has_value()) grpc_listen->host = BindAddress(grpc_addresses);
   JobsHandlerOptions handler_options;
   handler_options.locations = absl::StrSplit(flags.locations, ',', absl::SkipWhitespace());
   if (handler_options.locations.empty()) {
