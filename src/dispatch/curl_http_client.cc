@@ -146,6 +146,7 @@ class CurlHttpClient::Impl {
   }
 
   long connections_opened() const { return connections_opened_.load(std::memory_order_relaxed); }
+  long resends() const { return resends_.load(std::memory_order_relaxed); }
 
  private:
   struct Transfer {
@@ -155,22 +156,18 @@ class CurlHttpClient::Impl {
     curl_slist* headers = nullptr;
     HttpResponse response;
     char error[CURL_ERROR_SIZE] = {0};
-    // Times curl was about to send the request (OnPrereq); a second time is a re-send, refused.
+    // Times curl was about to send the request (OnPrereq); more than once means it re-sent it.
     int sends = 0;
-    bool resend_refused = false;
   };
 
   // CURLOPT_PREREQFUNCTION: runs each time curl is about to send the request on a connection. curl sends
-  // a request again, on a fresh connection, when a reused connection dies before any answer; the
-  // backend may have received and run it already, and nobody would know (not the dispatcher's attempt
-  // count, not X-Delivery-Attempt). So a second send is refused: the transfer fails, and the dispatcher
-  // retries it as a new attempt it counts, logs and backs off for.
+  // a request again, on a fresh connection, when a reused connection dies before any answer. Nearly always
+  // the connection had gone stale while idle (the server closed it; the request never arrived), which at
+  // one scheduled message a minute against a backend's shorter idle timeout is every message: refusing the
+  // re-send would fail those attempts. Rarely the backend received the request and died: it may then run
+  // twice (the Idempotency-Key header lets it tell). Re-sends are allowed and counted (resends()).
   static int OnPrereq(void* user, char*, char*, int, int) {
-    auto& t = *static_cast<Transfer*>(user);
-    if (++t.sends > 1) {
-      t.resend_refused = true;
-      return CURL_PREREQFUNC_ABORT;
-    }
+    ++static_cast<Transfer*>(user)->sends;
     return CURL_PREREQFUNC_OK;
   }
 
@@ -321,11 +318,8 @@ class CurlHttpClient::Impl {
       connections_opened_.fetch_add(connects, std::memory_order_relaxed);
     }
     absl::StatusOr<HttpResponse> outcome = absl::InternalError("unset");
-    if (transfer->resend_refused) {
-      outcome = absl::UnavailableError(
-          "connection to the backend closed before any answer after the request was sent on it (a reused "
-          "connection); not re-sent by the HTTP client: the backend may have received it");
-    } else if (result == CURLE_OK) {
+    if (transfer->sends > 1) resends_.fetch_add(transfer->sends - 1, std::memory_order_relaxed);
+    if (result == CURLE_OK) {
       long status = 0;
       curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
       transfer->response.status = static_cast<int>(status);
@@ -446,6 +440,7 @@ class CurlHttpClient::Impl {
   std::thread thread_;
   std::once_flag shutdown_once_;
   std::atomic<long> connections_opened_{0};
+  std::atomic<long> resends_{0};
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -484,5 +479,7 @@ void CurlHttpClient::Send(HttpRequest request, HttpCallback done) {
 void CurlHttpClient::Shutdown() { impl_->Shutdown(); }
 
 long CurlHttpClient::connections_opened() const { return impl_->connections_opened(); }
+
+long CurlHttpClient::resends() const { return impl_->resends(); }
 
 }  // namespace schedsvc::dispatch

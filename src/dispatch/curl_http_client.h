@@ -65,6 +65,10 @@ class CurlHttpClient final : public HttpClient {
   // keep-alive working this stays far below the number of requests. Thread-safe.
   long connections_opened() const;
 
+  // Returns how many times curl re-sent a request on a fresh connection because the reused connection it
+  // was first sent on closed before any answer (see OnPrereq in the .cc). Thread-safe.
+  long resends() const;
+
  private:
   class Impl;
   explicit CurlHttpClient(std::unique_ptr<Impl> impl);

@@ -22,6 +22,9 @@
 namespace schedsvc::dispatch {
 namespace {
 
+// Requests served on one kept-alive connection before it is closed.
+constexpr std::size_t kKeepAliveRequests = 1000;
+
 constexpr int kMinStatus = 100;
 constexpr int kPayloadTooLarge = 413;
 constexpr int kLengthRequired = 411;
@@ -132,6 +135,11 @@ class DemoBackend::Impl {
     HttpServerLimits limits;
     limits.max_request_bytes = options_.max_request_bytes;
     limits.max_connection_threads = static_cast<std::size_t>(options_.threads);
+    // Keep-alive stays on: the service (libcurl) reuses its connections, and one request per connection made
+    // every request a new connect against cpp-httplib's fixed listen backlog of 5 (dropped SYNs, retried after
+    // 1 s and more: the delivery tests slowed from seconds to minutes). The price, on this loopback demo
+    // server only: after a 411 refusal the unread chunked body may be parsed as a next request.
+    limits.keep_alive_max_count = kKeepAliveRequests;
     ApplyHttpServerLimits(limits, server_);
     server_.set_tcp_nodelay(true);
     // Before the body is read: a body of unknown size is never read.

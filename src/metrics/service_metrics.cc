@@ -123,6 +123,11 @@ ServiceMetrics::ServiceMetrics(const std::string& subscription, const std::vecto
                             .Help("Log lines dropped because stdout's reader did not keep up.")
                             .Register(r)
                             .Add({});
+  http_resends_ = &BuildCounter()
+                       .Name("schedsvc_http_resends_total")
+                       .Help("Requests libcurl sent again on a new connection after the reused one closed unanswered.")
+                       .Register(r)
+                       .Add({});
 
   stream_failures_family_ = &BuildCounter()
                                 .Name("schedsvc_stream_failures_total")
@@ -276,6 +281,8 @@ void ServiceMetrics::UpdateProcess() {
     rss_->Set(static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
   }
 }
+
+void ServiceMetrics::SetHttpResends(std::uint64_t total) { CatchUp(http_resends_, static_cast<double>(total)); }
 
 void ServiceMetrics::SetLogLinesDropped(std::uint64_t total) {
   CatchUp(log_lines_dropped_, static_cast<double>(total));

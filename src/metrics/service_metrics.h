@@ -105,6 +105,8 @@ class ServiceMetrics {
   void UpdateProcess();
   // Copies in the logger's total of dropped log lines (JsonLogger::dropped_lines()), just before a scrape.
   void SetLogLinesDropped(std::uint64_t total);
+  // Copies the HTTP client's count of requests libcurl re-sent on a fresh connection (monotonic).
+  void SetHttpResends(std::uint64_t total);
 
  private:
   using CountersByReason = std::map<std::string, prometheus::Counter*, std::less<>>;
@@ -158,6 +160,7 @@ class ServiceMetrics {
   std::map<std::string, prometheus::Counter*, std::less<>> stream_failures_;
   std::map<std::string, prometheus::Counter*, std::less<>> ack_failures_;
   prometheus::Counter* log_lines_dropped_;
+  prometheus::Counter* http_resends_;
   // Fixed after construction: the configured backends plus kUnknownBackend.
   std::map<std::string, BackendSeries, std::less<>> backends_;
 };

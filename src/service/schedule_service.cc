@@ -184,6 +184,7 @@ void ScheduleService::BeforeScrape() {
   metrics_->SetReady(ready());
   metrics_->UpdateProcess();
   metrics_->SetLogLinesDropped(log_.dropped_lines());
+  metrics_->SetHttpResends(static_cast<std::uint64_t>(std::max(0L, http_->resends())));
   dispatcher_->UpdateMetrics();
 }
 
