@@ -266,12 +266,17 @@ absl::Duration SurvivedOutage(const config::ServiceConfig& config, const config:
   const bool consecutive_rule = cb.enabled && cb.consecutive_failures > 0;
   const int cap = b.retry.max_attempts;
 
-  // Worst case for the message: every attempt fails at once (connection refused) and every jittered
-  // backoff draws zero. The breaker's rate rule is left out (it can only open the circuit sooner).
+  // Worst case for the message: every attempt fails at once (connection refused, no Retry-After), every
+  // jittered backoff draws zero (the most attempts), and a delivery that runs into its budget is handed
+  // back as early as a full backoff draw allows. The breaker's rate rule is left out (it can only open the circuit sooner).
   absl::Duration t = absl::ZeroDuration();
   int consecutive = 0;
   absl::Time open_until = absl::InfinitePast();  // as offsets from UnixEpoch
   const auto at = [](absl::Duration d) { return absl::UnixEpoch() + d; };
+  // A failure hands the message back once its drawn backoff plus the minimum attempt time no longer fits
+  // the budget; with a draw of the full max_backoff that is this long before the deadline.
+  const absl::Duration early_hand_back =
+      std::min(budget, b.retry.max_backoff + dispatch::RetrySchedule::kDefaultMinAttemptTime);
   for (int k = 1; k <= deliveries; ++k) {
     const absl::Duration deadline = t + budget;
     absl::Duration hold_end = absl::InfiniteDuration();
@@ -308,6 +313,8 @@ absl::Duration SurvivedOutage(const config::ServiceConfig& config, const config:
         break;
       }
     }
+    // Any failure this close to the deadline may end the delivery (a held one's probe too).
+    t = std::min(t, deadline - early_hand_back);
     if (k < deliveries) t += dispatch::RedeliveryDelay(config.redelivery, k);
   }
   return t;

@@ -24,6 +24,8 @@ constexpr int kSeedDeliveryAttempts = 5;
 const absl::Duration kDefaultRedeliveryDelays = absl::Minutes(15);
 // lease.max_extension 60 min minus the 5 s safety margin.
 const absl::Duration kDefaultDeliveryBudget = absl::Minutes(60) - absl::Seconds(5);
+const absl::Duration kDefaultMaxBackoff = absl::Seconds(60);
+const absl::Duration kMinAttemptTime = absl::Seconds(1);
 
 config::BackendConfig SeedBackend(const std::string& name) {
   config::BackendConfig b;
@@ -264,8 +266,11 @@ TEST(TimeBudgetTest, WithoutAnAttemptCapTheDeliveryLastsItsBudget) {
 
 TEST(TimeBudgetTest, DefaultsSurviveAnOutageOfFiveBudgetsAndTheRedeliveryDelays) {
   const config::ServiceConfig c = DefaultConfig();
+  // A failure whose drawn backoff is the full max_backoff (60 s) no longer fits the budget with the
+  // minimum attempt time (1 s) left: the dispatcher may hand the message back that early in each delivery.
+  const absl::Duration earliest_hand_back = kDefaultDeliveryBudget - (kDefaultMaxBackoff + kMinAttemptTime);
   EXPECT_EQ(SurvivedOutage(c, c.backends[0], kSeedDeliveryAttempts),
-            kDefaultDeliveryBudget * kSeedDeliveryAttempts + kDefaultRedeliveryDelays);
+            earliest_hand_back * kSeedDeliveryAttempts + kDefaultRedeliveryDelays);
   BudgetReport report = ComputeTimeBudget(c, SeedLimits());
   EXPECT_THAT(report.backends[0].warnings, IsEmpty());
 }
@@ -299,6 +304,15 @@ TEST(TimeBudgetTest, MaxHoldEndsAHeldDelivery) {
             absl::Minutes(10) * kSeedDeliveryAttempts + kDefaultRedeliveryDelays);
 }
 
+TEST(TimeBudgetTest, AHoldEndingWithinAFullBackoffOfTheDeadlineCountsOnlyUpToTheEarliestHandBack) {
+  config::ServiceConfig c = DefaultConfig();
+  c.backends[0].circuit_breaker.max_hold = kDefaultDeliveryBudget - absl::Seconds(30);
+  // A failed half-open probe 61 s before the deadline can already hand the message back.
+  const absl::Duration earliest_hand_back = kDefaultDeliveryBudget - (kDefaultMaxBackoff + kMinAttemptTime);
+  EXPECT_EQ(SurvivedOutage(c, c.backends[0], kSeedDeliveryAttempts),
+            earliest_hand_back * kSeedDeliveryAttempts + kDefaultRedeliveryDelays);
+}
+
 TEST(TimeBudgetTest, WithoutADeadLetterPolicyNoOutageDeadLetters) {
   const config::ServiceConfig c = DefaultConfig();
   EXPECT_EQ(SurvivedOutage(c, c.backends[0], 0), absl::InfiniteDuration());
@@ -307,7 +321,7 @@ TEST(TimeBudgetTest, WithoutADeadLetterPolicyNoOutageDeadLetters) {
 TEST(TimeBudgetTest, OnReceiptDeadLettersAtTheEndOfItsOneDelivery) {
   config::ServiceConfig c = DefaultConfig();
   c.ack_mode = config::AckMode::kOnReceipt;
-  EXPECT_EQ(SurvivedOutage(c, c.backends[0], 0), kDefaultDeliveryBudget);
+  EXPECT_EQ(SurvivedOutage(c, c.backends[0], 0), kDefaultDeliveryBudget - (kDefaultMaxBackoff + kMinAttemptTime));
 }
 
 TEST(TimeBudgetTest, AHoldBoundBelowFlowControlIsWarnedAbout) {
