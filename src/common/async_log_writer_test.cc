@@ -1,11 +1,8 @@
 #include "src/common/async_log_writer.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -13,13 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "testing/stalled_pipe.h"
 
 namespace schedsvc {
 namespace {
 
-// Small buffers so a stall shows after a few lines: the pipe's kernel buffer (one page, the minimum) and
-// the writer's queue.
-constexpr int kPipeBytes = 4096;
+// A small queue so a stall shows after a few lines (the pipe's kernel buffer is one page).
 constexpr std::size_t kQueueBytes = 16 * 1024;
 constexpr absl::Duration kPoll = absl::Milliseconds(10);
 // Far more than the pipe and the queue hold together.
@@ -29,43 +25,7 @@ constexpr absl::Duration kDrainStep = absl::Milliseconds(10);
 constexpr int kMaxDrainSteps = 2000;
 constexpr absl::Duration kGenerousFlush = absl::Seconds(10);
 
-// A pipe whose read end the test holds and reads only when it chooses to.
-class StalledPipe {
- public:
-  StalledPipe() {
-    int fds[2];
-    ok_ = ::pipe2(fds, O_CLOEXEC) == 0;
-    if (!ok_) return;
-    read_fd_ = fds[0];
-    write_fd_ = fds[1];
-    ok_ = ::fcntl(write_fd_, F_SETPIPE_SZ, kPipeBytes) >= 0 && ::fcntl(read_fd_, F_SETFL, O_NONBLOCK) == 0;
-  }
-  ~StalledPipe() {
-    CloseReadEnd();
-    if (write_fd_ >= 0) ::close(write_fd_);
-  }
-  bool ok() const { return ok_; }
-  int write_fd() const { return write_fd_; }
-  void CloseReadEnd() {
-    if (read_fd_ >= 0) ::close(read_fd_);
-    read_fd_ = -1;
-  }
-  // Reads whatever the pipe holds now (never blocks).
-  std::string ReadAvailable() {
-    std::string out;
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = ::read(read_fd_, buffer, sizeof(buffer));
-      if (n <= 0) return out;
-      out.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-
- private:
-  bool ok_ = false;
-  int read_fd_ = -1;
-  int write_fd_ = -1;
-};
+using testing::StalledPipe;
 
 std::string NumberedLine(int i) { return absl::StrCat("line ", i, " ", std::string(80, 'x'), "\n"); }
 
@@ -78,12 +38,7 @@ AsyncLogWriterOptions SmallOptions() {
 
 // Reads the pipe until everything queued is written (bounded), returning what came out.
 std::string DrainUntilFlushed(StalledPipe& pipe, AsyncLogWriter& writer) {
-  std::string out;
-  for (int step = 0; step < kMaxDrainSteps; ++step) {
-    out += pipe.ReadAvailable();
-    if (writer.Flush(kDrainStep)) break;
-  }
-  return out + pipe.ReadAvailable();
+  return pipe.DrainUntil([&writer] { return writer.Flush(kDrainStep); }, kMaxDrainSteps);
 }
 
 TEST(AsyncLogWriterTest, StalledReaderDropsAndCountsLinesAndTheRestArriveWholeInOrder) {

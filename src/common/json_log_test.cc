@@ -4,13 +4,12 @@
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
+#include "testing/stalled_pipe.h"
 
 namespace schedsvc {
 namespace {
@@ -71,53 +70,31 @@ TEST(JsonLoggerTest, FieldsCannotReplaceSeverityMessageOrTime) {
 // Asynchronous mode against a pipe the test reads only when it chooses to.
 class AsyncJsonLoggerTest : public ::testing::Test {
  protected:
-  static constexpr int kPipeBytes = 4096;
   static constexpr std::size_t kQueueBytes = 16 * 1024;
   static constexpr int kLines = 2000;
   static constexpr absl::Duration kStep = absl::Milliseconds(10);
   static constexpr int kMaxSteps = 2000;
 
-  AsyncJsonLoggerTest() {
-    int fds[2];
-    ok_ = ::pipe2(fds, O_CLOEXEC) == 0;
-    if (!ok_) return;
-    read_fd_ = fds[0];
-    write_fd_ = fds[1];
-    ok_ = ::fcntl(write_fd_, F_SETPIPE_SZ, kPipeBytes) >= 0 && ::fcntl(read_fd_, F_SETFL, O_NONBLOCK) == 0;
-  }
-  ~AsyncJsonLoggerTest() override {
-    logger_.reset();
-    for (int fd : {read_fd_, write_fd_}) {
-      if (fd >= 0) ::close(fd);
-    }
-  }
+  ~AsyncJsonLoggerTest() override { logger_.reset(); }
   std::unique_ptr<JsonLogger> MakeLogger() {
     AsyncLogWriterOptions options;
     options.max_queued_bytes = kQueueBytes;
     options.poll_interval = kStep;
-    return std::make_unique<JsonLogger>(write_fd_, clock_, Severity::kInfo, options);
+    return std::make_unique<JsonLogger>(pipe_.write_fd(), clock_, Severity::kInfo, options);
   }
   // Reads until the logger has written everything (bounded); returns the lines.
   std::vector<std::string> Drain(JsonLogger& logger) {
-    std::string out;
-    char buffer[4096];
-    for (int step = 0; step < kMaxSteps; ++step) {
-      for (ssize_t n; (n = ::read(read_fd_, buffer, sizeof(buffer))) > 0;) out.append(buffer, n);
-      if (logger.Flush(kStep)) break;
-    }
-    for (ssize_t n; (n = ::read(read_fd_, buffer, sizeof(buffer))) > 0;) out.append(buffer, n);
-    return absl::StrSplit(out, '\n', absl::SkipEmpty());
+    return absl::StrSplit(pipe_.DrainUntil([&logger] { return logger.Flush(kStep); }, kMaxSteps), '\n',
+                          absl::SkipEmpty());
   }
 
-  bool ok_ = false;
-  int read_fd_ = -1;
-  int write_fd_ = -1;
+  testing::StalledPipe pipe_;
   testing::FakeClock clock_{absl::FromUnixSeconds(0)};
   std::unique_ptr<JsonLogger> logger_;
 };
 
 TEST_F(AsyncJsonLoggerTest, StalledReaderNeverBlocksLogAndDropsAreCountedThenReported) {
-  ASSERT_TRUE(ok_);
+  ASSERT_TRUE(pipe_.ok());
   auto logger = MakeLogger();
   for (int i = 0; i < kLines; ++i) logger->Info("delivered", {{"n", i}});
   const std::uint64_t dropped = logger->dropped_lines();
@@ -145,7 +122,7 @@ TEST_F(AsyncJsonLoggerTest, StalledReaderNeverBlocksLogAndDropsAreCountedThenRep
 }
 
 TEST_F(AsyncJsonLoggerTest, FlushIsBoundedWhileNobodyReadsAndDestructionReturns) {
-  ASSERT_TRUE(ok_);
+  ASSERT_TRUE(pipe_.ok());
   constexpr absl::Duration kFlushBound = absl::Milliseconds(50);
   auto logger = MakeLogger();
   for (int i = 0; i < kLines; ++i) logger->Info("delivered", {{"n", i}});
