@@ -1,10 +1,12 @@
 #include "src/common/http_server_limits.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "src/common/connection_thread_pool.h"
 
@@ -24,6 +26,19 @@ void ApplyHttpServerLimits(const HttpServerLimits& limits, httplib::Server& serv
   server.set_keep_alive_max_count(limits.keep_alive_max_count);
   const std::size_t threads = limits.max_connection_threads;
   server.new_task_queue = [threads]() -> httplib::TaskQueue* { return new ConnectionThreadPool(threads); };
+}
+
+int BindHttpServer(httplib::Server& server, const std::string& host, int port) {
+  // cpp-httplib creates, binds and listens in one call and keeps the socket private: note the last socket
+  // it configures (the one that was bound), then listen again on it, which on Linux resizes the backlog.
+  auto bound_socket = std::make_shared<int>(-1);
+  server.set_socket_options([bound_socket](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *bound_socket = sock;
+  });
+  const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound > 0 && *bound_socket >= 0) ::listen(*bound_socket, SOMAXCONN);
+  return bound;
 }
 
 bool RefuseBodyWithoutLength(const httplib::Request& req, httplib::Response& res) {

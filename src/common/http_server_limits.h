@@ -8,6 +8,7 @@
 #define SCHEDSVC_COMMON_HTTP_SERVER_LIMITS_H_
 
 #include <cstddef>
+#include <string>
 
 #include "absl/time/time.h"
 
@@ -38,6 +39,14 @@ struct HttpServerLimits {
   // a probe the way they starve httplib's default pool of max(8, cores - 1). Default 256; >= 1.
   std::size_t max_connection_threads = 256;
 };
+
+// Binds `server` to host:port (port 0: any free port) and listens with a backlog of SOMAXCONN (capped by
+// net.core.somaxconn) instead of cpp-httplib 0.11's fixed 5, with which a burst of new connections (a
+// client starting many requests at once) overflows the accept queue: the kernel drops the SYNs beyond it
+// and the clients retry after 1 s, 3 s, 7 s... Returns the bound port, or -1 when binding fails. Call
+// after ApplyHttpServerLimits and before listen_after_bind(); replaces the server's socket options with
+// cpp-httplib's defaults.
+int BindHttpServer(httplib::Server& server, const std::string& host, int port);
 
 // Applies `limits` to `server` (call before it listens).
 void ApplyHttpServerLimits(const HttpServerLimits& limits, httplib::Server& server);

@@ -166,11 +166,7 @@ class DemoBackend::Impl {
     server_.Patch(kAnyPath, api);
     server_.Delete(kAnyPath, api);
 
-    if (options_.port == 0) {
-      port_ = server_.bind_to_any_port(options_.host);
-    } else {
-      port_ = server_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
-    }
+    port_ = BindHttpServer(server_, options_.host, options_.port);
     if (port_ <= 0) {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", options_.host, ":", options_.port));

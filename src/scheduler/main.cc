@@ -243,12 +243,7 @@ int Run(int argc, char** argv) {
     }
   });
 
-  int port = listen->port;
-  if (port == 0) {
-    port = server.bind_to_any_port(listen->host);
-  } else if (!server.bind_to_port(listen->host, port)) {
-    port = -1;
-  }
+  const int port = BindHttpServer(server, listen->host, listen->port);
   if (port <= 0) {
     logger.Error("cannot listen", {{"listen", flags.listen}});
     return 1;

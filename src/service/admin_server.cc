@@ -88,14 +88,9 @@ absl::Status AdminServer::Start(const std::string& listen) {
     res.set_content(prometheus::TextSerializer().Serialize(registry_->Collect()),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
-  if (port == 0) {
-    port_ = server_->bind_to_any_port(host);
-    if (port_ < 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
-  } else {
-    if (!server_->bind_to_port(host, port)) {
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
-    }
-    port_ = port;
+  port_ = BindHttpServer(*server_, host, port);
+  if (port_ <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return absl::OkStatus();
