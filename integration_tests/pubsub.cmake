@@ -1,4 +1,4 @@
-# Our Pub/Sub client against the official emulator (issue 2 item 7). Each test binary starts its own
+# Our Pub/Sub client against the official emulator. Each test binary starts its own
 # emulator on a free loopback port.
 foreach(t delivery lease reconnect stream_health)
   schedsvc_test(pubsub_${t}_integration_test

@@ -1,4 +1,4 @@
-# schedule-service end to end (issue 3 item 13): the official emulator, the demo backend and the
+# schedule-service end to end: the official emulator, the demo backend and the
 # service binary as child processes. Each test binary starts its own emulator.
 foreach(t delivery resilience readiness stuck_stdout outage edge)
   schedsvc_test(service_${t}_integration_test

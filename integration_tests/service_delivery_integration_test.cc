@@ -1,7 +1,6 @@
-// schedule-service end to end against the official emulator and the demo backend (issue 3 item 13 a, b,
-// c, h, i): bulk exactly-once delivery with Basic auth, retryable 503s, permanent 400s dead-lettered
-// after one attempt, malformed messages dead-lettered with a reason. The fixture checks every service log
-// for the password (item i) in TearDown.
+// schedule-service end to end against the official emulator and the demo backend: bulk exactly-once
+// delivery with Basic auth, retryable 503s, permanent 400s dead-lettered after one attempt, malformed
+// messages dead-lettered with a reason. The fixture checks every service log for the password in TearDown.
 #include <map>
 #include <set>
 #include <string>

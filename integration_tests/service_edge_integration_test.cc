@@ -1,4 +1,4 @@
-// schedule-service at its edges, against the official emulator and the real binary (issue 12): slow or
+// schedule-service at its edges, against the official emulator and the real binary: slow or
 // idle clients on the admin port do not starve the probes; the admin port refuses request bodies; at
 // start the service says clearly when its dead_letter_topic does not exist and when a credential file is
 // empty, and starts anyway.

@@ -1,4 +1,4 @@
-// ServiceIntegrationTest: the fixture shared by the schedule-service integration tests (issue 3 item 13).
+// ServiceIntegrationTest: the fixture shared by the schedule-service integration tests.
 // One official Pub/Sub emulator per test binary; per test a topic, a subscription, a dead-letter topic
 // with an inspection subscription, secret files and a generated config in a temp dir, the `demo-backend`
 // and `schedule-service` binaries from BuildDir() started as child processes on free loopback ports.

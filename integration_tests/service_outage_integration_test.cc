@@ -1,4 +1,4 @@
-// schedule-service through a low-rate backend outage (issue 11): a scheduled job's messages arrive a few
+// schedule-service through a low-rate backend outage: a scheduled job's messages arrive a few
 // at a time, the backend refuses connections for longer than the subscription's five delivery attempts
 // would last if each delivery gave up after a few quick retries, and the subscription has a dead-letter
 // policy. With the service's own policy defaults (no attempt limit, circuit breaker with the

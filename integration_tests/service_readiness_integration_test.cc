@@ -1,4 +1,4 @@
-// schedule-service readiness and stream failures against the official emulator (issue 11 items 3-4):
+// schedule-service readiness and stream failures against the official emulator:
 // a service pointed at a missing subscription says so at once (a log line naming NOT_FOUND and the
 // subscription, /readyz 503 with the reason, schedsvc_stream_failures_total) and recovers by itself once
 // the subscription exists; the same when the emulator goes away (UNAVAILABLE) and comes back on its port.
@@ -94,8 +94,8 @@ TEST_F(ServiceReadinessTest, MissingSubscriptionIsReportedAndPickedUpOnceCreated
   EXPECT_NE(body.find("NOT_FOUND"), std::string::npos) << body;
   EXPECT_NE(body.find(subscription_), std::string::npos) << body;
   EXPECT_GT(StreamFailures(), 0);
-  // Never ready while the subscription is missing (a stream used to count as connected once its first
-  // write completed, before the server's NOT_FOUND).
+  // Never ready while the subscription is missing: a stream whose first write completed is not connected
+  // yet (the server answers NOT_FOUND only after it).
   for (int i = 0; i < 20; ++i) {
     ASSERT_EQ(Readyz().first, 503) << "ready with the subscription missing";
     absl::SleepFor(absl::Milliseconds(50));

@@ -1,4 +1,4 @@
-// schedule-service under trouble (issue 3 item 13 d, e, f, g): a backend slower than the ack deadline, a
+// schedule-service under trouble: a backend slower than the ack deadline, a
 // backend down for 30 s behind the circuit breaker, SIGTERM with 200 messages in flight, kill -9 mid-run.
 // In every case no message is lost; the fixture checks the logs for the password (item i).
 #include <csignal>

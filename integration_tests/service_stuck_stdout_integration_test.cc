@@ -1,4 +1,4 @@
-// schedule-service whose stdout is a pipe nobody reads (issue 11 item 5): a log reader that stops reading
+// schedule-service whose stdout is a pipe nobody reads: a log reader that stops reading
 // must cost log lines, never deliveries or a timely shutdown. stdout is a FIFO the test holds open for
 // reading and never reads, so the kernel's pipe buffer fills after a few hundred lines.
 #include <fcntl.h>
