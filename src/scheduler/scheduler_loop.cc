@@ -12,24 +12,10 @@
 namespace schedsvc::scheduler {
 namespace {
 
-// Bound on fire times walked to find the latest missed one (an every-minute job down for ~2 years).
-constexpr int kMaxCatchUpSteps = 1'000'000;
-
 // Runs dispatched per timer pass. A larger burst is split into passes, each committed (MarkFired) and
 // dispatched before the next is taken, so the first messages leave after one chunk's work instead of
 // after the whole burst's, and the loop's lock is held for one chunk at a time.
 constexpr int kMaxRunsPerPass = 500;
-
-// Returns the latest fire time of `schedule` that is <= now, starting from `first` (itself <= now).
-absl::Time LatestDue(const CronSchedule& schedule, absl::Time first, absl::Time now) {
-  absl::Time latest = first;
-  for (int i = 0; i < kMaxCatchUpSteps; ++i) {
-    absl::Time next = schedule.NextAfter(latest);
-    if (next > now) break;
-    latest = next;
-  }
-  return latest;
-}
 
 absl::string_view ResultLabel(AttemptResult result) {
   switch (result) {
@@ -268,7 +254,9 @@ void SchedulerLoop::OnTimer() {
       auto [cached, inserted] = fire_times.try_emplace(
           {absl::string_view(schedule.schedule()), absl::string_view(schedule.time_zone()), t});
       if (inserted) {
-        const absl::Time latest = LatestDue(schedule, t, now);
+        // The latest fire time due by now: runs missed while the loop was busy or the emulator was down
+        // collapse into this one run. `t` is itself a due fire time, so the result is never earlier.
+        const absl::Time latest = std::max(t, schedule.LastAtOrBefore(now));
         cached->second = {latest, schedule.NextAfter(latest)};
       }
       const auto [latest, next] = cached->second;
