@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "src/scheduler/retry_backoff.h"
+#include "src/scheduler/schedule/retry_backoff.h"
 
 namespace schedsvc::scheduler {
 

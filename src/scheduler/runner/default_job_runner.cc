@@ -1,6 +1,6 @@
-#include "src/scheduler/default_job_runner.h"
+#include "src/scheduler/runner/default_job_runner.h"
 
-#include "src/scheduler/http_target_caller.h"
+#include "src/scheduler/runner/http_target_caller.h"
 
 namespace schedsvc::scheduler {
 

@@ -16,14 +16,14 @@
 // month`). Intervals are aligned to the clock of the job's time zone (App Engine's "synchronized" meaning).
 //
 // Pure functions: no state, thread-safe.
-#ifndef SCHEDSVC_SCHEDULER_ENGLISH_SCHEDULE_H_
-#define SCHEDSVC_SCHEDULER_ENGLISH_SCHEDULE_H_
+#ifndef SCHEDSVC_SCHEDULER_SCHEDULE_ENGLISH_SCHEDULE_H_
+#define SCHEDSVC_SCHEDULER_SCHEDULE_ENGLISH_SCHEDULE_H_
 
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "src/scheduler/cron_expression.h"
+#include "src/scheduler/schedule/cron_expression.h"
 
 namespace schedsvc::scheduler {
 
@@ -41,4 +41,4 @@ absl::StatusOr<CronExpression> ParseEnglishSchedule(absl::string_view text);
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_ENGLISH_SCHEDULE_H_
+#endif  // SCHEDSVC_SCHEDULER_SCHEDULE_ENGLISH_SCHEDULE_H_

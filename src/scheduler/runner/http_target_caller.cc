@@ -1,4 +1,4 @@
-#include "src/scheduler/http_target_caller.h"
+#include "src/scheduler/runner/http_target_caller.h"
 
 #include <curl/curl.h>
 
@@ -8,8 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "src/common/status.h"
-#include "src/scheduler/http_target_rules.h"
 #include "src/scheduler/rest/job_json.h"
+#include "src/scheduler/runner/http_target_rules.h"
 
 namespace schedsvc::scheduler {
 namespace {

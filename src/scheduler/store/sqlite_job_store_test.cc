@@ -1,4 +1,4 @@
-#include "src/scheduler/sqlite_job_store.h"
+#include "src/scheduler/store/sqlite_job_store.h"
 
 #include <sqlite3.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
 // drops when it sends a request because it computes them itself. ValidateJob (job.h) applies them to every
 // job; the HTTP target caller (http_target_caller.h) applies them again to every attempt, so a job stored
 // before these rules existed cannot split a request either. Stateless; thread-safe.
-#ifndef SCHEDSVC_SCHEDULER_HTTP_TARGET_RULES_H_
-#define SCHEDSVC_SCHEDULER_HTTP_TARGET_RULES_H_
+#ifndef SCHEDSVC_SCHEDULER_RUNNER_HTTP_TARGET_RULES_H_
+#define SCHEDSVC_SCHEDULER_RUNNER_HTTP_TARGET_RULES_H_
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -30,4 +30,4 @@ bool IsDroppedHttpTargetHeader(absl::string_view name);
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_HTTP_TARGET_RULES_H_
+#endif  // SCHEDSVC_SCHEDULER_RUNNER_HTTP_TARGET_RULES_H_

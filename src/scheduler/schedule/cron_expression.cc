@@ -1,4 +1,4 @@
-#include "src/scheduler/cron_expression.h"
+#include "src/scheduler/schedule/cron_expression.h"
 
 #include <array>
 #include <cstdint>

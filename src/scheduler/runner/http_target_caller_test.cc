@@ -1,4 +1,4 @@
-#include "src/scheduler/http_target_caller.h"
+#include "src/scheduler/runner/http_target_caller.h"
 
 #include <httplib.h>
 

@@ -1,8 +1,8 @@
 // JobRunner: performs one attempt of a job's target (publish to Pub/Sub, or call the HTTP endpoint) for
 // the scheduler loop. The loop decides when, and whether to retry; the runner only moves the bytes.
 // Implementations are thread-safe.
-#ifndef SCHEDSVC_SCHEDULER_JOB_RUNNER_H_
-#define SCHEDSVC_SCHEDULER_JOB_RUNNER_H_
+#ifndef SCHEDSVC_SCHEDULER_RUNNER_JOB_RUNNER_H_
+#define SCHEDSVC_SCHEDULER_RUNNER_JOB_RUNNER_H_
 
 #include <functional>
 
@@ -25,4 +25,4 @@ class JobRunner {
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_JOB_RUNNER_H_
+#endif  // SCHEDSVC_SCHEDULER_RUNNER_JOB_RUNNER_H_

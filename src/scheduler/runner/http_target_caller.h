@@ -5,8 +5,8 @@
 // `X-CloudScheduler-Emulator-Auth: oidc; serviceAccountEmail=…; audience=…` (or `oauth; …; scope=…`) so a
 // backend can see what would have been sent, and the job's own Authorization header is dropped as Cloud
 // Scheduler does when a token is configured. Stateless; thread-safe (one curl handle per call).
-#ifndef SCHEDSVC_SCHEDULER_HTTP_TARGET_CALLER_H_
-#define SCHEDSVC_SCHEDULER_HTTP_TARGET_CALLER_H_
+#ifndef SCHEDSVC_SCHEDULER_RUNNER_HTTP_TARGET_CALLER_H_
+#define SCHEDSVC_SCHEDULER_RUNNER_HTTP_TARGET_CALLER_H_
 
 #include <map>
 #include <string>
@@ -29,4 +29,4 @@ absl::Status CallHttpTarget(const HttpTarget& target, absl::string_view job_id, 
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_HTTP_TARGET_CALLER_H_
+#endif  // SCHEDSVC_SCHEDULER_RUNNER_HTTP_TARGET_CALLER_H_

@@ -7,8 +7,8 @@
 // thread. The job's data and attributes are published unchanged; nothing is added.
 // Thread-safe. The destructor shuts the publishers down and waits for outstanding results, so whatever a
 // `done` refers to (the scheduler loop) must outlive the runner.
-#ifndef SCHEDSVC_SCHEDULER_DEFAULT_JOB_RUNNER_H_
-#define SCHEDSVC_SCHEDULER_DEFAULT_JOB_RUNNER_H_
+#ifndef SCHEDSVC_SCHEDULER_RUNNER_DEFAULT_JOB_RUNNER_H_
+#define SCHEDSVC_SCHEDULER_RUNNER_DEFAULT_JOB_RUNNER_H_
 
 #include <functional>
 #include <map>
@@ -22,7 +22,7 @@
 #include "src/common/executor.h"
 #include "src/pubsub/connection_options.h"
 #include "src/pubsub/publisher.h"
-#include "src/scheduler/job_runner.h"
+#include "src/scheduler/runner/job_runner.h"
 
 namespace schedsvc::scheduler {
 
@@ -49,4 +49,4 @@ class DefaultJobRunner final : public JobRunner {
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_DEFAULT_JOB_RUNNER_H_
+#endif  // SCHEDSVC_SCHEDULER_RUNNER_DEFAULT_JOB_RUNNER_H_

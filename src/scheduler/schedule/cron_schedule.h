@@ -19,8 +19,8 @@
 // tz.At(m).trans for SKIPPED ones; this map never decreases, so fire instants come out in order.
 //
 // A value type; immutable after Parse and safe to share between threads.
-#ifndef SCHEDSVC_SCHEDULER_CRON_SCHEDULE_H_
-#define SCHEDSVC_SCHEDULER_CRON_SCHEDULE_H_
+#ifndef SCHEDSVC_SCHEDULER_SCHEDULE_CRON_SCHEDULE_H_
+#define SCHEDSVC_SCHEDULER_SCHEDULE_CRON_SCHEDULE_H_
 
 #include <string>
 #include <utility>
@@ -29,7 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "src/scheduler/cron_expression.h"
+#include "src/scheduler/schedule/cron_expression.h"
 
 namespace schedsvc::scheduler {
 
@@ -83,4 +83,4 @@ class CronSchedule {
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_CRON_SCHEDULE_H_
+#endif  // SCHEDSVC_SCHEDULER_SCHEDULE_CRON_SCHEDULE_H_

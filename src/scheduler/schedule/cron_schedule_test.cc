@@ -1,4 +1,4 @@
-#include "src/scheduler/cron_schedule.h"
+#include "src/scheduler/schedule/cron_schedule.h"
 
 #include <string>
 #include <vector>

@@ -33,8 +33,8 @@
 //
 // Owned by the server; the JobStore, JobRunner, Clock, Executor and SchedulerMetrics must outlive it.
 // Thread-safe. Never calls the store or runner while holding its lock.
-#ifndef SCHEDSVC_SCHEDULER_SCHEDULER_LOOP_H_
-#define SCHEDSVC_SCHEDULER_SCHEDULER_LOOP_H_
+#ifndef SCHEDSVC_SCHEDULER_LOOP_SCHEDULER_LOOP_H_
+#define SCHEDSVC_SCHEDULER_LOOP_SCHEDULER_LOOP_H_
 
 #include <cstdint>
 #include <map>
@@ -52,11 +52,11 @@
 #include "src/common/clock.h"
 #include "src/common/executor.h"
 #include "src/common/json_log.h"
-#include "src/scheduler/cron_schedule.h"
 #include "src/scheduler/job.h"
-#include "src/scheduler/job_runner.h"
-#include "src/scheduler/job_store.h"
+#include "src/scheduler/runner/job_runner.h"
+#include "src/scheduler/schedule/cron_schedule.h"
 #include "src/scheduler/scheduler_metrics.h"
+#include "src/scheduler/store/job_store.h"
 
 namespace schedsvc::scheduler {
 
@@ -190,4 +190,4 @@ class SchedulerLoop {
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_SCHEDULER_LOOP_H_
+#endif  // SCHEDSVC_SCHEDULER_LOOP_SCHEDULER_LOOP_H_

@@ -3,8 +3,8 @@
 // scheduler loop (scheduler_loop.h) writes only the run-time columns (scheduleTime, lastAttemptTime,
 // status, the last fired schedule time) and history, so neither clobbers the other.
 // Implementations are thread-safe.
-#ifndef SCHEDSVC_SCHEDULER_JOB_STORE_H_
-#define SCHEDSVC_SCHEDULER_JOB_STORE_H_
+#ifndef SCHEDSVC_SCHEDULER_STORE_JOB_STORE_H_
+#define SCHEDSVC_SCHEDULER_STORE_JOB_STORE_H_
 
 #include <cstdint>
 #include <optional>
@@ -127,4 +127,4 @@ class JobStore {
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_JOB_STORE_H_
+#endif  // SCHEDSVC_SCHEDULER_STORE_JOB_STORE_H_

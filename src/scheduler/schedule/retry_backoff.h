@@ -20,8 +20,8 @@
 // The duration limit is checked when the failure is known, not when the retry would start: a retry whose
 // backoff ends past max_retry_duration still runs (Cloud Tasks' and Cloud Scheduler's wording: no further
 // attempt once the duration "has passed").
-#ifndef SCHEDSVC_SCHEDULER_RETRY_BACKOFF_H_
-#define SCHEDSVC_SCHEDULER_RETRY_BACKOFF_H_
+#ifndef SCHEDSVC_SCHEDULER_SCHEDULE_RETRY_BACKOFF_H_
+#define SCHEDSVC_SCHEDULER_SCHEDULE_RETRY_BACKOFF_H_
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -54,4 +54,4 @@ absl::Status ValidateRetryPolicy(const RetryPolicy& p);
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_RETRY_BACKOFF_H_
+#endif  // SCHEDSVC_SCHEDULER_SCHEDULE_RETRY_BACKOFF_H_

@@ -1,4 +1,4 @@
-#include "src/scheduler/english_schedule.h"
+#include "src/scheduler/schedule/english_schedule.h"
 
 #include <array>
 #include <vector>

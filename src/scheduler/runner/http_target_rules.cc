@@ -1,4 +1,4 @@
-#include "src/scheduler/http_target_rules.h"
+#include "src/scheduler/runner/http_target_rules.h"
 
 #include <array>
 #include <cstddef>

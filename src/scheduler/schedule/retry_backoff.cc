@@ -1,4 +1,4 @@
-#include "src/scheduler/retry_backoff.h"
+#include "src/scheduler/schedule/retry_backoff.h"
 
 #include <algorithm>
 

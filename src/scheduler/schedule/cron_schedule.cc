@@ -1,11 +1,11 @@
-#include "src/scheduler/cron_schedule.h"
+#include "src/scheduler/schedule/cron_schedule.h"
 
 #include <utility>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "src/scheduler/english_schedule.h"
+#include "src/scheduler/schedule/english_schedule.h"
 
 namespace schedsvc::scheduler {
 namespace {

@@ -18,8 +18,8 @@
 //
 // This is pure parsing: it knows nothing of time zones; CronSchedule (cron_schedule.h) computes fire times.
 // A value type; immutable after Parse and safe to share between threads.
-#ifndef SCHEDSVC_SCHEDULER_CRON_EXPRESSION_H_
-#define SCHEDSVC_SCHEDULER_CRON_EXPRESSION_H_
+#ifndef SCHEDSVC_SCHEDULER_SCHEDULE_CRON_EXPRESSION_H_
+#define SCHEDSVC_SCHEDULER_SCHEDULE_CRON_EXPRESSION_H_
 
 #include <bitset>
 #include <string>
@@ -81,4 +81,4 @@ class CronExpression {
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_CRON_EXPRESSION_H_
+#endif  // SCHEDSVC_SCHEDULER_SCHEDULE_CRON_EXPRESSION_H_

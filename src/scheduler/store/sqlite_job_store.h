@@ -3,8 +3,8 @@
 // status, last fired); run history and pending retries in their own tables. The schema is versioned
 // (PRAGMA user_version) and an older file is migrated when opened. One connection guarded by a mutex:
 // calls are short and serialised. Thread-safe.
-#ifndef SCHEDSVC_SCHEDULER_SQLITE_JOB_STORE_H_
-#define SCHEDSVC_SCHEDULER_SQLITE_JOB_STORE_H_
+#ifndef SCHEDSVC_SCHEDULER_STORE_SQLITE_JOB_STORE_H_
+#define SCHEDSVC_SCHEDULER_STORE_SQLITE_JOB_STORE_H_
 
 #include <memory>
 #include <string>
@@ -12,7 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "src/scheduler/job_store.h"
+#include "src/scheduler/store/job_store.h"
 
 struct sqlite3;
 
@@ -68,4 +68,4 @@ class SqliteJobStore final : public JobStore {
 
 }  // namespace schedsvc::scheduler
 
-#endif  // SCHEDSVC_SCHEDULER_SQLITE_JOB_STORE_H_
+#endif  // SCHEDSVC_SCHEDULER_STORE_SQLITE_JOB_STORE_H_

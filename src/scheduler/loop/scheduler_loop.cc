@@ -1,4 +1,4 @@
-#include "src/scheduler/scheduler_loop.h"
+#include "src/scheduler/loop/scheduler_loop.h"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 
 #include "absl/strings/string_view.h"
 #include "src/scheduler/rest/job_json.h"
-#include "src/scheduler/retry_backoff.h"
+#include "src/scheduler/schedule/retry_backoff.h"
 
 namespace schedsvc::scheduler {
 namespace {
