@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
-#include "src/scheduler/rest/job_json.h"
+#include "src/scheduler/json_time.h"
 #include "src/scheduler/schedule/retry_backoff.h"
 
 namespace schedsvc::scheduler {

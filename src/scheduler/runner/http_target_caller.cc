@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "src/common/status.h"
-#include "src/scheduler/rest/job_json.h"
+#include "src/scheduler/json_time.h"
 #include "src/scheduler/runner/http_target_rules.h"
 
 namespace schedsvc::scheduler {
