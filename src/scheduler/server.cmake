@@ -1,20 +1,21 @@
-# The cloud-scheduler-emulator server: job model, SQLite store (store/), firing loop (loop/), HTTP target
+# The cloud-scheduler-emulator server: job model and its proto form, SQLite store (store/), firing loop (loop/), HTTP target
 # caller (runner/), REST API (rest/) — schedsvc_scheduler —, the gRPC API (schedsvc_scheduler_grpc), the
 # Pub/Sub + HTTP job runner (schedsvc_scheduler_runner) and the binary.
 # Uses schedsvc_scheduler_core (schedule/) for cron schedules and retry backoff.
 schedsvc_library(schedsvc_scheduler
-  SOURCES job.cc json_time.cc scheduler_service.cc scheduler_metrics.cc listen_address.cc location_page.cc
+  SOURCES job.cc job_proto.cc json_time.cc scheduler_service.cc scheduler_metrics.cc listen_address.cc location_page.cc
           store/sqlite_job_store.cc
           loop/scheduler_loop.cc
           runner/http_target_caller.cc runner/http_target_rules.cc
           rest/job_json.cc rest/update_mask.cc rest/google_error.cc rest/jobs_handler.cc rest/bearer_auth.cc
-  DEPS schedsvc_scheduler_core schedsvc_common nlohmann_json::nlohmann_json SQLite::SQLite3
+  DEPS schedsvc_scheduler_core schedsvc_common schedsvc_protos protobuf::libprotobuf nlohmann_json::nlohmann_json
+       SQLite::SQLite3
        CURL::libcurl PkgConfig::HTTPLIB prometheus-cpp::core absl::strings absl::synchronization
        absl::time absl::status absl::statusor)
 
 # The gRPC API (google.cloud.scheduler.v1.CloudScheduler) over the same SchedulerService as REST.
 schedsvc_library(schedsvc_scheduler_grpc
-  SOURCES grpc/job_proto.cc grpc/cloud_scheduler_grpc_service.cc grpc/locations_grpc_service.cc
+  SOURCES grpc/cloud_scheduler_grpc_service.cc grpc/locations_grpc_service.cc
   DEPS schedsvc_scheduler schedsvc_protos gRPC::grpc++ protobuf::libprotobuf absl::strings)
 
 # Pub/Sub (our publisher) and HTTP (libcurl) targets.

@@ -1,5 +1,6 @@
 #include "src/scheduler/store/sqlite_job_store.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -8,7 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "src/scheduler/rest/job_json.h"
+#include "src/scheduler/job_proto.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -155,9 +156,13 @@ constexpr char kSelectColumns[] =
     "FROM jobs j JOIN job_state s ON s.name = j.name ";
 
 absl::StatusOr<StoredJob> RowToJob(Statement& stmt) {
-  nlohmann::json spec = nlohmann::json::parse(stmt.Text(0), nullptr, /*allow_exceptions=*/false);
-  if (spec.is_discarded()) return absl::DataLossError("stored job spec is not valid JSON");
-  absl::StatusOr<Job> job = JobFromJson(spec);
+  google::cloud::scheduler::v1::Job spec;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  if (const auto s = google::protobuf::util::JsonStringToMessage(stmt.Text(0), &spec, options); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("stored job spec: ", std::string(s.message())));
+  }
+  absl::StatusOr<Job> job = JobFromProto(spec);
   if (!job.ok()) return absl::DataLossError(absl::StrCat("stored job spec: ", job.status().message()));
   StoredJob out;
   out.job = *std::move(job);
@@ -168,13 +173,21 @@ absl::StatusOr<StoredJob> RowToJob(Statement& stmt) {
   return out;
 }
 
-std::string SpecJson(const Job& job) {
+// The spec column: the job's google.cloud.scheduler.v1.Job in the proto3 JSON mapping (the REST form of
+// the same message, so files written when the REST code produced it read the same).
+absl::StatusOr<std::string> SpecJson(const Job& job) {
   Job spec = job;
   // Run-time fields live in their own columns.
   spec.schedule_time = absl::InfinitePast();
   spec.last_attempt_time = absl::InfinitePast();
   spec.status.reset();
-  return JobToJson(spec).dump();
+  absl::StatusOr<google::cloud::scheduler::v1::Job> proto = JobToProto(spec);
+  if (!proto.ok()) return proto.status();
+  std::string text;
+  if (const auto s = google::protobuf::util::MessageToJsonString(*proto, &text); !s.ok()) {
+    return absl::InternalError(absl::StrCat("cannot write job spec: ", std::string(s.message())));
+  }
+  return text;
 }
 
 absl::Status NotFound() { return absl::NotFoundError("Job not found."); }
@@ -280,6 +293,8 @@ absl::Status SqliteJobStore::Exec(const char* sql) {
 absl::Status SqliteJobStore::Create(const Job& job) {
   absl::StatusOr<JobName> name = ParseJobName(job.name);
   if (!name.ok()) return name.status();
+  absl::StatusOr<std::string> spec_json = SpecJson(job);
+  if (!spec_json.ok()) return spec_json.status();
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Statement spec(db_, "INSERT INTO jobs (name, parent, spec) VALUES (?, ?, ?)");
@@ -290,7 +305,7 @@ absl::Status SqliteJobStore::Create(const Job& job) {
   if (status.ok()) {
     spec.Bind(1, job.name);
     spec.Bind(2, name->Parent());
-    spec.Bind(3, SpecJson(job));
+    spec.Bind(3, *spec_json);
     const int rc = spec.Step();
     if (rc == SQLITE_CONSTRAINT) {
       status = absl::AlreadyExistsError("Job already exists.");
@@ -325,10 +340,12 @@ absl::StatusOr<Job> SqliteJobStore::Get(const std::string& name) {
 }
 
 absl::Status SqliteJobStore::Update(const Job& job) {
+  absl::StatusOr<std::string> spec_json = SpecJson(job);
+  if (!spec_json.ok()) return spec_json.status();
   absl::MutexLock lock(&mu_);
   Statement stmt(db_, "UPDATE jobs SET spec = ? WHERE name = ?");
   if (absl::Status s = stmt.status(); !s.ok()) return s;
-  stmt.Bind(1, SpecJson(job));
+  stmt.Bind(1, *spec_json);
   stmt.Bind(2, job.name);
   if (absl::Status s = stmt.Done(); !s.ok()) return s;
   if (sqlite3_changes(db_) == 0) return NotFound();

@@ -1,9 +1,14 @@
-#include "src/scheduler/grpc/job_proto.h"
+#include "src/scheduler/job_proto.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "src/scheduler/rest/job_json.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -131,6 +136,90 @@ TEST(JobProtoTest, UnknownEnumNumberIsInvalidArgument) {
   proto.mutable_http_target()->set_uri("http://127.0.0.1/");
   proto.mutable_http_target()->set_http_method(static_cast<v1::HttpMethod>(42));
   EXPECT_EQ(JobFromProto(proto).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// The proto3 JSON mapping, as the REST API reads and writes a Job: the reference the field-by-field
+// conversion must agree with.
+absl::StatusOr<v1::Job> JobToProtoThroughJson(const Job& job) {
+  v1::Job proto;
+  const auto status = google::protobuf::util::JsonStringToMessage(JobToJson(job).dump(), &proto);
+  if (!status.ok()) return absl::InternalError(std::string(status.message()));
+  return proto;
+}
+
+absl::StatusOr<Job> JobFromProtoThroughJson(const v1::Job& proto) {
+  absl::StatusOr<nlohmann::json> json = JobProtoToJson(proto);
+  if (!json.ok()) return json.status();
+  return JobFromJson(*json);
+}
+
+TEST(JobProtoTest, JobToProtoAgreesWithTheRestJson) {
+  Job zero_doublings = FullPubsubJob();
+  zero_doublings.retry_config.max_doublings = 0;
+  Job empty_status = HttpJob();
+  empty_status.status = JobStatus{};
+  empty_status.http_target->oidc_token.reset();
+  empty_status.http_target->oauth_token = OAuthToken{};
+  Job negative = HttpJob();
+  negative.attempt_deadline = -absl::Milliseconds(1500);
+  negative.user_update_time = absl::FromUnixNanos(-1);
+  for (const Job& job : {FullPubsubJob(), HttpJob(), Job{}, zero_doublings, empty_status, negative}) {
+    absl::StatusOr<v1::Job> direct = JobToProto(job);
+    absl::StatusOr<v1::Job> reference = JobToProtoThroughJson(job);
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    ASSERT_TRUE(direct.ok()) << direct.status();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*direct, *reference))
+        << direct->DebugString() << " vs " << reference->DebugString();
+  }
+}
+
+TEST(JobProtoTest, JobFromProtoAgreesWithTheRestJson) {
+  std::vector<v1::Job> protos;
+  protos.push_back(*JobToProto(FullPubsubJob()));
+  protos.push_back(*JobToProto(HttpJob()));
+  protos.emplace_back();
+  v1::Job p = *JobToProto(HttpJob());
+  p.mutable_retry_config()->Clear();
+  p.mutable_http_target()->set_http_method(v1::HTTP_METHOD_UNSPECIFIED);
+  p.clear_attempt_deadline();
+  protos.push_back(p);
+  p.mutable_retry_config()->set_max_doublings(0);
+  protos.push_back(p);
+  p.mutable_http_target()->set_http_method(static_cast<v1::HttpMethod>(42));
+  protos.push_back(p);
+  p = *JobToProto(FullPubsubJob());
+  p.set_state(static_cast<v1::Job::State>(9));
+  protos.push_back(p);
+  p = *JobToProto(FullPubsubJob());
+  p.mutable_attempt_deadline()->set_seconds(-1);
+  p.mutable_attempt_deadline()->set_nanos(-500'000'000);
+  p.mutable_user_update_time()->set_seconds(-5);
+  protos.push_back(p);
+  p.mutable_attempt_deadline()->set_nanos(500'000'000);  // signs disagree
+  protos.push_back(p);
+  p = *JobToProto(FullPubsubJob());
+  p.mutable_retry_config()->mutable_max_backoff_duration()->set_seconds(400'000'000'000);
+  protos.push_back(p);
+  p = *JobToProto(FullPubsubJob());
+  p.mutable_schedule_time()->set_nanos(-1);
+  protos.push_back(p);
+  p = *JobToProto(FullPubsubJob());
+  p.mutable_last_attempt_time()->set_seconds(253'402'300'800);  // year 10000
+  protos.push_back(p);
+  p = *JobToProto(FullPubsubJob());
+  p.mutable_status()->add_details()->set_type_url("type.googleapis.com/unknown.Type");
+  protos.push_back(p);
+  p = *JobToProto(HttpJob());
+  p.mutable_app_engine_http_target()->set_relative_uri("/x");
+  protos.push_back(p);
+  for (const v1::Job& proto : protos) {
+    absl::StatusOr<Job> direct = JobFromProto(proto);
+    absl::StatusOr<Job> reference = JobFromProtoThroughJson(proto);
+    EXPECT_EQ(direct.status(), reference.status()) << proto.DebugString();
+    if (direct.ok() && reference.ok()) {
+      EXPECT_EQ(*direct, *reference) << proto.DebugString();
+    }
+  }
 }
 
 TEST(JobProtoTest, FieldNumbersMatchThePublicApi) {
