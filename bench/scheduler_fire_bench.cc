@@ -24,10 +24,10 @@
 #include "src/common/mutex_mode.h"
 #include "src/common/thread_executor.h"
 #include "src/pubsub/admin_client.h"
-#include "src/scheduler/default_job_runner.h"
-#include "src/scheduler/scheduler_loop.h"
+#include "src/scheduler/loop/scheduler_loop.h"
+#include "src/scheduler/runner/default_job_runner.h"
 #include "src/scheduler/scheduler_service.h"
-#include "src/scheduler/sqlite_job_store.h"
+#include "src/scheduler/store/sqlite_job_store.h"
 #include "testing/pubsub_emulator.h"
 
 namespace schedsvc::scheduler {

@@ -7,8 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "src/scheduler/cron_schedule.h"
-#include "src/scheduler/http_target_rules.h"
+#include "src/scheduler/runner/http_target_rules.h"
+#include "src/scheduler/schedule/cron_schedule.h"
 
 namespace schedsvc::scheduler {
 namespace {

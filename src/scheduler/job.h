@@ -1,7 +1,8 @@
 // Job: the Cloud Scheduler v1 Job resource as the emulator holds it (google/cloud/scheduler/v1/job.proto),
 // with its targets and retry configuration. A plain value type: the REST layer converts it to and from
-// Google's JSON (rest/job_json.h), the store persists it (job_store.h), and the scheduler loop fires it
-// (scheduler_loop.h). Not synchronised; copy it between threads.
+// Google's JSON (rest/job_json.h), job_proto.h to and from the proto (the gRPC API, the store's spec), the
+// store persists it (store/job_store.h), and the scheduler loop fires it (loop/scheduler_loop.h). Not
+// synchronised; copy it between threads.
 #ifndef SCHEDSVC_SCHEDULER_JOB_H_
 #define SCHEDSVC_SCHEDULER_JOB_H_
 
@@ -13,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "src/scheduler/retry_backoff.h"
+#include "src/scheduler/schedule/retry_backoff.h"
 
 namespace schedsvc::scheduler {
 

@@ -26,17 +26,17 @@
 #include "src/common/json_log.h"
 #include "src/common/mutex_mode.h"
 #include "src/common/thread_executor.h"
-#include "src/scheduler/default_job_runner.h"
 #include "src/scheduler/grpc/cloud_scheduler_grpc_service.h"
 #include "src/scheduler/grpc/locations_grpc_service.h"
 #include "src/scheduler/listen_address.h"
+#include "src/scheduler/loop/scheduler_loop.h"
 #include "src/scheduler/rest/bearer_auth.h"
 #include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/jobs_handler.h"
-#include "src/scheduler/scheduler_loop.h"
+#include "src/scheduler/runner/default_job_runner.h"
 #include "src/scheduler/scheduler_metrics.h"
 #include "src/scheduler/scheduler_service.h"
-#include "src/scheduler/sqlite_job_store.h"
+#include "src/scheduler/store/sqlite_job_store.h"
 
 namespace schedsvc::scheduler {
 namespace {

@@ -16,8 +16,8 @@
 #include "src/common/clock.h"
 #include "src/common/json_log.h"
 #include "src/scheduler/job.h"
-#include "src/scheduler/job_store.h"
-#include "src/scheduler/scheduler_loop.h"
+#include "src/scheduler/loop/scheduler_loop.h"
+#include "src/scheduler/store/job_store.h"
 
 namespace schedsvc::scheduler {
 

@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "src/scheduler/sqlite_job_store.h"
+#include "src/scheduler/store/sqlite_job_store.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_executor.h"
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "src/scheduler/grpc/job_proto.h"
+#include "src/scheduler/job_proto.h"
 #include "src/scheduler/rest/job_json.h"
 #include "src/scheduler/rest/update_mask.h"
 

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "src/scheduler/sqlite_job_store.h"
+#include "src/scheduler/store/sqlite_job_store.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_executor.h"
 

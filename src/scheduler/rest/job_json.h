@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "src/scheduler/job.h"
+#include "src/scheduler/json_time.h"
 
 namespace schedsvc::scheduler {
 
@@ -22,15 +23,6 @@ nlohmann::json JobToJson(const Job& job);
 // Parses a Job from JSON. Every field may be absent (defaults apply). kInvalidArgument naming the field
 // for an unknown field, a wrong JSON type, bad base64, a bad duration/timestamp or an unknown enum name.
 absl::StatusOr<Job> JobFromJson(const nlohmann::json& json);
-
-// Returns "600s", "0.500s" (proto3 JSON Duration: 0, 3, 6 or 9 fractional digits).
-std::string FormatJsonDuration(absl::Duration d);
-// Parses a proto3 JSON Duration ("600s", "1.5s"). kInvalidArgument otherwise.
-absl::StatusOr<absl::Duration> ParseJsonDuration(absl::string_view text);
-// Returns RFC 3339 in UTC with "Z" ("2026-11-23T09:30:00Z", fractional seconds only when non-zero).
-std::string FormatJsonTimestamp(absl::Time t);
-// Parses an RFC 3339 timestamp. kInvalidArgument otherwise.
-absl::StatusOr<absl::Time> ParseJsonTimestamp(absl::string_view text);
 
 }  // namespace schedsvc::scheduler
 
