@@ -22,6 +22,8 @@ usage: bench/compare-with-peer.sh [options]
   --peer-dir=DIR          the peer harness (read-only; copied to a scratch dir, then npm ci)
                           default: ../shared/peer from the repository root
   --service-binary=PATH   schedule-service to measure; default build/src/service/schedule-service
+  --baseline-binary=PATH  also measure this other schedule-service build ("baseline" lines and medians),
+                          in the same alternation: a before/after under the same load
   --runs=R                runs of each subscriber, alternating (default 2, at least 2)
   --messages=N            messages pre-published per run (default 20000)
   --streams=S             StreamingPull streams of both subscribers (default 5, the peer client's default)
@@ -30,8 +32,8 @@ usage: bench/compare-with-peer.sh [options]
                           keep-alive agent socket cap, HTTP_MAX_SOCKETS)
   --log-level=L           schedule-service's log_level (default info: one JSON line per delivery)
   --idle-seconds=T        idle CPU window (default 10; 0 skips the idle measurement)
-  --perf=FILE             record `perf record -g` of the first schedule-service run into FILE
-                          (that run is still counted: perf's overhead shows in it)
+  --perf=FILE             after the measured runs, one more schedule-service run under
+                          `perf record -g -o FILE` (not counted in the medians)
   --env=NAME=VALUE        extra environment for schedule-service (e.g. LD_PRELOAD=...); repeatable
   --keep                  keep the scratch directory (logs, configs) and print its path
   --help                  this text
@@ -43,6 +45,7 @@ EOF
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PEER_DIR="$REPO/../shared/peer"
 SERVICE_BIN="$REPO/build/src/service/schedule-service"
+BASELINE_BIN=""
 RUNS=2
 N=20000
 STREAMS=5
@@ -57,6 +60,7 @@ for arg in "$@"; do
   case "$arg" in
     --peer-dir=*) PEER_DIR="${arg#*=}" ;;
     --service-binary=*) SERVICE_BIN="${arg#*=}" ;;
+    --baseline-binary=*) BASELINE_BIN="${arg#*=}" ;;
     --runs=*) RUNS="${arg#*=}" ;;
     --messages=*) N="${arg#*=}" ;;
     --streams=*) STREAMS="${arg#*=}" ;;
@@ -79,6 +83,7 @@ done
 case "$LOG_LEVEL" in debug|info|warning|error) ;; *) echo "--log-level must be debug, info, warning or error" >&2; exit 2;; esac
 [ -f "$PEER_DIR/peer-subscriber.js" ] || { echo "no peer harness at $PEER_DIR (peer-subscriber.js missing)" >&2; exit 2; }
 [ -x "$SERVICE_BIN" ] || { echo "schedule-service binary not found or not executable: $SERVICE_BIN" >&2; exit 2; }
+[ -z "$BASELINE_BIN" ] || [ -x "$BASELINE_BIN" ] || { echo "baseline binary not found or not executable: $BASELINE_BIN" >&2; exit 2; }
 EMULATOR="${EMULATOR:-$(gcloud info --format='value(installation.sdk_root)' 2>/dev/null)/platform/pubsub-emulator/bin/cloud-pubsub-emulator}"
 [ -x "$EMULATOR" ] || { echo "Pub/Sub emulator not found at $EMULATOR (set EMULATOR=...)" >&2; exit 2; }
 for tool in node npm nginx htpasswd curl java /usr/bin/time; do
@@ -97,7 +102,7 @@ export METADATA_SERVER_DETECTION=none  # no GCE metadata server here; the peer's
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/compare-with-peer.XXXXXX")"
 chmod 755 "$WORK"  # nginx workers (user nobody when run as root) read the htpasswd below it
-EMU_PID=""; NGINX_PID=""; SVC_PID=""; SVC_CHILD=""; PERF_PID=""
+EMU_PID=""; NGINX_PID=""; SVC_PID=""; SVC_CHILD=""
 stop_pid() { # stop_pid PID : TERM, wait up to 5 s, then KILL
   local pid="$1"; [ -n "$pid" ] || return 0
   kill -0 "$pid" 2>/dev/null || return 0
@@ -107,7 +112,7 @@ stop_pid() { # stop_pid PID : TERM, wait up to 5 s, then KILL
   wait "$pid" 2>/dev/null || true
 }
 cleanup() {
-  stop_pid "$PERF_PID"; stop_pid "$SVC_CHILD"; stop_pid "$SVC_PID"; stop_pid "$EMU_PID"; stop_pid "$NGINX_PID"
+  stop_pid "$SVC_CHILD"; stop_pid "$SVC_PID"; stop_pid "$EMU_PID"; stop_pid "$NGINX_PID"
   if [ -n "$KEEP" ]; then echo "kept: $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -229,25 +234,27 @@ run_peer() { # run_peer RUNDIR
   summarize peer "$rd" "$t0" "$t1" "$load" "$left"
 }
 
-run_service() { # run_service RUNDIR RECORD_PERF(0|1)
-  local rd="$1" record="$2"
+run_service() { # run_service RUNDIR RECORD_PERF(0|1) [LABEL BINARY]
+  local rd="$1" record="$2" label="${3:-schedsvc}" bin="${4:-$SERVICE_BIN}"
   start_emulator "$rd" "$N"
   local admin_port; admin_port="$(free_port)"
   write_service_config "$rd" "$admin_port"
   local load t0 t1 rc=0
   load="$(load1)"; t0="$(now)"
-  env PUBSUB_EMULATOR_HOST="127.0.0.1:$EMU_PORT" "${SERVICE_ENV[@]}" \
-    /usr/bin/time -o "$rd/time.txt" -f '%e %U %S %M' \
-    "$SERVICE_BIN" --config "$rd/service.yaml" > "$rd/service.log" 2>&1 &
-  SVC_PID=$!  # /usr/bin/time's PID; it forwards nothing, so the service's own PID is its child
+  # The service's own PID is the child of its wrapper (/usr/bin/time, or perf for the profiled run).
+  if [ "$record" = 1 ]; then
+    env PUBSUB_EMULATOR_HOST="127.0.0.1:$EMU_PORT" "${SERVICE_ENV[@]}" \
+      perf record -g -o "$PERF_FILE" -- "$bin" --config "$rd/service.yaml" > "$rd/service.log" 2>&1 &
+  else
+    env PUBSUB_EMULATOR_HOST="127.0.0.1:$EMU_PORT" "${SERVICE_ENV[@]}" \
+      /usr/bin/time -o "$rd/time.txt" -f '%e %U %S %M' \
+      "$bin" --config "$rd/service.yaml" > "$rd/service.log" 2>&1 &
+  fi
+  SVC_PID=$!
   local svc=""
   for _ in $(seq 1 200); do svc="$(pgrep -P "$SVC_PID" | head -1 || true)"; [ -n "$svc" ] && break; sleep 0.01; done
   [ -n "$svc" ] || { echo "schedule-service did not start" >&2; cat "$rd/service.log" >&2; exit 1; }
   SVC_CHILD="$svc"
-  if [ "$record" = 1 ]; then
-    perf record -g -o "$PERF_FILE" -p "$svc" > "$rd/perf.log" 2>&1 &
-    PERF_PID=$!
-  fi
   # Done when N deliveries are logged (info/debug: "message delivered" lines, read by grep, which costs the
   # service nothing), else when schedsvc_messages_acked_total reaches N (a /metrics scrape every 200 ms).
   local done="" delivered=0
@@ -268,11 +275,16 @@ run_service() { # run_service RUNDIR RECORD_PERF(0|1)
   wait "$SVC_PID" || rc=$?
   SVC_PID=""; SVC_CHILD=""
   t1="$(now)"
-  if [ -n "$PERF_PID" ]; then wait "$PERF_PID" 2>/dev/null || true; PERF_PID=""; fi
+  if [ "$record" = 1 ]; then  # perf's CPU is not the service's: no summary line for this run
+    [ "$rc" = 0 ] || { echo "perf record exited with rc=$rc" >&2; tail -5 "$rd/service.log" >&2; exit 1; }
+    stop_pid "$EMU_PID"; EMU_PID=""
+    echo "schedsvc-perf: profile of one extra run in $PERF_FILE (perf report -i $PERF_FILE --no-children)"
+    return 0
+  fi
   [ "$rc" = 0 ] || { echo "schedule-service exited with rc=$rc" >&2; tail -20 "$rd/service.log" >&2; exit 1; }
   local left; left="$(left_in_subscription)"
   stop_pid "$EMU_PID"; EMU_PID=""
-  summarize schedsvc "$rd" "$t0" "$t1" "$load" "$left"
+  summarize "$label" "$rd" "$t0" "$t1" "$load" "$left"
 }
 
 summarize() { # summarize LABEL RUNDIR T0 T1 LOAD LEFT
@@ -314,16 +326,23 @@ echo "# compare-with-peer: N=$N runs=$RUNS streams=$STREAMS outstanding=$OUTSTAN
   "nginx=$(nginx -v 2>&1 | cut -d/ -f2) service=$SERVICE_BIN nproc=$(nproc) $(date -u +%FT%TZ)"
 start_nginx
 for i in $(seq 1 "$RUNS"); do
-  rp="$WORK/peer-$i"; rs="$WORK/schedsvc-$i"; mkdir -p "$rp" "$rs"
-  record=0; [ -n "$PERF_FILE" ] && [ "$i" = 1 ] && record=1
-  if [ $((i % 2)) = 1 ]; then run_peer "$rp"; run_service "$rs" "$record"
-  else run_service "$rs" "$record"; run_peer "$rp"; fi
+  rp="$WORK/peer-$i"; rs="$WORK/schedsvc-$i"; rb="$WORK/baseline-$i"; mkdir -p "$rp" "$rs" "$rb"
+  order=(peer schedsvc); [ -n "$BASELINE_BIN" ] && order+=(baseline)
+  # Rotate who goes first, so that no subscriber always runs right after the same one.
+  for k in $(seq 0 $((${#order[@]} - 1))); do
+    case "${order[$(( (k + i - 1) % ${#order[@]} ))]}" in
+      peer) run_peer "$rp" ;;
+      schedsvc) run_service "$rs" 0 ;;
+      baseline) run_service "$rb" 0 baseline "$BASELINE_BIN" ;;
+    esac
+  done
 done
+if [ -n "$PERF_FILE" ]; then mkdir -p "$WORK/schedsvc-perf"; run_service "$WORK/schedsvc-perf" 1; fi
 [ "$IDLE_SECONDS" -gt 0 ] && run_idle
 
 # Medians per label, then schedule-service relative to the peer.
 awk '
-  /^(peer|schedsvc): / {
+  /^(peer|schedsvc|baseline): / {
     label = substr($1, 1, length($1) - 1)
     for (f = 2; f <= NF; ++f) { split($f, kv, "="); v = kv[2] + 0; key = label SUBSEP kv[1]; vals[key] = vals[key] " " v; cnt[key]++ }
   }
@@ -333,8 +352,9 @@ awk '
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   END {
-    for (l = 1; l <= 2; ++l) {
-      label = l == 1 ? "peer" : "schedsvc"
+    for (l = 1; l <= 3; ++l) {
+      label = l == 1 ? "peer" : l == 2 ? "schedsvc" : "baseline"
+      if (!cnt[label SUBSEP "rate"]) continue
       printf "median(%s, runs=%d): rate=%.0fmsg/s cpu_per_msg=%.1fus rss=%.1fMiB load1=%.2f\n", label,
              cnt[label SUBSEP "rate"], median(label SUBSEP "rate"), median(label SUBSEP "cpu_per_msg"),
              median(label SUBSEP "rss"), median(label SUBSEP "load1")
@@ -343,4 +363,7 @@ awk '
     pc = median("peer" SUBSEP "cpu_per_msg"); sc = median("schedsvc" SUBSEP "cpu_per_msg")
     printf "schedsvc/peer: rate x%.2f (target >= 1.5), cpu_per_msg x%.3f (target <= 0.25), rss %.1f MiB (target <= 32)\n",
            sr / pr, sc / pc, median("schedsvc" SUBSEP "rss")
+    if (cnt["baseline" SUBSEP "rate"])
+      printf "schedsvc/baseline: rate x%.2f, cpu_per_msg x%.3f\n", sr / median("baseline" SUBSEP "rate"),
+             sc / median("baseline" SUBSEP "cpu_per_msg")
   }' "$SUMMARY"

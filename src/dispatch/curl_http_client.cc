@@ -31,6 +31,8 @@ namespace {
 constexpr std::size_t kMaxEventsPerWait = 256;
 // Easy handles kept for reuse (avoids re-allocating curl's per-handle buffers).
 constexpr std::size_t kMaxIdleHandles = 256;
+// Completion callbacks run by one callback-executor task (see PostCompleted).
+constexpr std::size_t kMaxCallbacksPerTask = 16;
 // Response bodies are kept up to this size (for logs); the rest is read and dropped.
 constexpr std::size_t kMaxResponseBodyBytes = 64 * 1024;
 
@@ -295,15 +297,31 @@ class CurlHttpClient::Impl {
     Complete(*transfer, FromCurlCode(rc, curl_easy_strerror(rc)));
   }
 
-  // Runs the callback of a transfer the loop thread finished: on the callback executor when there is
-  // one, so nothing the caller does in it can stall the loop.
+  // Runs the callback of a transfer the loop thread finished: without a callback executor at once; with
+  // one, it is collected and PostCompleted() hands the turn's callbacks to the executor, so nothing the
+  // caller does in them can stall the loop.
   void Complete(Transfer& transfer, absl::StatusOr<HttpResponse> outcome) {
     if (options_.callback_executor == nullptr) {
       transfer.done(std::move(outcome));
       return;
     }
-    options_.callback_executor->Run(
-        [done = std::move(transfer.done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
+    completed_.emplace_back(std::move(transfer.done), std::move(outcome));
+  }
+
+  // Posts the callbacks collected in this loop turn, up to kMaxCallbacksPerTask per executor task: under
+  // load one turn finishes many transfers, and one task for several of them spares a thread wake-up per
+  // request; the cap keeps the executor's other threads busy, so one callback that blocks (a credential
+  // file on a slow mount) delays only the few queued behind it.
+  void PostCompleted() {
+    for (std::size_t begin = 0; begin < completed_.size(); begin += kMaxCallbacksPerTask) {
+      const std::size_t end = std::min(completed_.size(), begin + kMaxCallbacksPerTask);
+      std::vector<Completion> task(std::make_move_iterator(completed_.begin() + begin),
+                                   std::make_move_iterator(completed_.begin() + end));
+      options_.callback_executor->Run([task = std::move(task)]() mutable {
+        for (auto& [done, outcome] : task) done(std::move(outcome));
+      });
+    }
+    completed_.clear();
   }
 
   void Finish(CURL* easy, CURLcode result) {
@@ -368,6 +386,7 @@ class CurlHttpClient::Impl {
       while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
         if (message->msg == CURLMSG_DONE) Finish(message->easy_handle, message->data.result);
       }
+      PostCompleted();
     }
   }
 
@@ -448,6 +467,9 @@ class CurlHttpClient::Impl {
 
   // Owned by the loop thread while it runs, then by Shutdown().
   absl::flat_hash_map<CURL*, std::unique_ptr<Transfer>> active_;
+  // Callbacks of this loop turn's finished transfers, for PostCompleted(). Loop thread only.
+  using Completion = std::pair<HttpCallback, absl::StatusOr<HttpResponse>>;
+  std::vector<Completion> completed_;
   std::vector<CURL*> idle_handles_;
 };
 
