@@ -79,7 +79,9 @@ for v in RUNS N STREAMS OUTSTANDING MAX_CONCURRENCY IDLE_SECONDS; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "--${v,,} must be a whole number (got '${!v}')" >&2; exit 2; }
 done
 [ "$RUNS" -ge 2 ] || { echo "--runs must be at least 2 (medians of alternating runs)" >&2; exit 2; }
-[ "$N" -ge 1 ] && [ "$STREAMS" -ge 1 ] && [ "$OUTSTANDING" -ge 1 ] || { echo "--messages, --streams, --outstanding must be >= 1" >&2; exit 2; }
+if [ "$N" -lt 1 ] || [ "$STREAMS" -lt 1 ] || [ "$OUTSTANDING" -lt 1 ]; then
+  echo "--messages, --streams, --outstanding must be >= 1" >&2; exit 2
+fi
 case "$LOG_LEVEL" in debug|info|warning|error) ;; *) echo "--log-level must be debug, info, warning or error" >&2; exit 2;; esac
 [ -f "$PEER_DIR/peer-subscriber.js" ] || { echo "no peer harness at $PEER_DIR (peer-subscriber.js missing)" >&2; exit 2; }
 [ -x "$SERVICE_BIN" ] || { echo "schedule-service binary not found or not executable: $SERVICE_BIN" >&2; exit 2; }
@@ -108,7 +110,7 @@ stop_pid() { # stop_pid PID : TERM, wait up to 5 s, then KILL
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || true
 }
 cleanup() {
@@ -149,7 +151,9 @@ start_nginx() {
   local bad ok
   bad="$(curl -s -o /dev/null -w '%{http_code}' -u "$BACKEND_USER:wrong" -X POST -d '{}' "$url")"
   ok="$(curl -s -o /dev/null -w '%{http_code}' -u "$BACKEND_USER:$BACKEND_PASSWORD" -X POST -d '{}' "$url")"
-  [ "$bad" = 401 ] && [ "$ok" = 200 ] || { echo "nginx auth check failed: wrong password $bad, right $ok" >&2; exit 1; }
+  if [ "$bad" != 401 ] || [ "$ok" != 200 ]; then
+    echo "nginx auth check failed: wrong password $bad, right $ok" >&2; exit 1
+  fi
   BACKEND_URL="$url"
 }
 
