@@ -1,5 +1,6 @@
-# schedule-service benchmarks (issue 3 item 14); figures in docs/benchmarks.md ("schedule-service (issue 3)").
-# nginx auth_basic backend shared by both.
+# schedule-service benchmarks; figures in docs/benchmarks.md. (bench/compare-with-peer.sh, the comparison with
+# the peer, is a script: nothing to build beyond schedule-service.)
+# nginx auth_basic backend shared by service_dispatch_bench and http_client_bench.
 schedsvc_library(schedsvc_bench_nginx
   SOURCES nginx_backend.cc
   DEPS schedsvc_bench_support schedsvc_testing absl::strings absl::status absl::time)

@@ -56,7 +56,10 @@ bool AsyncLogWriter::Flush(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   const std::uint64_t target = enqueued_;
   auto done = [this, target]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return finished_ >= target; };
-  return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  ++flush_waiters_;
+  const bool flushed = mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
+  --flush_waiters_;
+  return flushed;
 }
 
 void AsyncLogWriter::Shutdown(absl::Duration timeout) {
@@ -71,7 +74,7 @@ void AsyncLogWriter::Shutdown(absl::Duration timeout) {
   });
 }
 
-bool AsyncLogWriter::WriteFully(const std::string& line) {
+bool AsyncLogWriter::WriteFully(absl::string_view line) {
   const int poll_ms = static_cast<int>(std::max<std::int64_t>(1, absl::ToInt64Milliseconds(options_.poll_interval)));
   std::size_t written = 0;
   while (written < line.size()) {
@@ -105,17 +108,43 @@ void AsyncLogWriter::Run() {
       batch.swap(queue_);
     }
     // Written without the lock; queued_bytes_ still counts the batch so the bound holds.
-    std::uint64_t dropped = 0;
+    const std::uint64_t dropped = WriteBatch(batch);
     std::size_t bytes = 0;
-    for (const std::string& line : batch) {
-      if (!WriteFully(line)) ++dropped;
-      bytes += line.size();
-    }
+    for (const std::string& line : batch) bytes += line.size();
     if (dropped > 0) CountDropped(dropped);
-    absl::MutexLock lock(&mu_);
-    queued_bytes_ -= bytes;
-    finished_ += batch.size();
+    bool hurry = false;
+    {
+      absl::MutexLock lock(&mu_);
+      queued_bytes_ -= bytes;
+      finished_ += batch.size();
+      hurry = stopping_ || flush_waiters_ > 0 || queued_bytes_ >= options_.max_queued_bytes / 2;
+    }
+    // Let the next lines gather (see AsyncLogWriterOptions::batch_delay). A plain sleep: a condition wait
+    // would make every Write() evaluate the writer's condition on unlock.
+    if (!hurry) absl::SleepFor(options_.batch_delay);
   }
+}
+
+std::uint64_t AsyncLogWriter::WriteBatch(const std::deque<std::string>& batch) {
+  std::uint64_t dropped = 0;
+  std::string joined;
+  std::uint64_t joined_lines = 0;
+  auto write_joined = [&] {
+    if (joined_lines > 0 && !WriteFully(joined)) dropped += joined_lines;
+    joined.clear();
+    joined_lines = 0;
+  };
+  for (const std::string& line : batch) {
+    if (joined.size() + line.size() > PIPE_BUF) write_joined();
+    if (line.size() > PIPE_BUF) {
+      if (!WriteFully(line)) ++dropped;
+      continue;
+    }
+    joined += line;
+    ++joined_lines;
+  }
+  write_joined();
+  return dropped;
 }
 
 }  // namespace schedsvc

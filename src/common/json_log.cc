@@ -44,10 +44,35 @@ std::uint64_t JsonLogger::dropped_lines() const { return writer_ == nullptr ? 0 
 
 namespace {
 
-// Appends `value` as JSON; invalid UTF-8 (e.g. in a message attribute) is replaced rather than throwing.
-void AppendJson(std::string& out, const nlohmann::json& value) {
-  out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+// Serializes JSON values straight onto the end of one string (no temporary string per value); invalid
+// UTF-8 (e.g. in a message attribute) is replaced rather than throwing. Uses nlohmann's own serializer,
+// the code behind json::dump.
+class JsonAppender {
+ public:
+  explicit JsonAppender(std::string& out)
+      : out_(out),
+        serializer_(nlohmann::detail::output_adapter<char>(out), ' ', nlohmann::json::error_handler_t::replace) {}
+
+  void Value(const nlohmann::json& value) { serializer_.dump(value, false, false, 0); }
+
+  // A JSON string. Text made of printable ASCII other than '"' and '\\' (message texts and field names,
+  // nearly always) is copied as it is; anything else goes through the serializer's escaping.
+  void String(absl::string_view text) {
+    for (const char c : text) {
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        Value(nlohmann::json(std::string(text)));
+        return;
+      }
+    }
+    out_ += '"';
+    out_.append(text.data(), text.size());
+    out_ += '"';
+  }
+
+ private:
+  std::string& out_;
+  nlohmann::detail::serializer<nlohmann::json> serializer_;
+};
 
 // RFC 3339 UTC with microseconds, e.g. 2026-12-01T03:52:10.123456Z. The seconds part is formatted by
 // absl once per second per thread; the microseconds are appended.
@@ -96,8 +121,9 @@ std::string JsonLogger::Format(Severity severity, absl::string_view message, con
   // then the caller's fields in their (sorted) order. A field may not replace those three.
   std::string text;
   text.reserve(256);
+  JsonAppender json(text);
   absl::StrAppend(&text, "{\"severity\":\"", SeverityName(severity), "\",\"message\":");
-  AppendJson(text, nlohmann::json(std::string(message)));
+  json.String(message);
   text += ",\"time\":\"";
   AppendTime(text, clock_.Now());
   text += '"';
@@ -105,9 +131,9 @@ std::string JsonLogger::Format(Severity severity, absl::string_view message, con
     for (const auto& [key, value] : fields.items()) {
       if (key == "severity" || key == "message" || key == "time") continue;
       text += ',';
-      AppendJson(text, nlohmann::json(key));
+      json.String(key);
       text += ':';
-      AppendJson(text, value);
+      json.Value(value);
     }
   }
   text += "}\n";

@@ -29,8 +29,11 @@ namespace {
 
 // Socket events taken from the kernel per epoll_wait; further ready sockets are served on the next turn.
 constexpr std::size_t kMaxEventsPerWait = 256;
-// Easy handles kept for reuse (avoids re-allocating curl's per-handle buffers).
+// Easy handles kept for reuse, with their options (avoids re-allocating curl's per-handle buffers and
+// setting the shared options again).
 constexpr std::size_t kMaxIdleHandles = 256;
+// Completion callbacks run by one callback-executor task (see PostCompleted).
+constexpr std::size_t kMaxCallbacksPerTask = 16;
 // Response bodies are kept up to this size (for logs); the rest is read and dropped.
 constexpr std::size_t kMaxResponseBodyBytes = 64 * 1024;
 
@@ -198,19 +201,29 @@ class CurlHttpClient::Impl {
     return bytes;
   }
 
+  // Returns an easy handle with the options every request shares already set: a reused one (curl keeps
+  // options across transfers on a handle), else a new one; null if curl cannot make one.
   CURL* TakeHandle() {
-    if (idle_handles_.empty()) return curl_easy_init();
-    CURL* easy = idle_handles_.back();
-    idle_handles_.pop_back();
+    if (!idle_handles_.empty()) {
+      CURL* easy = idle_handles_.back();
+      idle_handles_.pop_back();
+      return easy;
+    }
+    CURL* easy = curl_easy_init();
+    if (easy != nullptr && ConfigureShared(easy) != CURLE_OK) {
+      curl_easy_cleanup(easy);
+      return nullptr;
+    }
     return easy;
   }
 
+  // Keeps the handle for the next request as it is: Configure() sets every per-request option again, so
+  // nothing of this request (its pointers into the Transfer, body or headers) is used after it.
   void ReleaseHandle(Transfer& transfer) {
     if (transfer.headers != nullptr) curl_slist_free_all(transfer.headers);
     transfer.headers = nullptr;
     if (transfer.easy == nullptr) return;
     if (idle_handles_.size() < kMaxIdleHandles) {
-      curl_easy_reset(transfer.easy);
       idle_handles_.push_back(transfer.easy);
     } else {
       curl_easy_cleanup(transfer.easy);
@@ -218,7 +231,29 @@ class CurlHttpClient::Impl {
     transfer.easy = nullptr;
   }
 
-  // Returns the first failing setopt's code (CURLE_OK if all succeeded).
+  // The options that are the same for every request, set once per handle. Returns the first failing
+  // setopt's code (CURLE_OK if all succeeded).
+  CURLcode ConfigureShared(CURL* easy) {
+    CURLcode rc = CURLE_OK;
+    auto set = [&rc](CURLcode r) {
+      if (rc == CURLE_OK) rc = r;
+    };
+    set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https"));
+    set(curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L));
+    set(curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
+    set(curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
+                         options_.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1));
+    set(curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                         std::max<long>(1, absl::ToInt64Milliseconds(options_.connect_timeout))));
+    set(curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Impl::OnBody));
+    set(curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::OnHeader));
+    set(curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &Impl::OnPrereq));
+    return rc;
+  }
+
+  // The options of this request: every one that differs between requests is set each time, whatever
+  // the handle's previous request set. Returns the first failing setopt's code (CURLE_OK if all
+  // succeeded).
   CURLcode Configure(Transfer& t) {
     CURL* easy = t.easy;
     const HttpRequest& request = t.request;
@@ -227,38 +262,29 @@ class CurlHttpClient::Impl {
       if (rc == CURLE_OK) rc = r;
     };
     set(curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str()));
-    set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https"));
-    set(curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L));
-    set(curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
-    set(curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
-                         options_.http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1));
     set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, request.tls_verify ? 1L : 0L));
     set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, request.tls_verify ? 2L : 0L));
     set(curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
                          std::max<long>(1, absl::ToInt64Milliseconds(request.timeout))));
-    set(curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                         std::max<long>(1, absl::ToInt64Milliseconds(options_.connect_timeout))));
     set(curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error));
     set(curl_easy_setopt(easy, CURLOPT_PRIVATE, &t));
-    set(curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Impl::OnBody));
     set(curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t));
-    set(curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::OnHeader));
     set(curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t));
-    set(curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &Impl::OnPrereq));
     set(curl_easy_setopt(easy, CURLOPT_PREREQDATA, &t));
 
+    // The method: POSTFIELDS makes a POST with that body, HTTPGET a request without one (and clears a
+    // previous request's body); CUSTOMREQUEST then renames the method, or is cleared for POST and GET.
     const bool send_body = !request.body.empty() ||
                            (request.method != "GET" && request.method != "DELETE");
     if (send_body) {
       set(curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                            static_cast<curl_off_t>(request.body.size())));
       set(curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data()));
-    }
-    if (request.method == "GET" && !send_body) {
+    } else {
       set(curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L));
-    } else if (request.method != "POST") {
-      set(curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
     }
+    const bool plain_method = (send_body && request.method == "POST") || (!send_body && request.method == "GET");
+    set(curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, plain_method ? nullptr : request.method.c_str()));
 
     for (const auto& [name, value] : request.headers) {
       // "Name;" is curl's way to send a header with an empty value.
@@ -295,15 +321,31 @@ class CurlHttpClient::Impl {
     Complete(*transfer, FromCurlCode(rc, curl_easy_strerror(rc)));
   }
 
-  // Runs the callback of a transfer the loop thread finished: on the callback executor when there is
-  // one, so nothing the caller does in it can stall the loop.
+  // Runs the callback of a transfer the loop thread finished: without a callback executor at once; with
+  // one, it is collected and PostCompleted() hands the turn's callbacks to the executor, so nothing the
+  // caller does in them can stall the loop.
   void Complete(Transfer& transfer, absl::StatusOr<HttpResponse> outcome) {
     if (options_.callback_executor == nullptr) {
       transfer.done(std::move(outcome));
       return;
     }
-    options_.callback_executor->Run(
-        [done = std::move(transfer.done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); });
+    completed_.emplace_back(std::move(transfer.done), std::move(outcome));
+  }
+
+  // Posts the callbacks collected in this loop turn, up to kMaxCallbacksPerTask per executor task: under
+  // load one turn finishes many transfers, and one task for several of them spares a thread wake-up per
+  // request; the cap keeps the executor's other threads busy, so one callback that blocks (a credential
+  // file on a slow mount) delays only the few queued behind it.
+  void PostCompleted() {
+    for (std::size_t begin = 0; begin < completed_.size(); begin += kMaxCallbacksPerTask) {
+      const std::size_t end = std::min(completed_.size(), begin + kMaxCallbacksPerTask);
+      std::vector<Completion> task(std::make_move_iterator(completed_.begin() + begin),
+                                   std::make_move_iterator(completed_.begin() + end));
+      options_.callback_executor->Run([task = std::move(task)]() mutable {
+        for (auto& [done, outcome] : task) done(std::move(outcome));
+      });
+    }
+    completed_.clear();
   }
 
   void Finish(CURL* easy, CURLcode result) {
@@ -368,6 +410,7 @@ class CurlHttpClient::Impl {
       while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
         if (message->msg == CURLMSG_DONE) Finish(message->easy_handle, message->data.result);
       }
+      PostCompleted();
     }
   }
 
@@ -448,6 +491,9 @@ class CurlHttpClient::Impl {
 
   // Owned by the loop thread while it runs, then by Shutdown().
   absl::flat_hash_map<CURL*, std::unique_ptr<Transfer>> active_;
+  // Callbacks of this loop turn's finished transfers, for PostCompleted(). Loop thread only.
+  using Completion = std::pair<HttpCallback, absl::StatusOr<HttpResponse>>;
+  std::vector<Completion> completed_;
   std::vector<CURL*> idle_handles_;
 };
 

@@ -21,6 +21,7 @@
 #include <httplib.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -220,6 +221,33 @@ TEST_F(CurlHttpClientTest, SendsMethodBodyAndHeaders) {
               absl::StrCat(method, R"(|{"k":1}|Authorization=Basic dTpw;Idempotency-Key=m-1;)",
                            "Content-Type=application/json;X-Custom=v;"));
   }
+}
+
+TEST_F(CurlHttpClientTest, ARequestCarriesNothingOfTheRequestBeforeIt) {
+  // Sequential requests reuse one easy handle (and its options): each must send its own method, body and
+  // headers, none of the previous request's.
+  struct Step {
+    const char* method;
+    const char* body;
+    bool with_headers;
+    const char* want;
+  };
+  const Step steps[] = {
+      {"PUT", R"({"k":1})", true, R"(PUT|{"k":1}|Authorization=Basic dTpw;Idempotency-Key=m-1;)"},
+      {"GET", "", false, "GET||Authorization=;Idempotency-Key=;"},
+      {"POST", R"({"k":2})", true, R"(POST|{"k":2}|Authorization=Basic dTpw;Idempotency-Key=m-1;)"},
+      {"DELETE", "", false, "DELETE||Authorization=;Idempotency-Key=;"},
+      {"POST", R"({"k":3})", false, R"(POST|{"k":3}|Authorization=;Idempotency-Key=;)"},
+      {"PATCH", "", false, "PATCH||Authorization=;Idempotency-Key=;"},
+  };
+  for (const Step& step : steps) {
+    HttpRequest request = Request(step.method, "/echo", step.body);
+    if (step.with_headers) request.headers = {{"Authorization", "Basic dTpw"}, {"Idempotency-Key", "m-1"}};
+    Result result = SendAndWait(std::move(request));
+    ASSERT_TRUE(result.ok()) << step.method << ": " << result.status();
+    EXPECT_TRUE(absl::StartsWith(result->body, step.want)) << step.method << ": " << result->body;
+  }
+  EXPECT_EQ(client_->connections_opened(), 1);
 }
 
 TEST_F(CurlHttpClientTest, TimeoutIsDeadlineExceeded) {
