@@ -80,8 +80,10 @@ grpc::Status CloudSchedulerGrpcService::UpdateJob(grpc::ServerContext* context, 
   const std::vector<std::string> paths = ParseUpdateMask(absl::StrJoin(request->update_mask().paths(), ","));
   return ReplyJob(service_.UpdateJob(request->job().name(),
                                      [&](const Job& current) -> absl::StatusOr<Job> {
+                                       absl::StatusOr<nlohmann::json> stored = JobToJson(current);
+                                       if (!stored.ok()) return stored.status();
                                        absl::StatusOr<nlohmann::json> merged =
-                                           ApplyUpdateMask(JobToJson(current), *patch, paths);
+                                           ApplyUpdateMask(*stored, *patch, paths);
                                        if (!merged.ok()) return merged.status();
                                        return JobFromJson(*merged);
                                      }),
