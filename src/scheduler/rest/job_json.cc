@@ -134,6 +134,13 @@ absl::Status RestError(absl::string_view message) {
   return Invalid(location, rest);
 }
 
+absl::StatusOr<Job> ParseProtoJson(const json& j) {
+  v1::Job proto;
+  const auto status = google::protobuf::util::JsonStringToMessage(j.dump(), &proto);
+  if (!status.ok()) return RestError(std::string(status.message()));
+  return JobFromProto(proto);
+}
+
 }  // namespace
 
 absl::StatusOr<nlohmann::json> JobToJson(const Job& job) {
@@ -152,10 +159,20 @@ absl::StatusOr<Job> JobFromJson(const nlohmann::json& body) {
   if (!body.is_object()) return absl::InvalidArgumentError("Invalid JSON payload: expected a Job object.");
   json j = body;
   if (absl::Status s = Normalize(j); !s.ok()) return s;
-  v1::Job proto;
-  const auto status = google::protobuf::util::JsonStringToMessage(j.dump(), &proto);
-  if (!status.ok()) return RestError(std::string(status.message()));
-  return JobFromProto(proto);
+  // The proto's targets are a oneof, a body may carry both: the second is parsed on its own so that
+  // ValidateJob refuses the job with its "exactly one target" message.
+  json http_only = json::object();
+  const auto present = [&j](const char* key) { return j.contains(key) && !j[key].is_null(); };
+  if (present("pubsubTarget") && present("httpTarget")) {
+    http_only["httpTarget"] = std::move(j["httpTarget"]);
+    j.erase("httpTarget");
+  }
+  absl::StatusOr<Job> job = ParseProtoJson(j);
+  if (!job.ok() || http_only.empty()) return job;
+  absl::StatusOr<Job> http = ParseProtoJson(http_only);
+  if (!http.ok()) return http.status();
+  job->http_target = std::move(http->http_target);
+  return job;
 }
 
 }  // namespace schedsvc::scheduler

@@ -122,6 +122,14 @@ TEST(JobJsonTest, KeepsTheRestRulesBeyondProtobufsMapping) {
   EXPECT_EQ((*j)["scheduleTime"], "2023-11-14T22:18:20.12Z");
 }
 
+TEST(JobJsonTest, BothTargetsAreParsedForValidateJobToRefuse) {
+  absl::StatusOr<Job> job = JobFromJson(json::parse(R"({
+    "pubsubTarget": {"topicName": "projects/p/topics/t"}, "httpTarget": {"uri": "https://example.com/"}})"));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->pubsub_target->topic_name, "projects/p/topics/t");
+  EXPECT_EQ(job->http_target->uri, "https://example.com/");
+}
+
 TEST(JobJsonTest, ErrorsNameTheJsonPathInGooglesWording) {
   EXPECT_EQ(JobFromJson(json{{"nope", 1}}).status().message(),
             "Invalid JSON payload received. Unknown name \"nope\" at 'job'.");
