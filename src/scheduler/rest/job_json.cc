@@ -159,19 +159,35 @@ absl::StatusOr<Job> JobFromJson(const nlohmann::json& body) {
   if (!body.is_object()) return absl::InvalidArgumentError("Invalid JSON payload: expected a Job object.");
   json j = body;
   if (absl::Status s = Normalize(j); !s.ok()) return s;
-  // The proto's targets are a oneof, a body may carry both: the second is parsed on its own so that
-  // ValidateJob refuses the job with its "exactly one target" message.
+  // The proto's oneofs (the target; httpTarget's authorization header) hold one member, a body may carry
+  // both: the second member is parsed on its own so that ValidateJob refuses the job with its message.
+  const auto present = [](const json& object, const char* key) {
+    return object.is_object() && object.contains(key) && !object[key].is_null();
+  };
   json http_only = json::object();
-  const auto present = [&j](const char* key) { return j.contains(key) && !j[key].is_null(); };
-  if (present("pubsubTarget") && present("httpTarget")) {
+  if (present(j, "pubsubTarget") && present(j, "httpTarget")) {
     http_only["httpTarget"] = std::move(j["httpTarget"]);
     j.erase("httpTarget");
   }
+  json& with_http = http_only.empty() ? j : http_only;
+  json oidc_only = json::object();
+  if (present(with_http, "httpTarget") && present(with_http["httpTarget"], "oauthToken") &&
+      present(with_http["httpTarget"], "oidcToken")) {
+    oidc_only["httpTarget"]["oidcToken"] = std::move(with_http["httpTarget"]["oidcToken"]);
+    with_http["httpTarget"].erase("oidcToken");
+  }
   absl::StatusOr<Job> job = ParseProtoJson(j);
-  if (!job.ok() || http_only.empty()) return job;
-  absl::StatusOr<Job> http = ParseProtoJson(http_only);
-  if (!http.ok()) return http.status();
-  job->http_target = std::move(http->http_target);
+  if (!job.ok()) return job;
+  if (!http_only.empty()) {
+    absl::StatusOr<Job> http = ParseProtoJson(http_only);
+    if (!http.ok()) return http.status();
+    job->http_target = std::move(http->http_target);
+  }
+  if (!oidc_only.empty()) {
+    absl::StatusOr<Job> oidc = ParseProtoJson(oidc_only);
+    if (!oidc.ok()) return oidc.status();
+    job->http_target->oidc_token = std::move(oidc->http_target->oidc_token);
+  }
   return job;
 }
 

@@ -3,9 +3,9 @@
 // JSON parser and printer and the proto conversion (job_proto.h). What the REST API adds to protobuf's
 // mapping is here: timestamps written with the fewest fractional digits (json_time.h), an empty string in
 // an enum or timestamp field meaning "unset", null map values dropped, status members other than code and
-// message ignored, appEngineHttpTarget refused, a body with both targets parsed (the proto's oneof cannot
-// hold both; ValidateJob refuses it), and protobuf's errors reworded as Google's REST errors naming the
-// JSON path. Used by the REST handler and the gRPC UpdateJob. Stateless; thread-safe.
+// message ignored, appEngineHttpTarget refused, a body with both targets or both authorization tokens
+// parsed (the proto's oneofs cannot hold both; ValidateJob refuses such a job), and protobuf's errors
+// reworded as Google's REST errors naming the JSON path. Used by the REST handler. Stateless; thread-safe.
 #ifndef SCHEDSVC_SCHEDULER_REST_JOB_JSON_H_
 #define SCHEDSVC_SCHEDULER_REST_JOB_JSON_H_
 

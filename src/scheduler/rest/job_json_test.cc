@@ -130,6 +130,16 @@ TEST(JobJsonTest, BothTargetsAreParsedForValidateJobToRefuse) {
   EXPECT_EQ(job->http_target->uri, "https://example.com/");
 }
 
+TEST(JobJsonTest, BothAuthorizationTokensAreParsedForValidateJobToRefuse) {
+  absl::StatusOr<Job> job = JobFromJson(json::parse(R"({"pubsubTarget": {"topicName": "projects/p/topics/t"},
+    "httpTarget": {"uri": "https://example.com/", "oauthToken": {"scope": "s"}, "oidcToken": {"audience": "a"}}})"));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->http_target->uri, "https://example.com/");
+  EXPECT_EQ(job->http_target->oauth_token, (OAuthToken{"", "s"}));
+  EXPECT_EQ(job->http_target->oidc_token, (OidcToken{"", "a"}));
+  EXPECT_TRUE(job->pubsub_target.has_value());
+}
+
 TEST(JobJsonTest, ErrorsNameTheJsonPathInGooglesWording) {
   EXPECT_EQ(JobFromJson(json{{"nope", 1}}).status().message(),
             "Invalid JSON payload received. Unknown name \"nope\" at 'job'.");
