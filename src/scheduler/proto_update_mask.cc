@@ -1,7 +1,10 @@
 #include "src/scheduler/proto_update_mask.h"
 
 #include <array>
+#include <cstddef>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -51,7 +54,7 @@ bool Present(const Message& message, const FieldDescriptor* field) {
 // The message holding the last segment and its field, or {nullptr, nullptr} when a segment is absent
 // (or unknown) in `root`.
 std::pair<const Message*, const FieldDescriptor*> Lookup(const Message& root,
-                                                         const std::vector<std::string>& segments) {
+                                                         const Segments& segments) {
   const Message* node = &root;
   for (size_t i = 0; i < segments.size(); ++i) {
     const FieldDescriptor* field = node->GetDescriptor()->FindFieldByCamelcaseName(segments[i]);
@@ -63,7 +66,7 @@ std::pair<const Message*, const FieldDescriptor*> Lookup(const Message& root,
   return {nullptr, nullptr};
 }
 
-void Erase(Message& root, const std::vector<std::string>& segments) {
+void Erase(Message& root, const Segments& segments) {
   Message* node = &root;
   for (size_t i = 0; i < segments.size(); ++i) {
     const FieldDescriptor* field = node->GetDescriptor()->FindFieldByCamelcaseName(segments[i]);
@@ -81,7 +84,7 @@ void Erase(Message& root, const std::vector<std::string>& segments) {
 }
 
 // Replaces the field at `segments` in `root` (creating its parents) with `field` of `source`.
-absl::Status Set(Message& root, const std::vector<std::string>& segments, const Message& source,
+absl::Status Set(Message& root, const Segments& segments, const Message& source,
                  const FieldDescriptor* field) {
   Message* node = &root;
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
