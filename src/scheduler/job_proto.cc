@@ -146,9 +146,7 @@ absl::StatusOr<v1::Job> JobToProto(const Job& job) {
 
 absl::StatusOr<Job> JobFromProto(const v1::Job& proto) {
   // What protobuf's printer refuses has no REST form: its reason is the error.
-  if (MayHaveNoJsonForm(proto)) {
-    if (absl::StatusOr<nlohmann::json> json = JobProtoToJson(proto); !json.ok()) return json.status();
-  }
+  if (absl::Status s = CheckJobJsonForm(proto); !s.ok()) return s;
   if (proto.has_app_engine_http_target()) {
     return absl::InvalidArgumentError(
         "appEngineHttpTarget is not supported by cloud-scheduler-emulator; use httpTarget or pubsubTarget.");
@@ -196,6 +194,11 @@ absl::StatusOr<Job> JobFromProto(const v1::Job& proto) {
   }
   if (proto.has_attempt_deadline()) job.attempt_deadline = FromProtoDuration(proto.attempt_deadline());
   return job;
+}
+
+absl::Status CheckJobJsonForm(const v1::Job& proto) {
+  if (!MayHaveNoJsonForm(proto)) return absl::OkStatus();
+  return JobProtoToJson(proto).status();
 }
 
 absl::StatusOr<nlohmann::json> JobProtoToJson(const v1::Job& proto) {

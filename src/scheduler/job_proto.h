@@ -8,6 +8,7 @@
 #ifndef SCHEDSVC_SCHEDULER_JOB_PROTO_H_
 #define SCHEDSVC_SCHEDULER_JOB_PROTO_H_
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "google/cloud/scheduler/v1/job.pb.h"
 #include "nlohmann/json.hpp"
@@ -24,8 +25,13 @@ absl::StatusOr<google::cloud::scheduler::v1::Job> JobToProto(const Job& job);
 // ("Invalid job: " and protobuf's reason).
 absl::StatusOr<Job> JobFromProto(const google::cloud::scheduler::v1::Job& proto);
 
+// OK when `proto` has a proto3 JSON form (every Duration and Timestamp in protobuf's range, no status
+// details to resolve); otherwise kInvalidArgument "Invalid job: " and protobuf's reason, as JobProtoToJson.
+// Prints the proto only when it may have no JSON form.
+absl::Status CheckJobJsonForm(const google::cloud::scheduler::v1::Job& proto);
+
 // Returns the proto3 JSON form of `proto`: only fields with a non-default value (or a set message) are
-// present. This is the patch body UpdateJob applies with an update mask (rest/update_mask.h).
+// present.
 absl::StatusOr<nlohmann::json> JobProtoToJson(const google::cloud::scheduler::v1::Job& proto);
 
 }  // namespace schedsvc::scheduler

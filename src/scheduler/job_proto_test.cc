@@ -141,8 +141,10 @@ TEST(JobProtoTest, UnknownEnumNumberIsInvalidArgument) {
 // The proto3 JSON mapping, as the REST API reads and writes a Job: the reference the field-by-field
 // conversion must agree with.
 absl::StatusOr<v1::Job> JobToProtoThroughJson(const Job& job) {
+  absl::StatusOr<nlohmann::json> json = JobToJson(job);
+  if (!json.ok()) return json.status();
   v1::Job proto;
-  const auto status = google::protobuf::util::JsonStringToMessage(JobToJson(job).dump(), &proto);
+  const auto status = google::protobuf::util::JsonStringToMessage(json->dump(), &proto);
   if (!status.ok()) return absl::InternalError(std::string(status.message()));
   return proto;
 }

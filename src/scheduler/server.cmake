@@ -3,7 +3,7 @@
 # Pub/Sub + HTTP job runner (schedsvc_scheduler_runner) and the binary.
 # Uses schedsvc_scheduler_core (schedule/) for cron schedules and retry backoff.
 schedsvc_library(schedsvc_scheduler
-  SOURCES job.cc job_proto.cc json_time.cc scheduler_service.cc scheduler_metrics.cc listen_address.cc location_page.cc
+  SOURCES job.cc job_proto.cc json_time.cc update_mask_rules.cc proto_update_mask.cc scheduler_service.cc scheduler_metrics.cc listen_address.cc location_page.cc
           store/sqlite_job_store.cc
           loop/scheduler_loop.cc
           runner/http_target_caller.cc runner/http_target_rules.cc

@@ -4,6 +4,7 @@ schedsvc_test(scheduler_server_test
           store/sqlite_job_store_test.cc
           loop/scheduler_loop_test.cc
           runner/http_target_caller_test.cc
+          proto_update_mask_test.cc
           rest/job_json_test.cc rest/update_mask_test.cc rest/bearer_auth_test.cc
   DEPS schedsvc_scheduler schedsvc_testing)
 # The gRPC API: the service on a real loopback gRPC server.

@@ -7,8 +7,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "src/scheduler/job_proto.h"
-#include "src/scheduler/rest/job_json.h"
-#include "src/scheduler/rest/update_mask.h"
+#include "src/scheduler/proto_update_mask.h"
+#include "src/scheduler/update_mask_rules.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -73,17 +73,13 @@ grpc::Status CloudSchedulerGrpcService::CreateJob(grpc::ServerContext* context, 
 grpc::Status CloudSchedulerGrpcService::UpdateJob(grpc::ServerContext* context, const v1::UpdateJobRequest* request,
                                                   v1::Job* response) {
   if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
-  // The patch is the request's job in its JSON form, so the REST update-mask rules apply unchanged; the
-  // FieldMask's snake_case paths become the REST camelCase ones.
-  absl::StatusOr<nlohmann::json> patch = JobProtoToJson(request->job());
-  if (!patch.ok()) return ToGrpcStatus(patch.status());
+  // The mask is applied on the proto with the REST update-mask rules; the FieldMask's snake_case paths
+  // become the REST camelCase ones.
+  if (absl::Status s = CheckJobJsonForm(request->job()); !s.ok()) return ToGrpcStatus(s);
   const std::vector<std::string> paths = ParseUpdateMask(absl::StrJoin(request->update_mask().paths(), ","));
   return ReplyJob(service_.UpdateJob(request->job().name(),
                                      [&](const Job& current) -> absl::StatusOr<Job> {
-                                       absl::StatusOr<nlohmann::json> merged =
-                                           ApplyUpdateMask(JobToJson(current), *patch, paths);
-                                       if (!merged.ok()) return merged.status();
-                                       return JobFromJson(*merged);
+                                       return ApplyUpdateMaskToProto(current, request->job(), paths);
                                      }),
                   response);
 }

@@ -1,5 +1,8 @@
 #include "src/scheduler/rest/job_json.h"
 
+#include <map>
+#include <string>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -40,7 +43,9 @@ Job FullHttpJob() {
 
 TEST(JobJsonTest, HttpJobRoundTripsWithGoogleFieldNames) {
   const Job job = FullHttpJob();
-  const json j = JobToJson(job);
+  const absl::StatusOr<json> out = JobToJson(job);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const json& j = *out;
   EXPECT_EQ(j["httpTarget"]["httpMethod"], "PUT");
   EXPECT_EQ(j["httpTarget"]["oidcToken"]["audience"], "https://aud");
   EXPECT_EQ(j["retryConfig"]["minBackoffDuration"], "1.500s");
@@ -60,7 +65,9 @@ TEST(JobJsonTest, PubsubJobRoundTripsBase64Data) {
   job.name = kJobName;
   job.schedule = "every 5 minutes";
   job.pubsub_target = PubsubTarget{"projects/p/topics/t", "hello", {{"a", "b"}}};
-  const json j = JobToJson(job);
+  const absl::StatusOr<json> out = JobToJson(job);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const json& j = *out;
   EXPECT_EQ(j["pubsubTarget"]["data"], "aGVsbG8=");
   EXPECT_EQ(j["pubsubTarget"]["attributes"]["a"], "b");
   absl::StatusOr<Job> back = JobFromJson(j);
@@ -93,6 +100,55 @@ TEST(JobJsonTest, RejectsUnknownFieldsWrongTypesAndBadValues) {
               HasSubstr("httpMethod"));
   EXPECT_EQ(JobFromJson(json{{"appEngineHttpTarget", json::object()}}).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The REST rules protobuf's JSON parser and printer do not have (job_json.h).
+TEST(JobJsonTest, KeepsTheRestRulesBeyondProtobufsMapping) {
+  absl::StatusOr<Job> job = JobFromJson(json::parse(R"({
+    "state": "", "scheduleTime": "",
+    "httpTarget": {"uri": "https://example.com/", "httpMethod": "", "headers": {"X-Gone": null, "X-A": "1"}},
+    "status": {"code": 3, "details": [{"@type": "type.googleapis.com/unknown.Type"}]}})"));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->state, JobState::kUnspecified);
+  EXPECT_EQ(job->schedule_time, absl::InfinitePast());
+  EXPECT_EQ(job->http_target->http_method, HttpMethod::kPost);
+  EXPECT_EQ(job->http_target->headers, (std::map<std::string, std::string>{{"X-A", "1"}}));
+  EXPECT_EQ(job->status, (JobStatus{3, ""}));
+
+  Job out;
+  out.schedule_time = absl::FromUnixMillis(1'700'000'300'120);
+  const absl::StatusOr<json> j = JobToJson(out);
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ((*j)["scheduleTime"], "2023-11-14T22:18:20.12Z");
+}
+
+TEST(JobJsonTest, BothTargetsAreParsedForValidateJobToRefuse) {
+  absl::StatusOr<Job> job = JobFromJson(json::parse(R"({
+    "pubsubTarget": {"topicName": "projects/p/topics/t"}, "httpTarget": {"uri": "https://example.com/"}})"));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->pubsub_target->topic_name, "projects/p/topics/t");
+  EXPECT_EQ(job->http_target->uri, "https://example.com/");
+}
+
+TEST(JobJsonTest, BothAuthorizationTokensAreParsedForValidateJobToRefuse) {
+  absl::StatusOr<Job> job = JobFromJson(json::parse(R"({"pubsubTarget": {"topicName": "projects/p/topics/t"},
+    "httpTarget": {"uri": "https://example.com/", "oauthToken": {"scope": "s"}, "oidcToken": {"audience": "a"}}})"));
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->http_target->uri, "https://example.com/");
+  EXPECT_EQ(job->http_target->oauth_token, (OAuthToken{"", "s"}));
+  EXPECT_EQ(job->http_target->oidc_token, (OidcToken{"", "a"}));
+  EXPECT_TRUE(job->pubsub_target.has_value());
+}
+
+TEST(JobJsonTest, ErrorsNameTheJsonPathInGooglesWording) {
+  EXPECT_EQ(JobFromJson(json{{"nope", 1}}).status().message(),
+            "Invalid JSON payload received. Unknown name \"nope\" at 'job'.");
+  EXPECT_EQ(JobFromJson(json{{"httpTarget", {{"oauthToken", {{"x", 1}}}}}}).status().message(),
+            "Invalid JSON payload received. Unknown name \"x\" at 'httpTarget.oauthToken'.");
+  EXPECT_EQ(JobFromJson(json{{"httpTarget", {{"headers", {{"a", 5}}}}}}).status().message(),
+            "Invalid value at 'httpTarget.headers.a': expected a string");
+  EXPECT_THAT(std::string(JobFromJson(json{{"retryConfig", {{"maxRetryDuration", "1e3s"}}}}).status().message()),
+              ::testing::StartsWith("Invalid value at 'retryConfig.maxRetryDuration': "));
 }
 
 }  // namespace

@@ -31,7 +31,9 @@ void ReplyError(httplib::Response& res, const absl::Status& status) {
 
 void ReplyJob(httplib::Response& res, const absl::StatusOr<Job>& job) {
   if (!job.ok()) return ReplyError(res, job.status());
-  Reply(res, JobToJson(*job));
+  absl::StatusOr<json> body = JobToJson(*job);
+  if (!body.ok()) return ReplyError(res, body.status());
+  Reply(res, *body);
 }
 
 // Parses the request body as a JSON object ("{}" when empty).
@@ -123,7 +125,11 @@ void JobsHandler::Register(httplib::Server& server) {
     json body = json::object();
     if (!page->jobs.empty()) {
       json list = json::array();
-      for (const Job& j : page->jobs) list.push_back(JobToJson(j));
+      for (const Job& j : page->jobs) {
+        absl::StatusOr<json> item = JobToJson(j);
+        if (!item.ok()) return ReplyError(res, item.status());
+        list.push_back(*std::move(item));
+      }
       body["jobs"] = std::move(list);
     }
     if (!page->next_page_token.empty()) body["nextPageToken"] = page->next_page_token;
@@ -148,7 +154,9 @@ void JobsHandler::Register(httplib::Server& server) {
     const std::vector<std::string> paths = ParseUpdateMask(req.get_param_value("updateMask"));
     const json patch = *std::move(body);
     ReplyJob(res, service_.UpdateJob(JobPath(req), [&](const Job& current) -> absl::StatusOr<Job> {
-      absl::StatusOr<json> merged = ApplyUpdateMask(JobToJson(current), patch, paths);
+      absl::StatusOr<json> stored = JobToJson(current);
+      if (!stored.ok()) return stored.status();
+      absl::StatusOr<json> merged = ApplyUpdateMask(*stored, patch, paths);
       if (!merged.ok()) return merged.status();
       return JobFromJson(*merged);
     }));

@@ -1,5 +1,6 @@
-// Update masks for UpdateJob (PATCH …/jobs/J?updateMask=a,b.c), applied on the JSON form of a Job so the
-// REST and gRPC paths share one implementation. The traps gcloud sets (reference/cloud-scheduler-api.md):
+// Update masks for the REST UpdateJob (PATCH …/jobs/J?updateMask=a,b.c), applied on the JSON form of a Job;
+// the gRPC UpdateJob applies the same rules (update_mask_rules.h) on the proto (proto_update_mask.h).
+// The traps gcloud sets (reference/cloud-scheduler-api.md):
 //   - the patch body carries unmasked defaults (retryConfig, timeZone, httpMethod): only masked paths apply;
 //   - a masked path absent (or null) in the body clears the field back to its default (`--clear-*`);
 //   - a masked map (pubsubTarget.attributes, httpTarget.headers) is replaced whole, and null values in it
@@ -16,12 +17,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
+#include "src/scheduler/update_mask_rules.h"
 
 namespace schedsvc::scheduler {
-
-// Splits "a,b.c" into paths, converting snake_case segments (gRPC FieldMask) to camelCase (REST).
-// Empty input gives no paths.
-std::vector<std::string> ParseUpdateMask(absl::string_view mask);
 
 // Returns `current` (a Job's JSON) with `patch` applied per `paths` (see above; empty = no mask).
 // kInvalidArgument naming the path for an unknown or output-only path, or a body that is not an object.

@@ -240,7 +240,9 @@ void RawExec(const std::string& path, const std::string& sql) {
 TEST(SqliteJobStoreTest, Version0FileIsMigrated) {
   const std::string path = absl::StrCat(::testing::TempDir(), "/store_v0_", getpid(), ".db");
   Job job = MakeJob("old");
-  const std::string spec = JobToJson(job).dump();
+  absl::StatusOr<nlohmann::json> json = JobToJson(job);
+  ASSERT_TRUE(json.ok()) << json.status();
+  const std::string spec = json->dump();
   RawExec(path, absl::StrCat(R"sql(
     CREATE TABLE jobs (name TEXT PRIMARY KEY, parent TEXT NOT NULL, spec TEXT NOT NULL,
       schedule_time INTEGER, last_attempt_time INTEGER, status_code INTEGER, status_message TEXT,
