@@ -1,4 +1,4 @@
-#include "src/service/message_dispatcher.h"
+#include "src/dispatch/message_dispatcher.h"
 
 #include <algorithm>
 #include <vector>
@@ -10,11 +10,8 @@
 #include "src/dispatch/permanent_reason.h"
 #include "src/dispatch/redelivery_delay.h"
 
-namespace schedsvc::service {
+namespace schedsvc::dispatch {
 namespace {
-
-using dispatch::CircuitBreaker;
-using dispatch::OutcomeKind;
 
 // How often a held message looks at its backend's circuit again, at most.
 constexpr absl::Duration kMaxHoldRecheck = absl::Seconds(5);
@@ -46,13 +43,13 @@ struct MessageDispatcher::Backend {
       : config(c), breaker(c.circuit_breaker, clock), limiter(c.max_concurrency), schedule(c.retry, c.timeout) {}
   const config::BackendConfig& config;
   CircuitBreaker breaker;
-  dispatch::ConcurrencyLimiter limiter;
-  dispatch::RetrySchedule schedule;
+  ConcurrencyLimiter limiter;
+  RetrySchedule schedule;
   std::atomic<int> held{0};
 };
 
 struct MessageDispatcher::Delivery {
-  dispatch::PushMessage push;
+  PushMessage push;
   std::optional<pubsub::AckHandle> handle;
   // Steady-clock readings: when the message arrived, and when its budget ends (delivery_budget.h).
   absl::Time receive_time;
@@ -67,7 +64,7 @@ struct MessageDispatcher::Delivery {
   bool holding = false;
 };
 
-MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, dispatch::HttpClient& http,
+MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, HttpClient& http,
                                      DeadLetterSink* dead_letters, Executor& executor, Clock& steady, Clock& wall,
                                      metrics::ServiceMetrics& metrics, JsonLogger& log)
     : config_(config),
@@ -113,7 +110,7 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
   d->push.publish_time = message.publish_time;
   // The subscriber stamps receive_time with the same steady clock.
   d->receive_time = message.receive_time == absl::InfinitePast() ? steady_.Now() : message.receive_time;
-  d->deadline = dispatch::DeliveryDeadline(d->receive_time, config_.lease_max_extension);
+  d->deadline = DeliveryDeadline(d->receive_time, config_.lease_max_extension);
   d->handle.emplace(std::move(handle));
   auto route = builder_.RouteOf(d->push);
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
@@ -124,7 +121,7 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
     metrics_.Acked(route.ok() ? *route : std::string(metrics::kUnknownBackend));
   }
   if (!route.ok()) {
-    DeadLetter(d, std::string(dispatch::PermanentReasonName(dispatch::PermanentReason::kUnknownBackend)),
+    DeadLetter(d, std::string(PermanentReasonName(PermanentReason::kUnknownBackend)),
                route.status(), 0);
     return;
   }
@@ -132,7 +129,7 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
   auto it = backends_.find(d->backend_name);
   d->backend = it == backends_.end() ? nullptr : it->second.get();
   if (d->backend == nullptr) {
-    DeadLetter(d, std::string(dispatch::PermanentReasonName(dispatch::PermanentReason::kUnknownBackend)),
+    DeadLetter(d, std::string(PermanentReasonName(PermanentReason::kUnknownBackend)),
                absl::NotFoundError("no such backend"), 0);
     return;
   }
@@ -214,12 +211,12 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
   if (!request.ok()) {
     b.limiter.Release();
     b.breaker.OnAbandoned();
-    if (auto reason = dispatch::GetPermanentReason(request.status()); reason.has_value()) {
-      DeadLetter(d, std::string(dispatch::PermanentReasonName(*reason)), request.status(), 0);
+    if (auto reason = GetPermanentReason(request.status()); reason.has_value()) {
+      DeadLetter(d, std::string(PermanentReasonName(*reason)), request.status(), 0);
       return;
     }
     // A credential file problem: the operator's to fix, never the message's fault.
-    dispatch::DeliveryOutcome outcome;
+    DeliveryOutcome outcome;
     outcome.kind = OutcomeKind::kRetryable;
     outcome.status = request.status();
     OnRetryableFailure(d, outcome);
@@ -232,18 +229,18 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
     NackForRedelivery(d, metrics::kNackRetryBudgetSpent, absl::DeadlineExceededError("message budget spent"));
     return;
   }
-  http_.Send(*std::move(request), [this, d, now](absl::StatusOr<dispatch::HttpResponse> result) {
+  http_.Send(*std::move(request), [this, d, now](absl::StatusOr<HttpResponse> result) {
     OnAttemptDone(d, now, std::move(result));
   });
 }
 
 void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::Time started,
-                                      absl::StatusOr<dispatch::HttpResponse> result) {
+                                      absl::StatusOr<HttpResponse> result) {
   Backend& b = *d->backend;
   b.limiter.Release();
   const absl::Time now = steady_.Now();
   // The wall clock resolves an HTTP-date Retry-After.
-  dispatch::DeliveryOutcome outcome = dispatch::ClassifyAttempt(result, wall_.Now());
+  DeliveryOutcome outcome = ClassifyAttempt(result, wall_.Now());
   metrics_.BackendRequest(d->backend_name, outcome.code_class, now - started);
   switch (outcome.kind) {
     case OutcomeKind::kSuccess:
@@ -253,10 +250,10 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
     case OutcomeKind::kPermanent: {
       // The backend answered: it is up, the message is at fault.
       b.breaker.OnSuccess();
-      auto reason = dispatch::GetPermanentReason(outcome.status);
+      auto reason = GetPermanentReason(outcome.status);
       DeadLetter(d,
-                 std::string(reason ? dispatch::PermanentReasonName(*reason)
-                                    : dispatch::PermanentReasonName(dispatch::PermanentReason::kHttp4xx)),
+                 std::string(reason ? PermanentReasonName(*reason)
+                                    : PermanentReasonName(PermanentReason::kHttp4xx)),
                  outcome.status, outcome.http_status);
       return;
     }
@@ -277,13 +274,13 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
 }
 
 void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
-                                           const dispatch::DeliveryOutcome& outcome) {
+                                           const DeliveryOutcome& outcome) {
   Backend& b = *d->backend;
   if (shutting_down_) {
     Nack(d, metrics::kNackShutdown, absl::ZeroDuration(), outcome.status);
     return;
   }
-  dispatch::RetryDecision decision;
+  RetryDecision decision;
   {
     absl::MutexLock lock(&mu_);
     decision = b.schedule.AfterFailure(d->attempts, steady_.Now(), d->deadline, outcome.retry_after, gen_);
@@ -310,7 +307,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
 
 void MessageDispatcher::NackForRedelivery(const std::shared_ptr<Delivery>& d, absl::string_view reason,
                                           const absl::Status& error) {
-  Nack(d, reason, dispatch::RedeliveryDelay(config_.redelivery, d->delivery_attempt), error);
+  Nack(d, reason, RedeliveryDelay(config_.redelivery, d->delivery_attempt), error);
 }
 
 void MessageDispatcher::Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields) {
@@ -468,4 +465,4 @@ void MessageDispatcher::UpdateMetrics() {
   }
 }
 
-}  // namespace schedsvc::service
+}  // namespace schedsvc::dispatch
