@@ -1,5 +1,5 @@
 // HttpClient: the transport seam of the dispatcher. The MessageDispatcher turns a Pub/Sub message into an
-// HttpRequest (push_request.h), hands it to an HttpClient, and classifies what comes back
+// HttpRequest (backend_request.h), hands it to an HttpClient, and classifies what comes back
 // (delivery_outcome.h). Production uses CurlHttpClient (curl_http_client.h); tests use FakeHttpClient
 // (testing/fake_http_client.h).
 //

@@ -9,6 +9,7 @@
 #include "src/dispatch/delivery_budget.h"
 #include "src/dispatch/permanent_reason.h"
 #include "src/dispatch/redelivery_delay.h"
+#include "src/pubsub/limits.h"
 
 namespace schedsvc::dispatch {
 namespace {
@@ -20,7 +21,7 @@ constexpr absl::Duration kMinHoldRecheck = absl::Milliseconds(100);
 // spin, short enough that an operator's fix takes effect soon.
 constexpr absl::Duration kDeadLetterUnavailableDelay = absl::Seconds(60);
 // Pub/Sub's largest ModifyAckDeadline.
-constexpr absl::Duration kMaxNackDelay = absl::Seconds(600);
+constexpr absl::Duration kMaxNackDelay = pubsub::kMaxAckDeadline;
 
 std::string ProjectOf(const std::string& subscription) {
   std::vector<std::string> parts = absl::StrSplit(subscription, '/');
@@ -49,7 +50,7 @@ struct MessageDispatcher::Backend {
 };
 
 struct MessageDispatcher::Delivery {
-  PushMessage push;
+  InboundMessage message;
   std::optional<pubsub::AckHandle> handle;
   // Steady-clock readings: when the message arrived, and when its budget ends (delivery_budget.h).
   absl::Time receive_time;
@@ -86,12 +87,12 @@ MessageDispatcher::~MessageDispatcher() {
 }
 
 nlohmann::json MessageDispatcher::LogFields(const Delivery& d) const {
-  nlohmann::json fields = {{"message_id", d.push.message_id},
+  nlohmann::json fields = {{"message_id", d.message.message_id},
                            {"backend", d.backend_name},
                            {"attempt", d.attempts},
                            {"latency_ms", absl::ToDoubleMilliseconds(steady_.Now() - d.receive_time)}};
-  if (d.push.delivery_attempt) fields["delivery_attempt"] = *d.push.delivery_attempt;
-  std::string trace = TraceIdOf(d.push.attributes);
+  if (d.message.delivery_attempt) fields["delivery_attempt"] = *d.message.delivery_attempt;
+  std::string trace = TraceIdOf(d.message.attributes);
   if (!trace.empty() && !project_.empty()) {
     fields["logging.googleapis.com/trace"] = absl::StrCat("projects/", project_, "/traces/", trace);
   }
@@ -102,17 +103,17 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
   metrics_.MessageReceived();
   metrics_.SetInFlight(++in_flight_);
   auto d = std::make_shared<Delivery>();
-  d->push.message_id = std::move(message.message_id);
-  d->push.data = std::move(message.data);
-  d->push.attributes = std::move(message.attributes);
-  if (message.delivery_attempt > 0) d->push.delivery_attempt = message.delivery_attempt;
+  d->message.message_id = std::move(message.message_id);
+  d->message.data = std::move(message.data);
+  d->message.attributes = std::move(message.attributes);
+  if (message.delivery_attempt > 0) d->message.delivery_attempt = message.delivery_attempt;
   d->delivery_attempt = message.delivery_attempt;
-  d->push.publish_time = message.publish_time;
+  d->message.publish_time = message.publish_time;
   // The subscriber stamps receive_time with the same steady clock.
   d->receive_time = message.receive_time == absl::InfinitePast() ? steady_.Now() : message.receive_time;
   d->deadline = DeliveryDeadline(d->receive_time, config_.lease_max_extension);
   d->handle.emplace(std::move(handle));
-  auto route = builder_.RouteOf(d->push);
+  auto route = builder_.RouteOf(d->message);
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
     // At-most-once: the message is Pub/Sub's no longer; failures can only be dead-lettered by us. The
     // ack is counted under the backend the message names ("" when it names none).
@@ -194,7 +195,7 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   absl::Duration recheck = std::clamp(until_probe, kMinHoldRecheck, kMaxHoldRecheck);
   recheck = std::min(recheck, d->deadline - now);
   if (cb.max_hold > absl::ZeroDuration()) recheck = std::min(recheck, d->first_hold + cb.max_hold - now);
-  Wait(d, recheck, [this, d] { TryAttempt(d); });
+  RunAfter(d, recheck, [this, d] { TryAttempt(d); });
 }
 
 void MessageDispatcher::LeaveHold(Delivery& d) {
@@ -207,7 +208,7 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
   const absl::Time now = steady_.Now();
   ++d->attempts;
-  auto request = builder_.Build(d->push, d->attempts);
+  auto request = builder_.Build(d->message, d->attempts);
   if (!request.ok()) {
     b.limiter.Release();
     b.breaker.OnAbandoned();
@@ -293,7 +294,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
     fields["error"] = outcome.status.ToString();
     fields["retry_in_ms"] = absl::ToDoubleMilliseconds(decision.delay);
     log_.Warning("backend attempt failed, retrying", fields);
-    Wait(d, decision.delay, [this, d] { TryAttempt(d); });
+    RunAfter(d, decision.delay, [this, d] { TryAttempt(d); });
     return;
   }
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
@@ -338,7 +339,7 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
   // The status message only: ToString() would add the code name and payloads to attacker-influenced text.
   DeadLetterInfo info{reason, std::string(error.message()), http_status, d->attempts, d->backend_name};
   dead_letters_->Publish(
-      d->push.message_id, d->push.data, d->push.attributes, info,
+      d->message.message_id, d->message.data, d->message.attributes, info,
       [this, d, reason, fields](absl::Status published) mutable {
         if (!published.ok()) {
           fields["dead_letter_error"] = published.ToString();
@@ -370,9 +371,9 @@ void MessageDispatcher::Ack(const std::shared_ptr<Delivery>& d, absl::string_vie
     d->handle.reset();
     metrics_.Acked(d->backend_name);
   }
-  if (d->push.publish_time != absl::InfinitePast() && d->push.publish_time != absl::UnixEpoch()) {
+  if (d->message.publish_time != absl::InfinitePast() && d->message.publish_time != absl::UnixEpoch()) {
     // Publish time is Pub/Sub's wall-clock reading.
-    metrics_.EndToEnd(d->backend_name, wall_.Now() - d->push.publish_time);
+    metrics_.EndToEnd(d->backend_name, wall_.Now() - d->message.publish_time);
   }
   nlohmann::json fields = LogFields(*d);
   fields["outcome"] = outcome;
@@ -414,7 +415,7 @@ void MessageDispatcher::Finish() {
   }
 }
 
-void MessageDispatcher::Wait(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn) {
+void MessageDispatcher::RunAfter(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn) {
   absl::MutexLock lock(&mu_);
   if (shutting_down_) {
     // Run now: the step sees shutting_down_ and nacks.

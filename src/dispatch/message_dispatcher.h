@@ -2,7 +2,7 @@
 // decides, step by step, between calling the backend, retrying, holding, nacking and dead-lettering
 // (DESIGN §2-§3):
 //
-//   route (PushRequestBuilder) --permanent--> dead-letter, then ack
+//   route (BackendRequestBuilder) --permanent--> dead-letter, then ack
 //     |
 //   circuit breaker --open--> hold leased (recheck when it may close) --budget spent / max_hold / hold
 //     |                                                                  full--> nack(redelivery delay)
@@ -50,7 +50,7 @@
 #include "src/dispatch/concurrency_limiter.h"
 #include "src/dispatch/delivery_outcome.h"
 #include "src/dispatch/http_client.h"
-#include "src/dispatch/push_request.h"
+#include "src/dispatch/backend_request.h"
 #include "src/dispatch/retry_schedule.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/ack_handle.h"
@@ -119,7 +119,7 @@ class MessageDispatcher {
   void Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields);
   void Finish();
   // Runs `fn` after `delay` unless BeginShutdown() takes the delivery first (then it is nacked).
-  void Wait(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn);
+  void RunAfter(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn);
   nlohmann::json LogFields(const Delivery& d) const;
 
   const config::ServiceConfig& config_;
@@ -132,7 +132,7 @@ class MessageDispatcher {
   Clock& wall_;
   metrics::ServiceMetrics& metrics_;
   JsonLogger& log_;
-  PushRequestBuilder builder_;
+  BackendRequestBuilder builder_;
   std::string project_;
   std::map<std::string, std::unique_ptr<Backend>, std::less<>> backends_;
   std::atomic<int> in_flight_{0};

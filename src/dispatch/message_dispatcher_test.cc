@@ -205,11 +205,11 @@ TEST_F(MessageDispatcherTest, DeadLetterErrorIsTheStatusMessageWithoutCodeOrPayl
   // The path is attacker-chosen text; the builder's error message names it and carries a payload
   // (the permanent reason), which Status::ToString() would print along with the code name.
   const std::map<std::string, std::string> kAttributes = {{"path", "/a/../evil"}};
-  PushMessage push;
-  push.message_id = "m-1";
-  push.data = "{}";
-  push.attributes = kAttributes;
-  const absl::Status expected = PushRequestBuilder(config_, clock_).Build(push, 1).status();
+  InboundMessage message;
+  message.message_id = "m-1";
+  message.data = "{}";
+  message.attributes = kAttributes;
+  const absl::Status expected = BackendRequestBuilder(config_, clock_).Build(message, 1).status();
   ASSERT_FALSE(expected.ok());
   Send("1", kAttributes);
   ASSERT_EQ(dead_letters_.letters.size(), 1u);

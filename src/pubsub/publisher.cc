@@ -11,6 +11,7 @@
 #include "src/common/clock.h"
 #include "src/common/status.h"
 #include "src/common/thread_executor.h"
+#include "src/pubsub/limits.h"
 #include "src/pubsub/resource_names.h"
 
 namespace schedsvc::pubsub {
@@ -18,8 +19,8 @@ namespace {
 
 namespace v1 = ::google::pubsub::v1;
 
-constexpr int kMaxMessagesPerRequest = 1000;
-constexpr std::size_t kMaxBytesPerRequest = 10'000'000;
+constexpr int kMaxMessagesPerRequest = kMaxPublishRequestMessages;
+constexpr std::size_t kMaxBytesPerRequest = kMaxPublishRequestBytes;
 
 using Callback = Publisher::Callback;
 

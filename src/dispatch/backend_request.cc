@@ -1,4 +1,4 @@
-#include "src/dispatch/push_request.h"
+#include "src/dispatch/backend_request.h"
 
 #include <algorithm>
 #include <array>
@@ -154,7 +154,7 @@ absl::Status ValidatePath(absl::string_view path) {
   return absl::OkStatus();
 }
 
-PushRequestBuilder::PushRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
+BackendRequestBuilder::BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
                                        absl::Duration recheck_interval)
     : routing_attribute_(config.routing_attribute), default_backend_(config.default_backend) {
   for (const config::BackendConfig& backend : config.backends) {
@@ -165,12 +165,12 @@ PushRequestBuilder::PushRequestBuilder(const config::ServiceConfig& config, cons
   }
 }
 
-const config::BackendConfig* PushRequestBuilder::FindBackend(absl::string_view name) const {
+const config::BackendConfig* BackendRequestBuilder::FindBackend(absl::string_view name) const {
   auto it = backends_.find(name);
   return it == backends_.end() ? nullptr : &it->second->config;
 }
 
-absl::StatusOr<std::string> PushRequestBuilder::RouteOf(const PushMessage& message) const {
+absl::StatusOr<std::string> BackendRequestBuilder::RouteOf(const InboundMessage& message) const {
   auto attribute = message.attributes.find(routing_attribute_);
   const bool has_attribute = attribute != message.attributes.end();
   const std::string name = has_attribute ? attribute->second : default_backend_;
@@ -189,7 +189,7 @@ absl::StatusOr<std::string> PushRequestBuilder::RouteOf(const PushMessage& messa
   return name;
 }
 
-absl::StatusOr<HttpRequest> PushRequestBuilder::Build(const PushMessage& message,
+absl::StatusOr<HttpRequest> BackendRequestBuilder::Build(const InboundMessage& message,
                                                       int attempt) const {
   absl::StatusOr<std::string> name = RouteOf(message);
   if (!name.ok()) return name.status();

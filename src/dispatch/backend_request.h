@@ -1,4 +1,4 @@
-// PushRequestBuilder: turns one Pub/Sub message into the HTTP request for its backend, exactly as
+// BackendRequestBuilder: turns one Pub/Sub message into the HTTP request for its backend, exactly as
 // DESIGN §2 says. Routing is by attribute (`routing.attribute`, default "backend", falling back to
 // `routing.default_backend`); the attributes `path`, `method` and `content_type` shape the request; the
 // message data is the body. A message can only reach a backend named in the config: the URL is the
@@ -13,8 +13,8 @@
 // Sits between the subscriber and the HttpClient; the MessageDispatcher calls Build() once per attempt.
 // Thread-safe (the config is copied; credential files are read under their own locks). The Clock must
 // outlive the builder.
-#ifndef SCHEDSVC_DISPATCH_PUSH_REQUEST_H_
-#define SCHEDSVC_DISPATCH_PUSH_REQUEST_H_
+#ifndef SCHEDSVC_DISPATCH_BACKEND_REQUEST_H_
+#define SCHEDSVC_DISPATCH_BACKEND_REQUEST_H_
 
 #include <map>
 #include <memory>
@@ -35,7 +35,7 @@
 namespace schedsvc::dispatch {
 
 // The parts of a received Pub/Sub message the request is built from.
-struct PushMessage {
+struct InboundMessage {
   std::string message_id;
   std::string data;
   std::map<std::string, std::string> attributes;
@@ -54,23 +54,23 @@ absl::string_view UserAgent();
 // Otherwise returns PermanentError(kInvalidPath) naming the problem.
 absl::Status ValidatePath(absl::string_view path);
 
-class PushRequestBuilder {
+class BackendRequestBuilder {
  public:
   // `config.backends` must hold valid backends (the config loader checks them). Credential files are
   // not read until the first Build() for that backend; `recheck_interval` bounds how long a rotated
   // secret takes to be noticed.
-  PushRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
+  BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
                      absl::Duration recheck_interval = SecretFile::kDefaultRecheckInterval);
 
   // Returns the name of the backend `message` routes to, or PermanentError(kUnknownBackend).
-  absl::StatusOr<std::string> RouteOf(const PushMessage& message) const;
+  absl::StatusOr<std::string> RouteOf(const InboundMessage& message) const;
 
   // Returns the request for attempt number `attempt` (1-based) of `message`. Errors:
   //   PermanentError(kUnknownBackend | kInvalidPath | kInvalidMethod | kInvalidContentType |
   //                  kBodyTooLarge)  — the message can never be delivered;
   //   kUnavailable / kFailedPrecondition from a credential file (retryable / an operator problem;
   //                  never the message's fault, never containing the secret).
-  absl::StatusOr<HttpRequest> Build(const PushMessage& message, int attempt) const;
+  absl::StatusOr<HttpRequest> Build(const InboundMessage& message, int attempt) const;
 
   // Returns the backend config by name, or nullptr.
   const config::BackendConfig* FindBackend(absl::string_view name) const;
@@ -88,4 +88,4 @@ class PushRequestBuilder {
 
 }  // namespace schedsvc::dispatch
 
-#endif  // SCHEDSVC_DISPATCH_PUSH_REQUEST_H_
+#endif  // SCHEDSVC_DISPATCH_BACKEND_REQUEST_H_
