@@ -155,7 +155,7 @@ absl::Status ValidatePath(absl::string_view path) {
 }
 
 BackendRequestBuilder::BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
-                                       absl::Duration recheck_interval)
+                                             absl::Duration recheck_interval)
     : routing_attribute_(config.routing_attribute), default_backend_(config.default_backend) {
   for (const config::BackendConfig& backend : config.backends) {
     auto entry = std::make_unique<Backend>();
@@ -189,8 +189,7 @@ absl::StatusOr<std::string> BackendRequestBuilder::RouteOf(const InboundMessage&
   return name;
 }
 
-absl::StatusOr<HttpRequest> BackendRequestBuilder::Build(const InboundMessage& message,
-                                                      int attempt) const {
+absl::StatusOr<HttpRequest> BackendRequestBuilder::Build(const InboundMessage& message, int attempt) const {
   absl::StatusOr<std::string> name = RouteOf(message);
   if (!name.ok()) return name.status();
   const Backend& backend = *backends_.at(*name);

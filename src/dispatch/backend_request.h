@@ -60,7 +60,7 @@ class BackendRequestBuilder {
   // not read until the first Build() for that backend; `recheck_interval` bounds how long a rotated
   // secret takes to be noticed.
   BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
-                     absl::Duration recheck_interval = SecretFile::kDefaultRecheckInterval);
+                        absl::Duration recheck_interval = SecretFile::kDefaultRecheckInterval);
 
   // Returns the name of the backend `message` routes to, or PermanentError(kUnknownBackend).
   absl::StatusOr<std::string> RouteOf(const InboundMessage& message) const;

@@ -67,7 +67,7 @@ class BackendRequestBuilderTest : public ::testing::Test {
   }
 
   static InboundMessage Message(std::map<std::string, std::string> attributes,
-                             std::string data = R"({"run":1})") {
+                                std::string data = R"({"run":1})") {
     InboundMessage message;
     message.message_id = kMessageId;
     message.data = std::move(data);
