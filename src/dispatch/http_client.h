@@ -5,7 +5,7 @@
 //
 // Contract: Send() never blocks on the network and never throws. The callback runs exactly once. A
 // transport failure (connect, TLS, timeout, shutdown) arrives as a non-OK Status mapped by
-// schedsvc::FromCurlCode; an HTTP 4xx or 5xx is a *successful* transport result carrying that status code.
+// FromCurlCode (curl_status.h); an HTTP 4xx or 5xx is a *successful* transport result carrying that status code.
 #ifndef SCHEDSVC_DISPATCH_HTTP_CLIENT_H_
 #define SCHEDSVC_DISPATCH_HTTP_CLIENT_H_
 

@@ -11,6 +11,7 @@
 #include "src/common/clock.h"
 #include "src/common/status.h"
 #include "src/common/thread_executor.h"
+#include "src/pubsub/internal/grpc_status.h"
 #include "src/pubsub/limits.h"
 #include "src/pubsub/resource_names.h"
 
@@ -159,7 +160,7 @@ class BatchingPublisher final : public Publisher {
                               std::unique_ptr<Batch> batch = std::move(call->batch);
                               v1::PublishResponse response = std::move(call->response);
                               call.reset();
-                              OnDone(batch, response, FromGrpc(grpc_status));
+                              OnDone(batch, response, pubsub_internal::FromGrpc(grpc_status));
                             });
   }
 
