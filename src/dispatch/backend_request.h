@@ -10,13 +10,14 @@
 // delivery), X-Pubsub-Delivery-Attempt (Pub/Sub's delivery attempt, when the subscription supplies it),
 // traceparent (when the message carries a well-formed W3C one), User-Agent.
 //
-// Sits between the subscriber and the HttpClient; the MessageDispatcher calls Build() once per attempt.
+// BackendTarget is one configured backend, resolved once (its config and credentials); Route() finds a
+// message's target, and the MessageDispatcher keeps it for the whole delivery, calling its Build() once
+// per attempt. Sits between the subscriber and the HttpClient.
 // Thread-safe (the config is copied; credential files are read under their own locks). The Clock must
 // outlive the builder.
 #ifndef SCHEDSVC_DISPATCH_BACKEND_REQUEST_H_
 #define SCHEDSVC_DISPATCH_BACKEND_REQUEST_H_
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,24 +26,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "absl/types/optional.h"
 #include "src/common/clock.h"
 #include "src/config/service_config.h"
 #include "src/dispatch/auth_header_source.h"
 #include "src/dispatch/http_client.h"
 #include "src/dispatch/permanent_reason.h"
+#include "src/pubsub/message.h"
 
 namespace schedsvc::dispatch {
-
-// The parts of a received Pub/Sub message the request is built from.
-struct InboundMessage {
-  std::string message_id;
-  std::string data;
-  std::map<std::string, std::string> attributes;
-  // Pub/Sub's delivery attempt (1-based); only set when the subscription has a dead-letter policy.
-  absl::optional<int> delivery_attempt;
-  absl::Time publish_time = absl::UnixEpoch();
-};
 
 // The `User-Agent` header value: "schedule-service/<project version>".
 absl::string_view UserAgent();
@@ -54,6 +45,28 @@ absl::string_view UserAgent();
 // Otherwise returns PermanentError(kInvalidPath) naming the problem.
 absl::Status ValidatePath(absl::string_view path);
 
+// One configured backend: its config and its credentials. Thread-safe; the Clock must outlive it.
+class BackendTarget {
+ public:
+  // `index` is the backend's position in ServiceConfig::backends.
+  BackendTarget(config::BackendConfig config, int index, const Clock& clock, absl::Duration recheck_interval);
+
+  const config::BackendConfig& config() const { return config_; }
+  int index() const { return index_; }
+
+  // Returns the request for attempt number `attempt` (1-based) of `message`, which routes here. Errors:
+  //   PermanentError(kInvalidPath | kInvalidMethod | kInvalidContentType | kBodyTooLarge) — the message
+  //                  can never be delivered;
+  //   kUnavailable / kFailedPrecondition from a credential file (retryable / an operator problem;
+  //                  never the message's fault, never containing the secret).
+  absl::StatusOr<HttpRequest> Build(const pubsub::Message& message, int attempt) const;
+
+ private:
+  const config::BackendConfig config_;
+  const int index_;
+  const std::unique_ptr<AuthHeaderSource> auth_;  // null for AuthKind::kNone
+};
+
 class BackendRequestBuilder {
  public:
   // `config.backends` must hold valid backends (the config loader checks them). Credential files are
@@ -62,28 +75,21 @@ class BackendRequestBuilder {
   BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
                         absl::Duration recheck_interval = SecretFile::kDefaultRecheckInterval);
 
-  // Returns the name of the backend `message` routes to, or PermanentError(kUnknownBackend).
-  absl::StatusOr<std::string> RouteOf(const InboundMessage& message) const;
+  // Returns the backend `message` routes to (never null; it lives as long as the builder), or
+  // PermanentError(kUnknownBackend).
+  absl::StatusOr<const BackendTarget*> Route(const pubsub::Message& message) const;
 
-  // Returns the request for attempt number `attempt` (1-based) of `message`. Errors:
-  //   PermanentError(kUnknownBackend | kInvalidPath | kInvalidMethod | kInvalidContentType |
-  //                  kBodyTooLarge)  — the message can never be delivered;
-  //   kUnavailable / kFailedPrecondition from a credential file (retryable / an operator problem;
-  //                  never the message's fault, never containing the secret).
-  absl::StatusOr<HttpRequest> Build(const InboundMessage& message, int attempt) const;
+  // Returns Route(message), then that target's Build(message, attempt); errors as both say.
+  absl::StatusOr<HttpRequest> Build(const pubsub::Message& message, int attempt) const;
 
-  // Returns the backend config by name, or nullptr.
-  const config::BackendConfig* FindBackend(absl::string_view name) const;
+  // The targets, one per configured backend, in ServiceConfig::backends order (BackendTarget::index()).
+  const std::vector<std::unique_ptr<BackendTarget>>& targets() const { return targets_; }
 
  private:
-  struct Backend {
-    config::BackendConfig config;
-    std::unique_ptr<AuthHeaderSource> auth;  // null for AuthKind::kNone
-  };
-
   std::string routing_attribute_;
   std::string default_backend_;
-  absl::flat_hash_map<std::string, std::unique_ptr<Backend>> backends_;
+  std::vector<std::unique_ptr<BackendTarget>> targets_;
+  absl::flat_hash_map<std::string, const BackendTarget*> by_name_;
 };
 
 }  // namespace schedsvc::dispatch

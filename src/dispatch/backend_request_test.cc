@@ -66,16 +66,16 @@ class BackendRequestBuilderTest : public ::testing::Test {
     config_.backends = {jobs, reports};
   }
 
-  static InboundMessage Message(std::map<std::string, std::string> attributes,
-                                std::string data = R"({"run":1})") {
-    InboundMessage message;
+  static pubsub::Message Message(std::map<std::string, std::string> attributes,
+                                 std::string data = R"({"run":1})") {
+    pubsub::Message message;
     message.message_id = kMessageId;
     message.data = std::move(data);
     message.attributes = std::move(attributes);
     return message;
   }
 
-  absl::optional<PermanentReason> ReasonOf(const InboundMessage& message) {
+  absl::optional<PermanentReason> ReasonOf(const pubsub::Message& message) {
     BackendRequestBuilder builder(config_, clock_);
     absl::StatusOr<HttpRequest> request = builder.Build(message, 1);
     EXPECT_FALSE(request.ok());
@@ -92,7 +92,7 @@ class BackendRequestBuilderTest : public ::testing::Test {
 
 TEST_F(BackendRequestBuilderTest, BuildsRequestWithAllHeaders) {
   BackendRequestBuilder builder(config_, clock_);
-  InboundMessage message = Message({{"backend", "jobs"},
+  pubsub::Message message = Message({{"backend", "jobs"},
                                  {"path", "/v1/runs?job=nightly"},
                                  {"method", "put"},
                                  {"traceparent", kTraceparent}});

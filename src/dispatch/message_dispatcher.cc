@@ -39,9 +39,15 @@ std::string TraceIdOf(const std::map<std::string, std::string>& attributes) {
 
 }  // namespace
 
+// Everything about one backend: its request building (config, credentials) and its delivery state.
 struct MessageDispatcher::Backend {
-  Backend(const config::BackendConfig& c, const Clock& clock)
-      : config(c), breaker(c.circuit_breaker, clock), limiter(c.max_concurrency), schedule(c.retry, c.timeout) {}
+  Backend(const BackendTarget& t, const Clock& clock)
+      : target(t),
+        config(t.config()),
+        breaker(config.circuit_breaker, clock),
+        limiter(config.max_concurrency),
+        schedule(config.retry, config.timeout) {}
+  const BackendTarget& target;
   const config::BackendConfig& config;
   CircuitBreaker breaker;
   ConcurrencyLimiter limiter;
@@ -50,13 +56,12 @@ struct MessageDispatcher::Backend {
 };
 
 struct MessageDispatcher::Delivery {
-  InboundMessage message;
+  // As received; message.receive_time is a steady-clock reading (set on arrival when the subscriber
+  // did not stamp it), and message.delivery_attempt is 0 when Pub/Sub does not send one.
+  pubsub::Message message;
   std::optional<pubsub::AckHandle> handle;
-  // Steady-clock readings: when the message arrived, and when its budget ends (delivery_budget.h).
-  absl::Time receive_time;
+  // Steady-clock reading: when the message's budget ends (delivery_budget.h).
   absl::Time deadline;
-  // Pub/Sub's delivery attempt, 0 when unknown.
-  int delivery_attempt = 0;
   std::string backend_name;
   Backend* backend = nullptr;
   int attempts = 0;
@@ -78,20 +83,21 @@ MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, HttpCl
       log_(log),
       builder_(config, steady),
       project_(ProjectOf(config.subscription)) {
-  for (const auto& b : config_.backends) backends_.emplace(b.name, std::make_unique<Backend>(b, steady_));
+  for (const auto& target : builder_.targets()) backends_.push_back(std::make_unique<Backend>(*target, steady_));
 }
 
 MessageDispatcher::~MessageDispatcher() {
   BeginShutdown();
-  for (auto& [name, b] : backends_) b->limiter.Shutdown();
+  for (auto& b : backends_) b->limiter.Shutdown();
 }
 
 nlohmann::json MessageDispatcher::LogFields(const Delivery& d) const {
+  const absl::Duration latency = steady_.Now() - d.message.receive_time;
   nlohmann::json fields = {{"message_id", d.message.message_id},
                            {"backend", d.backend_name},
                            {"attempt", d.attempts},
-                           {"latency_ms", absl::ToDoubleMilliseconds(steady_.Now() - d.receive_time)}};
-  if (d.message.delivery_attempt) fields["delivery_attempt"] = *d.message.delivery_attempt;
+                           {"latency_ms", absl::ToDoubleMilliseconds(latency)}};
+  if (d.message.delivery_attempt > 0) fields["delivery_attempt"] = d.message.delivery_attempt;
   std::string trace = TraceIdOf(d.message.attributes);
   if (!trace.empty() && !project_.empty()) {
     fields["logging.googleapis.com/trace"] = absl::StrCat("projects/", project_, "/traces/", trace);
@@ -103,37 +109,27 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
   metrics_.MessageReceived();
   metrics_.SetInFlight(++in_flight_);
   auto d = std::make_shared<Delivery>();
-  d->message.message_id = std::move(message.message_id);
-  d->message.data = std::move(message.data);
-  d->message.attributes = std::move(message.attributes);
-  if (message.delivery_attempt > 0) d->message.delivery_attempt = message.delivery_attempt;
-  d->delivery_attempt = message.delivery_attempt;
-  d->message.publish_time = message.publish_time;
+  d->message = std::move(message);
   // The subscriber stamps receive_time with the same steady clock.
-  d->receive_time = message.receive_time == absl::InfinitePast() ? steady_.Now() : message.receive_time;
-  d->deadline = DeliveryDeadline(d->receive_time, config_.lease_max_extension);
+  if (d->message.receive_time == absl::InfinitePast()) d->message.receive_time = steady_.Now();
+  d->deadline = DeliveryDeadline(d->message.receive_time, config_.lease_max_extension);
   d->handle.emplace(std::move(handle));
-  auto route = builder_.RouteOf(d->message);
+  // The one routing decision of the delivery: every attempt goes to this backend.
+  auto route = builder_.Route(d->message);
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
     // At-most-once: the message is Pub/Sub's no longer; failures can only be dead-lettered by us. The
     // ack is counted under the backend the message names ("" when it names none).
     std::move(*d->handle).Ack();
     d->handle.reset();
-    metrics_.Acked(route.ok() ? *route : std::string(metrics::kUnknownBackend));
+    metrics_.Acked(route.ok() ? (*route)->config().name : std::string(metrics::kUnknownBackend));
   }
   if (!route.ok()) {
     DeadLetter(d, std::string(PermanentReasonName(PermanentReason::kUnknownBackend)),
                route.status(), 0);
     return;
   }
-  d->backend_name = *route;
-  auto it = backends_.find(d->backend_name);
-  d->backend = it == backends_.end() ? nullptr : it->second.get();
-  if (d->backend == nullptr) {
-    DeadLetter(d, std::string(PermanentReasonName(PermanentReason::kUnknownBackend)),
-               absl::NotFoundError("no such backend"), 0);
-    return;
-  }
+  d->backend = backends_[(*route)->index()].get();
+  d->backend_name = d->backend->config.name;
   TryAttempt(d);
 }
 
@@ -208,7 +204,7 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
   const absl::Time now = steady_.Now();
   ++d->attempts;
-  auto request = builder_.Build(d->message, d->attempts);
+  auto request = b.target.Build(d->message, d->attempts);
   if (!request.ok()) {
     b.limiter.Release();
     b.breaker.OnAbandoned();
@@ -308,7 +304,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
 
 void MessageDispatcher::NackForRedelivery(const std::shared_ptr<Delivery>& d, absl::string_view reason,
                                           const absl::Status& error) {
-  Nack(d, reason, RedeliveryDelay(config_.redelivery, d->delivery_attempt), error);
+  Nack(d, reason, RedeliveryDelay(config_.redelivery, d->message.delivery_attempt), error);
 }
 
 void MessageDispatcher::Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields) {
@@ -445,7 +441,7 @@ void MessageDispatcher::BeginShutdown() {
     LeaveHold(*entry.first);
     Nack(entry.first, metrics::kNackShutdown, absl::ZeroDuration(), absl::CancelledError("shutting down"));
   }
-  for (auto& [name, b] : backends_) b->limiter.Shutdown();
+  for (auto& b : backends_) b->limiter.Shutdown();
 }
 
 bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
@@ -460,9 +456,9 @@ bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
 }
 
 void MessageDispatcher::UpdateMetrics() {
-  for (auto& [name, b] : backends_) {
-    metrics_.SetCircuitState(name, static_cast<int>(b->breaker.state()));
-    metrics_.SetHeld(name, b->held.load());
+  for (auto& b : backends_) {
+    metrics_.SetCircuitState(b->config.name, static_cast<int>(b->breaker.state()));
+    metrics_.SetHeld(b->config.name, b->held.load());
   }
 }
 

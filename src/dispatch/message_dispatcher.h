@@ -37,6 +37,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -134,7 +135,8 @@ class MessageDispatcher {
   JsonLogger& log_;
   BackendRequestBuilder builder_;
   std::string project_;
-  std::map<std::string, std::unique_ptr<Backend>, std::less<>> backends_;
+  // One per configured backend, indexed by BackendTarget::index().
+  std::vector<std::unique_ptr<Backend>> backends_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> shutting_down_{false};
 

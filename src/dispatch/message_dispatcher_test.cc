@@ -205,7 +205,7 @@ TEST_F(MessageDispatcherTest, DeadLetterErrorIsTheStatusMessageWithoutCodeOrPayl
   // The path is attacker-chosen text; the builder's error message names it and carries a payload
   // (the permanent reason), which Status::ToString() would print along with the code name.
   const std::map<std::string, std::string> kAttributes = {{"path", "/a/../evil"}};
-  InboundMessage message;
+  pubsub::Message message;
   message.message_id = "m-1";
   message.data = "{}";
   message.attributes = kAttributes;
