@@ -272,7 +272,7 @@ bool RunHeldPhase(const Flags& flags, const std::string& dir, const std::string&
   }
   const int backend_port = testing::PickFreePort();
   auto backend = testing::ChildProcess::Start(
-      {testing::BuildDir() + "/src/dispatch/demo-backend", "--listen", absl::StrCat("127.0.0.1:", backend_port),
+      {testing::BuildDir() + "/src/demo_backend/demo-backend", "--listen", absl::StrCat("127.0.0.1:", backend_port),
        "--username-file", dir + "/username", "--password-file", dir + "/password", "--latency",
        absl::StrCat(flags.held_latency_seconds, "s"), "--threads", absl::StrCat(flags.max_concurrency + 8)},
       {}, absl::StrCat(dir, "/demo-backend-", streams, ".log"));

@@ -146,7 +146,7 @@ TEST(DeployMetricsScrapeTest, RulesAndPanelsNameOnlyMetricsTheServiceExports) {
     ASSERT_EQ(publish.exit_code, 0) << publish.output;
   }
   std::string body;
-  const bool settled = WaitFor(absl::Seconds(60), [&] {
+  const bool processed = WaitFor(absl::Seconds(60), [&] {
     // The series exist at 0 from start-up: wait for the counts to move.
     body = Get(admin_port, "/metrics", &status);
     return status == 200 && metrics::SumMetric(body, "schedsvc_messages_acked_total") > 0 &&
@@ -156,7 +156,7 @@ TEST(DeployMetricsScrapeTest, RulesAndPanelsNameOnlyMetricsTheServiceExports) {
   body = Get(admin_port, "/metrics", &status);
   ASSERT_EQ(status, 200) << "/metrics did not answer (service running: " << service->running()
                          << "); log:\n" << testing::ReadFileOrEmpty(work + "/service.log");
-  if (!settled) {
+  if (!processed) {
     ADD_FAILURE() << "the three test messages were not all processed within 60 s; log:\n"
                   << testing::ReadFileOrEmpty(work + "/service.log");
   }

@@ -91,9 +91,9 @@ TEST_F(PubsubReconnectTest, CutConnectionReconnectsAndLosesNothing) {
       [&] {
         absl::SleepFor(absl::Seconds(kAckDeadlineSeconds + 2));
         const std::size_t now = log.total();
-        const bool settled = now == total;
+        const bool quiet = now == total;
         total = now;
-        return settled;
+        return quiet;
       },
       absl::Seconds(90)))
       << "redeliveries kept coming";

@@ -19,7 +19,7 @@ TEST_F(ServiceIntegrationTest, BulkDeliveredOnceWithAuthAndAcked) {
   const std::vector<std::string> ids = Publish(Numbered("bulk", 2000, {{"path", "/jobs/run"}}));
   ASSERT_EQ(ids.size(), 2000u);
   ASSERT_TRUE(WaitAllSucceeded(ids, absl::Seconds(90)));
-  // Let the acks settle, then stop: nothing may come back.
+  // Wait until every message is counted as acked, then stop: nothing may come back.
   ASSERT_TRUE(WaitFor([&] { return MetricSum("schedsvc_messages_acked_total").value_or(0) >= 2000; },
                       absl::Seconds(30)));
   EXPECT_EQ(StopService(15), 0);  // exit status 0 after SIGTERM

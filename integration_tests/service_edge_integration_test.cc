@@ -20,7 +20,7 @@ constexpr int kSlowClients = 100;
 constexpr absl::Duration kTrickleInterval = absl::Seconds(1);
 constexpr int kTrickles = 20;
 // Time for the slow clients' requests to be accepted and started.
-constexpr absl::Duration kSlowClientsSettle = absl::Seconds(2);
+constexpr absl::Duration kSlowClientsStart = absl::Seconds(2);
 // How long a probe may take while they trickle (the deploy's liveness timeout is 2 s; a dropped SYN
 // is retried after 1 s).
 constexpr int kProbeTimeoutSeconds = 3;
@@ -58,7 +58,7 @@ TEST_F(ServiceEdgeTest, SlowClientsDoNotStarveTheProbes) {
   ASSERT_NO_FATAL_FAILURE(StartAll(RunOptions{}));
   testing::SlowHttpClients slow;
   ASSERT_TRUE(slow.Start(admin_port_, kSlowClients, "GET /metrics HTTP/1.1\r\n", kTrickleInterval, kTrickles).ok());
-  absl::SleepFor(kSlowClientsSettle);
+  absl::SleepFor(kSlowClientsStart);
   httplib::Client probe("127.0.0.1", admin_port_);
   probe.set_connection_timeout(kProbeTimeoutSeconds);
   probe.set_read_timeout(kProbeTimeoutSeconds);

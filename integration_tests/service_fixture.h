@@ -184,7 +184,7 @@ class ServiceIntegrationTest : public ::testing::Test {
   // Starts the demo backend on `port`, or on a free port when 0.
   void StartBackend(int port = 0) {
     backend_port_ = port == 0 ? testing::PickFreePort() : port;
-    std::vector<std::string> argv = {testing::BuildDir() + "/src/dispatch/demo-backend",
+    std::vector<std::string> argv = {testing::BuildDir() + "/src/demo_backend/demo-backend",
                                      absl::StrCat("--listen=127.0.0.1:", backend_port_),
                                      "--username-file=" + dir_ + "/username",
                                      "--password-file=" + dir_ + "/password",

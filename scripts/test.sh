@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Builds schedule-service and runs every test: unit and integration (against the official Pub/Sub
-# emulator, real loopback HTTP servers, SQLite and gcloud), then the unit tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer; clang's thread-safety analysis checks the lock annotations of
-# every source file. Installs what it needs first. Exits non-zero on any failure.
+# Checks that CMake lists every source (scripts/check-sources-listed.py), builds schedule-service and runs
+# every test: unit and integration (against the official Pub/Sub emulator, real loopback HTTP servers, SQLite
+# and gcloud), then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer; clang's
+# thread-safety analysis checks the lock annotations of every source file. Installs what it needs first.
+# Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 jobs=$(nproc)
 
+echo "== every source listed in CMake"
+python3 scripts/check-sources-listed.py
 echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"

@@ -66,8 +66,6 @@ namespace schedsvc::budget {
 inline constexpr int kDefaultAckDeadlineSeconds = 10;
 inline constexpr int kDefaultMaxDeliveryAttempts = 5;
 inline constexpr int kDefaultRetentionDays = 7;
-// ModifyAckDeadline's largest deadline: the longest delay a nack-with-delay can ask for.
-inline constexpr int kMaxNackDelaySeconds = 600;
 
 // What the subscription contributes to the budget.
 struct SubscriptionLimits {

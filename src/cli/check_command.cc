@@ -10,15 +10,10 @@
 #include "src/config/config_loader.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/connection_options.h"
+#include "src/pubsub/limits.h"
 
 namespace schedsvc::cli {
 namespace {
-
-// Pub/Sub's ranges for the values the flags stand in for.
-constexpr int kMinAckDeadlineSeconds = 10;
-constexpr int kMaxAckDeadlineSeconds = 600;
-constexpr int kMinDeliveryAttempts = 5;
-constexpr int kMaxDeliveryAttempts = 100;
 
 struct ResolvedLimits {
   budget::SubscriptionLimits limits;
@@ -46,20 +41,20 @@ absl::Status ValidateFlags(const CheckOptions& options, budget::SubscriptionLimi
   if (options.ack_deadline) {
     auto d = ParseDurationText(*options.ack_deadline);
     if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("--ack-deadline: ", d.status().message()));
-    if (*d < absl::Seconds(kMinAckDeadlineSeconds) || *d > absl::Seconds(kMaxAckDeadlineSeconds)) {
+    if (*d < pubsub::kMinAckDeadline || *d > pubsub::kMaxAckDeadline) {
       return absl::InvalidArgumentError(absl::StrCat("--ack-deadline: must be between ",
-                                                     kMinAckDeadlineSeconds, " and ",
-                                                     kMaxAckDeadlineSeconds, " seconds, got ",
+                                                     absl::ToInt64Seconds(pubsub::kMinAckDeadline), " and ",
+                                                     absl::ToInt64Seconds(pubsub::kMaxAckDeadline), " seconds, got ",
                                                      *options.ack_deadline));
     }
     flags.ack_deadline = *d;
   }
   if (options.max_delivery_attempts) {
     const int n = *options.max_delivery_attempts;
-    if (n != 0 && (n < kMinDeliveryAttempts || n > kMaxDeliveryAttempts)) {
+    if (n != 0 && (n < pubsub::kMinDeliveryAttempts || n > pubsub::kMaxDeliveryAttempts)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--max-delivery-attempts: must be 0 (no dead-letter policy) or between ",
-          kMinDeliveryAttempts, " and ", kMaxDeliveryAttempts, ", got ", n));
+          pubsub::kMinDeliveryAttempts, " and ", pubsub::kMaxDeliveryAttempts, ", got ", n));
     }
     flags.max_delivery_attempts = n;
   }

@@ -54,7 +54,7 @@ class LocalProcess {
 };
 
 // Finds an executable: next to this binary's build tree (/proc/self/exe's directory, then
-// `relative_to_build` from the build root, e.g. "src/dispatch/demo-backend"), then on PATH.
+// `relative_to_build` from the build root, e.g. "src/demo_backend/demo-backend"), then on PATH.
 // kNotFound naming what was searched.
 absl::StatusOr<std::string> FindPipelineBinary(const std::string& name, const std::string& relative_to_build);
 

@@ -9,6 +9,7 @@
 #include "google/protobuf/duration.pb.h"
 #include "src/common/duration.h"
 #include "src/config/config_loader.h"
+#include "src/pubsub/limits.h"
 #include "src/pubsub/resource_names.h"
 
 namespace schedsvc::cli {
@@ -151,17 +152,24 @@ absl::StatusOr<PubsubSetup> ResolvePubsubSetup(const config::ServiceConfig& conf
     if (!inspect.ok()) return inspect.status();
     setup.inspect_subscription = *inspect;
   }
-  if (options.ack_deadline_seconds < 10 || options.ack_deadline_seconds > 600) {
-    return absl::InvalidArgumentError(absl::StrCat("--ack-deadline must be 10-600 seconds, got ",
+  const std::int64_t min_ack_deadline_seconds = absl::ToInt64Seconds(pubsub::kMinAckDeadline);
+  const std::int64_t max_ack_deadline_seconds = absl::ToInt64Seconds(pubsub::kMaxAckDeadline);
+  if (options.ack_deadline_seconds < min_ack_deadline_seconds ||
+      options.ack_deadline_seconds > max_ack_deadline_seconds) {
+    return absl::InvalidArgumentError(absl::StrCat("--ack-deadline must be ", min_ack_deadline_seconds, "-",
+                                                   max_ack_deadline_seconds, " seconds, got ",
                                                    options.ack_deadline_seconds));
   }
-  if (options.max_delivery_attempts < 5 || options.max_delivery_attempts > 100) {
-    return absl::InvalidArgumentError(absl::StrCat("--max-delivery-attempts must be 5-100, got ",
+  if (options.max_delivery_attempts < pubsub::kMinDeliveryAttempts ||
+      options.max_delivery_attempts > pubsub::kMaxDeliveryAttempts) {
+    return absl::InvalidArgumentError(absl::StrCat("--max-delivery-attempts must be ", pubsub::kMinDeliveryAttempts,
+                                                   "-", pubsub::kMaxDeliveryAttempts, ", got ",
                                                    options.max_delivery_attempts));
   }
-  if (options.min_backoff < absl::ZeroDuration() || options.min_backoff > absl::Seconds(600) ||
-      options.max_backoff < absl::ZeroDuration() || options.max_backoff > absl::Seconds(600)) {
-    return absl::InvalidArgumentError("--min-backoff and --max-backoff must be 0s-600s");
+  if (options.min_backoff < absl::ZeroDuration() || options.min_backoff > pubsub::kMaxRetryPolicyBackoff ||
+      options.max_backoff < absl::ZeroDuration() || options.max_backoff > pubsub::kMaxRetryPolicyBackoff) {
+    return absl::InvalidArgumentError(absl::StrCat("--min-backoff and --max-backoff must be 0s-",
+                                                   absl::ToInt64Seconds(pubsub::kMaxRetryPolicyBackoff), "s"));
   }
   if (options.min_backoff > options.max_backoff) {
     return absl::InvalidArgumentError(absl::StrCat("--min-backoff ", Text(options.min_backoff),

@@ -260,7 +260,7 @@ int Pipeline::Run() {
   }
   auto emulator = FindPubsubEmulator();
   auto scheduler = FindPipelineBinary("cloud-scheduler-emulator", "src/scheduler/cloud-scheduler-emulator");
-  auto backend = FindPipelineBinary("demo-backend", "src/dispatch/demo-backend");
+  auto backend = FindPipelineBinary("demo-backend", "src/demo_backend/demo-backend");
   auto service = FindPipelineBinary("schedule-service", "src/service/schedule-service");
   for (const absl::Status& s : {emulator.status(), scheduler.status(), backend.status(), service.status()}) {
     if (!s.ok()) {

@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "src/common/duration.h"
 #include "src/common/url_redaction.h"
+#include "src/pubsub/limits.h"
 #include "src/pubsub/resource_names.h"
 #include "yaml-cpp/yaml.h"
 
@@ -36,16 +37,16 @@ constexpr int kMinAttempts = 0;  // 0 = no attempt limit
 constexpr int kMaxAttempts = 100;
 constexpr int kMaxConsecutiveFailures = 1000;
 const absl::Duration kMinRedeliveryDelay = absl::Seconds(1);
-const absl::Duration kMaxRedeliveryDelay = absl::Seconds(600);  // Pub/Sub's ModifyAckDeadline limit
+const absl::Duration kMaxRedeliveryDelay = pubsub::kMaxAckDeadline;  // Pub/Sub's ModifyAckDeadline limit
 constexpr int kMinConcurrency = 1;
 constexpr int kMaxConcurrency = 10000;
 constexpr int kMaxGatewayRetries = 100;
-constexpr std::int64_t kMaxBodyBytes = 10'000'000;  // Pub/Sub's message size limit
+constexpr std::int64_t kMaxBodyBytes = pubsub::kMaxMessageBytes;  // Pub/Sub's message size limit
 constexpr int kMaxPort = 65535;
 const absl::Duration kMinLeaseExtension = absl::Seconds(10);
 const absl::Duration kMaxLeaseExtension = absl::Hours(24);
-const absl::Duration kMinExtensionStep = absl::Seconds(10);
-const absl::Duration kMaxExtensionStep = absl::Seconds(600);
+const absl::Duration kMinExtensionStep = pubsub::kMinAckDeadline;
+const absl::Duration kMaxExtensionStep = pubsub::kMaxAckDeadline;
 const absl::Duration kMaxShutdownGrace = absl::Minutes(10);
 // A backend attempt shorter than this is over before any backend could answer, yet the backend may
 // still run the job: every "timed out" attempt would run it once more.

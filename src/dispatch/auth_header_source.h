@@ -1,6 +1,6 @@
 // AuthHeaderSource: produces the `Authorization` header value for one backend from its credential
 // files (config `auth.basic.*` or `auth.bearer.token_file`), re-reading them when they change
-// (secret_file.h). PushRequestBuilder owns one per backend that has auth.
+// (secret_file.h). BackendRequestBuilder owns one per backend that has auth.
 //
 // Values returned contain the secret: callers put them in the request header and nowhere else. Error
 // Statuses never contain it (only file paths).

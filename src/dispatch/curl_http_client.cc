@@ -22,7 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "src/common/check.h"
-#include "src/common/status.h"
+#include "src/dispatch/curl_status.h"
 
 namespace schedsvc::dispatch {
 namespace {

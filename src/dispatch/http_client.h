@@ -1,11 +1,11 @@
 // HttpClient: the transport seam of the dispatcher. The MessageDispatcher turns a Pub/Sub message into an
-// HttpRequest (push_request.h), hands it to an HttpClient, and classifies what comes back
+// HttpRequest (backend_request.h), hands it to an HttpClient, and classifies what comes back
 // (delivery_outcome.h). Production uses CurlHttpClient (curl_http_client.h); tests use FakeHttpClient
 // (testing/fake_http_client.h).
 //
 // Contract: Send() never blocks on the network and never throws. The callback runs exactly once. A
 // transport failure (connect, TLS, timeout, shutdown) arrives as a non-OK Status mapped by
-// schedsvc::FromCurlCode; an HTTP 4xx or 5xx is a *successful* transport result carrying that status code.
+// FromCurlCode (curl_status.h); an HTTP 4xx or 5xx is a *successful* transport result carrying that status code.
 #ifndef SCHEDSVC_DISPATCH_HTTP_CLIENT_H_
 #define SCHEDSVC_DISPATCH_HTTP_CLIENT_H_
 

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "src/config/service_config.h"
+#include "src/pubsub/limits.h"
 
 namespace schedsvc::dispatch {
 
@@ -41,7 +42,7 @@ absl::string_view RetryActionName(RetryDecision::Action action);
 class RetrySchedule {
  public:
   // Pub/Sub's largest ModifyAckDeadline: the cap on a give-up nack delay.
-  static constexpr absl::Duration kMaxNackDelay = absl::Seconds(600);
+  static constexpr absl::Duration kMaxNackDelay = pubsub::kMaxAckDeadline;
   // Default shortest attempt worth starting: an attempt with less time than this left is not made.
   static constexpr absl::Duration kDefaultMinAttemptTime = absl::Seconds(1);
 

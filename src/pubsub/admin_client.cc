@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "google/pubsub/v1/pubsub.grpc.pb.h"
-#include "src/common/status.h"
+#include "src/pubsub/internal/grpc_status.h"
 
 namespace schedsvc::pubsub {
 namespace {
@@ -104,7 +104,7 @@ class GrpcAdminClient final : public AdminClient {
     v1::PullResponse response;
     const grpc::Status status = subscriber_->Pull(&ctx, request, &response);
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) return std::vector<v1::ReceivedMessage>{};
-    if (!status.ok()) return FromGrpc(status);
+    if (!status.ok()) return pubsub_internal::FromGrpc(status);
     return std::vector<v1::ReceivedMessage>(response.received_messages().begin(),
                                             response.received_messages().end());
   }
@@ -139,7 +139,7 @@ class GrpcAdminClient final : public AdminClient {
     ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.rpc_timeout));
     Response response;
     grpc::Status status = fn(&ctx, &response);
-    if (!status.ok()) return FromGrpc(status);
+    if (!status.ok()) return pubsub_internal::FromGrpc(status);
     return response;
   }
 

@@ -21,6 +21,15 @@ inline constexpr std::size_t kMaxMessageBytes = 10 * 1000 * 1000;
 inline constexpr absl::Duration kMaxAckDeadline = absl::Seconds(600);
 // Shortest ack deadline a subscription may have.
 inline constexpr absl::Duration kMinAckDeadline = absl::Seconds(10);
+// A dead-letter policy's max_delivery_attempts range.
+inline constexpr int kMinDeliveryAttempts = 5;
+inline constexpr int kMaxDeliveryAttempts = 100;
+// Longest minimum_backoff / maximum_backoff of a subscription's retry policy.
+inline constexpr absl::Duration kMaxRetryPolicyBackoff = absl::Seconds(600);
+// Messages in one Publish request.
+inline constexpr int kMaxPublishRequestMessages = 1000;
+// Bytes of one Publish request.
+inline constexpr std::size_t kMaxPublishRequestBytes = 10 * 1000 * 1000;
 
 }  // namespace schedsvc::pubsub
 

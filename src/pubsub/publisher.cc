@@ -11,6 +11,8 @@
 #include "src/common/clock.h"
 #include "src/common/status.h"
 #include "src/common/thread_executor.h"
+#include "src/pubsub/internal/grpc_status.h"
+#include "src/pubsub/limits.h"
 #include "src/pubsub/resource_names.h"
 
 namespace schedsvc::pubsub {
@@ -18,8 +20,8 @@ namespace {
 
 namespace v1 = ::google::pubsub::v1;
 
-constexpr int kMaxMessagesPerRequest = 1000;
-constexpr std::size_t kMaxBytesPerRequest = 10'000'000;
+constexpr int kMaxMessagesPerRequest = kMaxPublishRequestMessages;
+constexpr std::size_t kMaxBytesPerRequest = kMaxPublishRequestBytes;
 
 using Callback = Publisher::Callback;
 
@@ -158,7 +160,7 @@ class BatchingPublisher final : public Publisher {
                               std::unique_ptr<Batch> batch = std::move(call->batch);
                               v1::PublishResponse response = std::move(call->response);
                               call.reset();
-                              OnDone(batch, response, FromGrpc(grpc_status));
+                              OnDone(batch, response, pubsub_internal::FromGrpc(grpc_status));
                             });
   }
 

@@ -5,14 +5,15 @@
 #include "src/common/thread_executor.h"
 #include "src/pubsub/internal/owner_thread_destruction.h"
 #include "src/pubsub/internal/subscription_session.h"
+#include "src/pubsub/limits.h"
 #include "src/pubsub/resource_names.h"
 
 namespace schedsvc::pubsub {
 namespace {
 
 constexpr int kMaxStreams = 64;
-constexpr absl::Duration kMinExtensionStep = absl::Seconds(10);
-constexpr absl::Duration kMaxExtensionStep = absl::Seconds(600);
+constexpr absl::Duration kMinExtensionStep = kMinAckDeadline;
+constexpr absl::Duration kMaxExtensionStep = kMaxAckDeadline;
 
 // Longest the destructor waits for gRPC callbacks to let go of the stub.
 constexpr absl::Duration kReleaseTimeout = absl::Seconds(10);

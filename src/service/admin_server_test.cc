@@ -20,7 +20,7 @@ constexpr int kSlowClients = 100;
 constexpr absl::Duration kTrickleInterval = absl::Seconds(1);
 constexpr int kTrickles = 12;
 // Time for the slow clients' connections to be accepted and their requests started.
-constexpr absl::Duration kSlowClientsSettle = absl::Seconds(2);
+constexpr absl::Duration kSlowClientsStart = absl::Seconds(2);
 // How long a probe may take while they trickle (the deploy's liveness timeout is 2 s).
 constexpr int kProbeTimeoutSeconds = 3;
 // A body small enough to reach the server with its head: the server closes without reading a refused
@@ -63,7 +63,7 @@ TEST(AdminServerTest, SlowClientsDoNotStarveTheProbes) {
   std::unique_ptr<AdminServer> server = StartReadyServer();
   testing::SlowHttpClients slow;
   ASSERT_TRUE(slow.Start(server->port(), kSlowClients, "GET /metrics HTTP/1.1\r\n", kTrickleInterval, kTrickles).ok());
-  absl::SleepFor(kSlowClientsSettle);
+  absl::SleepFor(kSlowClientsStart);
   httplib::Client probe("127.0.0.1", server->port());
   probe.set_connection_timeout(kProbeTimeoutSeconds);
   probe.set_read_timeout(kProbeTimeoutSeconds);

@@ -20,17 +20,17 @@ constexpr absl::Duration kAckFlushTimeout = absl::Seconds(10);
 constexpr absl::Duration kDeadLetterCheckTimeout = absl::Seconds(5);
 
 // Adapts DeadLetterPublisher to the dispatcher's sink interface.
-class PublisherSink final : public DeadLetterSink {
+class PublisherSink final : public dispatch::DeadLetterSink {
  public:
-  explicit PublisherSink(DeadLetterPublisher& publisher) : publisher_(publisher) {}
+  explicit PublisherSink(dispatch::DeadLetterPublisher& publisher) : publisher_(publisher) {}
   void Publish(const std::string& message_id, const std::string& data,
-               const std::map<std::string, std::string>& attributes, const DeadLetterInfo& info,
+               const std::map<std::string, std::string>& attributes, const dispatch::DeadLetterInfo& info,
                std::function<void(absl::Status)> done) override {
     publisher_.Publish(message_id, data, attributes, info, std::move(done));
   }
 
  private:
-  DeadLetterPublisher& publisher_;
+  dispatch::DeadLetterPublisher& publisher_;
 };
 
 }  // namespace
@@ -59,11 +59,12 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
     publisher_options.topic = c.dead_letter_topic;
     auto publisher = pubsub::MakePublisher(publisher_options, connection);
     if (!publisher.ok()) return publisher.status();
-    s->dead_letters_ = std::make_unique<DeadLetterPublisher>(*std::move(publisher), c.subscription);
+    s->dead_letters_ = std::make_unique<dispatch::DeadLetterPublisher>(*std::move(publisher), c.subscription);
     s->dead_letter_sink_ = std::make_unique<PublisherSink>(*s->dead_letters_);
   }
-  s->dispatcher_ = std::make_unique<MessageDispatcher>(c, *s->http_, s->dead_letter_sink_.get(), *s->executor_,
-                                                       s->steady_clock_, s->clock_, *s->metrics_, log);
+  s->dispatcher_ = std::make_unique<dispatch::MessageDispatcher>(c, *s->http_, s->dead_letter_sink_.get(),
+                                                                 *s->executor_, s->steady_clock_, s->clock_,
+                                                                 *s->metrics_, log);
   pubsub::SubscriberOptions subscriber_options;
   subscriber_options.subscription = c.subscription;
   subscriber_options.streams = c.streams;
@@ -107,7 +108,7 @@ absl::Status ScheduleService::Start() {
              {"backends", config_.backends.size()}});
   CheckCredentialFiles();
   if (!config_.dead_letter_topic.empty()) dead_letter_check_ = std::thread([this] { CheckDeadLetterTopic(); });
-  MessageDispatcher* dispatcher = dispatcher_.get();
+  dispatch::MessageDispatcher* dispatcher = dispatcher_.get();
   subscriber_->Start([dispatcher](pubsub::Message m, pubsub::AckHandle h) {
     dispatcher->Dispatch(std::move(m), std::move(h));
   });

@@ -18,11 +18,11 @@
 #include "src/common/thread_executor.h"
 #include "src/config/service_config.h"
 #include "src/dispatch/curl_http_client.h"
+#include "src/dispatch/dead_letter_publisher.h"
+#include "src/dispatch/message_dispatcher.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/subscriber.h"
 #include "src/service/admin_server.h"
-#include "src/service/dead_letter_publisher.h"
-#include "src/service/message_dispatcher.h"
 #include "src/service/subscriber_event_log.h"
 
 namespace schedsvc::service {
@@ -63,9 +63,9 @@ class ScheduleService {
   std::unique_ptr<metrics::ServiceMetrics> metrics_;
   std::unique_ptr<ThreadExecutor> executor_;
   std::unique_ptr<dispatch::CurlHttpClient> http_;
-  std::unique_ptr<DeadLetterPublisher> dead_letters_;
-  std::unique_ptr<DeadLetterSink> dead_letter_sink_;
-  std::unique_ptr<MessageDispatcher> dispatcher_;
+  std::unique_ptr<dispatch::DeadLetterPublisher> dead_letters_;
+  std::unique_ptr<dispatch::DeadLetterSink> dead_letter_sink_;
+  std::unique_ptr<dispatch::MessageDispatcher> dispatcher_;
   std::unique_ptr<SubscriberEventLog> subscriber_events_;
   std::unique_ptr<pubsub::Subscriber> subscriber_;
   std::unique_ptr<AdminServer> admin_;

@@ -5,7 +5,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "google/pubsub/v1/pubsub.grpc.pb.h"
-#include "src/common/status.h"
+#include "src/pubsub/internal/grpc_status.h"
 #include "src/pubsub/internal/subscriber_stub.h"
 
 namespace schedsvc::pubsub_internal {
@@ -179,7 +179,7 @@ class GrpcStreamingPullStream final : public StreamingPullStream,
       absl::MutexLock lock(&mu_);
       done_ = true;
     }
-    const absl::Status status = schedsvc::FromGrpc(grpc_status);
+    const absl::Status status = FromGrpc(grpc_status);
     auto on_finish = std::move(callbacks_.on_finish);
     callbacks_ = {};
     context_.reset();  // before on_finish: see the lifetime rule above
@@ -265,7 +265,7 @@ class GrpcSubscriberStub final : public SubscriberStub {
     auto* stub = stubs_[next_++ % stubs_.size()].get();
     start(stub, &call->context, &call->request, &call->response,
           [call, done = std::move(done)](grpc::Status grpc_status) mutable {
-            const absl::Status status = schedsvc::FromGrpc(grpc_status);
+            const absl::Status status = FromGrpc(grpc_status);
             call.reset();  // the context goes before `done`: see the lifetime rule above
             done(status);
           });

@@ -6,6 +6,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "src/pubsub/limits.h"
 
 namespace schedsvc::pubsub_internal {
 namespace {
@@ -14,7 +15,7 @@ namespace v1 = ::google::pubsub::v1;
 using ::schedsvc::pubsub::AckHandle;
 using ::schedsvc::pubsub::Message;
 
-constexpr int kMaxModackSeconds = 600;
+const int kMaxModackSeconds = static_cast<int>(absl::ToInt64Seconds(pubsub::kMaxAckDeadline));
 
 std::int64_t MessageBytes(const v1::PubsubMessage& m) {
   std::int64_t n = static_cast<std::int64_t>(m.data().size());

@@ -2,7 +2,7 @@
 // decides, step by step, between calling the backend, retrying, holding, nacking and dead-lettering
 // (DESIGN §2-§3):
 //
-//   route (PushRequestBuilder) --permanent--> dead-letter, then ack
+//   route (BackendRequestBuilder) --permanent--> dead-letter, then ack
 //     |
 //   circuit breaker --open--> hold leased (recheck when it may close) --budget spent / max_hold / hold
 //     |                                                                  full--> nack(redelivery delay)
@@ -28,8 +28,8 @@
 // only for what relates to the outside world (end-to-end latency from Pub/Sub's publish time, an
 // HTTP-date Retry-After). Transport (HttpClient, DeadLetterSink) is injected. Thread-safe; no lock is
 // held while calling out. Every degraded path has a metric and a log line.
-#ifndef SCHEDSVC_SERVICE_MESSAGE_DISPATCHER_H_
-#define SCHEDSVC_SERVICE_MESSAGE_DISPATCHER_H_
+#ifndef SCHEDSVC_DISPATCH_MESSAGE_DISPATCHER_H_
+#define SCHEDSVC_DISPATCH_MESSAGE_DISPATCHER_H_
 
 #include <atomic>
 #include <functional>
@@ -37,6 +37,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -50,14 +51,14 @@
 #include "src/dispatch/concurrency_limiter.h"
 #include "src/dispatch/delivery_outcome.h"
 #include "src/dispatch/http_client.h"
-#include "src/dispatch/push_request.h"
+#include "src/dispatch/backend_request.h"
 #include "src/dispatch/retry_schedule.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/ack_handle.h"
 #include "src/pubsub/message.h"
-#include "src/service/dead_letter_publisher.h"
+#include "src/dispatch/dead_letter_publisher.h"
 
-namespace schedsvc::service {
+namespace schedsvc::dispatch {
 
 // Where permanent failures go. Implemented by DeadLetterPublisher; tests use a fake.
 class DeadLetterSink {
@@ -73,7 +74,7 @@ class MessageDispatcher {
   // `dead_letters` may be null (no dead_letter_topic configured). `executor` must run its timers on
   // `steady` (a monotonic clock, SteadyClock in production); `wall` is the wall clock (SystemClock).
   // All references must outlive this.
-  MessageDispatcher(const config::ServiceConfig& config, dispatch::HttpClient& http, DeadLetterSink* dead_letters,
+  MessageDispatcher(const config::ServiceConfig& config, HttpClient& http, DeadLetterSink* dead_letters,
                     Executor& executor, Clock& steady, Clock& wall, metrics::ServiceMetrics& metrics,
                     JsonLogger& log);
   ~MessageDispatcher();
@@ -105,8 +106,8 @@ class MessageDispatcher {
   void LeaveHold(Delivery& d);
   void SendAttempt(const std::shared_ptr<Delivery>& d);
   void OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::Time started,
-                     absl::StatusOr<dispatch::HttpResponse> result);
-  void OnRetryableFailure(const std::shared_ptr<Delivery>& d, const dispatch::DeliveryOutcome& outcome);
+                     absl::StatusOr<HttpResponse> result);
+  void OnRetryableFailure(const std::shared_ptr<Delivery>& d, const DeliveryOutcome& outcome);
   void DeadLetter(const std::shared_ptr<Delivery>& d, std::string reason, const absl::Status& error,
                   int http_status);
   void Ack(const std::shared_ptr<Delivery>& d, absl::string_view outcome, int http_status);
@@ -119,11 +120,11 @@ class MessageDispatcher {
   void Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields);
   void Finish();
   // Runs `fn` after `delay` unless BeginShutdown() takes the delivery first (then it is nacked).
-  void Wait(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn);
+  void RunAfter(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn);
   nlohmann::json LogFields(const Delivery& d) const;
 
   const config::ServiceConfig& config_;
-  dispatch::HttpClient& http_;
+  HttpClient& http_;
   DeadLetterSink* dead_letters_;
   Executor& executor_;
   // Budgets, backoffs, holds, attempt timeouts.
@@ -132,9 +133,10 @@ class MessageDispatcher {
   Clock& wall_;
   metrics::ServiceMetrics& metrics_;
   JsonLogger& log_;
-  dispatch::PushRequestBuilder builder_;
+  BackendRequestBuilder builder_;
   std::string project_;
-  std::map<std::string, std::unique_ptr<Backend>, std::less<>> backends_;
+  // One per configured backend, indexed by BackendTarget::index().
+  std::vector<std::unique_ptr<Backend>> backends_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> shutting_down_{false};
 
@@ -147,6 +149,6 @@ class MessageDispatcher {
   absl::flat_hash_map<Delivery*, std::pair<std::shared_ptr<Delivery>, TimerId>> waiting_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace schedsvc::service
+}  // namespace schedsvc::dispatch
 
-#endif  // SCHEDSVC_SERVICE_MESSAGE_DISPATCHER_H_
+#endif  // SCHEDSVC_DISPATCH_MESSAGE_DISPATCHER_H_

@@ -1,5 +1,5 @@
 // DemoBackend over real HTTP on 127.0.0.1 with cpp-httplib's client; plus the demo-backend binary.
-#include "src/dispatch/demo_backend.h"
+#include "src/demo_backend/demo_backend.h"
 
 #include <unistd.h>
 
@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "testing/child_process.h"
 
-namespace schedsvc::dispatch {
+namespace schedsvc::demo_backend {
 namespace {
 
 constexpr char kUser[] = "demo-user";
@@ -208,7 +208,7 @@ TEST(DemoBackendParseTest, StatusForPathAndBehaviorJson) {
 
 TEST_F(DemoBackendTest, BinaryServesAndStopsOnSigterm) {
   const int port = testing::PickFreePort();
-  const std::string binary = testing::BuildDir() + "/src/dispatch/demo-backend";
+  const std::string binary = testing::BuildDir() + "/src/demo_backend/demo-backend";
   auto process = testing::ChildProcess::Start(
       {binary, "--listen", absl::StrCat("127.0.0.1:", port), "--username-file", user_file_,
        "--password-file", password_file_, "--status-for-path", "/bad=400"},
@@ -228,4 +228,4 @@ TEST_F(DemoBackendTest, BinaryServesAndStopsOnSigterm) {
 }
 
 }  // namespace
-}  // namespace schedsvc::dispatch
+}  // namespace schedsvc::demo_backend

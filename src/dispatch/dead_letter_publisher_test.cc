@@ -1,4 +1,4 @@
-#include "src/service/dead_letter_publisher.h"
+#include "src/dispatch/dead_letter_publisher.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "gtest/gtest.h"
 #include "src/pubsub/limits.h"
 
-namespace schedsvc::service {
+namespace schedsvc::dispatch {
 namespace {
 
 using ::testing::Contains;
@@ -78,4 +78,4 @@ TEST(DeadLetterAttributesTest, ReplacesOriginalsThatUseItsOwnNames) {
 }
 
 }  // namespace
-}  // namespace schedsvc::service
+}  // namespace schedsvc::dispatch

@@ -16,8 +16,8 @@
 // Requests are bounded (http_server_limits.h): bodies up to `max_request_bytes`, read/idle timeouts, one
 // request per connection. The password never appears in a response, log line or error. Thread-safe; the
 // server runs its own threads (one per connection, up to `threads`).
-#ifndef SCHEDSVC_DISPATCH_DEMO_BACKEND_H_
-#define SCHEDSVC_DISPATCH_DEMO_BACKEND_H_
+#ifndef SCHEDSVC_DEMO_BACKEND_DEMO_BACKEND_H_
+#define SCHEDSVC_DEMO_BACKEND_DEMO_BACKEND_H_
 
 #include <cstddef>
 #include <map>
@@ -30,7 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace schedsvc::dispatch {
+namespace schedsvc::demo_backend {
 
 // The default request body limit: 10 MiB, at least the largest body the service sends (a backend's
 // max_body_bytes is at most 10 MB) and bounded, so a careless client cannot make the backend buffer
@@ -108,6 +108,6 @@ class DemoBackend {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace schedsvc::dispatch
+}  // namespace schedsvc::demo_backend
 
-#endif  // SCHEDSVC_DISPATCH_DEMO_BACKEND_H_
+#endif  // SCHEDSVC_DEMO_BACKEND_DEMO_BACKEND_H_

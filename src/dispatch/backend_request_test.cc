@@ -1,4 +1,4 @@
-#include "src/dispatch/push_request.h"
+#include "src/dispatch/backend_request.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,7 +30,7 @@ constexpr std::int64_t kSmallBodyLimit = 16;
 class TempFile {
  public:
   explicit TempFile(const std::string& contents) {
-    char name[] = "/tmp/push_request_test_XXXXXX";
+    char name[] = "/tmp/backend_request_test_XXXXXX";
     const int fd = ::mkstemp(name);
     EXPECT_GE(fd, 0);
     ::close(fd);
@@ -44,9 +44,9 @@ class TempFile {
   std::string path_;
 };
 
-class PushRequestBuilderTest : public ::testing::Test {
+class BackendRequestBuilderTest : public ::testing::Test {
  protected:
-  PushRequestBuilderTest() : user_("svc-user\n"), password_("s3cret-pw\n"), token_("tok-abc\n") {
+  BackendRequestBuilderTest() : user_("svc-user\n"), password_("s3cret-pw\n"), token_("tok-abc\n") {
     config_.routing_attribute = "backend";
     config::BackendConfig jobs;
     jobs.name = "jobs";
@@ -66,17 +66,17 @@ class PushRequestBuilderTest : public ::testing::Test {
     config_.backends = {jobs, reports};
   }
 
-  static PushMessage Message(std::map<std::string, std::string> attributes,
-                             std::string data = R"({"run":1})") {
-    PushMessage message;
+  static pubsub::Message Message(std::map<std::string, std::string> attributes,
+                                 std::string data = R"({"run":1})") {
+    pubsub::Message message;
     message.message_id = kMessageId;
     message.data = std::move(data);
     message.attributes = std::move(attributes);
     return message;
   }
 
-  absl::optional<PermanentReason> ReasonOf(const PushMessage& message) {
-    PushRequestBuilder builder(config_, clock_);
+  absl::optional<PermanentReason> ReasonOf(const pubsub::Message& message) {
+    BackendRequestBuilder builder(config_, clock_);
     absl::StatusOr<HttpRequest> request = builder.Build(message, 1);
     EXPECT_FALSE(request.ok());
     if (request.ok()) return absl::nullopt;
@@ -90,9 +90,9 @@ class PushRequestBuilderTest : public ::testing::Test {
   config::ServiceConfig config_;
 };
 
-TEST_F(PushRequestBuilderTest, BuildsRequestWithAllHeaders) {
-  PushRequestBuilder builder(config_, clock_);
-  PushMessage message = Message({{"backend", "jobs"},
+TEST_F(BackendRequestBuilderTest, BuildsRequestWithAllHeaders) {
+  BackendRequestBuilder builder(config_, clock_);
+  pubsub::Message message = Message({{"backend", "jobs"},
                                  {"path", "/v1/runs?job=nightly"},
                                  {"method", "put"},
                                  {"traceparent", kTraceparent}});
@@ -117,9 +117,9 @@ TEST_F(PushRequestBuilderTest, BuildsRequestWithAllHeaders) {
   EXPECT_TRUE(absl::StartsWith(UserAgent(), "schedule-service/"));
 }
 
-TEST_F(PushRequestBuilderTest, DefaultsToPostBaseUrlAndDefaultBackend) {
+TEST_F(BackendRequestBuilderTest, DefaultsToPostBaseUrlAndDefaultBackend) {
   config_.default_backend = "reports";
-  PushRequestBuilder builder(config_, clock_);
+  BackendRequestBuilder builder(config_, clock_);
   absl::StatusOr<HttpRequest> request = builder.Build(Message({{"content_type", "text/plain"}}), 1);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->method, "POST");
@@ -131,20 +131,20 @@ TEST_F(PushRequestBuilderTest, DefaultsToPostBaseUrlAndDefaultBackend) {
   EXPECT_FALSE(FindHeader(request->headers, "X-Pubsub-Delivery-Attempt").has_value());
 }
 
-TEST_F(PushRequestBuilderTest, DropsMalformedTraceparent) {
-  PushRequestBuilder builder(config_, clock_);
+TEST_F(BackendRequestBuilderTest, DropsMalformedTraceparent) {
+  BackendRequestBuilder builder(config_, clock_);
   absl::StatusOr<HttpRequest> request =
       builder.Build(Message({{"backend", "jobs"}, {"traceparent", "00-zz-\r\nX: y"}}), 1);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_FALSE(FindHeader(request->headers, "traceparent").has_value());
 }
 
-TEST_F(PushRequestBuilderTest, UnknownOrMissingBackendIsPermanent) {
+TEST_F(BackendRequestBuilderTest, UnknownOrMissingBackendIsPermanent) {
   EXPECT_EQ(ReasonOf(Message({{"backend", "nope"}})), PermanentReason::kUnknownBackend);
   EXPECT_EQ(ReasonOf(Message({})), PermanentReason::kUnknownBackend);
 }
 
-TEST_F(PushRequestBuilderTest, RejectsBadMethodsContentTypesAndBodies) {
+TEST_F(BackendRequestBuilderTest, RejectsBadMethodsContentTypesAndBodies) {
   EXPECT_EQ(ReasonOf(Message({{"backend", "jobs"}, {"method", "TRACE"}})),
             PermanentReason::kInvalidMethod);
   EXPECT_EQ(ReasonOf(Message({{"backend", "jobs"}, {"method", "CONNECT"}})),
@@ -153,12 +153,12 @@ TEST_F(PushRequestBuilderTest, RejectsBadMethodsContentTypesAndBodies) {
             PermanentReason::kInvalidContentType);
   EXPECT_EQ(ReasonOf(Message({{"backend", "reports"}}, std::string(kSmallBodyLimit + 1, 'x'))),
             PermanentReason::kBodyTooLarge);
-  PushRequestBuilder builder(config_, clock_);
+  BackendRequestBuilder builder(config_, clock_);
   EXPECT_TRUE(builder.Build(Message({{"backend", "reports"}}, std::string(kSmallBodyLimit, 'x')), 1)
                   .ok());
 }
 
-TEST_F(PushRequestBuilderTest, PathCanNeverLeaveTheConfiguredHost) {
+TEST_F(BackendRequestBuilderTest, PathCanNeverLeaveTheConfiguredHost) {
   const std::vector<std::string> bad_paths = {
       "relative",        "//evil.example/x", "/a//b",          "http://evil/",
       "/../etc/passwd",  "/a/../../b",       "/a/%2e%2e/b",    "/a/.%2E/b",
@@ -174,8 +174,8 @@ TEST_F(PushRequestBuilderTest, PathCanNeverLeaveTheConfiguredHost) {
   }
 }
 
-TEST_F(PushRequestBuilderTest, AcceptsOrdinaryPaths) {
-  PushRequestBuilder builder(config_, clock_);
+TEST_F(BackendRequestBuilderTest, AcceptsOrdinaryPaths) {
+  BackendRequestBuilder builder(config_, clock_);
   for (const std::string path : {"/", "/runs", "/runs/", "/a/b-c_d.e~f/%20x", "/a?x=1&y=a:b",
                                  "/v1/jobs/..hidden", "/a/...", "/users/@me"}) {
     absl::StatusOr<HttpRequest> request =
@@ -185,9 +185,9 @@ TEST_F(PushRequestBuilderTest, AcceptsOrdinaryPaths) {
   }
 }
 
-TEST_F(PushRequestBuilderTest, UnreadableCredentialIsRetryableAndHidesNothingSecret) {
+TEST_F(BackendRequestBuilderTest, UnreadableCredentialIsRetryableAndHidesNothingSecret) {
   config_.backends[0].auth.password_file = "/nonexistent/schedsvc/password";
-  PushRequestBuilder builder(config_, clock_);
+  BackendRequestBuilder builder(config_, clock_);
   absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "jobs"}}), 1);
   ASSERT_FALSE(request.ok());
   EXPECT_EQ(request.status().code(), absl::StatusCode::kUnavailable);
@@ -196,13 +196,13 @@ TEST_F(PushRequestBuilderTest, UnreadableCredentialIsRetryableAndHidesNothingSec
   EXPECT_THAT(std::string(request.status().message()), Not(::testing::HasSubstr("svc-user")));
 }
 
-TEST_F(PushRequestBuilderTest, CredentialFifoIsRetryableNotPermanent) {
-  char dir[] = "/tmp/push_request_test_XXXXXX";
+TEST_F(BackendRequestBuilderTest, CredentialFifoIsRetryableNotPermanent) {
+  char dir[] = "/tmp/backend_request_test_XXXXXX";
   ASSERT_NE(::mkdtemp(dir), nullptr);
   const std::string fifo = std::string(dir) + "/password";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   config_.backends[0].auth.password_file = fifo;
-  PushRequestBuilder builder(config_, clock_);
+  BackendRequestBuilder builder(config_, clock_);
   absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "jobs"}}), 1);
   ::unlink(fifo.c_str());
   ::rmdir(dir);
@@ -211,10 +211,10 @@ TEST_F(PushRequestBuilderTest, CredentialFifoIsRetryableNotPermanent) {
   EXPECT_THAT(std::string(request.status().message()), ::testing::HasSubstr(fifo));
 }
 
-TEST_F(PushRequestBuilderTest, TokenWithLineBreakInjectsNoHeaderAndIsRetryable) {
+TEST_F(BackendRequestBuilderTest, TokenWithLineBreakInjectsNoHeaderAndIsRetryable) {
   TempFile hostile_token("tok-abc\r\nX-Injected: yes\n");
   config_.backends[1].auth.token_file = hostile_token.path();
-  PushRequestBuilder builder(config_, clock_);
+  BackendRequestBuilder builder(config_, clock_);
   absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "reports"}}), 1);
   ASSERT_FALSE(request.ok()) << "a request was built; its headers would carry the injected line";
   EXPECT_FALSE(GetPermanentReason(request.status()).has_value());
@@ -223,10 +223,10 @@ TEST_F(PushRequestBuilderTest, TokenWithLineBreakInjectsNoHeaderAndIsRetryable) 
   EXPECT_THAT(std::string(request.status().message()), Not(::testing::HasSubstr("X-Injected")));
 }
 
-TEST_F(PushRequestBuilderTest, BasicUserNameWithColonIsRetryableAndHidesTheName) {
+TEST_F(BackendRequestBuilderTest, BasicUserNameWithColonIsRetryableAndHidesTheName) {
   TempFile colon_user("svc:user\n");
   config_.backends[0].auth.username_file = colon_user.path();
-  PushRequestBuilder builder(config_, clock_);
+  BackendRequestBuilder builder(config_, clock_);
   absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "jobs"}}), 1);
   ASSERT_FALSE(request.ok());
   EXPECT_FALSE(GetPermanentReason(request.status()).has_value());

@@ -1,4 +1,4 @@
-#include "src/service/message_dispatcher.h"
+#include "src/dispatch/message_dispatcher.h"
 
 #include <sstream>
 
@@ -11,7 +11,7 @@
 #include "testing/fake_executor.h"
 #include "testing/fake_http_client.h"
 
-namespace schedsvc::service {
+namespace schedsvc::dispatch {
 namespace {
 
 using ::testing::ElementsAre;
@@ -113,9 +113,9 @@ class MessageDispatcherTest : public ::testing::Test {
 // The pre-created dead-letter series (metrics::kDeadLetterReasons) must cover every permanent reason the
 // dispatcher can dead-letter with.
 TEST(DeadLetterReasonsTest, EveryPermanentReasonHasAPreCreatedSeries) {
-  for (dispatch::PermanentReason reason : dispatch::kAllPermanentReasons) {
-    EXPECT_THAT(metrics::kDeadLetterReasons, ::testing::Contains(dispatch::PermanentReasonName(reason)))
-        << "add " << dispatch::PermanentReasonName(reason) << " to kDeadLetterReasons (and docs/metrics.md)";
+  for (PermanentReason reason : kAllPermanentReasons) {
+    EXPECT_THAT(metrics::kDeadLetterReasons, ::testing::Contains(PermanentReasonName(reason)))
+        << "add " << PermanentReasonName(reason) << " to kDeadLetterReasons (and docs/metrics.md)";
   }
 }
 
@@ -125,7 +125,7 @@ TEST_F(MessageDispatcherTest, SuccessAcksOnceAfterTheCall) {
   ASSERT_EQ(http_.request_count(), 1u);
   auto request = http_.requests()[0];
   EXPECT_EQ(request.url, "http://127.0.0.1:9/jobs/run");
-  EXPECT_EQ(dispatch::FindHeader(request.headers, "Idempotency-Key").value_or(""), "m-1");
+  EXPECT_EQ(FindHeader(request.headers, "Idempotency-Key").value_or(""), "m-1");
   EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
   EXPECT_EQ(dispatcher_->in_flight(), 0);
   EXPECT_THAT(log_text_.str(), HasSubstr("\"outcome\":\"delivered\""));
@@ -205,11 +205,11 @@ TEST_F(MessageDispatcherTest, DeadLetterErrorIsTheStatusMessageWithoutCodeOrPayl
   // The path is attacker-chosen text; the builder's error message names it and carries a payload
   // (the permanent reason), which Status::ToString() would print along with the code name.
   const std::map<std::string, std::string> kAttributes = {{"path", "/a/../evil"}};
-  dispatch::PushMessage push;
-  push.message_id = "m-1";
-  push.data = "{}";
-  push.attributes = kAttributes;
-  const absl::Status expected = dispatch::PushRequestBuilder(config_, clock_).Build(push, 1).status();
+  pubsub::Message message;
+  message.message_id = "m-1";
+  message.data = "{}";
+  message.attributes = kAttributes;
+  const absl::Status expected = BackendRequestBuilder(config_, clock_).Build(message, 1).status();
   ASSERT_FALSE(expected.ok());
   Send("1", kAttributes);
   ASSERT_EQ(dead_letters_.letters.size(), 1u);
@@ -559,4 +559,4 @@ TEST_F(MessageDispatcherTest, OnReceiptAcksAreCountedOnArrivalByBackend) {
 }
 
 }  // namespace
-}  // namespace schedsvc::service
+}  // namespace schedsvc::dispatch

@@ -7,8 +7,8 @@
 // last in name order are left out; either is said in `schedsvc.truncated`. Ours replace originals of
 // the same name.
 // The dispatcher acks the original only after the publish is confirmed. Thread-safe.
-#ifndef SCHEDSVC_SERVICE_DEAD_LETTER_PUBLISHER_H_
-#define SCHEDSVC_SERVICE_DEAD_LETTER_PUBLISHER_H_
+#ifndef SCHEDSVC_DISPATCH_DEAD_LETTER_PUBLISHER_H_
+#define SCHEDSVC_DISPATCH_DEAD_LETTER_PUBLISHER_H_
 
 #include <functional>
 #include <map>
@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "src/pubsub/publisher.h"
 
-namespace schedsvc::service {
+namespace schedsvc::dispatch {
 
 struct DeadLetterInfo {
   std::string reason;       // a docs/metrics.md dead-letter reason, e.g. "http_4xx"
@@ -53,6 +53,6 @@ class DeadLetterPublisher {
   const std::string source_subscription_;
 };
 
-}  // namespace schedsvc::service
+}  // namespace schedsvc::dispatch
 
-#endif  // SCHEDSVC_SERVICE_DEAD_LETTER_PUBLISHER_H_
+#endif  // SCHEDSVC_DISPATCH_DEAD_LETTER_PUBLISHER_H_

@@ -1,4 +1,4 @@
-#include "src/service/message_dispatcher.h"
+#include "src/dispatch/message_dispatcher.h"
 
 #include <algorithm>
 #include <vector>
@@ -9,12 +9,10 @@
 #include "src/dispatch/delivery_budget.h"
 #include "src/dispatch/permanent_reason.h"
 #include "src/dispatch/redelivery_delay.h"
+#include "src/pubsub/limits.h"
 
-namespace schedsvc::service {
+namespace schedsvc::dispatch {
 namespace {
-
-using dispatch::CircuitBreaker;
-using dispatch::OutcomeKind;
 
 // How often a held message looks at its backend's circuit again, at most.
 constexpr absl::Duration kMaxHoldRecheck = absl::Seconds(5);
@@ -23,7 +21,7 @@ constexpr absl::Duration kMinHoldRecheck = absl::Milliseconds(100);
 // spin, short enough that an operator's fix takes effect soon.
 constexpr absl::Duration kDeadLetterUnavailableDelay = absl::Seconds(60);
 // Pub/Sub's largest ModifyAckDeadline.
-constexpr absl::Duration kMaxNackDelay = absl::Seconds(600);
+constexpr absl::Duration kMaxNackDelay = pubsub::kMaxAckDeadline;
 
 std::string ProjectOf(const std::string& subscription) {
   std::vector<std::string> parts = absl::StrSplit(subscription, '/');
@@ -41,24 +39,29 @@ std::string TraceIdOf(const std::map<std::string, std::string>& attributes) {
 
 }  // namespace
 
+// Everything about one backend: its request building (config, credentials) and its delivery state.
 struct MessageDispatcher::Backend {
-  Backend(const config::BackendConfig& c, const Clock& clock)
-      : config(c), breaker(c.circuit_breaker, clock), limiter(c.max_concurrency), schedule(c.retry, c.timeout) {}
+  Backend(const BackendTarget& t, const Clock& clock)
+      : target(t),
+        config(t.config()),
+        breaker(config.circuit_breaker, clock),
+        limiter(config.max_concurrency),
+        schedule(config.retry, config.timeout) {}
+  const BackendTarget& target;
   const config::BackendConfig& config;
   CircuitBreaker breaker;
-  dispatch::ConcurrencyLimiter limiter;
-  dispatch::RetrySchedule schedule;
+  ConcurrencyLimiter limiter;
+  RetrySchedule schedule;
   std::atomic<int> held{0};
 };
 
 struct MessageDispatcher::Delivery {
-  dispatch::PushMessage push;
+  // As received; message.receive_time is a steady-clock reading (set on arrival when the subscriber
+  // did not stamp it), and message.delivery_attempt is 0 when Pub/Sub does not send one.
+  pubsub::Message message;
   std::optional<pubsub::AckHandle> handle;
-  // Steady-clock readings: when the message arrived, and when its budget ends (delivery_budget.h).
-  absl::Time receive_time;
+  // Steady-clock reading: when the message's budget ends (delivery_budget.h).
   absl::Time deadline;
-  // Pub/Sub's delivery attempt, 0 when unknown.
-  int delivery_attempt = 0;
   std::string backend_name;
   Backend* backend = nullptr;
   int attempts = 0;
@@ -67,7 +70,7 @@ struct MessageDispatcher::Delivery {
   bool holding = false;
 };
 
-MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, dispatch::HttpClient& http,
+MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, HttpClient& http,
                                      DeadLetterSink* dead_letters, Executor& executor, Clock& steady, Clock& wall,
                                      metrics::ServiceMetrics& metrics, JsonLogger& log)
     : config_(config),
@@ -80,21 +83,22 @@ MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, dispat
       log_(log),
       builder_(config, steady),
       project_(ProjectOf(config.subscription)) {
-  for (const auto& b : config_.backends) backends_.emplace(b.name, std::make_unique<Backend>(b, steady_));
+  for (const auto& target : builder_.targets()) backends_.push_back(std::make_unique<Backend>(*target, steady_));
 }
 
 MessageDispatcher::~MessageDispatcher() {
   BeginShutdown();
-  for (auto& [name, b] : backends_) b->limiter.Shutdown();
+  for (auto& b : backends_) b->limiter.Shutdown();
 }
 
 nlohmann::json MessageDispatcher::LogFields(const Delivery& d) const {
-  nlohmann::json fields = {{"message_id", d.push.message_id},
+  const absl::Duration latency = steady_.Now() - d.message.receive_time;
+  nlohmann::json fields = {{"message_id", d.message.message_id},
                            {"backend", d.backend_name},
                            {"attempt", d.attempts},
-                           {"latency_ms", absl::ToDoubleMilliseconds(steady_.Now() - d.receive_time)}};
-  if (d.push.delivery_attempt) fields["delivery_attempt"] = *d.push.delivery_attempt;
-  std::string trace = TraceIdOf(d.push.attributes);
+                           {"latency_ms", absl::ToDoubleMilliseconds(latency)}};
+  if (d.message.delivery_attempt > 0) fields["delivery_attempt"] = d.message.delivery_attempt;
+  std::string trace = TraceIdOf(d.message.attributes);
   if (!trace.empty() && !project_.empty()) {
     fields["logging.googleapis.com/trace"] = absl::StrCat("projects/", project_, "/traces/", trace);
   }
@@ -105,37 +109,27 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
   metrics_.MessageReceived();
   metrics_.SetInFlight(++in_flight_);
   auto d = std::make_shared<Delivery>();
-  d->push.message_id = std::move(message.message_id);
-  d->push.data = std::move(message.data);
-  d->push.attributes = std::move(message.attributes);
-  if (message.delivery_attempt > 0) d->push.delivery_attempt = message.delivery_attempt;
-  d->delivery_attempt = message.delivery_attempt;
-  d->push.publish_time = message.publish_time;
+  d->message = std::move(message);
   // The subscriber stamps receive_time with the same steady clock.
-  d->receive_time = message.receive_time == absl::InfinitePast() ? steady_.Now() : message.receive_time;
-  d->deadline = dispatch::DeliveryDeadline(d->receive_time, config_.lease_max_extension);
+  if (d->message.receive_time == absl::InfinitePast()) d->message.receive_time = steady_.Now();
+  d->deadline = DeliveryDeadline(d->message.receive_time, config_.lease_max_extension);
   d->handle.emplace(std::move(handle));
-  auto route = builder_.RouteOf(d->push);
+  // The one routing decision of the delivery: every attempt goes to this backend.
+  auto route = builder_.Route(d->message);
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
     // At-most-once: the message is Pub/Sub's no longer; failures can only be dead-lettered by us. The
     // ack is counted under the backend the message names ("" when it names none).
     std::move(*d->handle).Ack();
     d->handle.reset();
-    metrics_.Acked(route.ok() ? *route : std::string(metrics::kUnknownBackend));
+    metrics_.Acked(route.ok() ? (*route)->config().name : std::string(metrics::kUnknownBackend));
   }
   if (!route.ok()) {
-    DeadLetter(d, std::string(dispatch::PermanentReasonName(dispatch::PermanentReason::kUnknownBackend)),
+    DeadLetter(d, std::string(PermanentReasonName(PermanentReason::kUnknownBackend)),
                route.status(), 0);
     return;
   }
-  d->backend_name = *route;
-  auto it = backends_.find(d->backend_name);
-  d->backend = it == backends_.end() ? nullptr : it->second.get();
-  if (d->backend == nullptr) {
-    DeadLetter(d, std::string(dispatch::PermanentReasonName(dispatch::PermanentReason::kUnknownBackend)),
-               absl::NotFoundError("no such backend"), 0);
-    return;
-  }
+  d->backend = backends_[(*route)->index()].get();
+  d->backend_name = d->backend->config.name;
   TryAttempt(d);
 }
 
@@ -197,7 +191,7 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   absl::Duration recheck = std::clamp(until_probe, kMinHoldRecheck, kMaxHoldRecheck);
   recheck = std::min(recheck, d->deadline - now);
   if (cb.max_hold > absl::ZeroDuration()) recheck = std::min(recheck, d->first_hold + cb.max_hold - now);
-  Wait(d, recheck, [this, d] { TryAttempt(d); });
+  RunAfter(d, recheck, [this, d] { TryAttempt(d); });
 }
 
 void MessageDispatcher::LeaveHold(Delivery& d) {
@@ -210,16 +204,16 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
   const absl::Time now = steady_.Now();
   ++d->attempts;
-  auto request = builder_.Build(d->push, d->attempts);
+  auto request = b.target.Build(d->message, d->attempts);
   if (!request.ok()) {
     b.limiter.Release();
     b.breaker.OnAbandoned();
-    if (auto reason = dispatch::GetPermanentReason(request.status()); reason.has_value()) {
-      DeadLetter(d, std::string(dispatch::PermanentReasonName(*reason)), request.status(), 0);
+    if (auto reason = GetPermanentReason(request.status()); reason.has_value()) {
+      DeadLetter(d, std::string(PermanentReasonName(*reason)), request.status(), 0);
       return;
     }
     // A credential file problem: the operator's to fix, never the message's fault.
-    dispatch::DeliveryOutcome outcome;
+    DeliveryOutcome outcome;
     outcome.kind = OutcomeKind::kRetryable;
     outcome.status = request.status();
     OnRetryableFailure(d, outcome);
@@ -232,18 +226,18 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
     NackForRedelivery(d, metrics::kNackRetryBudgetSpent, absl::DeadlineExceededError("message budget spent"));
     return;
   }
-  http_.Send(*std::move(request), [this, d, now](absl::StatusOr<dispatch::HttpResponse> result) {
+  http_.Send(*std::move(request), [this, d, now](absl::StatusOr<HttpResponse> result) {
     OnAttemptDone(d, now, std::move(result));
   });
 }
 
 void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::Time started,
-                                      absl::StatusOr<dispatch::HttpResponse> result) {
+                                      absl::StatusOr<HttpResponse> result) {
   Backend& b = *d->backend;
   b.limiter.Release();
   const absl::Time now = steady_.Now();
   // The wall clock resolves an HTTP-date Retry-After.
-  dispatch::DeliveryOutcome outcome = dispatch::ClassifyAttempt(result, wall_.Now());
+  DeliveryOutcome outcome = ClassifyAttempt(result, wall_.Now());
   metrics_.BackendRequest(d->backend_name, outcome.code_class, now - started);
   switch (outcome.kind) {
     case OutcomeKind::kSuccess:
@@ -253,10 +247,10 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
     case OutcomeKind::kPermanent: {
       // The backend answered: it is up, the message is at fault.
       b.breaker.OnSuccess();
-      auto reason = dispatch::GetPermanentReason(outcome.status);
+      auto reason = GetPermanentReason(outcome.status);
       DeadLetter(d,
-                 std::string(reason ? dispatch::PermanentReasonName(*reason)
-                                    : dispatch::PermanentReasonName(dispatch::PermanentReason::kHttp4xx)),
+                 std::string(reason ? PermanentReasonName(*reason)
+                                    : PermanentReasonName(PermanentReason::kHttp4xx)),
                  outcome.status, outcome.http_status);
       return;
     }
@@ -277,13 +271,13 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
 }
 
 void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
-                                           const dispatch::DeliveryOutcome& outcome) {
+                                           const DeliveryOutcome& outcome) {
   Backend& b = *d->backend;
   if (shutting_down_) {
     Nack(d, metrics::kNackShutdown, absl::ZeroDuration(), outcome.status);
     return;
   }
-  dispatch::RetryDecision decision;
+  RetryDecision decision;
   {
     absl::MutexLock lock(&mu_);
     decision = b.schedule.AfterFailure(d->attempts, steady_.Now(), d->deadline, outcome.retry_after, gen_);
@@ -296,7 +290,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
     fields["error"] = outcome.status.ToString();
     fields["retry_in_ms"] = absl::ToDoubleMilliseconds(decision.delay);
     log_.Warning("backend attempt failed, retrying", fields);
-    Wait(d, decision.delay, [this, d] { TryAttempt(d); });
+    RunAfter(d, decision.delay, [this, d] { TryAttempt(d); });
     return;
   }
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
@@ -310,7 +304,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
 
 void MessageDispatcher::NackForRedelivery(const std::shared_ptr<Delivery>& d, absl::string_view reason,
                                           const absl::Status& error) {
-  Nack(d, reason, dispatch::RedeliveryDelay(config_.redelivery, d->delivery_attempt), error);
+  Nack(d, reason, RedeliveryDelay(config_.redelivery, d->message.delivery_attempt), error);
 }
 
 void MessageDispatcher::Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields) {
@@ -341,7 +335,7 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
   // The status message only: ToString() would add the code name and payloads to attacker-influenced text.
   DeadLetterInfo info{reason, std::string(error.message()), http_status, d->attempts, d->backend_name};
   dead_letters_->Publish(
-      d->push.message_id, d->push.data, d->push.attributes, info,
+      d->message.message_id, d->message.data, d->message.attributes, info,
       [this, d, reason, fields](absl::Status published) mutable {
         if (!published.ok()) {
           fields["dead_letter_error"] = published.ToString();
@@ -373,9 +367,9 @@ void MessageDispatcher::Ack(const std::shared_ptr<Delivery>& d, absl::string_vie
     d->handle.reset();
     metrics_.Acked(d->backend_name);
   }
-  if (d->push.publish_time != absl::InfinitePast() && d->push.publish_time != absl::UnixEpoch()) {
+  if (d->message.publish_time != absl::InfinitePast() && d->message.publish_time != absl::UnixEpoch()) {
     // Publish time is Pub/Sub's wall-clock reading.
-    metrics_.EndToEnd(d->backend_name, wall_.Now() - d->push.publish_time);
+    metrics_.EndToEnd(d->backend_name, wall_.Now() - d->message.publish_time);
   }
   nlohmann::json fields = LogFields(*d);
   fields["outcome"] = outcome;
@@ -417,7 +411,7 @@ void MessageDispatcher::Finish() {
   }
 }
 
-void MessageDispatcher::Wait(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn) {
+void MessageDispatcher::RunAfter(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn) {
   absl::MutexLock lock(&mu_);
   if (shutting_down_) {
     // Run now: the step sees shutting_down_ and nacks.
@@ -447,7 +441,7 @@ void MessageDispatcher::BeginShutdown() {
     LeaveHold(*entry.first);
     Nack(entry.first, metrics::kNackShutdown, absl::ZeroDuration(), absl::CancelledError("shutting down"));
   }
-  for (auto& [name, b] : backends_) b->limiter.Shutdown();
+  for (auto& b : backends_) b->limiter.Shutdown();
 }
 
 bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
@@ -462,10 +456,10 @@ bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
 }
 
 void MessageDispatcher::UpdateMetrics() {
-  for (auto& [name, b] : backends_) {
-    metrics_.SetCircuitState(name, static_cast<int>(b->breaker.state()));
-    metrics_.SetHeld(name, b->held.load());
+  for (auto& b : backends_) {
+    metrics_.SetCircuitState(b->config.name, static_cast<int>(b->breaker.state()));
+    metrics_.SetHeld(b->config.name, b->held.load());
   }
 }
 
-}  // namespace schedsvc::service
+}  // namespace schedsvc::dispatch

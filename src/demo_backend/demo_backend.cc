@@ -1,4 +1,4 @@
-#include "src/dispatch/demo_backend.h"
+#include "src/demo_backend/demo_backend.h"
 
 #include <httplib.h>
 
@@ -19,7 +19,7 @@
 #include "src/common/http_server_limits.h"
 #include "src/dispatch/secret_file.h"
 
-namespace schedsvc::dispatch {
+namespace schedsvc::demo_backend {
 namespace {
 
 // Requests served on one kept-alive connection before it is closed.
@@ -124,8 +124,8 @@ class DemoBackend::Impl {
   explicit Impl(DemoBackendOptions options)
       : options_(std::move(options)), behavior_(options_.behavior) {
     if (!options_.username_file.empty()) {
-      username_ = std::make_unique<SecretFile>(options_.username_file, clock_);
-      password_ = std::make_unique<SecretFile>(options_.password_file, clock_);
+      username_ = std::make_unique<dispatch::SecretFile>(options_.username_file, clock_);
+      password_ = std::make_unique<dispatch::SecretFile>(options_.password_file, clock_);
     }
   }
 
@@ -330,8 +330,8 @@ class DemoBackend::Impl {
 
   const DemoBackendOptions options_;
   SystemClock clock_;
-  std::unique_ptr<SecretFile> username_;
-  std::unique_ptr<SecretFile> password_;
+  std::unique_ptr<dispatch::SecretFile> username_;
+  std::unique_ptr<dispatch::SecretFile> password_;
   httplib::Server server_;
   std::thread thread_;
   int port_ = -1;
@@ -372,4 +372,4 @@ void DemoBackend::SetBehavior(DemoBackendBehavior behavior) {
 }
 DemoBackendBehavior DemoBackend::behavior() const { return impl_->behavior(); }
 
-}  // namespace schedsvc::dispatch
+}  // namespace schedsvc::demo_backend

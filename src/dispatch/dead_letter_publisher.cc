@@ -1,4 +1,4 @@
-#include "src/service/dead_letter_publisher.h"
+#include "src/dispatch/dead_letter_publisher.h"
 
 #include <vector>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "src/pubsub/limits.h"
 
-namespace schedsvc::service {
+namespace schedsvc::dispatch {
 namespace {
 
 constexpr absl::string_view kReasonAttribute = "schedsvc.reason";
@@ -83,4 +83,4 @@ void DeadLetterPublisher::Publish(const std::string& message_id, const std::stri
 
 void DeadLetterPublisher::Shutdown() { publisher_->Shutdown(); }
 
-}  // namespace schedsvc::service
+}  // namespace schedsvc::dispatch

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "src/common/duration.h"
 #include "src/common/mutex_mode.h"
-#include "src/dispatch/demo_backend.h"
+#include "src/demo_backend/demo_backend.h"
 
 namespace {
 
@@ -22,7 +22,7 @@ int Run(int argc, char** argv) {
   std::string listen = "127.0.0.1:8087";
   std::string latency_text = "0s";
   std::vector<std::string> status_for_path;
-  schedsvc::dispatch::DemoBackendOptions options;
+  schedsvc::demo_backend::DemoBackendOptions options;
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)");
   app.add_option("--username-file", options.username_file, "file holding the expected user name");
   app.add_option("--password-file", options.password_file, "file holding the expected password");
@@ -48,7 +48,7 @@ int Run(int argc, char** argv) {
   }
   options.behavior.latency = *latency;
   for (const std::string& entry : status_for_path) {
-    auto parsed = schedsvc::dispatch::ParseStatusForPath(entry);
+    auto parsed = schedsvc::demo_backend::ParseStatusForPath(entry);
     if (!parsed.ok()) {
       std::fprintf(stderr, "demo-backend: %s\n", parsed.status().ToString().c_str());
       return 2;
@@ -63,7 +63,7 @@ int Run(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto backend = schedsvc::dispatch::DemoBackend::Start(options);
+  auto backend = schedsvc::demo_backend::DemoBackend::Start(options);
   if (!backend.ok()) {
     std::fprintf(stderr, "demo-backend: %s\n", backend.status().ToString().c_str());
     return 1;

@@ -1,4 +1,4 @@
-#include "src/dispatch/push_request.h"
+#include "src/dispatch/backend_request.h"
 
 #include <algorithm>
 #include <array>
@@ -154,23 +154,23 @@ absl::Status ValidatePath(absl::string_view path) {
   return absl::OkStatus();
 }
 
-PushRequestBuilder::PushRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
-                                       absl::Duration recheck_interval)
+BackendTarget::BackendTarget(config::BackendConfig config, int index, const Clock& clock,
+                             absl::Duration recheck_interval)
+    : config_(std::move(config)),
+      index_(index),
+      auth_(MakeAuthHeaderSource(config_.auth, clock, recheck_interval)) {}
+
+BackendRequestBuilder::BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
+                                             absl::Duration recheck_interval)
     : routing_attribute_(config.routing_attribute), default_backend_(config.default_backend) {
   for (const config::BackendConfig& backend : config.backends) {
-    auto entry = std::make_unique<Backend>();
-    entry->config = backend;
-    entry->auth = MakeAuthHeaderSource(backend.auth, clock, recheck_interval);
-    backends_[backend.name] = std::move(entry);
+    targets_.push_back(
+        std::make_unique<BackendTarget>(backend, static_cast<int>(targets_.size()), clock, recheck_interval));
+    by_name_[backend.name] = targets_.back().get();
   }
 }
 
-const config::BackendConfig* PushRequestBuilder::FindBackend(absl::string_view name) const {
-  auto it = backends_.find(name);
-  return it == backends_.end() ? nullptr : &it->second->config;
-}
-
-absl::StatusOr<std::string> PushRequestBuilder::RouteOf(const PushMessage& message) const {
+absl::StatusOr<const BackendTarget*> BackendRequestBuilder::Route(const pubsub::Message& message) const {
   auto attribute = message.attributes.find(routing_attribute_);
   const bool has_attribute = attribute != message.attributes.end();
   const std::string name = has_attribute ? attribute->second : default_backend_;
@@ -179,22 +179,25 @@ absl::StatusOr<std::string> PushRequestBuilder::RouteOf(const PushMessage& messa
                           absl::StrCat("message has no '", routing_attribute_,
                                        "' attribute and no routing.default_backend is configured"));
   }
-  if (!backends_.contains(name)) {
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) {
     // The name came from the message; quote it only if it is short and printable.
     const bool printable = name.size() <= 64 && IsHeaderSafe(name);
     return PermanentError(PermanentReason::kUnknownBackend,
                           absl::StrCat("no backend named '", printable ? name : "<unprintable>",
                                        "' is configured"));
   }
-  return name;
+  return it->second;
 }
 
-absl::StatusOr<HttpRequest> PushRequestBuilder::Build(const PushMessage& message,
-                                                      int attempt) const {
-  absl::StatusOr<std::string> name = RouteOf(message);
-  if (!name.ok()) return name.status();
-  const Backend& backend = *backends_.at(*name);
-  const config::BackendConfig& cfg = backend.config;
+absl::StatusOr<HttpRequest> BackendRequestBuilder::Build(const pubsub::Message& message, int attempt) const {
+  absl::StatusOr<const BackendTarget*> target = Route(message);
+  if (!target.ok()) return target.status();
+  return (*target)->Build(message, attempt);
+}
+
+absl::StatusOr<HttpRequest> BackendTarget::Build(const pubsub::Message& message, int attempt) const {
+  const config::BackendConfig& cfg = config_;
 
   HttpRequest request;
   const auto& attributes = message.attributes;
@@ -239,16 +242,15 @@ absl::StatusOr<HttpRequest> PushRequestBuilder::Build(const PushMessage& message
     if (!IsOwnHeader(header)) request.headers.emplace_back(header, value);
   }
   request.headers.emplace_back("Content-Type", std::move(content_type));
-  if (backend.auth != nullptr) {
-    absl::StatusOr<std::string> authorization = backend.auth->HeaderValue();
+  if (auth_ != nullptr) {
+    absl::StatusOr<std::string> authorization = auth_->HeaderValue();
     if (!authorization.ok()) return authorization.status();
     request.headers.emplace_back("Authorization", *std::move(authorization));
   }
   request.headers.emplace_back("Idempotency-Key", message.message_id);
   request.headers.emplace_back("X-Delivery-Attempt", absl::StrCat(attempt));
-  if (message.delivery_attempt.has_value()) {
-    request.headers.emplace_back("X-Pubsub-Delivery-Attempt",
-                                 absl::StrCat(*message.delivery_attempt));
+  if (message.delivery_attempt > 0) {
+    request.headers.emplace_back("X-Pubsub-Delivery-Attempt", absl::StrCat(message.delivery_attempt));
   }
   auto traceparent = attributes.find(std::string(kTraceparentAttribute));
   if (traceparent != attributes.end() && IsWellFormedTraceparent(traceparent->second)) {
