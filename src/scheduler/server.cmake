@@ -8,7 +8,7 @@ schedsvc_library(schedsvc_scheduler
           loop/scheduler_loop.cc
           runner/http_target_caller.cc runner/http_target_rules.cc
           rest/job_json.cc rest/update_mask.cc rest/google_error.cc rest/jobs_handler.cc rest/bearer_auth.cc
-  DEPS schedsvc_scheduler_core schedsvc_common schedsvc_protos protobuf::libprotobuf nlohmann_json::nlohmann_json
+  DEPS schedsvc_scheduler_core schedsvc_common schedsvc_curl_status schedsvc_protos protobuf::libprotobuf nlohmann_json::nlohmann_json
        SQLite::SQLite3
        CURL::libcurl PkgConfig::HTTPLIB prometheus-cpp::core absl::strings absl::synchronization
        absl::time absl::status absl::statusor)

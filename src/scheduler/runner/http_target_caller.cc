@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "src/common/status.h"
+#include "src/dispatch/curl_status.h"
 #include "src/scheduler/json_time.h"
 #include "src/scheduler/runner/http_target_rules.h"
 
@@ -110,7 +111,7 @@ absl::Status CallHttpTarget(const HttpTarget& target, absl::string_view job_id, 
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(target.body.size()));
   }
   CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) return FromCurlCode(rc, curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return dispatch::FromCurlCode(rc, curl_easy_strerror(rc));
   long http_status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http_status);
   return FromHttpStatus(static_cast<int>(http_status), "HTTP target");

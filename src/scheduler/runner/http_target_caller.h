@@ -22,7 +22,7 @@ namespace schedsvc::scheduler {
 std::map<std::string, std::string> HttpTargetHeaders(const HttpTarget& target, absl::string_view job_id,
                                                      absl::Time schedule_time);
 
-// Performs one attempt. OK for a 2xx answer; otherwise the code FromHttpStatus / FromCurlCode give
+// Performs one attempt. OK for a 2xx answer; otherwise the code FromHttpStatus / dispatch::FromCurlCode give
 // (kDeadlineExceeded when `deadline` passes). The message never contains headers or the body.
 absl::Status CallHttpTarget(const HttpTarget& target, absl::string_view job_id, absl::Time schedule_time,
                             absl::Duration deadline);
