@@ -15,15 +15,12 @@ namespace {
 
 constexpr int kOk = 200;
 constexpr int kPayloadTooLarge = 413;
-// Slow clients: how many, how often each sends a header line, for at most how many rounds.
-constexpr int kSlowClients = 100;
-constexpr absl::Duration kTrickleInterval = absl::Seconds(1);
+// Rounds of header lines from each slow client (testing/slow_http_clients.h has the crowd's size and pace).
 constexpr int kTrickles = 20;
-// Time for the slow clients' requests to be accepted and started.
-constexpr absl::Duration kSlowClientsStart = absl::Seconds(2);
-// How long a probe may take while they trickle (the deploy's liveness timeout is 2 s; a dropped SYN
-// is retried after 1 s).
-constexpr int kProbeTimeoutSeconds = 3;
+using testing::kProbeTimeoutSeconds;
+using testing::kSlowClients;
+using testing::kSlowClientsStart;
+using testing::kTrickleInterval;
 // A body small enough to reach the server with its head: the server closes without reading a refused
 // body, and a larger one would still be on its way (the client's write would then fail, not the test).
 constexpr std::size_t kBodyBytes = 4 * 1024;

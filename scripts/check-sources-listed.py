@@ -26,6 +26,8 @@ SCANNED_DIRS = ("src", "testing", "bench", "integration_tests", "proto")
 LISTED_SUFFIXES = (".cc", ".proto")
 HEADER_SUFFIX = ".h"
 CMAKE_TOKEN = re.compile(r'[^\s()"]+')
+# A line comment: a file named only in a comment (commented out) is not listed.
+CMAKE_COMMENT = re.compile(r'#.*$', re.MULTILINE)
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 ROOT_PREFIXES = ("${PROJECT_SOURCE_DIR}/", "${CMAKE_SOURCE_DIR}/")
 CURRENT_DIR_PREFIX = "${CMAKE_CURRENT_SOURCE_DIR}/"
@@ -55,7 +57,7 @@ def names_in_cmake(root):
     for cmake in cmake_files(root):
         base = os.path.dirname(cmake)
         with open(os.path.join(root, cmake), encoding="utf-8") as f:
-            text = f.read()
+            text = CMAKE_COMMENT.sub("", f.read())
         for token in CMAKE_TOKEN.findall(text):
             if not token.endswith(LISTED_SUFFIXES + (HEADER_SUFFIX,)):
                 continue

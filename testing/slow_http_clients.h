@@ -16,6 +16,14 @@
 
 namespace schedsvc::testing {
 
+// The crowd the probe tests use: a hundred clients, a header line from each every second.
+inline constexpr int kSlowClients = 100;
+inline constexpr absl::Duration kTrickleInterval = absl::Seconds(1);
+// Time for their connections to be accepted and their requests started.
+inline constexpr absl::Duration kSlowClientsStart = absl::Seconds(2);
+// How long a probe may take while they trickle (the deploy's liveness timeout is 2 s).
+inline constexpr int kProbeTimeoutSeconds = 3;
+
 class SlowHttpClients {
  public:
   SlowHttpClients() = default;

@@ -37,7 +37,10 @@ int BindHttpServer(httplib::Server& server, const std::string& host, int port) {
     *bound_socket = sock;
   });
   const int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
-  if (bound > 0 && *bound_socket >= 0) ::listen(*bound_socket, SOMAXCONN);
+  if (bound <= 0) return -1;
+  // Listening again on a listening socket only resizes its queue; a failure leaves the server unusable
+  // for bursts, so it is reported like a failed bind.
+  if (*bound_socket < 0 || ::listen(*bound_socket, SOMAXCONN) != 0) return -1;
   return bound;
 }
 

@@ -1,6 +1,5 @@
 // Debian's abseil is built without NDEBUG, so every absl::Mutex acquisition records lock order for
-// deadlock detection (GraphCycles), a debug aid: GraphCycles and the Mutex slow paths were ~3 % of the
-// Pub/Sub client's perf samples at 1 stream (docs/benchmarks.md).
+// deadlock detection (GraphCycles), a debug aid that costs every lock acquisition a graph update.
 // Binaries and benchmarks switch it off first thing in main(); tests keep it on.
 #ifndef SCHEDSVC_COMMON_MUTEX_MODE_H_
 #define SCHEDSVC_COMMON_MUTEX_MODE_H_

@@ -35,15 +35,25 @@ std::map<std::string, std::string> DeadLetterAttributes(const std::map<std::stri
                                                         const std::string& source_subscription,
                                                         const DeadLetterInfo& info);
 
-class DeadLetterPublisher {
+// Where the dispatcher sends what can never be delivered. Implemented by DeadLetterPublisher; tests use
+// a fake.
+class DeadLetterSink {
+ public:
+  virtual ~DeadLetterSink() = default;
+  // `done` gets OK once the dead-letter topic has the message.
+  virtual void Publish(const std::string& message_id, const std::string& data,
+                       const std::map<std::string, std::string>& attributes, const DeadLetterInfo& info,
+                       std::function<void(absl::Status)> done) = 0;
+};
+
+class DeadLetterPublisher final : public DeadLetterSink {
  public:
   // `publisher` publishes to the dead-letter topic; `source_subscription` is recorded on each letter.
   DeadLetterPublisher(std::unique_ptr<pubsub::Publisher> publisher, std::string source_subscription);
 
-  // Publishes; `done` gets OK once the dead-letter topic has the message.
   void Publish(const std::string& message_id, const std::string& data,
                const std::map<std::string, std::string>& attributes, const DeadLetterInfo& info,
-               std::function<void(absl::Status)> done);
+               std::function<void(absl::Status)> done) override;
 
   // Waits for outstanding publishes; later ones fail with kCancelled.
   void Shutdown();

@@ -60,15 +60,6 @@
 
 namespace schedsvc::dispatch {
 
-// Where permanent failures go. Implemented by DeadLetterPublisher; tests use a fake.
-class DeadLetterSink {
- public:
-  virtual ~DeadLetterSink() = default;
-  virtual void Publish(const std::string& message_id, const std::string& data,
-                       const std::map<std::string, std::string>& attributes, const DeadLetterInfo& info,
-                       std::function<void(absl::Status)> done) = 0;
-};
-
 class MessageDispatcher {
  public:
   // `dead_letters` may be null (no dead_letter_topic configured). `executor` must run its timers on

@@ -213,10 +213,10 @@ class BatchingPublisher final : public Publisher {
 absl::StatusOr<std::unique_ptr<Publisher>> MakePublisher(PublisherOptions options, ConnectionOptions connection) {
   if (auto parsed = ParseTopicName(options.topic); !parsed.ok()) return parsed.status();
   if (options.max_batch_messages < 1 || options.max_batch_messages > kMaxMessagesPerRequest) {
-    return absl::InvalidArgumentError("max_batch_messages must be between 1 and 1000");
+    return absl::InvalidArgumentError(absl::StrCat("max_batch_messages must be between 1 and ", kMaxMessagesPerRequest));
   }
   if (options.max_batch_bytes < 1 || options.max_batch_bytes > kMaxBytesPerRequest) {
-    return absl::InvalidArgumentError("max_batch_bytes must be between 1 and 10,000,000");
+    return absl::InvalidArgumentError(absl::StrCat("max_batch_bytes must be between 1 and ", kMaxBytesPerRequest));
   }
   if (options.max_batch_delay < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("max_batch_delay must not be negative");

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "src/pubsub/limits.h"
 #include "src/scheduler/runner/http_target_rules.h"
 #include "src/scheduler/schedule/cron_schedule.h"
 
@@ -17,7 +18,6 @@ constexpr std::size_t kMaxJobIdLength = 500;
 constexpr std::size_t kMaxDescriptionLength = 500;
 constexpr std::size_t kMaxUriLength = 2083;
 constexpr std::size_t kMaxHeadersBytes = 80 * 1024;
-constexpr std::size_t kMaxAttributes = 100;
 // Cloud Scheduler's limit on the size of a job.
 constexpr std::size_t kMaxJobBytes = 1024 * 1024;
 
@@ -60,8 +60,9 @@ absl::Status ValidatePubsubTarget(const PubsubTarget& target, const JobName& job
     return absl::InvalidArgumentError(
         "Pub/Sub target must have non-empty data or at least one attribute.");
   }
-  if (target.attributes.size() > kMaxAttributes) {
-    return absl::InvalidArgumentError("Pub/Sub target has more than 100 attributes.");
+  if (target.attributes.size() > pubsub::kMaxAttributes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Pub/Sub target has more than ", pubsub::kMaxAttributes, " attributes."));
   }
   return absl::OkStatus();
 }

@@ -19,20 +19,6 @@ constexpr absl::Duration kAckFlushTimeout = absl::Seconds(10);
 // wait long for it.
 constexpr absl::Duration kDeadLetterCheckTimeout = absl::Seconds(5);
 
-// Adapts DeadLetterPublisher to the dispatcher's sink interface.
-class PublisherSink final : public dispatch::DeadLetterSink {
- public:
-  explicit PublisherSink(dispatch::DeadLetterPublisher& publisher) : publisher_(publisher) {}
-  void Publish(const std::string& message_id, const std::string& data,
-               const std::map<std::string, std::string>& attributes, const dispatch::DeadLetterInfo& info,
-               std::function<void(absl::Status)> done) override {
-    publisher_.Publish(message_id, data, attributes, info, std::move(done));
-  }
-
- private:
-  dispatch::DeadLetterPublisher& publisher_;
-};
-
 }  // namespace
 
 ScheduleService::ScheduleService(config::ServiceConfig config, JsonLogger& log)
@@ -60,9 +46,8 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
     auto publisher = pubsub::MakePublisher(publisher_options, connection);
     if (!publisher.ok()) return publisher.status();
     s->dead_letters_ = std::make_unique<dispatch::DeadLetterPublisher>(*std::move(publisher), c.subscription);
-    s->dead_letter_sink_ = std::make_unique<PublisherSink>(*s->dead_letters_);
   }
-  s->dispatcher_ = std::make_unique<dispatch::MessageDispatcher>(c, *s->http_, s->dead_letter_sink_.get(),
+  s->dispatcher_ = std::make_unique<dispatch::MessageDispatcher>(c, *s->http_, s->dead_letters_.get(),
                                                                  *s->executor_, s->steady_clock_, s->clock_,
                                                                  *s->metrics_, log);
   pubsub::SubscriberOptions subscriber_options;

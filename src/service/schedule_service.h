@@ -64,7 +64,6 @@ class ScheduleService {
   std::unique_ptr<ThreadExecutor> executor_;
   std::unique_ptr<dispatch::CurlHttpClient> http_;
   std::unique_ptr<dispatch::DeadLetterPublisher> dead_letters_;
-  std::unique_ptr<dispatch::DeadLetterSink> dead_letter_sink_;
   std::unique_ptr<dispatch::MessageDispatcher> dispatcher_;
   std::unique_ptr<SubscriberEventLog> subscriber_events_;
   std::unique_ptr<pubsub::Subscriber> subscriber_;

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "src/scheduler/job_proto.h"
 
@@ -19,6 +21,8 @@ namespace v1 = ::google::cloud::scheduler::v1;
 
 // protobuf's parser reports an unknown field as "<location> <name>: Cannot find field.".
 constexpr absl::string_view kUnknownFieldSuffix = ": Cannot find field.";
+// protobuf's reasons are short; a longer one is cut.
+constexpr std::size_t kMaxReasonBytes = 200;
 
 // The output-only timestamps: written with the fewest fractional digits (json_time.h) where protobuf's
 // printer writes 3, 6 or 9.
@@ -113,8 +117,26 @@ std::string JsonPath(absl::string_view proto_path) {
   return out;
 }
 
+// protobuf's reason for a refused value without the value: it quotes the input whole (a body that is not
+// base64 may be a raw payload carrying a credential, and of any size), so every quoted part is dropped.
+std::string ReasonWithoutValues(absl::string_view reason) {
+  if (absl::StrContains(reason, "TYPE_BYTES")) return "not valid base64";
+  std::string out;
+  bool quoted = false;
+  for (char c : reason) {
+    if (c == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted) out.push_back(c);
+  }
+  out = std::string(absl::StripAsciiWhitespace(absl::StrReplaceAll(out, {{"  ", " "}})));
+  if (out.size() > kMaxReasonBytes) out.resize(kMaxReasonBytes);
+  return out;
+}
+
 // protobuf's parse error in Google's REST wording, the field named by its JSON path: "(loc): reason" or
-// "[(loc) ]name: Cannot find field.".
+// "[(loc) ]name: Cannot find field.". The refused value itself is never echoed.
 absl::Status RestError(absl::string_view message) {
   std::string location;
   absl::string_view rest = message;
@@ -130,8 +152,9 @@ absl::Status RestError(absl::string_view message) {
                                                    "\" at '", location.empty() ? "job" : location, "'."));
   }
   absl::ConsumePrefix(&rest, ": ");
-  if (location.empty()) return absl::InvalidArgumentError(absl::StrCat("Invalid JSON payload received. ", rest));
-  return Invalid(location, rest);
+  const std::string reason = ReasonWithoutValues(rest);
+  if (location.empty()) return absl::InvalidArgumentError(absl::StrCat("Invalid JSON payload received. ", reason));
+  return Invalid(location, reason);
 }
 
 absl::StatusOr<Job> ParseProtoJson(const json& j) {

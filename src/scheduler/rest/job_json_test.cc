@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -13,6 +14,9 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 
 constexpr char kJobName[] = "projects/p/locations/us-central1/jobs/j1";
+// A refused value this large must not come back in the error, nor any part of it.
+constexpr std::size_t kEchoProbeBytes = 64 * 1024;
+constexpr std::size_t kMaxErrorBytes = 512;
 
 Job FullHttpJob() {
   Job job;
@@ -149,6 +153,22 @@ TEST(JobJsonTest, ErrorsNameTheJsonPathInGooglesWording) {
             "Invalid value at 'httpTarget.headers.a': expected a string");
   EXPECT_THAT(std::string(JobFromJson(json{{"retryConfig", {{"maxRetryDuration", "1e3s"}}}}).status().message()),
               ::testing::StartsWith("Invalid value at 'retryConfig.maxRetryDuration': "));
+}
+
+TEST(JobJsonTest, ErrorsNeverEchoTheValueThatWasRefused) {
+  // A body or data that is not base64 may be a raw payload with a credential in it, and any size.
+  const std::string secret = "Authorization: Bearer s3cret-token!!!" + std::string(kEchoProbeBytes, 'x');
+  for (const char* target : {"pubsubTarget", "httpTarget"}) {
+    const char* field = std::string(target) == "pubsubTarget" ? "data" : "body";
+    const absl::Status status = JobFromJson(json{{target, {{field, secret}}}}).status();
+    ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(status.message()),
+                ::testing::StartsWith(absl::StrCat("Invalid value at '", target, ".", field, "'")));
+    EXPECT_EQ(std::string(status.message()).find("s3cret"), std::string::npos) << status.message();
+    EXPECT_LT(status.message().size(), kMaxErrorBytes) << status.message();
+  }
+  const absl::Status status = JobFromJson(json{{"retryConfig", {{"maxRetryDuration", "s3cret"}}}}).status();
+  EXPECT_EQ(std::string(status.message()).find("s3cret"), std::string::npos) << status.message();
 }
 
 }  // namespace

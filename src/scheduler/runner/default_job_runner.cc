@@ -1,5 +1,6 @@
 #include "src/scheduler/runner/default_job_runner.h"
 
+#include "src/pubsub/limits.h"
 #include "src/scheduler/runner/http_target_caller.h"
 
 namespace schedsvc::scheduler {
@@ -53,7 +54,7 @@ absl::StatusOr<pubsub::Publisher*> DefaultJobRunner::PublisherFor(const std::str
   pubsub::PublisherOptions options;
   options.topic = topic;
   // A due minute can hold thousands of runs for one topic: fewer, larger Publish RPCs.
-  options.max_batch_messages = 1000;
+  options.max_batch_messages = pubsub::kMaxPublishRequestMessages;
   absl::StatusOr<std::unique_ptr<pubsub::Publisher>> publisher =
       pubsub::MakePublisher(std::move(options), connection_);
   if (!publisher.ok()) return publisher.status();
