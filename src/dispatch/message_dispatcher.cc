@@ -43,12 +43,11 @@ std::string TraceIdOf(const std::map<std::string, std::string>& attributes) {
 struct MessageDispatcher::Backend {
   Backend(const BackendTarget& t, const Clock& clock)
       : target(t),
-        config(t.config()),
-        breaker(config.circuit_breaker, clock),
-        limiter(config.max_concurrency),
-        schedule(config.retry, config.timeout) {}
+        breaker(t.config().circuit_breaker, clock),
+        limiter(t.config().max_concurrency),
+        schedule(t.config().retry, t.config().timeout) {}
+  const config::BackendConfig& config() const { return target.config(); }
   const BackendTarget& target;
-  const config::BackendConfig& config;
   CircuitBreaker breaker;
   ConcurrencyLimiter limiter;
   RetrySchedule schedule;
@@ -62,8 +61,12 @@ struct MessageDispatcher::Delivery {
   std::optional<pubsub::AckHandle> handle;
   // Steady-clock reading: when the message's budget ends (delivery_budget.h).
   absl::Time deadline;
-  std::string backend_name;
   Backend* backend = nullptr;
+  // The routed backend's name; "" while the message routes to none configured.
+  const std::string& backend_name() const {
+    static const std::string kNone;
+    return backend == nullptr ? kNone : backend->config().name;
+  }
   int attempts = 0;
   // When the message was first held for an open circuit, and whether it is held now.
   absl::Time first_hold = absl::InfiniteFuture();
@@ -94,7 +97,7 @@ MessageDispatcher::~MessageDispatcher() {
 nlohmann::json MessageDispatcher::LogFields(const Delivery& d) const {
   const absl::Duration latency = steady_.Now() - d.message.receive_time;
   nlohmann::json fields = {{"message_id", d.message.message_id},
-                           {"backend", d.backend_name},
+                           {"backend", d.backend_name()},
                            {"attempt", d.attempts},
                            {"latency_ms", absl::ToDoubleMilliseconds(latency)}};
   if (d.message.delivery_attempt > 0) fields["delivery_attempt"] = d.message.delivery_attempt;
@@ -129,7 +132,6 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
     return;
   }
   d->backend = backends_[(*route)->index()].get();
-  d->backend_name = d->backend->config.name;
   TryAttempt(d);
 }
 
@@ -162,7 +164,7 @@ void MessageDispatcher::TryAttempt(const std::shared_ptr<Delivery>& d) {
 
 void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
-  const auto& cb = b.config.circuit_breaker;
+  const auto& cb = b.config().circuit_breaker;
   const absl::Time now = steady_.Now();
   if (!d->holding) {
     if (cb.max_held_messages > 0 && b.held.load() >= cb.max_held_messages) {
@@ -238,7 +240,7 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
   const absl::Time now = steady_.Now();
   // The wall clock resolves an HTTP-date Retry-After.
   DeliveryOutcome outcome = ClassifyAttempt(result, wall_.Now());
-  metrics_.BackendRequest(d->backend_name, outcome.code_class, now - started);
+  metrics_.BackendRequest(d->backend_name(), outcome.code_class, now - started);
   switch (outcome.kind) {
     case OutcomeKind::kSuccess:
       b.breaker.OnSuccess();
@@ -259,7 +261,7 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
       if (outcome.credential_rejected) {
         // Not the message's fault: a wrong or half-rotated credential. Retried and held like an outage
         // (the credential files are re-read), and told loudly. Never log the credential itself.
-        metrics_.BackendAuthFailure(d->backend_name);
+        metrics_.BackendAuthFailure(d->backend_name());
         nlohmann::json fields = LogFields(*d);
         fields["http_status"] = outcome.http_status;
         fields["error"] = outcome.status.ToString();
@@ -283,7 +285,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
     decision = b.schedule.AfterFailure(d->attempts, steady_.Now(), d->deadline, outcome.retry_after, gen_);
   }
   if (decision.retry()) {
-    metrics_.Retry(d->backend_name);
+    metrics_.Retry(d->backend_name());
     nlohmann::json fields = LogFields(*d);
     fields["outcome"] = "retry";
     fields["http_status"] = outcome.http_status;
@@ -308,7 +310,7 @@ void MessageDispatcher::NackForRedelivery(const std::shared_ptr<Delivery>& d, ab
 }
 
 void MessageDispatcher::Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields) {
-  metrics_.MessageLost(d->backend_name, reason);
+  metrics_.MessageLost(d->backend_name(), reason);
   fields["outcome"] = "lost";
   fields["reason"] = reason;
   log_.Error("message lost: acked on receipt and neither delivered nor dead-lettered", fields);
@@ -333,7 +335,7 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
     return;
   }
   // The status message only: ToString() would add the code name and payloads to attacker-influenced text.
-  DeadLetterInfo info{reason, std::string(error.message()), http_status, d->attempts, d->backend_name};
+  DeadLetterInfo info{reason, std::string(error.message()), http_status, d->attempts, d->backend_name()};
   dead_letters_->Publish(
       d->message.message_id, d->message.data, d->message.attributes, info,
       [this, d, reason, fields](absl::Status published) mutable {
@@ -349,13 +351,13 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
           }
           return;
         }
-        metrics_.DeadLettered(d->backend_name, reason);
+        metrics_.DeadLettered(d->backend_name(), reason);
         fields["outcome"] = "dead_lettered";
         log_.Warning("message dead-lettered", fields);
         if (d->handle) {
           std::move(*d->handle).Ack();
           d->handle.reset();
-          metrics_.Acked(d->backend_name);
+          metrics_.Acked(d->backend_name());
         }
         Finish();
       });
@@ -365,11 +367,11 @@ void MessageDispatcher::Ack(const std::shared_ptr<Delivery>& d, absl::string_vie
   if (d->handle) {
     std::move(*d->handle).Ack();
     d->handle.reset();
-    metrics_.Acked(d->backend_name);
+    metrics_.Acked(d->backend_name());
   }
   if (d->message.publish_time != absl::InfinitePast() && d->message.publish_time != absl::UnixEpoch()) {
     // Publish time is Pub/Sub's wall-clock reading.
-    metrics_.EndToEnd(d->backend_name, wall_.Now() - d->message.publish_time);
+    metrics_.EndToEnd(d->backend_name(), wall_.Now() - d->message.publish_time);
   }
   nlohmann::json fields = LogFields(*d);
   fields["outcome"] = outcome;
@@ -386,7 +388,7 @@ void MessageDispatcher::Nack(const std::shared_ptr<Delivery>& d, absl::string_vi
   if (d->handle) {
     std::move(*d->handle).NackWithDelay(delay);
     d->handle.reset();
-    metrics_.Nacked(d->backend_name, reason);
+    metrics_.Nacked(d->backend_name(), reason);
     fields["outcome"] = "nacked";
     fields["redeliver_in_s"] = absl::ToDoubleSeconds(delay);
     log_.Warning("message handed back to Pub/Sub", fields);
@@ -457,8 +459,8 @@ bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
 
 void MessageDispatcher::UpdateMetrics() {
   for (auto& b : backends_) {
-    metrics_.SetCircuitState(b->config.name, static_cast<int>(b->breaker.state()));
-    metrics_.SetHeld(b->config.name, b->held.load());
+    metrics_.SetCircuitState(b->config().name, static_cast<int>(b->breaker.state()));
+    metrics_.SetHeld(b->config().name, b->held.load());
   }
 }
 
