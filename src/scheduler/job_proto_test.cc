@@ -138,8 +138,9 @@ TEST(JobProtoTest, UnknownEnumNumberIsInvalidArgument) {
   EXPECT_EQ(JobFromProto(proto).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-// The proto3 JSON mapping, as the REST API reads and writes a Job: the reference the field-by-field
-// conversion must agree with.
+// A Job through its REST JSON and back. The REST API itself converts with JobToProto / JobFromProto, so
+// these are not an independent reference: they check that the REST JSON (protobuf's printer and parser plus
+// the REST rules on top, e.g. fewest-digit timestamps, negative durations) loses nothing of the conversion.
 absl::StatusOr<v1::Job> JobToProtoThroughJson(const Job& job) {
   absl::StatusOr<nlohmann::json> json = JobToJson(job);
   if (!json.ok()) return json.status();
@@ -155,7 +156,7 @@ absl::StatusOr<Job> JobFromProtoThroughJson(const v1::Job& proto) {
   return JobFromJson(*json);
 }
 
-TEST(JobProtoTest, JobToProtoAgreesWithTheRestJson) {
+TEST(JobProtoTest, JobToProtoSurvivesTheRestJsonRoundTrip) {
   Job zero_doublings = FullPubsubJob();
   zero_doublings.retry_config.max_doublings = 0;
   Job empty_status = HttpJob();
@@ -175,7 +176,7 @@ TEST(JobProtoTest, JobToProtoAgreesWithTheRestJson) {
   }
 }
 
-TEST(JobProtoTest, JobFromProtoAgreesWithTheRestJson) {
+TEST(JobProtoTest, JobFromProtoSurvivesTheRestJsonRoundTrip) {
   std::vector<v1::Job> protos;
   protos.push_back(*JobToProto(FullPubsubJob()));
   protos.push_back(*JobToProto(HttpJob()));
