@@ -20,6 +20,12 @@ enum class AckMode {
 
 enum class AuthKind { kNone, kBasic, kBearer };
 
+// ingest: how messages reach the service.
+enum class IngestMode {
+  kPull,  // "pull" (default): StreamingPull on `subscription`
+  kPush,  // "push": Pub/Sub POSTs each message to `push.listen` + `push.path` (a push subscription)
+};
+
 struct AuthConfig {
   AuthKind kind = AuthKind::kNone;
   // auth.basic.username_file / auth.basic.password_file: files holding the credentials (re-read when
@@ -116,7 +122,43 @@ struct BackendConfig {
   bool tls_verify = true;
 };
 
+// push.auth.oidc: verification of the OIDC token Pub/Sub attaches to each push request.
+struct PushOidcConfig {
+  // push.auth.oidc.audience: the `aud` the push subscription's token must carry. Required.
+  std::string audience;
+  // push.auth.oidc.service_accounts: e-mails of the service accounts allowed to push (`email` claim,
+  // with `email_verified`). At least one.
+  std::vector<std::string> service_accounts;
+  // push.auth.oidc.jwks_url: where the signing keys (JWKS) are fetched over HTTPS. Default Google's
+  // public OAuth2 certificates. Exclusive with jwks_file.
+  std::string jwks_url = "https://www.googleapis.com/oauth2/v3/certs";
+  // push.auth.oidc.jwks_file: a JWKS file read instead of jwks_url (re-read when it changes).
+  std::string jwks_file;
+};
+
+enum class PushAuthKind {
+  kOidc,  // push.auth.oidc: every request must carry a valid token (the default: `auth` is required)
+  kNone,  // push.auth: none: no verification (logged as a warning at start)
+};
+
+// push: only with `ingest: push`.
+struct PushConfig {
+  // push.listen: host:port the push endpoint listens on. Default 0.0.0.0:8080.
+  std::string listen = "0.0.0.0:8080";
+  // push.path: the endpoint's path. Default /pubsub/push.
+  std::string path = "/pubsub/push";
+  // push.ack_deadline: the push subscription's ackDeadlineSeconds: the whole budget of one delivery (the
+  // answer is sent a margin before it). Default 60s; 10s-600s.
+  absl::Duration ack_deadline = absl::Seconds(60);
+  PushAuthKind auth = PushAuthKind::kOidc;
+  PushOidcConfig oidc;
+};
+
 struct ServiceConfig {
+  // ingest: "pull" (default) or "push".
+  IngestMode ingest = IngestMode::kPull;
+  // push: the push endpoint; only with ingest: push.
+  PushConfig push;
   // project: default project for ids below. Optional if names are full.
   std::string project;
   // subscription: "projects/P/subscriptions/S", or an id with `project`. Required.
