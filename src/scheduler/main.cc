@@ -26,6 +26,7 @@
 #include "src/common/json_log.h"
 #include "src/common/mutex_mode.h"
 #include "src/common/thread_executor.h"
+#include "src/pubsub/grpc_log_route.h"
 #include "src/scheduler/grpc/cloud_scheduler_grpc_service.h"
 #include "src/scheduler/grpc/locations_grpc_service.h"
 #include "src/scheduler/listen_address.h"
@@ -122,6 +123,8 @@ int Run(int argc, char** argv) {
 
   SystemClock clock;
   JsonLogger logger(std::cout, clock);
+  // gRPC's own lines in the same JSON format.
+  pubsub::GrpcLogRoute grpc_log_route(logger);
   absl::StatusOr<HostPort> listen = ParseListen("--listen", flags.listen);
   if (!listen.ok()) {
     logger.Error("bad flag", {{"error", listen.status().ToString()}});

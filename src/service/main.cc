@@ -12,6 +12,7 @@
 #include "src/common/json_log.h"
 #include "src/common/mutex_mode.h"
 #include "src/config/config_loader.h"
+#include "src/pubsub/grpc_log_route.h"
 #include "src/service/schedule_service.h"
 
 namespace {
@@ -61,6 +62,8 @@ int Run(int argc, char** argv) {
 
   // Asynchronous: nothing on the delivery path waits for whoever reads stdout (json_log.h).
   schedsvc::JsonLogger log(STDOUT_FILENO, clock, ParseSeverity(config->log_level));
+  // gRPC's own lines too: never a synchronous write to stderr from a gRPC thread.
+  schedsvc::pubsub::GrpcLogRoute grpc_log_route(log);
 
   auto service = schedsvc::service::ScheduleService::Create(*std::move(config), log);
   if (!service.ok()) {
