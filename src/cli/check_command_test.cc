@@ -168,6 +168,16 @@ TEST(LimitsFromSubscriptionTest, UnsetFieldsGetPubsubDefaults) {
   EXPECT_EQ(LimitsFromSubscription(s).max_delivery_attempts, budget::kDefaultMaxDeliveryAttempts);
 }
 
+TEST(LimitsFromSubscriptionTest, ReadsTheRetryPolicyElseItsDefaults) {
+  google::pubsub::v1::Subscription s;
+  EXPECT_EQ(LimitsFromSubscription(s).retry_minimum_backoff, budget::kDefaultRetryMinimumBackoff);
+  EXPECT_EQ(LimitsFromSubscription(s).retry_maximum_backoff, budget::kDefaultRetryMaximumBackoff);
+  s.mutable_retry_policy()->mutable_minimum_backoff()->set_seconds(30);
+  s.mutable_retry_policy()->mutable_maximum_backoff()->set_seconds(300);
+  EXPECT_EQ(LimitsFromSubscription(s).retry_minimum_backoff, absl::Seconds(30));
+  EXPECT_EQ(LimitsFromSubscription(s).retry_maximum_backoff, absl::Seconds(300));
+}
+
 TEST(RegisterCheckCommandTest, ParsesFlagsIntoTheAction) {
   CLI::App app;
   CommandAction action;
