@@ -18,6 +18,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -25,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "integration_tests/deploy_command.h"
 #include "integration_tests/deploy_runtime_packages.h"
+#include "src/common/duration.h"
 #include "src/config/config_loader.h"
 #include "testing/child_process.h"
 
@@ -36,6 +38,7 @@ namespace fs = std::filesystem;
 const std::string kSourceDir = SCHEDSVC_SOURCE_DIR;
 const std::string kDeployDir = kSourceDir + "/deploy";
 constexpr char kCredentialDir[] = "/var/run/secrets/schedule-service/backend";
+constexpr char kAdminNetworkPolicy[] = "schedule-service-admin";
 
 struct Rendered {
   std::vector<YAML::Node> objects;
@@ -133,6 +136,96 @@ void CheckNamespaces(const Rendered& r) {
       ADD_FAILURE() << name << " has no namespace: it would land in kubectl's current one";
     } else {
       EXPECT_EQ(object_ns.as<std::string>(), ns) << name;
+    }
+  }
+}
+
+
+// What the push manifests depend on in a config file, read from its YAML directly (defaults as the
+// config structs state them), so the checks do not depend on the loader.
+struct PushSettings {
+  std::string project;
+  std::string listen_host;
+  int listen_port = -1;
+  std::string path;
+  absl::Duration ack_deadline;
+  std::string audience;
+  std::string admin_host;
+  int admin_port = -1;
+  absl::Duration shutdown_grace;
+  std::vector<std::string> credential_files;  // every backend's *_file
+};
+
+bool SplitListen(const std::string& listen, std::string& host, int& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  return absl::SimpleAtoi(listen.substr(colon + 1), &port);
+}
+
+absl::StatusOr<PushSettings> ReadPushSettings(const std::string& yaml_text) {
+  PushSettings out;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+  if (!root["ingest"] || root["ingest"].as<std::string>() != "push") {
+    return absl::InvalidArgumentError("the config does not say ingest: push");
+  }
+  const config::PushConfig push_defaults;
+  const config::ServiceConfig defaults;
+  const YAML::Node push = root["push"];
+  out.project = root["project"].as<std::string>("");
+  if (!SplitListen(push["listen"].as<std::string>(push_defaults.listen), out.listen_host, out.listen_port)) {
+    return absl::InvalidArgumentError("push.listen is not host:port");
+  }
+  out.path = push["path"].as<std::string>(push_defaults.path);
+  out.ack_deadline = push_defaults.ack_deadline;
+  if (push["ack_deadline"]) {
+    auto d = ParseDurationText(push["ack_deadline"].as<std::string>());
+    if (!d.ok()) return d.status();
+    out.ack_deadline = *d;
+  }
+  out.audience = push["auth"]["oidc"]["audience"].as<std::string>("");
+  if (!SplitListen(root["admin"]["listen"].as<std::string>(defaults.admin_listen), out.admin_host,
+                   out.admin_port)) {
+    return absl::InvalidArgumentError("admin.listen is not host:port");
+  }
+  out.shutdown_grace = defaults.shutdown_grace;
+  if (root["shutdown_grace"]) {
+    auto d = ParseDurationText(root["shutdown_grace"].as<std::string>());
+    if (!d.ok()) return d.status();
+    out.shutdown_grace = *d;
+  }
+  for (const auto& backend : root["backends"]) {
+    for (const auto& kind : backend.second["auth"]) {
+      for (const auto& key : kind.second) {
+        if (absl::EndsWith(key.first.as<std::string>(), "_file")) {
+          out.credential_files.push_back(key.second.as<std::string>());
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// No credential in the manifests themselves: no Secret object carrying data, no environment variable
+// whose name says it is a credential given as a literal value.
+void ExpectNoPlaintextSecrets(const std::vector<YAML::Node>& objects, const YAML::Node& containers) {
+  for (const YAML::Node& o : objects) {
+    if (o["kind"] && o["kind"].as<std::string>() == "Secret") {
+      EXPECT_FALSE(o["data"] || o["stringData"]) << "a Secret with its data is committed";
+    }
+  }
+  for (const auto& c : containers) {
+    for (const auto& env : c["env"]) {
+      std::string name = env["name"].as<std::string>();
+      absl::AsciiStrToUpper(&name);
+      const bool secret_name = absl::StrContains(name, "PASSWORD") || absl::StrContains(name, "TOKEN") ||
+                               absl::StrContains(name, "SECRET") || absl::StrContains(name, "KEY");
+      EXPECT_FALSE(secret_name && env["value"]) << "environment variable " << name << " holds a literal credential";
     }
   }
 }
@@ -307,8 +400,14 @@ void CheckRendered(const std::string& overlay, const Rendered& r, bool expect_hp
     EXPECT_TRUE(pubsub_trigger);
   }
 
-  // The metrics Service selects the pods and targets the admin port.
-  auto services = r.OfKind("Service");
+  // The metrics Service (headless; the push overlay adds a second one) selects the pods and targets the
+  // admin port.
+  std::vector<YAML::Node> services;
+  for (const YAML::Node& service : r.OfKind("Service")) {
+    if (service["spec"]["clusterIP"] && service["spec"]["clusterIP"].as<std::string>() == "None") {
+      services.push_back(service);
+    }
+  }
   ASSERT_EQ(services.size(), 1u);
   for (const auto& kv : services[0]["spec"]["selector"]) {
     EXPECT_EQ(pod_labels[kv.first.as<std::string>()].as<std::string>(), kv.second.as<std::string>());
@@ -345,7 +444,11 @@ void CheckRendered(const std::string& overlay, const Rendered& r, bool expect_hp
   // The NetworkPolicy selects these pods and admits only Managed Prometheus' collectors (the gmp-system
   // namespace) to the admin port. The kubelet's probes come from the pod's own node, which network policy
   // always admits: no rule for them, and no ipBlock (it would admit hostNetwork pods and other nodes).
-  auto policies = r.OfKind("NetworkPolicy");
+  // (The push overlay's second policy, for the load balancer, is checked by CheckGkePush.)
+  std::vector<YAML::Node> policies;
+  for (const YAML::Node& p : r.OfKind("NetworkPolicy")) {
+    if (p["metadata"]["name"].as<std::string>() == kAdminNetworkPolicy) policies.push_back(p);
+  }
   ASSERT_EQ(policies.size(), 1u);
   const YAML::Node policy = policies[0]["spec"];
   const YAML::Node policy_match = policy["podSelector"]["matchLabels"];
@@ -436,6 +539,191 @@ TEST(DeployManifestsTest, KedaOverlayScalesOnTheSubscriptionBacklog) {
   auto rendered = Render(kDeployDir + "/k8s/overlays/keda", error);
   ASSERT_TRUE(rendered.has_value()) << error;
   CheckRendered("keda", *rendered, /*expect_hpa=*/false, /*expect_csi=*/true);
+}
+
+// The GKE push overlay: the load balancer reaches the push port on push.path only, over HTTPS, with its
+// health check on /readyz on the admin port and a timeout past push.ack_deadline; only Google's load
+// balancer ranges are admitted to the pods besides the base's scraper.
+TEST(DeployManifestsTest, GkePushOverlayRoutesPushPathOverHttpsToThePushPort) {
+  std::string error;
+  auto rendered = Render(kDeployDir + "/k8s/overlays/push", error);
+  ASSERT_TRUE(rendered.has_value()) << error;
+  const Rendered& r = *rendered;
+  CheckNamespaces(r);
+  auto configmaps = r.OfKind("ConfigMap");
+  ASSERT_EQ(configmaps.size(), 1u);
+  auto push = ReadPushSettings(configmaps[0]["data"]["config.yaml"].as<std::string>());
+  ASSERT_TRUE(push.ok()) << push.status();
+  EXPECT_EQ(push->path, config::PushConfig().path) << "the manifests assume the default push.path";
+  EXPECT_EQ(push->listen_host, "0.0.0.0") << "the load balancer reaches the pod IP";
+
+  auto deployments = r.OfKind("Deployment");
+  ASSERT_EQ(deployments.size(), 1u);
+  const YAML::Node pod = deployments[0]["spec"]["template"]["spec"];
+  const YAML::Node pod_labels = deployments[0]["spec"]["template"]["metadata"]["labels"];
+  const YAML::Node container = pod["containers"][0];
+  const YAML::Node push_port = NamedPort(container, YAML::Node(std::string("push")));
+  ASSERT_TRUE(push_port.IsScalar()) << "the container has no port named push";
+  EXPECT_EQ(push_port.as<int>(), push->listen_port);
+  ExpectNoPlaintextSecrets(r.objects, pod["containers"]);
+
+  // The Service the Ingress routes to.
+  YAML::Node service;
+  for (const YAML::Node& s : r.OfKind("Service")) {
+    if (s["metadata"]["name"].as<std::string>() == "schedule-service-push") service = s;
+  }
+  ASSERT_TRUE(service.IsMap()) << "no Service schedule-service-push";
+  for (const auto& kv : service["spec"]["selector"]) {
+    EXPECT_EQ(pod_labels[kv.first.as<std::string>()].as<std::string>(), kv.second.as<std::string>());
+  }
+  ASSERT_EQ(service["spec"]["ports"].size(), 1u) << "only the push port is exposed to the load balancer";
+  EXPECT_EQ(NamedPort(container, service["spec"]["ports"][0]["targetPort"]).as<int>(), push->listen_port);
+  const YAML::Node annotations = service["metadata"]["annotations"];
+  EXPECT_THAT(annotations["cloud.google.com/neg"].as<std::string>(""), ::testing::HasSubstr("\"ingress\": true"));
+  auto backend_config_ref =
+      nlohmann::json::parse(annotations["cloud.google.com/backend-config"].as<std::string>("{}"), nullptr, false);
+  ASSERT_TRUE(backend_config_ref.contains("default"));
+
+  // The BackendConfig: health check, timeout, draining.
+  auto backend_configs = r.OfKind("BackendConfig");
+  ASSERT_EQ(backend_configs.size(), 1u);
+  const YAML::Node bc = backend_configs[0];
+  EXPECT_EQ(bc["metadata"]["name"].as<std::string>(), backend_config_ref["default"].get<std::string>());
+  EXPECT_EQ(bc["spec"]["healthCheck"]["type"].as<std::string>(), "HTTP");
+  EXPECT_EQ(bc["spec"]["healthCheck"]["requestPath"].as<std::string>(), "/readyz");
+  EXPECT_EQ(bc["spec"]["healthCheck"]["port"].as<int>(), push->admin_port);
+  EXPECT_GE(absl::Seconds(bc["spec"]["timeoutSec"].as<int>()), push->ack_deadline)
+      << "the load balancer would cut a delivery before push.ack_deadline";
+  EXPECT_LT(absl::Seconds(bc["spec"]["connectionDraining"]["drainingTimeoutSec"].as<int>()),
+            absl::Seconds(pod["terminationGracePeriodSeconds"].as<int>()));
+
+  // The Ingress: HTTPS only, the one path, to the push Service.
+  auto ingresses = r.OfKind("Ingress");
+  ASSERT_EQ(ingresses.size(), 1u);
+  const YAML::Node ingress = ingresses[0];
+  EXPECT_EQ(ingress["metadata"]["annotations"]["kubernetes.io/ingress.allow-http"].as<std::string>(""), "false");
+  const std::string certificate =
+      ingress["metadata"]["annotations"]["networking.gke.io/managed-certificates"].as<std::string>("");
+  std::set<std::string> domains;
+  for (const YAML::Node& c : r.OfKind("ManagedCertificate")) {
+    if (c["metadata"]["name"].as<std::string>() != certificate) continue;
+    for (const auto& d : c["spec"]["domains"]) domains.insert(d.as<std::string>());
+  }
+  ASSERT_FALSE(domains.empty()) << "no ManagedCertificate " << certificate;
+  EXPECT_FALSE(ingress["spec"]["defaultBackend"]) << "every other path must end at the load balancer";
+  int paths = 0;
+  for (const auto& rule : ingress["spec"]["rules"]) {
+    const std::string host = rule["host"].as<std::string>("");
+    EXPECT_TRUE(domains.count(host)) << host << " has no managed certificate";
+    EXPECT_EQ(push->audience, absl::StrCat("https://", host, push->path)) << "the OIDC audience is the endpoint";
+    for (const auto& path : rule["http"]["paths"]) {
+      ++paths;
+      EXPECT_EQ(path["path"].as<std::string>(), push->path);
+      EXPECT_EQ(path["pathType"].as<std::string>(), "Exact");
+      EXPECT_EQ(path["backend"]["service"]["name"].as<std::string>(), "schedule-service-push");
+      const YAML::Node port = path["backend"]["service"]["port"];
+      EXPECT_TRUE(port["name"].as<std::string>("") == "push" ||
+                  port["number"].as<int>(-1) == service["spec"]["ports"][0]["port"].as<int>());
+    }
+  }
+  EXPECT_EQ(paths, 1);
+
+  // The load balancer's NetworkPolicy: Google's proxy and health-check ranges, push and admin ports.
+  YAML::Node policy;
+  for (const YAML::Node& p : r.OfKind("NetworkPolicy")) {
+    if (p["metadata"]["name"].as<std::string>() == "schedule-service-push") policy = p;
+  }
+  ASSERT_TRUE(policy.IsMap()) << "no NetworkPolicy schedule-service-push";
+  std::set<std::string> cidrs;
+  std::set<int> ports;
+  for (const auto& rule : policy["spec"]["ingress"]) {
+    for (const auto& peer : rule["from"]) {
+      EXPECT_FALSE(peer["podSelector"] || peer["namespaceSelector"]) << "only the load balancer's ranges";
+      cidrs.insert(peer["ipBlock"]["cidr"].as<std::string>());
+    }
+    for (const auto& port : rule["ports"]) ports.insert(NamedPort(container, port["port"]).as<int>());
+  }
+  EXPECT_EQ(cidrs, (std::set<std::string>{"130.211.0.0/22", "35.191.0.0/16"}));
+  EXPECT_EQ(ports, (std::set<int>{push->listen_port, push->admin_port}));
+}
+
+// The base's invariants (probes, grace, lock-down, identity, scaling, metrics) hold for the push overlay;
+// its ConfigMap loads with the service's loader (which must know the push keys).
+TEST(DeployManifestsTest, GkePushOverlayKeepsTheBaseInvariants) {
+  std::string error;
+  auto rendered = Render(kDeployDir + "/k8s/overlays/push", error);
+  ASSERT_TRUE(rendered.has_value()) << error;
+  CheckRendered("push", *rendered, /*expect_hpa=*/true, /*expect_csi=*/true);
+}
+
+// Cloud Run (Knative serving.knative.dev/v1): the container port is push.listen's, probes ask the admin
+// port, the request timeout reaches past push.ack_deadline, shutdown_grace fits Cloud Run's 10 s, the
+// config and each credential file come from Secret Manager volumes.
+TEST(DeployManifestsTest, CloudRunServiceServesThePushPortWithProbesOnTheAdminPort) {
+  const std::string dir = kDeployDir + "/cloudrun";
+  YAML::Node service;
+  try {
+    service = YAML::LoadFile(dir + "/service.yaml");
+  } catch (const YAML::Exception& e) {
+    FAIL() << e.what();
+  }
+  auto push = ReadPushSettings(testing::ReadFileOrEmpty(dir + "/config.yaml"));
+  ASSERT_TRUE(push.ok()) << push.status();
+  EXPECT_EQ(service["apiVersion"].as<std::string>(), "serving.knative.dev/v1");
+  EXPECT_EQ(service["kind"].as<std::string>(), "Service");
+  EXPECT_EQ(push->path, config::PushConfig().path);
+  constexpr int kCloudRunPort = 8080;
+  const absl::Duration kCloudRunSigkillAfter = absl::Seconds(10);
+
+  const YAML::Node spec = service["spec"]["template"]["spec"];
+  ASSERT_EQ(spec["containers"].size(), 1u);
+  const YAML::Node container = spec["containers"][0];
+  ASSERT_EQ(container["ports"].size(), 1u);
+  EXPECT_EQ(container["ports"][0]["containerPort"].as<int>(), kCloudRunPort);
+  EXPECT_EQ(push->listen_port, kCloudRunPort) << "push.listen must be the port Cloud Run sends requests to";
+  EXPECT_EQ(push->listen_host, "0.0.0.0");
+  EXPECT_EQ(push->admin_host, "0.0.0.0") << "the probes reach the container's address";
+  ASSERT_TRUE(container["startupProbe"] && container["livenessProbe"]);
+  for (const char* probe : {"startupProbe", "livenessProbe", "readinessProbe"}) {
+    if (!container[probe]) continue;
+    SCOPED_TRACE(probe);
+    const YAML::Node http = container[probe]["httpGet"];
+    EXPECT_EQ(http["port"].as<int>(), push->admin_port);
+    EXPECT_EQ(http["path"].as<std::string>(), std::string(probe) == "readinessProbe" ? "/readyz" : "/healthz");
+  }
+  EXPECT_GE(absl::Seconds(spec["timeoutSeconds"].as<int>()), push->ack_deadline);
+  EXPECT_LT(push->shutdown_grace, kCloudRunSigkillAfter);
+  EXPECT_TRUE(absl::EndsWith(spec["serviceAccountName"].as<std::string>(""),
+                             absl::StrCat("@", push->project, ".iam.gserviceaccount.com")));
+  const std::string ingress = service["metadata"]["annotations"]["run.googleapis.com/ingress"].as<std::string>("");
+  EXPECT_TRUE(ingress == "internal" || ingress == "all" || ingress == "internal-and-cloud-load-balancing") << ingress;
+  ExpectNoPlaintextSecrets({service}, spec["containers"]);
+
+  // Files: the config at --config and every credential file lie on Secret Manager volumes.
+  std::map<std::string, YAML::Node> volumes;
+  for (const auto& v : spec["volumes"]) volumes.emplace(v["name"].as<std::string>(), YAML::Node(v));
+  std::map<std::string, std::string> mounts;
+  for (const auto& m : container["volumeMounts"]) mounts[m["mountPath"].as<std::string>()] = m["name"].as<std::string>();
+  std::vector<std::string> args;
+  for (const auto& a : container["args"]) args.push_back(a.as<std::string>());
+  auto config_flag = std::find(args.begin(), args.end(), "--config");
+  ASSERT_NE(config_flag, args.end());
+  ASSERT_NE(config_flag + 1, args.end());
+  std::vector<std::string> files = push->credential_files;
+  files.push_back(*(config_flag + 1));
+  ASSERT_GE(files.size(), 2u) << "the config names no credential file";
+  for (const std::string& file : files) {
+    SCOPED_TRACE(file);
+    const fs::path path(file);
+    ASSERT_TRUE(mounts.count(path.parent_path().string())) << "nothing mounted at " << path.parent_path();
+    const YAML::Node volume = volumes[mounts[path.parent_path().string()]];
+    ASSERT_TRUE(volume["secret"]) << "not a Secret Manager volume";
+    bool item = false;
+    for (const auto& i : volume["secret"]["items"]) {
+      item = item || i["path"].as<std::string>() == path.filename().string();
+    }
+    EXPECT_TRUE(item) << "the volume has no item " << path.filename();
+  }
 }
 
 TEST(DeployManifestsTest, ImageRunsAsTheNumericNonRootUserThePodExpects) {

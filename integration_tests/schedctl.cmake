@@ -12,6 +12,12 @@ schedsvc_test(schedctl_pubsub_integration_test
   INTEGRATION TIMEOUT 300)
 add_dependencies(schedctl_pubsub_integration_test schedctl)
 
+# schedctl pubsub apply's push subscription, in-process, against the official Pub/Sub emulator.
+schedsvc_test(schedctl_pubsub_push_integration_test
+  SOURCES schedctl_pubsub_push_integration_test.cc
+  DEPS schedsvc_cli schedsvc_pubsub schedsvc_testing absl::strings absl::time
+  INTEGRATION TIMEOUT 300)
+
 # schedctl up: the whole local pipeline started and stopped.
 schedsvc_test(schedctl_up_integration_test
   SOURCES schedctl_up_integration_test.cc

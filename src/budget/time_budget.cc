@@ -8,6 +8,7 @@
 #include "src/dispatch/delivery_budget.h"
 #include "src/dispatch/redelivery_delay.h"
 #include "src/dispatch/retry_schedule.h"
+#include "src/pubsub/limits.h"
 
 namespace schedsvc::budget {
 namespace {
@@ -75,14 +76,13 @@ absl::Duration AddGatewayEvents(const config::GatewayConfig& gw, int attempt, ab
   return t;
 }
 
-BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::BackendConfig& b,
-                             const SubscriptionLimits& limits, absl::Duration expected_outage) {
-  BackendBudget out;
-  out.backend = b.name;
+// Fills the timeline of one delivery of backend `b` within `delivery_budget` (L): the attempt, gateway
+// and backoff events, gateway_total, attempt_cost, attempts and delivery_total of `out`.
+void AddDeliveryTimeline(const config::BackendConfig& b, absl::Duration delivery_budget, BackendBudget& out) {
   out.gateway_total = GatewayTotal(b.gateway);
   const bool has_gateway = out.gateway_total > absl::ZeroDuration();
   out.attempt_cost = has_gateway ? std::min(b.timeout, out.gateway_total) : b.timeout;
-  out.delivery_budget = DeliveryBudget(config);
+  out.delivery_budget = delivery_budget;
   const int cap = b.retry.max_attempts;
   out.attempts_unlimited = cap == 0;
 
@@ -124,6 +124,30 @@ BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::
     t += backoff;
   }
   out.delivery_total = t;
+}
+
+// Adds the gateway warnings of backend `b` (attempt_cost and gateway_total of `out` computed).
+void AddGatewayWarnings(const config::BackendConfig& b, BackendBudget& out) {
+  const bool has_gateway = out.gateway_total > absl::ZeroDuration();
+  if (has_gateway && b.timeout < out.gateway_total) {
+    out.warnings.push_back(absl::StrCat(
+        "timeout ", Fmt(b.timeout), " < gateway total ", Fmt(out.gateway_total),
+        ": we give up while the gateway may still be retrying the backend, so the backend can run "
+        "the same request again (Idempotency-Key lets it deduplicate)"));
+  }
+  if (has_gateway && b.timeout < b.gateway.timeout) {
+    out.warnings.push_back(absl::StrCat("timeout ", Fmt(b.timeout), " < gateway.timeout ",
+                                        Fmt(b.gateway.timeout),
+                                        ": the gateway's own retries can never happen"));
+  }
+}
+
+BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::BackendConfig& b,
+                             const SubscriptionLimits& limits, absl::Duration expected_outage) {
+  BackendBudget out;
+  out.backend = b.name;
+  AddDeliveryTimeline(b, DeliveryBudget(config), out);
+  const absl::Duration t = out.delivery_total;
   out.redelivery_delay = dispatch::RedeliveryDelay(config.redelivery, 1);
   const std::string spent = out.attempts_unlimited ? "budget spent" : "attempts spent";
   out.events.push_back({EventKind::kDeliveryEnd, t, absl::ZeroDuration(), 0, 0,
@@ -212,22 +236,148 @@ BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::
         ": at a high rate, messages that find the hold full are nacked at once, and an outage longer than ",
         Fmt(overflow), " dead-letters them (0 lets flow control bound the hold)"));
   }
-  if (has_gateway && b.timeout < out.gateway_total) {
+  AddGatewayWarnings(b, out);
+  out.verdict = out.violations.empty() ? Verdict::kOk : Verdict::kViolation;
+  return out;
+}
+
+// What lengthens the outage a pushed message survives.
+std::string PushOutageAdvice(const SubscriptionLimits& limits) {
+  std::vector<std::string> advice;
+  if (limits.max_delivery_attempts < pubsub::kMaxDeliveryAttempts) {
+    advice.push_back(absl::StrCat("raise the dead-letter policy's maxDeliveryAttempts (", limits.max_delivery_attempts,
+                                  ", up to ", pubsub::kMaxDeliveryAttempts, ")"));
+  }
+  if (limits.retry_maximum_backoff < pubsub::kMaxRetryPolicyBackoff) {
+    advice.push_back(absl::StrCat("raise the retryPolicy's maximumBackoff (", Fmt(limits.retry_maximum_backoff),
+                                  ", up to ", Fmt(pubsub::kMaxRetryPolicyBackoff), ")"));
+  }
+  advice.push_back("or use ingest: pull, which holds messages leased through an outage for lease.max_extension");
+  return absl::StrJoin(advice, "; ");
+}
+
+BackendBudget ComputePushBackend(const config::ServiceConfig& config, const config::BackendConfig& b,
+                                 const SubscriptionLimits& limits, absl::Duration expected_outage) {
+  BackendBudget out;
+  out.backend = b.name;
+  const absl::Duration answer_due = PushDeliveryBudget(config);
+  AddDeliveryTimeline(b, answer_due, out);
+  out.redelivery_delay = PubsubRetryBackoff(limits, 1);
+  const std::string spent = out.attempts_unlimited ? "budget spent" : "attempts spent";
+  out.events.push_back({EventKind::kDeliveryEnd, out.delivery_total, absl::ZeroDuration(), 0, 0,
+                        absl::StrCat(spent, ": answer non-2xx; Pub/Sub redelivers after its retryPolicy backoff (",
+                                     Fmt(out.redelivery_delay), " after delivery 1, doubling)")});
+  out.protected_for = answer_due;
+  out.events.push_back({EventKind::kAnswerDue, answer_due, absl::ZeroDuration(), 0, 0,
+                        absl::StrCat("answer due (push.ack_deadline ", Fmt(config.push.ack_deadline), " minus ",
+                                     Fmt(config.push.ack_deadline - answer_due), " margin)")});
+  out.events.push_back({EventKind::kAckDeadline, limits.ack_deadline, absl::ZeroDuration(), 0, 0,
+                        absl::StrCat("ack deadline ", Fmt(limits.ack_deadline),
+                                     " (push: Pub/Sub stops waiting for the answer and redelivers)")});
+  std::stable_sort(out.events.begin(), out.events.end(),
+                   [](const TimelineEvent& a, const TimelineEvent& b) { return a.offset < b.offset; });
+
+  if (out.delivery_total > answer_due) {
+    out.violations.push_back(absl::StrCat(
+        "worst case ", Fmt(out.delivery_total), " > ", Fmt(answer_due), ", when the push answer is due: Pub/Sub "
+        "stops waiting and redelivers while the first copy is still running (lower timeout / retry.max_attempts / "
+        "gateway retries, raise push.ack_deadline up to ", Fmt(pubsub::kMaxAckDeadline),
+        ", or use ingest: pull for long calls)"));
+  }
+  if (limits.ack_deadline < config.push.ack_deadline) {
+    out.violations.push_back(absl::StrCat(
+        "the subscription's ack deadline ", Fmt(limits.ack_deadline), " < push.ack_deadline ",
+        Fmt(config.push.ack_deadline), ": Pub/Sub stops waiting before the service answers (set the "
+        "subscription's ackDeadlineSeconds to push.ack_deadline: schedctl pubsub apply)"));
+  }
+
+  out.max_delivery_attempts = limits.max_delivery_attempts;
+  if (limits.max_delivery_attempts > 0) {
+    const int m = limits.max_delivery_attempts;
+    out.all_deliveries_total = answer_due * m;
+    for (int k = 1; k < m; ++k) out.all_deliveries_total += PubsubRetryBackoff(limits, k);
+    if (out.all_deliveries_total > limits.message_retention) {
+      out.violations.push_back(absl::StrCat(
+          m, " deliveries take up to ", Fmt(out.all_deliveries_total), " > message retention ",
+          Fmt(limits.message_retention), ": the message expires before it is dead-lettered"));
+    }
+  } else {
+    out.warnings.push_back(
+        "the subscription has no dead-letter policy: a failing message is pushed again until the message "
+        "retention expires");
+  }
+  out.survived_outage = SurvivedPushOutage(config, b, limits);
+  out.expected_outage = expected_outage;
+  if (out.survived_outage < expected_outage) {
     out.warnings.push_back(absl::StrCat(
-        "timeout ", Fmt(b.timeout), " < gateway total ", Fmt(out.gateway_total),
-        ": we give up while the gateway may still be retrying the backend, so the backend can run "
-        "the same request again (Idempotency-Key lets it deduplicate)"));
+        "a backend outage longer than ", Fmt(out.survived_outage), " can dead-letter messages, less than the ",
+        Fmt(expected_outage), " expected (--expect-outage). Push cannot hold a message during an outage: each "
+        "failed delivery spends one of the ", out.max_delivery_attempts, " delivery attempts and then the message "
+        "is in the dead-letter topic. To survive longer: ", PushOutageAdvice(limits)));
   }
-  if (has_gateway && b.timeout < b.gateway.timeout) {
-    out.warnings.push_back(absl::StrCat("timeout ", Fmt(b.timeout), " < gateway.timeout ",
-                                        Fmt(b.gateway.timeout),
-                                        ": the gateway's own retries can never happen"));
-  }
+  AddGatewayWarnings(b, out);
   out.verdict = out.violations.empty() ? Verdict::kOk : Verdict::kViolation;
   return out;
 }
 
 }  // namespace
+
+absl::Duration PushDeliveryBudget(const config::ServiceConfig& config) {
+  return config.push.ack_deadline - dispatch::LeaseSafetyMargin(config.push.ack_deadline);
+}
+
+absl::Duration PubsubRetryBackoff(const SubscriptionLimits& limits, int k) {
+  // Double step by step and stop at the cap, so a large k cannot overflow.
+  absl::Duration backoff = std::min(limits.retry_minimum_backoff, limits.retry_maximum_backoff);
+  for (int i = 1; i < k && backoff < limits.retry_maximum_backoff; ++i) {
+    backoff = std::min(backoff * 2, limits.retry_maximum_backoff);
+  }
+  return backoff;
+}
+
+absl::Duration SurvivedPushOutage(const config::ServiceConfig& config, const config::BackendConfig& b,
+                                  const SubscriptionLimits& limits) {
+  const int deliveries = limits.max_delivery_attempts;
+  if (deliveries <= 0) return absl::InfiniteDuration();
+  const absl::Duration budget = PushDeliveryBudget(config);
+  const auto& cb = b.circuit_breaker;
+  const bool consecutive_rule = cb.enabled && cb.consecutive_failures > 0;
+  const int cap = b.retry.max_attempts;
+  const absl::Duration min_attempt = dispatch::RetrySchedule::kDefaultMinAttemptTime;
+  // As in SurvivedOutage: a failure hands the delivery back (here: answers non-2xx) once a full backoff
+  // draw plus the minimum attempt time no longer fits before the answer is due.
+  const absl::Duration early_answer = std::min(budget, b.retry.max_backoff + min_attempt);
+  absl::Duration t = absl::ZeroDuration();
+  int consecutive = 0;
+  absl::Duration open_until = -absl::InfiniteDuration();
+  bool opened = false;
+  for (int k = 1; k <= deliveries; ++k) {
+    const absl::Duration start = t;
+    const absl::Duration deadline = t + budget;
+    int attempts = 0;
+    for (int step = 0; step < 4 * kMaxModelledAttempts; ++step) {
+      if (t < open_until) break;  // an open circuit answers at once: nothing holds the message
+      if (t + min_attempt > deadline) {
+        t = deadline;
+        break;
+      }
+      ++attempts;
+      ++consecutive;
+      if (consecutive_rule && (opened || consecutive >= cb.consecutive_failures)) {
+        open_until = t + cb.open_duration;
+        opened = true;
+      }
+      if (cap > 0 && attempts >= cap) break;
+      if (!consecutive_rule && cap == 0) {
+        t = deadline;  // nothing opens, nothing caps: retried until the answer is due
+        break;
+      }
+    }
+    t = std::max(start, std::min(t, deadline - early_answer));
+    if (k < deliveries) t += PubsubRetryBackoff(limits, k);
+  }
+  return t;
+}
 
 bool BudgetReport::ok() const {
   return std::all_of(backends.begin(), backends.end(),
@@ -323,9 +473,24 @@ absl::Duration SurvivedOutage(const config::ServiceConfig& config, const config:
 BudgetReport ComputeTimeBudget(const config::ServiceConfig& config, const SubscriptionLimits& limits,
                                absl::Duration expected_outage) {
   BudgetReport report;
+  report.ingest = config.ingest;
   report.ack_mode = config.ack_mode;
   report.limits = limits;
   report.lease_max_extension = config.lease_max_extension;
+  if (config.ingest == config::IngestMode::kPush) {
+    report.push_ack_deadline = config.push.ack_deadline;
+    report.push_delivery_budget = PushDeliveryBudget(config);
+    if (limits.ack_deadline > config.push.ack_deadline) {
+      report.warnings.push_back(absl::StrCat(
+          "the subscription's ack deadline ", Fmt(limits.ack_deadline), " > push.ack_deadline ",
+          Fmt(config.push.ack_deadline), ": the service answers sooner than it has to (schedctl pubsub apply sets "
+          "them equal)"));
+    }
+    for (const config::BackendConfig& b : config.backends) {
+      report.backends.push_back(ComputePushBackend(config, b, limits, expected_outage));
+    }
+    return report;
+  }
   if (config.ack_mode == config::AckMode::kOnReceipt) {
     report.warnings.push_back(
         "ack_mode on-receipt: messages are acked before they are processed (at-most-once). A crash "

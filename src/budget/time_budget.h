@@ -51,6 +51,29 @@
 //   are R_k apart (Pub/Sub's retryPolicy, at least as long in practice, is left out). In on-receipt mode
 //   the one delivery's end is the dead letter. Shorter than the expected outage (--expect-outage) is a
 //   warning.
+//
+// Push (ingest: push). Pub/Sub POSTs each delivery and waits for the answer at most the push
+// subscription's ack deadline; the service answers a margin before push.ack_deadline:
+//
+//   Lp = push.ack_deadline − LeaseSafetyMargin(push.ack_deadline)        (PushDeliveryBudget)
+//
+//   One delivery is the timeline above with L = Lp (attempts clipped to Lp when retry.max_attempts is
+//   0), and the answer is due at Lp: D > Lp is a VIOLATION (Pub/Sub stops waiting and redelivers while
+//   the first copy still runs). The subscription's own ack deadline below push.ack_deadline is a
+//   VIOLATION too (Pub/Sub stops waiting before the service answers).
+//
+//   Across deliveries: a non-2xx answer makes Pub/Sub wait, per the subscription's retryPolicy,
+//   P_k = min(minimumBackoff × 2^(k−1), maximumBackoff) before delivery k+1 (Pub/Sub documents an
+//   exponential backoff between the two bounds; doubling is the model's assumption). m deliveries end
+//   in the dead-letter topic after at most  T = m × Lp + Σ_{k<m} P_k.
+//
+//   Outage survived (push): push cannot hold a message: every delivery ends with an answer within Lp,
+//   each failed answer spends one delivery attempt, and after m the message is dead-lettered. A lower
+//   bound, from a model in which each delivery is as short as it can be: every attempt fails at once,
+//   every jittered backoff draws zero, the circuit opens after circuit_breaker.consecutive_failures
+//   failures in a row and an open circuit is answered at once (non-2xx), each half-open probe fails, a
+//   delivery that runs into Lp ends a full backoff draw before it; deliveries are P_k apart. It lies
+//   between Σ_{k<m} P_k and T. m = 0 (no dead-letter policy): unbounded.
 #ifndef SCHEDSVC_BUDGET_TIME_BUDGET_H_
 #define SCHEDSVC_BUDGET_TIME_BUDGET_H_
 
@@ -66,6 +89,9 @@ namespace schedsvc::budget {
 inline constexpr int kDefaultAckDeadlineSeconds = 10;
 inline constexpr int kDefaultMaxDeliveryAttempts = 5;
 inline constexpr int kDefaultRetentionDays = 7;
+// The retryPolicy's bounds when the subscription has none (and Pub/Sub's defaults for its fields).
+inline constexpr absl::Duration kDefaultRetryMinimumBackoff = absl::Seconds(10);
+inline constexpr absl::Duration kDefaultRetryMaximumBackoff = absl::Seconds(600);
 
 // What the subscription contributes to the budget.
 struct SubscriptionLimits {
@@ -75,6 +101,10 @@ struct SubscriptionLimits {
   int max_delivery_attempts = kDefaultMaxDeliveryAttempts;
   // messageRetentionDuration. Default 7 days.
   absl::Duration message_retention = absl::Hours(24 * kDefaultRetentionDays);
+  // retryPolicy.minimumBackoff / maximumBackoff: how long Pub/Sub waits before redelivering a message
+  // whose delivery failed (push: a non-2xx answer or no answer). Default 10 s / 600 s.
+  absl::Duration retry_minimum_backoff = kDefaultRetryMinimumBackoff;
+  absl::Duration retry_maximum_backoff = kDefaultRetryMaximumBackoff;
 };
 
 enum class EventKind {
@@ -87,6 +117,7 @@ enum class EventKind {
   kDeliveryEnd,     // all attempts of one delivery spent: nack with delay
   kAckDeadline,     // the subscription's ack deadline passes
   kLeaseLimit,      // lease.max_extension runs out (after-success only)
+  kAnswerDue,       // push: the service must have answered (push.ack_deadline minus the margin)
 };
 
 struct TimelineEvent {
@@ -111,10 +142,10 @@ struct BackendBudget {
   bool attempts_unlimited = false;  // retry.max_attempts 0: attempts until the budget is spent
   absl::Duration delivery_budget;   // L
   absl::Duration delivery_total;    // D
-  absl::Duration protected_for;     // P
-  absl::Duration redelivery_delay;  // R_1, the first delivery's nack delay
+  absl::Duration protected_for;     // P; push: Lp, when the answer is due
+  absl::Duration redelivery_delay;  // R_1, the first delivery's nack delay; push: P_1
   int max_delivery_attempts = 0;    // m; 0 = unbounded
-  absl::Duration all_deliveries_total;  // T; zero when m = 0
+  absl::Duration all_deliveries_total;  // T; zero when m = 0 (push: every delivery running its whole Lp)
   absl::Duration survived_outage;   // InfiniteDuration when unbounded
   absl::Duration expected_outage;   // the expectation it was compared with
   Verdict verdict = Verdict::kOk;
@@ -123,7 +154,11 @@ struct BackendBudget {
 };
 
 struct BudgetReport {
+  config::IngestMode ingest = config::IngestMode::kPull;
   config::AckMode ack_mode = config::AckMode::kAfterSuccess;
+  // push: push.ack_deadline and Lp (zero for pull).
+  absl::Duration push_ack_deadline;
+  absl::Duration push_delivery_budget;
   SubscriptionLimits limits;
   absl::Duration lease_max_extension;
   std::vector<BackendBudget> backends;   // in config order
@@ -148,11 +183,23 @@ absl::Duration DeliveryBudget(const config::ServiceConfig& config);
 absl::Duration SurvivedOutage(const config::ServiceConfig& config, const config::BackendConfig& b,
                               int max_delivery_attempts);
 
+// Returns Lp: push.ack_deadline minus the margin the push endpoint keeps before Pub/Sub stops waiting.
+absl::Duration PushDeliveryBudget(const config::ServiceConfig& config);
+
+// Returns P_k, Pub/Sub's wait before delivery k+1 after delivery k (1-based) failed, under `limits`'
+// retryPolicy: min(minimumBackoff × 2^(k−1), maximumBackoff).
+absl::Duration PubsubRetryBackoff(const SubscriptionLimits& limits, int k);
+
+// Returns the longest backend outage that does not dead-letter a pushed message of backend `b` (the
+// push model above, a lower bound), or InfiniteDuration() without a dead-letter policy.
+absl::Duration SurvivedPushOutage(const config::ServiceConfig& config, const config::BackendConfig& b,
+                                  const SubscriptionLimits& limits);
+
 // Default outage a config is expected to survive without a dead letter (`schedctl check --expect-outage`).
 inline constexpr absl::Duration kDefaultExpectedOutage = absl::Hours(1);
 
 // Computes the budget of every backend in `config` against `limits`, warning where the outage survived is
-// shorter than `expected_outage`.
+// shorter than `expected_outage`. A config with ingest: push gets the push model.
 BudgetReport ComputeTimeBudget(const config::ServiceConfig& config, const SubscriptionLimits& limits,
                                absl::Duration expected_outage = kDefaultExpectedOutage);
 

@@ -7,9 +7,11 @@ namespace schedsvc::budget {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 // The seed system (DESIGN §4): ack deadline 600 s; the gateway times out after 6 min and makes 3
@@ -348,6 +350,172 @@ TEST(TimeBudgetTest, GatewayTotalMatchesTheIssueFormula) {
   EXPECT_EQ(GatewayTotal(gw), kSeedWorstCase);
   gw.retry_delays = {absl::Seconds(10)};  // missing delays count as 0
   EXPECT_EQ(GatewayTotal(gw), absl::Minutes(18) + absl::Seconds(10));
+}
+
+
+// Push (ingest: push). push.ack_deadline's default 60 s minus the 5 s margin: the answer is due at 55 s.
+const absl::Duration kPushAckDeadline = absl::Seconds(60);
+const absl::Duration kPushAnswerDue = absl::Seconds(55);
+const absl::Duration kDefaultTimeout = absl::Seconds(30);
+// Pub/Sub's retryPolicy defaults 10 s .. 600 s, doubling: waits after deliveries 1-4 of 5.
+const absl::Duration kPushBackoffsOfFiveDeliveries = absl::Seconds(10 + 20 + 40 + 80);
+constexpr int kMostDeliveryAttempts = 100;
+
+config::ServiceConfig PushConfig() {
+  config::ServiceConfig c;
+  c.subscription = "projects/p/subscriptions/push";
+  c.ingest = config::IngestMode::kPush;
+  c.push.ack_deadline = kPushAckDeadline;
+  config::BackendConfig b;
+  b.name = "orders";
+  b.url = "https://orders.example.com";
+  c.backends.push_back(b);
+  return c;
+}
+
+SubscriptionLimits PushLimits(int max_delivery_attempts = kSeedDeliveryAttempts) {
+  SubscriptionLimits limits;
+  limits.ack_deadline = kPushAckDeadline;
+  limits.max_delivery_attempts = max_delivery_attempts;
+  return limits;
+}
+
+TEST(PushTimeBudgetTest, TheAnswerIsDueAMarginBeforeTheAckDeadline) {
+  EXPECT_EQ(PushDeliveryBudget(PushConfig()), kPushAnswerDue);
+  config::ServiceConfig c = PushConfig();
+  c.push.ack_deadline = absl::Seconds(10);
+  EXPECT_EQ(PushDeliveryBudget(c), absl::Milliseconds(7500));  // 10 s / 4 = 2.5 s margin
+}
+
+TEST(PushTimeBudgetTest, WithoutAnAttemptCapTheDeliveryEndsWhenTheAnswerIsDue) {
+  BudgetReport report = ComputeTimeBudget(PushConfig(), PushLimits());
+  ASSERT_EQ(report.backends.size(), 1u);
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(report.ingest, config::IngestMode::kPush);
+  EXPECT_EQ(report.push_delivery_budget, kPushAnswerDue);
+  // Attempt 1: 0-30 s; backoff 1 s; attempt 2 clipped to 31-55 s; a further 2 s backoff does not fit.
+  EXPECT_EQ(b.attempts, 2);
+  EXPECT_EQ(b.delivery_total, kPushAnswerDue);
+  EXPECT_EQ(b.protected_for, kPushAnswerDue);
+  EXPECT_THAT(Offsets(b, EventKind::kAttemptStart), ElementsAre(absl::ZeroDuration(), kDefaultTimeout + absl::Seconds(1)));
+  EXPECT_THAT(Offsets(b, EventKind::kAnswerDue), ElementsAre(kPushAnswerDue));
+  EXPECT_THAT(Offsets(b, EventKind::kAckDeadline), ElementsAre(kPushAckDeadline));
+  EXPECT_EQ(b.redelivery_delay, kDefaultRetryMinimumBackoff);
+  EXPECT_EQ(b.all_deliveries_total, kPushAnswerDue * kSeedDeliveryAttempts + kPushBackoffsOfFiveDeliveries);
+  EXPECT_EQ(b.verdict, Verdict::kOk);
+  EXPECT_TRUE(report.ok());
+}
+
+TEST(PushTimeBudgetTest, CappedAttemptsPastTheAnswerDueAreAViolation) {
+  config::ServiceConfig c = PushConfig();
+  c.backends[0].retry.max_attempts = 3;
+  BudgetReport report = ComputeTimeBudget(c, PushLimits());
+  const BackendBudget& b = report.backends[0];
+  // 30 s + 1 s + 30 s + 2 s + 30 s.
+  EXPECT_EQ(b.delivery_total, absl::Seconds(93));
+  EXPECT_EQ(b.verdict, Verdict::kViolation);
+  ASSERT_EQ(b.violations.size(), 1u);
+  EXPECT_THAT(b.violations[0], AllOf(HasSubstr("worst case 1m33s > 55s, when the push answer is due"),
+                                     HasSubstr("or use ingest: pull")));
+  EXPECT_FALSE(report.ok());
+}
+
+TEST(PushTimeBudgetTest, TheGatewaysRetriesCountInTheBudgetOfOneDelivery) {
+  config::ServiceConfig c = PushConfig();
+  config::BackendConfig& backend = c.backends[0];
+  backend.timeout = absl::Minutes(2);
+  backend.retry.max_attempts = 1;
+  backend.gateway.timeout = absl::Seconds(20);
+  backend.gateway.retries = 2;
+  backend.gateway.retry_delays = {absl::Seconds(5)};
+  const absl::Duration kGatewayTotal = absl::Seconds(3 * 20 + 5);
+  BudgetReport report = ComputeTimeBudget(c, PushLimits());
+  EXPECT_EQ(report.backends[0].gateway_total, kGatewayTotal);
+  EXPECT_EQ(report.backends[0].delivery_total, kGatewayTotal);
+  EXPECT_EQ(report.backends[0].verdict, Verdict::kViolation);
+
+  c.push.ack_deadline = absl::Seconds(120);
+  SubscriptionLimits limits = PushLimits();
+  limits.ack_deadline = c.push.ack_deadline;
+  report = ComputeTimeBudget(c, limits);
+  EXPECT_EQ(report.backends[0].protected_for, absl::Seconds(115));
+  EXPECT_EQ(report.backends[0].verdict, Verdict::kOk);
+}
+
+TEST(PushTimeBudgetTest, ASubscriptionAckDeadlineBelowPushAckDeadlineIsAViolation) {
+  SubscriptionLimits limits = PushLimits();
+  limits.ack_deadline = absl::Seconds(30);
+  BudgetReport report = ComputeTimeBudget(PushConfig(), limits);
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.verdict, Verdict::kViolation);
+  EXPECT_THAT(b.violations, Contains(HasSubstr("the subscription's ack deadline 30s < push.ack_deadline 1m")));
+
+  limits.ack_deadline = absl::Seconds(600);
+  report = ComputeTimeBudget(PushConfig(), limits);
+  EXPECT_EQ(report.backends[0].verdict, Verdict::kOk);
+  EXPECT_THAT(report.warnings, Contains(HasSubstr("the subscription's ack deadline 10m > push.ack_deadline 1m")));
+}
+
+TEST(PushTimeBudgetTest, PubsubRetryBackoffDoublesUpToItsMaximum) {
+  SubscriptionLimits limits;
+  EXPECT_EQ(PubsubRetryBackoff(limits, 1), absl::Seconds(10));
+  EXPECT_EQ(PubsubRetryBackoff(limits, 2), absl::Seconds(20));
+  EXPECT_EQ(PubsubRetryBackoff(limits, 6), absl::Seconds(320));
+  EXPECT_EQ(PubsubRetryBackoff(limits, 7), absl::Seconds(600));
+  EXPECT_EQ(PubsubRetryBackoff(limits, kMostDeliveryAttempts), absl::Seconds(600));
+  limits.retry_minimum_backoff = absl::ZeroDuration();
+  EXPECT_EQ(PubsubRetryBackoff(limits, kMostDeliveryAttempts), absl::ZeroDuration());
+}
+
+TEST(PushTimeBudgetTest, WithTheBreakerAnOutageSurvivesOnlyPubsubsBackoffs) {
+  // Ten failures at once open the circuit within delivery 1; every later delivery finds it open or
+  // probes and reopens it: each is answered at once, so only the retryPolicy's waits count.
+  BudgetReport report = ComputeTimeBudget(PushConfig(), PushLimits());
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.survived_outage, kPushBackoffsOfFiveDeliveries);
+  EXPECT_THAT(b.warnings,
+              Contains(AllOf(HasSubstr("a backend outage longer than 2m30s can dead-letter messages, less than "
+                                       "the 1h expected"),
+                             HasSubstr("Push cannot hold a message during an outage"),
+                             HasSubstr("maxDeliveryAttempts (5, up to 100)"), HasSubstr("or use ingest: pull"),
+                             Not(HasSubstr("maximumBackoff")))));
+}
+
+TEST(PushTimeBudgetTest, AHundredDeliveryAttemptsSurviveFifteenHoursFortyMinutes) {
+  // 10 + 20 + 40 + 80 + 160 + 320 s, then 93 waits of 600 s.
+  const absl::Duration kExpected = absl::Seconds(630 + 93 * 600);
+  BudgetReport report = ComputeTimeBudget(PushConfig(), PushLimits(kMostDeliveryAttempts));
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.survived_outage, kExpected);
+  EXPECT_EQ(b.all_deliveries_total, kPushAnswerDue * kMostDeliveryAttempts + kExpected);
+  EXPECT_THAT(b.warnings, Not(Contains(HasSubstr("backend outage"))));
+}
+
+TEST(PushTimeBudgetTest, WithoutTheBreakerEachDeliveryRunsUntilAFullBackoffBeforeTheAnswer) {
+  config::ServiceConfig c = PushConfig();
+  c.backends[0].circuit_breaker.enabled = false;
+  c.backends[0].retry.max_backoff = absl::Seconds(5);
+  // Each delivery retries until 55 s - (5 s + 1 s) = 49 s, then Pub/Sub waits 10, 20, 40, 80 s.
+  const absl::Duration kEachDelivery = absl::Seconds(49);
+  EXPECT_EQ(SurvivedPushOutage(c, c.backends[0], PushLimits()),
+            kEachDelivery * kSeedDeliveryAttempts + kPushBackoffsOfFiveDeliveries);
+}
+
+TEST(PushTimeBudgetTest, ASmallerMaximumBackoffIsNamedAsWhatWouldLengthenTheOutage) {
+  SubscriptionLimits limits = PushLimits();
+  limits.retry_maximum_backoff = absl::Seconds(60);
+  BudgetReport report = ComputeTimeBudget(PushConfig(), limits);
+  // 10 + 20 + 40 + 60 s.
+  EXPECT_EQ(report.backends[0].survived_outage, absl::Seconds(130));
+  EXPECT_THAT(report.backends[0].warnings,
+              Contains(HasSubstr("raise the retryPolicy's maximumBackoff (1m, up to 10m)")));
+}
+
+TEST(PushTimeBudgetTest, WithoutADeadLetterPolicyNothingIsDeadLettered) {
+  BudgetReport report = ComputeTimeBudget(PushConfig(), PushLimits(0));
+  const BackendBudget& b = report.backends[0];
+  EXPECT_EQ(b.survived_outage, absl::InfiniteDuration());
+  EXPECT_THAT(b.warnings, Contains(HasSubstr("no dead-letter policy")));
 }
 
 }  // namespace

@@ -70,5 +70,31 @@ TEST(TimelineTextTest, ManyAttemptsAreElidedButCounted) {
   EXPECT_THAT(text, HasSubstr("worst case of one delivery: 39s (20 attempts)"));
 }
 
+TEST(TimelineTextTest, PushShowsTheAnswerDueTheBackoffsAndThatPushCannotHold) {
+  config::ServiceConfig c;
+  c.ingest = config::IngestMode::kPush;
+  c.push.ack_deadline = absl::Seconds(60);
+  config::BackendConfig b;
+  b.name = "orders";
+  c.backends.push_back(b);
+  SubscriptionLimits limits;
+  limits.ack_deadline = absl::Seconds(60);
+  limits.max_delivery_attempts = 5;
+  const std::string text = RenderTimeBudget(ComputeTimeBudget(c, limits));
+  EXPECT_THAT(text, HasSubstr("ingest push, push.ack_deadline 1m (answer due at 55s), subscription ack deadline 1m, "
+                              "max delivery attempts 5, retryPolicy 10s..10m"));
+  EXPECT_THAT(text, HasSubstr("+55s      -- answer due (push.ack_deadline 1m minus 5s margin) --\n"));
+  EXPECT_THAT(text, HasSubstr("+1m       -- ack deadline 1m (push: Pub/Sub stops waiting for the answer and "
+                              "redelivers) --\n"));
+  EXPECT_THAT(text, HasSubstr("worst case of one delivery: 55s (2 attempts); answer due at 55s\n"));
+  // 5 × 55 s + 10 + 20 + 40 + 80 s.
+  EXPECT_THAT(text, HasSubstr("5 deliveries until dead-lettered: up to 7m5s when each runs until its answer is due"));
+  EXPECT_THAT(text, HasSubstr("push cannot hold a message during an outage"));
+  EXPECT_THAT(text, HasSubstr("backend outage survived without a dead letter: at least 2m30s (LESS than the "
+                              "expected 1h)"));
+  EXPECT_THAT(text, HasSubstr("result: OK (1 backend within budget)\n"));
+  EXPECT_THAT(text, Not(HasSubstr("ack_mode")));  // the pull header and its lease lines
+}
+
 }  // namespace
 }  // namespace schedsvc::budget

@@ -20,7 +20,9 @@ struct ResolvedLimits {
   std::string ack_deadline_source;
   std::string delivery_attempts_source;
   std::string retention_source;
+  std::string retry_policy_source;
   std::string note;  // why Pub/Sub was not used, or which flags were ignored
+  bool from_pubsub = false;  // the limits are the subscription's own
 };
 
 std::string FirstLine(absl::string_view text) {
@@ -70,12 +72,13 @@ ResolvedLimits FromFlags(const CheckOptions& options, const budget::Subscription
                                    ? "--max-delivery-attempts"
                                    : "Pub/Sub's default; no --max-delivery-attempts";
   r.retention_source = "Pub/Sub's default";
+  r.retry_policy_source = "Pub/Sub's default";
   r.note = std::move(why_not_pubsub);
   return r;
 }
 
 ResolvedLimits Resolve(const CheckOptions& options, const std::string& subscription,
-                       const budget::SubscriptionLimits& flags) {
+                       const budget::SubscriptionLimits& flags, bool push) {
   if (options.offline) return FromFlags(options, flags, "Pub/Sub not asked (--offline)");
   pubsub::ConnectionOptions connection;
   connection.rpc_timeout = options.pubsub_timeout;
@@ -89,6 +92,7 @@ ResolvedLimits Resolve(const CheckOptions& options, const std::string& subscript
                                   FirstLine(found.status().message()), ")"));
   }
   ResolvedLimits r;
+  r.from_pubsub = true;
   r.limits = LimitsFromSubscription(*found);
   const std::string source = absl::StrCat("from Pub/Sub at ", endpoint.address);
   r.ack_deadline_source = source;
@@ -96,8 +100,19 @@ ResolvedLimits Resolve(const CheckOptions& options, const std::string& subscript
                                    ? source
                                    : absl::StrCat(source, ": no dead-letter policy");
   r.retention_source = source;
+  r.retry_policy_source = found->has_retry_policy()
+                              ? source
+                              : absl::StrCat(source, ": no retry policy, modelled with Pub/Sub's bounds");
   if (options.ack_deadline || options.max_delivery_attempts) {
     r.note = "flags ignored: the subscription's own settings win";
+  }
+  const bool push_subscription = !found->push_config().push_endpoint().empty();
+  if (push && !push_subscription) {
+    r.note = absl::StrCat(r.note.empty() ? "" : r.note + "; ",
+                          "the subscription is a pull subscription but the config has ingest: push");
+  } else if (!push && push_subscription) {
+    r.note = absl::StrCat(r.note.empty() ? "" : r.note + "; ",
+                          "the subscription is a push subscription but the config has ingest: pull");
   }
   return r;
 }
@@ -114,6 +129,10 @@ void PrintHeader(const std::string& path, const config::ServiceConfig& config,
       << " (" << r.delivery_attempts_source << ")\n"
       << "  message retention:     " << FormatDurationText(r.limits.message_retention) << " ("
       << r.retention_source << ")\n";
+  if (config.ingest == config::IngestMode::kPush) {
+    out << "  retry policy:          " << FormatDurationText(r.limits.retry_minimum_backoff) << ".."
+        << FormatDurationText(r.limits.retry_maximum_backoff) << " (" << r.retry_policy_source << ")\n";
+  }
   if (!r.note.empty()) out << "  note: " << r.note << "\n";
   out << "\n";
 }
@@ -133,10 +152,22 @@ budget::SubscriptionLimits LimitsFromSubscription(const google::pubsub::v1::Subs
                                      absl::Nanoseconds(s.message_retention_duration().nanos());
     if (retention > absl::ZeroDuration()) limits.message_retention = retention;
   }
+  if (s.has_retry_policy()) {
+    const auto& rp = s.retry_policy();
+    if (rp.has_minimum_backoff()) {
+      limits.retry_minimum_backoff =
+          absl::Seconds(rp.minimum_backoff().seconds()) + absl::Nanoseconds(rp.minimum_backoff().nanos());
+    }
+    if (rp.has_maximum_backoff()) {
+      limits.retry_maximum_backoff =
+          absl::Seconds(rp.maximum_backoff().seconds()) + absl::Nanoseconds(rp.maximum_backoff().nanos());
+    }
+  }
   return limits;
 }
 
 int RunCheck(const CheckOptions& options, std::ostream& out, std::ostream& err) {
+  // Flags first, so a bad flag is reported before the config is read (RunCheckOnConfig checks them again).
   budget::SubscriptionLimits flags;
   absl::Duration expected_outage = budget::kDefaultExpectedOutage;
   if (absl::Status st = ValidateFlags(options, flags, expected_outage); !st.ok()) {
@@ -148,9 +179,27 @@ int RunCheck(const CheckOptions& options, std::ostream& out, std::ostream& err) 
     err << "schedctl check: " << config.status().message() << "\n";
     return kExitUsage;
   }
-  const ResolvedLimits resolved = Resolve(options, config->subscription, flags);
-  PrintHeader(options.config_path, *config, resolved, out);
-  const budget::BudgetReport report = budget::ComputeTimeBudget(*config, resolved.limits, expected_outage);
+  return RunCheckOnConfig(options, *config, out, err);
+}
+
+int RunCheckOnConfig(const CheckOptions& options, const config::ServiceConfig& config, std::ostream& out,
+                     std::ostream& err) {
+  budget::SubscriptionLimits flags;
+  absl::Duration expected_outage = budget::kDefaultExpectedOutage;
+  if (absl::Status st = ValidateFlags(options, flags, expected_outage); !st.ok()) {
+    err << "schedctl check: " << st.message() << "\n";
+    return kExitUsage;
+  }
+  const bool push = config.ingest == config::IngestMode::kPush;
+  // Without Pub/Sub's word or a flag, a push subscription's ack deadline is push.ack_deadline: what
+  // `schedctl pubsub apply` sets.
+  if (push && !options.ack_deadline) flags.ack_deadline = config.push.ack_deadline;
+  ResolvedLimits resolved = Resolve(options, config.subscription, flags, push);
+  if (push && !options.ack_deadline && !resolved.from_pubsub) {
+    resolved.ack_deadline_source = "push.ack_deadline in the config; no --ack-deadline";
+  }
+  PrintHeader(options.config_path, config, resolved, out);
+  const budget::BudgetReport report = budget::ComputeTimeBudget(config, resolved.limits, expected_outage);
   out << budget::RenderTimeBudget(report);
   out.flush();
   return report.ok() ? kExitOk : kExitFailure;

@@ -16,6 +16,7 @@
 #include "google/pubsub/v1/pubsub.pb.h"
 #include "src/budget/time_budget.h"
 #include "src/cli/command.h"
+#include "src/config/service_config.h"
 
 namespace schedsvc::cli {
 
@@ -42,8 +43,14 @@ void RegisterCheckCommand(CLI::App& app, CommandAction& action);
 // Runs the check: the report goes to `out`, errors to `err`. Returns the exit code.
 int RunCheck(const CheckOptions& options, std::ostream& out, std::ostream& err);
 
+// Runs the check on `config` as loaded from options.config_path (which only names it in the report).
+// A config with ingest: push gets the push model; without Pub/Sub or --ack-deadline, its ack deadline
+// is push.ack_deadline.
+int RunCheckOnConfig(const CheckOptions& options, const config::ServiceConfig& config, std::ostream& out,
+                     std::ostream& err);
+
 // Returns the budget limits a subscription resource states (Pub/Sub's defaults for unset fields;
-// max_delivery_attempts 0 when it has no dead-letter policy).
+// max_delivery_attempts 0 when it has no dead-letter policy; the retry policy's bounds).
 budget::SubscriptionLimits LimitsFromSubscription(const google::pubsub::v1::Subscription& subscription);
 
 }  // namespace schedsvc::cli

@@ -168,6 +168,16 @@ TEST(LimitsFromSubscriptionTest, UnsetFieldsGetPubsubDefaults) {
   EXPECT_EQ(LimitsFromSubscription(s).max_delivery_attempts, budget::kDefaultMaxDeliveryAttempts);
 }
 
+TEST(LimitsFromSubscriptionTest, ReadsTheRetryPolicyElseItsDefaults) {
+  google::pubsub::v1::Subscription s;
+  EXPECT_EQ(LimitsFromSubscription(s).retry_minimum_backoff, budget::kDefaultRetryMinimumBackoff);
+  EXPECT_EQ(LimitsFromSubscription(s).retry_maximum_backoff, budget::kDefaultRetryMaximumBackoff);
+  s.mutable_retry_policy()->mutable_minimum_backoff()->set_seconds(30);
+  s.mutable_retry_policy()->mutable_maximum_backoff()->set_seconds(300);
+  EXPECT_EQ(LimitsFromSubscription(s).retry_minimum_backoff, absl::Seconds(30));
+  EXPECT_EQ(LimitsFromSubscription(s).retry_maximum_backoff, absl::Seconds(300));
+}
+
 TEST(RegisterCheckCommandTest, ParsesFlagsIntoTheAction) {
   CLI::App app;
   CommandAction action;
@@ -179,6 +189,40 @@ TEST(RegisterCheckCommandTest, ParsesFlagsIntoTheAction) {
   // CLI11 takes the arguments reversed.
   app2.parse(std::vector<std::string>{"--offline", "20", "--ack-deadline", "x.yaml", "--config", "check"});
   EXPECT_TRUE(static_cast<bool>(action2));
+}
+
+// Push: tested with a ServiceConfig struct (RunCheckOnConfig), as a YAML file needs the loader's push keys.
+config::ServiceConfig PushConfig() {
+  config::ServiceConfig c;
+  c.subscription = "projects/p/subscriptions/push";
+  c.ingest = config::IngestMode::kPush;
+  c.push.ack_deadline = absl::Seconds(120);
+  config::BackendConfig b;
+  b.name = "orders";
+  b.url = "https://orders.example.com";
+  c.backends.push_back(b);
+  return c;
+}
+
+TEST_F(CheckCommandTest, PushOfflineTakesTheAckDeadlineFromPushAckDeadlineAndWarnsAboutOutages) {
+  CheckOptions options;
+  options.config_path = "push.yaml";
+  options.offline = true;
+  EXPECT_EQ(RunCheckOnConfig(options, PushConfig(), out_, err_), kExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("ack deadline:          2m (push.ack_deadline in the config; no --ack-deadline)"));
+  EXPECT_THAT(out_.str(), HasSubstr("retry policy:          10s..10m (Pub/Sub's default)"));
+  EXPECT_THAT(out_.str(), HasSubstr("ingest push, push.ack_deadline 2m (answer due at 1m55s)"));
+  EXPECT_THAT(out_.str(), HasSubstr("push cannot hold a message during an outage"));
+  EXPECT_THAT(out_.str(), HasSubstr("warning: a backend outage longer than 2m30s can dead-letter messages"));
+}
+
+TEST_F(CheckCommandTest, PushWithAShorterAckDeadlineFlagIsAViolation) {
+  CheckOptions options;
+  options.config_path = "push.yaml";
+  options.offline = true;
+  options.ack_deadline = "60";
+  EXPECT_EQ(RunCheckOnConfig(options, PushConfig(), out_, err_), kExitFailure);
+  EXPECT_THAT(out_.str(), HasSubstr("the subscription's ack deadline 1m < push.ack_deadline 2m"));
 }
 
 }  // namespace
