@@ -154,49 +154,11 @@ absl::Status ValidatePath(absl::string_view path) {
   return absl::OkStatus();
 }
 
-BackendTarget::BackendTarget(config::BackendConfig config, int index, const Clock& clock,
-                             absl::Duration recheck_interval)
-    : config_(std::move(config)),
-      index_(index),
-      auth_(MakeAuthHeaderSource(config_.auth, clock, recheck_interval)) {}
-
-BackendRequestBuilder::BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
+BackendRequestBuilder::BackendRequestBuilder(const config::BackendConfig& config, const Clock& clock,
                                              absl::Duration recheck_interval)
-    : routing_attribute_(config.routing_attribute), default_backend_(config.default_backend) {
-  for (const config::BackendConfig& backend : config.backends) {
-    targets_.push_back(
-        std::make_unique<BackendTarget>(backend, static_cast<int>(targets_.size()), clock, recheck_interval));
-    by_name_[backend.name] = targets_.back().get();
-  }
-}
-
-absl::StatusOr<const BackendTarget*> BackendRequestBuilder::Route(const pubsub::Message& message) const {
-  auto attribute = message.attributes.find(routing_attribute_);
-  const bool has_attribute = attribute != message.attributes.end();
-  const std::string name = has_attribute ? attribute->second : default_backend_;
-  if (name.empty()) {
-    return PermanentError(PermanentReason::kUnknownBackend,
-                          absl::StrCat("message has no '", routing_attribute_,
-                                       "' attribute and no routing.default_backend is configured"));
-  }
-  auto it = by_name_.find(name);
-  if (it == by_name_.end()) {
-    // The name came from the message; quote it only if it is short and printable.
-    const bool printable = name.size() <= 64 && IsHeaderSafe(name);
-    return PermanentError(PermanentReason::kUnknownBackend,
-                          absl::StrCat("no backend named '", printable ? name : "<unprintable>",
-                                       "' is configured"));
-  }
-  return it->second;
-}
+    : config_(config), auth_(MakeAuthHeaderSource(config_.auth, clock, recheck_interval)) {}
 
 absl::StatusOr<HttpRequest> BackendRequestBuilder::Build(const pubsub::Message& message, int attempt) const {
-  absl::StatusOr<const BackendTarget*> target = Route(message);
-  if (!target.ok()) return target.status();
-  return (*target)->Build(message, attempt);
-}
-
-absl::StatusOr<HttpRequest> BackendTarget::Build(const pubsub::Message& message, int attempt) const {
   const config::BackendConfig& cfg = config_;
 
   HttpRequest request;
