@@ -116,6 +116,15 @@ bool IsOwnHeader(absl::string_view name) {
   return false;
 }
 
+// The backend's static `headers`, without the names the builder sets itself.
+HttpHeaders StaticHeaders(const config::BackendConfig& config) {
+  HttpHeaders headers;
+  for (const auto& [header, value] : config.headers) {
+    if (!IsOwnHeader(header)) headers.emplace_back(header, value);
+  }
+  return headers;
+}
+
 }  // namespace
 
 absl::string_view UserAgent() {
@@ -156,7 +165,9 @@ absl::Status ValidatePath(absl::string_view path) {
 
 BackendRequestBuilder::BackendRequestBuilder(const config::BackendConfig& config, const Clock& clock,
                                              absl::Duration recheck_interval)
-    : config_(config), auth_(MakeAuthHeaderSource(config_.auth, clock, recheck_interval)) {}
+    : config_(config),
+      auth_(MakeAuthHeaderSource(config_.auth, clock, recheck_interval)),
+      static_headers_(StaticHeaders(config_)) {}
 
 absl::StatusOr<HttpRequest> BackendRequestBuilder::Build(const pubsub::Message& message, int attempt) const {
   const config::BackendConfig& cfg = config_;
@@ -200,9 +211,9 @@ absl::StatusOr<HttpRequest> BackendRequestBuilder::Build(const pubsub::Message& 
                                        cfg.max_body_bytes));
   }
 
-  for (const auto& [header, value] : cfg.headers) {
-    if (!IsOwnHeader(header)) request.headers.emplace_back(header, value);
-  }
+  // One allocation for the whole header list.
+  request.headers.reserve(static_headers_.size() + kOwnHeaders.size());
+  request.headers.insert(request.headers.end(), static_headers_.begin(), static_headers_.end());
   request.headers.emplace_back("Content-Type", std::move(content_type));
   if (auth_ != nullptr) {
     absl::StatusOr<std::string> authorization = auth_->HeaderValue();

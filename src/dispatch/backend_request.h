@@ -64,6 +64,8 @@ class BackendRequestBuilder {
  private:
   const config::BackendConfig& config_;
   const std::unique_ptr<AuthHeaderSource> auth_;  // null for AuthKind::kNone
+  // The config's static headers without the names this builder sets, in config order: chosen once.
+  const HttpHeaders static_headers_;
 };
 
 }  // namespace schedsvc::dispatch

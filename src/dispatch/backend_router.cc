@@ -33,7 +33,8 @@ BackendRouter::BackendRouter(const config::ServiceConfig& config, const Clock& c
 absl::StatusOr<Backend*> BackendRouter::Route(const pubsub::Message& message) const {
   auto attribute = message.attributes.find(routing_attribute_);
   const bool has_attribute = attribute != message.attributes.end();
-  const std::string name = has_attribute ? attribute->second : default_backend_;
+  const absl::string_view name =
+      has_attribute ? absl::string_view(attribute->second) : absl::string_view(default_backend_);
   if (name.empty()) {
     return PermanentError(PermanentReason::kUnknownBackend,
                           absl::StrCat("message has no '", routing_attribute_,

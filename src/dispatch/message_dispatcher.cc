@@ -107,7 +107,7 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
     // ack is counted under the backend the message names ("" when it names none).
     std::move(*d->handle).Ack();
     d->handle.reset();
-    metrics_.Acked(route.ok() ? (*route)->name() : std::string(metrics::kUnknownBackend));
+    metrics_.Acked(route.ok() ? absl::string_view((*route)->name()) : absl::string_view(metrics::kUnknownBackend));
   }
   if (!route.ok()) {
     DeadLetter(d, std::string(PermanentReasonName(PermanentReason::kUnknownBackend)),
