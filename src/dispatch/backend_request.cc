@@ -116,6 +116,15 @@ bool IsOwnHeader(absl::string_view name) {
   return false;
 }
 
+// The backend's static `headers`, without the names the builder sets itself.
+HttpHeaders StaticHeaders(const config::BackendConfig& config) {
+  HttpHeaders headers;
+  for (const auto& [header, value] : config.headers) {
+    if (!IsOwnHeader(header)) headers.emplace_back(header, value);
+  }
+  return headers;
+}
+
 }  // namespace
 
 absl::string_view UserAgent() {
@@ -154,49 +163,13 @@ absl::Status ValidatePath(absl::string_view path) {
   return absl::OkStatus();
 }
 
-BackendTarget::BackendTarget(config::BackendConfig config, int index, const Clock& clock,
-                             absl::Duration recheck_interval)
-    : config_(std::move(config)),
-      index_(index),
-      auth_(MakeAuthHeaderSource(config_.auth, clock, recheck_interval)) {}
-
-BackendRequestBuilder::BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
+BackendRequestBuilder::BackendRequestBuilder(const config::BackendConfig& config, const Clock& clock,
                                              absl::Duration recheck_interval)
-    : routing_attribute_(config.routing_attribute), default_backend_(config.default_backend) {
-  for (const config::BackendConfig& backend : config.backends) {
-    targets_.push_back(
-        std::make_unique<BackendTarget>(backend, static_cast<int>(targets_.size()), clock, recheck_interval));
-    by_name_[backend.name] = targets_.back().get();
-  }
-}
-
-absl::StatusOr<const BackendTarget*> BackendRequestBuilder::Route(const pubsub::Message& message) const {
-  auto attribute = message.attributes.find(routing_attribute_);
-  const bool has_attribute = attribute != message.attributes.end();
-  const std::string name = has_attribute ? attribute->second : default_backend_;
-  if (name.empty()) {
-    return PermanentError(PermanentReason::kUnknownBackend,
-                          absl::StrCat("message has no '", routing_attribute_,
-                                       "' attribute and no routing.default_backend is configured"));
-  }
-  auto it = by_name_.find(name);
-  if (it == by_name_.end()) {
-    // The name came from the message; quote it only if it is short and printable.
-    const bool printable = name.size() <= 64 && IsHeaderSafe(name);
-    return PermanentError(PermanentReason::kUnknownBackend,
-                          absl::StrCat("no backend named '", printable ? name : "<unprintable>",
-                                       "' is configured"));
-  }
-  return it->second;
-}
+    : config_(config),
+      auth_(MakeAuthHeaderSource(config_.auth, clock, recheck_interval)),
+      static_headers_(StaticHeaders(config_)) {}
 
 absl::StatusOr<HttpRequest> BackendRequestBuilder::Build(const pubsub::Message& message, int attempt) const {
-  absl::StatusOr<const BackendTarget*> target = Route(message);
-  if (!target.ok()) return target.status();
-  return (*target)->Build(message, attempt);
-}
-
-absl::StatusOr<HttpRequest> BackendTarget::Build(const pubsub::Message& message, int attempt) const {
   const config::BackendConfig& cfg = config_;
 
   HttpRequest request;
@@ -238,9 +211,9 @@ absl::StatusOr<HttpRequest> BackendTarget::Build(const pubsub::Message& message,
                                        cfg.max_body_bytes));
   }
 
-  for (const auto& [header, value] : cfg.headers) {
-    if (!IsOwnHeader(header)) request.headers.emplace_back(header, value);
-  }
+  // One allocation for the whole header list.
+  request.headers.reserve(static_headers_.size() + kOwnHeaders.size());
+  request.headers.insert(request.headers.end(), static_headers_.begin(), static_headers_.end());
   request.headers.emplace_back("Content-Type", std::move(content_type));
   if (auth_ != nullptr) {
     absl::StatusOr<std::string> authorization = auth_->HeaderValue();

@@ -1,7 +1,6 @@
 // BackendRequestBuilder: turns one Pub/Sub message into the HTTP request for its backend, exactly as
-// DESIGN §2 says. Routing is by attribute (`routing.attribute`, default "backend", falling back to
-// `routing.default_backend`); the attributes `path`, `method` and `content_type` shape the request; the
-// message data is the body. A message can only reach a backend named in the config: the URL is the
+// DESIGN §2 says. The message was routed to the backend before (by attribute: backend_router.h); the
+// attributes `path`, `method` and `content_type` shape the request; the message data is the body. A message can only reach a backend named in the config: the URL is the
 // backend's configured base URL plus a validated path, so no attribute can change scheme, host or port.
 //
 // Headers sent, in this order: the backend's static `headers` (except names this builder sets),
@@ -10,11 +9,11 @@
 // delivery), X-Pubsub-Delivery-Attempt (Pub/Sub's delivery attempt, when the subscription supplies it),
 // traceparent (when the message carries a well-formed W3C one), User-Agent.
 //
-// BackendTarget is one configured backend, resolved once (its config and credentials); Route() finds a
-// message's target, and the MessageDispatcher keeps it for the whole delivery, calling its Build() once
-// per attempt. Sits between the subscriber and the HttpClient.
-// Thread-safe (the config is copied; credential files are read under their own locks). The Clock must
-// outlive the builder.
+// One BackendRequestBuilder per configured backend, owned by its Backend (backend.h), which routing
+// (backend_router.h) has already chosen; the MessageDispatcher calls Build() once per attempt. Sits
+// between the subscriber and the HttpClient.
+// Thread-safe (the config is read only; credential files are read under their own locks). The config
+// and the Clock must outlive the builder.
 #ifndef SCHEDSVC_DISPATCH_BACKEND_REQUEST_H_
 #define SCHEDSVC_DISPATCH_BACKEND_REQUEST_H_
 
@@ -22,7 +21,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -45,16 +43,18 @@ absl::string_view UserAgent();
 // Otherwise returns PermanentError(kInvalidPath) naming the problem.
 absl::Status ValidatePath(absl::string_view path);
 
-// One configured backend: its config and its credentials. Thread-safe; the Clock must outlive it.
-class BackendTarget {
+class BackendRequestBuilder {
  public:
-  // `index` is the backend's position in ServiceConfig::backends.
-  BackendTarget(config::BackendConfig config, int index, const Clock& clock, absl::Duration recheck_interval);
+  // `config` must be a valid backend (the config loader checks it) and outlive the builder. Credential
+  // files are not read until the first Build(); `recheck_interval` bounds how long a rotated secret
+  // takes to be noticed.
+  BackendRequestBuilder(const config::BackendConfig& config, const Clock& clock,
+                        absl::Duration recheck_interval = SecretFile::kDefaultRecheckInterval);
+  BackendRequestBuilder(const BackendRequestBuilder&) = delete;
+  BackendRequestBuilder& operator=(const BackendRequestBuilder&) = delete;
 
-  const config::BackendConfig& config() const { return config_; }
-  int index() const { return index_; }
-
-  // Returns the request for attempt number `attempt` (1-based) of `message`, which routes here. Errors:
+  // Returns the request for attempt number `attempt` (1-based) of `message`, which routes to this
+  // backend. Errors:
   //   PermanentError(kInvalidPath | kInvalidMethod | kInvalidContentType | kBodyTooLarge) — the message
   //                  can never be delivered;
   //   kUnavailable / kFailedPrecondition from a credential file (retryable / an operator problem;
@@ -62,34 +62,10 @@ class BackendTarget {
   absl::StatusOr<HttpRequest> Build(const pubsub::Message& message, int attempt) const;
 
  private:
-  const config::BackendConfig config_;
-  const int index_;
+  const config::BackendConfig& config_;
   const std::unique_ptr<AuthHeaderSource> auth_;  // null for AuthKind::kNone
-};
-
-class BackendRequestBuilder {
- public:
-  // `config.backends` must hold valid backends (the config loader checks them). Credential files are
-  // not read until the first Build() for that backend; `recheck_interval` bounds how long a rotated
-  // secret takes to be noticed.
-  BackendRequestBuilder(const config::ServiceConfig& config, const Clock& clock,
-                        absl::Duration recheck_interval = SecretFile::kDefaultRecheckInterval);
-
-  // Returns the backend `message` routes to (never null; it lives as long as the builder), or
-  // PermanentError(kUnknownBackend).
-  absl::StatusOr<const BackendTarget*> Route(const pubsub::Message& message) const;
-
-  // Returns Route(message), then that target's Build(message, attempt); errors as both say.
-  absl::StatusOr<HttpRequest> Build(const pubsub::Message& message, int attempt) const;
-
-  // The targets, one per configured backend, in ServiceConfig::backends order (BackendTarget::index()).
-  const std::vector<std::unique_ptr<BackendTarget>>& targets() const { return targets_; }
-
- private:
-  std::string routing_attribute_;
-  std::string default_backend_;
-  std::vector<std::unique_ptr<BackendTarget>> targets_;
-  absl::flat_hash_map<std::string, const BackendTarget*> by_name_;
+  // The config's static headers without the names this builder sets, in config order: chosen once.
+  const HttpHeaders static_headers_;
 };
 
 }  // namespace schedsvc::dispatch

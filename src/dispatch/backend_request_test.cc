@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "src/dispatch/backend_router.h"
 #include "testing/fake_clock.h"
 
 namespace schedsvc::dispatch {
@@ -75,9 +76,18 @@ class BackendRequestBuilderTest : public ::testing::Test {
     return message;
   }
 
+  // Routes `message` and builds attempt `attempt` with the routed backend's request builder, as the
+  // dispatcher does.
+  static absl::StatusOr<HttpRequest> Build(const BackendRouter& backends, const pubsub::Message& message,
+                                           int attempt) {
+    absl::StatusOr<Backend*> backend = backends.Route(message);
+    if (!backend.ok()) return backend.status();
+    return (*backend)->BuildRequest(message, attempt);
+  }
+
   absl::optional<PermanentReason> ReasonOf(const pubsub::Message& message) {
-    BackendRequestBuilder builder(config_, clock_);
-    absl::StatusOr<HttpRequest> request = builder.Build(message, 1);
+    BackendRouter backends(config_, clock_);
+    absl::StatusOr<HttpRequest> request = Build(backends, message, 1);
     EXPECT_FALSE(request.ok());
     if (request.ok()) return absl::nullopt;
     return GetPermanentReason(request.status());
@@ -91,13 +101,13 @@ class BackendRequestBuilderTest : public ::testing::Test {
 };
 
 TEST_F(BackendRequestBuilderTest, BuildsRequestWithAllHeaders) {
-  BackendRequestBuilder builder(config_, clock_);
+  BackendRouter backends(config_, clock_);
   pubsub::Message message = Message({{"backend", "jobs"},
                                  {"path", "/v1/runs?job=nightly"},
                                  {"method", "put"},
                                  {"traceparent", kTraceparent}});
   message.delivery_attempt = 4;
-  absl::StatusOr<HttpRequest> request = builder.Build(message, 2);
+  absl::StatusOr<HttpRequest> request = Build(backends, message, 2);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->method, "PUT");
   EXPECT_EQ(request->url, "https://jobs.internal:8443/api/v1/runs?job=nightly");
@@ -119,8 +129,8 @@ TEST_F(BackendRequestBuilderTest, BuildsRequestWithAllHeaders) {
 
 TEST_F(BackendRequestBuilderTest, DefaultsToPostBaseUrlAndDefaultBackend) {
   config_.default_backend = "reports";
-  BackendRequestBuilder builder(config_, clock_);
-  absl::StatusOr<HttpRequest> request = builder.Build(Message({{"content_type", "text/plain"}}), 1);
+  BackendRouter backends(config_, clock_);
+  absl::StatusOr<HttpRequest> request = Build(backends, Message({{"content_type", "text/plain"}}), 1);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->method, "POST");
   EXPECT_EQ(request->url, "http://reports:8080");
@@ -132,9 +142,9 @@ TEST_F(BackendRequestBuilderTest, DefaultsToPostBaseUrlAndDefaultBackend) {
 }
 
 TEST_F(BackendRequestBuilderTest, DropsMalformedTraceparent) {
-  BackendRequestBuilder builder(config_, clock_);
+  BackendRouter backends(config_, clock_);
   absl::StatusOr<HttpRequest> request =
-      builder.Build(Message({{"backend", "jobs"}, {"traceparent", "00-zz-\r\nX: y"}}), 1);
+      Build(backends, Message({{"backend", "jobs"}, {"traceparent", "00-zz-\r\nX: y"}}), 1);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_FALSE(FindHeader(request->headers, "traceparent").has_value());
 }
@@ -153,8 +163,8 @@ TEST_F(BackendRequestBuilderTest, RejectsBadMethodsContentTypesAndBodies) {
             PermanentReason::kInvalidContentType);
   EXPECT_EQ(ReasonOf(Message({{"backend", "reports"}}, std::string(kSmallBodyLimit + 1, 'x'))),
             PermanentReason::kBodyTooLarge);
-  BackendRequestBuilder builder(config_, clock_);
-  EXPECT_TRUE(builder.Build(Message({{"backend", "reports"}}, std::string(kSmallBodyLimit, 'x')), 1)
+  BackendRouter backends(config_, clock_);
+  EXPECT_TRUE(Build(backends, Message({{"backend", "reports"}}, std::string(kSmallBodyLimit, 'x')), 1)
                   .ok());
 }
 
@@ -175,11 +185,11 @@ TEST_F(BackendRequestBuilderTest, PathCanNeverLeaveTheConfiguredHost) {
 }
 
 TEST_F(BackendRequestBuilderTest, AcceptsOrdinaryPaths) {
-  BackendRequestBuilder builder(config_, clock_);
+  BackendRouter backends(config_, clock_);
   for (const std::string path : {"/", "/runs", "/runs/", "/a/b-c_d.e~f/%20x", "/a?x=1&y=a:b",
                                  "/v1/jobs/..hidden", "/a/...", "/users/@me"}) {
     absl::StatusOr<HttpRequest> request =
-        builder.Build(Message({{"backend", "jobs"}, {"path", path}}), 1);
+        Build(backends, Message({{"backend", "jobs"}, {"path", path}}), 1);
     ASSERT_TRUE(request.ok()) << path << ": " << request.status();
     EXPECT_EQ(request->url, absl::StrCat("https://jobs.internal:8443/api", path));
   }
@@ -187,8 +197,8 @@ TEST_F(BackendRequestBuilderTest, AcceptsOrdinaryPaths) {
 
 TEST_F(BackendRequestBuilderTest, UnreadableCredentialIsRetryableAndHidesNothingSecret) {
   config_.backends[0].auth.password_file = "/nonexistent/schedsvc/password";
-  BackendRequestBuilder builder(config_, clock_);
-  absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "jobs"}}), 1);
+  BackendRouter backends(config_, clock_);
+  absl::StatusOr<HttpRequest> request = Build(backends, Message({{"backend", "jobs"}}), 1);
   ASSERT_FALSE(request.ok());
   EXPECT_EQ(request.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(GetPermanentReason(request.status()).has_value());
@@ -202,8 +212,8 @@ TEST_F(BackendRequestBuilderTest, CredentialFifoIsRetryableNotPermanent) {
   const std::string fifo = std::string(dir) + "/password";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   config_.backends[0].auth.password_file = fifo;
-  BackendRequestBuilder builder(config_, clock_);
-  absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "jobs"}}), 1);
+  BackendRouter backends(config_, clock_);
+  absl::StatusOr<HttpRequest> request = Build(backends, Message({{"backend", "jobs"}}), 1);
   ::unlink(fifo.c_str());
   ::rmdir(dir);
   ASSERT_FALSE(request.ok());
@@ -214,8 +224,8 @@ TEST_F(BackendRequestBuilderTest, CredentialFifoIsRetryableNotPermanent) {
 TEST_F(BackendRequestBuilderTest, TokenWithLineBreakInjectsNoHeaderAndIsRetryable) {
   TempFile hostile_token("tok-abc\r\nX-Injected: yes\n");
   config_.backends[1].auth.token_file = hostile_token.path();
-  BackendRequestBuilder builder(config_, clock_);
-  absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "reports"}}), 1);
+  BackendRouter backends(config_, clock_);
+  absl::StatusOr<HttpRequest> request = Build(backends, Message({{"backend", "reports"}}), 1);
   ASSERT_FALSE(request.ok()) << "a request was built; its headers would carry the injected line";
   EXPECT_FALSE(GetPermanentReason(request.status()).has_value());
   EXPECT_THAT(std::string(request.status().message()), ::testing::HasSubstr(hostile_token.path()));
@@ -226,8 +236,8 @@ TEST_F(BackendRequestBuilderTest, TokenWithLineBreakInjectsNoHeaderAndIsRetryabl
 TEST_F(BackendRequestBuilderTest, BasicUserNameWithColonIsRetryableAndHidesTheName) {
   TempFile colon_user("svc:user\n");
   config_.backends[0].auth.username_file = colon_user.path();
-  BackendRequestBuilder builder(config_, clock_);
-  absl::StatusOr<HttpRequest> request = builder.Build(Message({{"backend", "jobs"}}), 1);
+  BackendRouter backends(config_, clock_);
+  absl::StatusOr<HttpRequest> request = Build(backends, Message({{"backend", "jobs"}}), 1);
   ASSERT_FALSE(request.ok());
   EXPECT_FALSE(GetPermanentReason(request.status()).has_value());
   EXPECT_THAT(std::string(request.status().message()), ::testing::HasSubstr(colon_user.path()));

@@ -39,21 +39,6 @@ std::string TraceIdOf(const std::map<std::string, std::string>& attributes) {
 
 }  // namespace
 
-// Everything about one backend: its request building (config, credentials) and its delivery state.
-struct MessageDispatcher::Backend {
-  Backend(const BackendTarget& t, const Clock& clock)
-      : target(t),
-        breaker(t.config().circuit_breaker, clock),
-        limiter(t.config().max_concurrency),
-        schedule(t.config().retry, t.config().timeout) {}
-  const config::BackendConfig& config() const { return target.config(); }
-  const BackendTarget& target;
-  CircuitBreaker breaker;
-  ConcurrencyLimiter limiter;
-  RetrySchedule schedule;
-  std::atomic<int> held{0};
-};
-
 struct MessageDispatcher::Delivery {
   // As received; message.receive_time is a steady-clock reading (set on arrival when the subscriber
   // did not stamp it), and message.delivery_attempt is 0 when Pub/Sub does not send one.
@@ -65,7 +50,7 @@ struct MessageDispatcher::Delivery {
   // The routed backend's name; "" while the message routes to none configured.
   const std::string& backend_name() const {
     static const std::string kNone;
-    return backend == nullptr ? kNone : backend->config().name;
+    return backend == nullptr ? kNone : backend->name();
   }
   int attempts = 0;
   // When the message was first held for an open circuit, and whether it is held now.
@@ -84,14 +69,12 @@ MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, HttpCl
       wall_(wall),
       metrics_(metrics),
       log_(log),
-      builder_(config, steady),
-      project_(ProjectOf(config.subscription)) {
-  for (const auto& target : builder_.targets()) backends_.push_back(std::make_unique<Backend>(*target, steady_));
-}
+      backends_(config, steady),
+      project_(ProjectOf(config.subscription)) {}
 
 MessageDispatcher::~MessageDispatcher() {
   BeginShutdown();
-  for (auto& b : backends_) b->limiter.Shutdown();
+  for (auto& b : backends_.backends()) b->limiter().Shutdown();
 }
 
 nlohmann::json MessageDispatcher::LogFields(const Delivery& d) const {
@@ -118,20 +101,20 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
   d->deadline = DeliveryDeadline(d->message.receive_time, config_.lease_max_extension);
   d->handle.emplace(std::move(handle));
   // The one routing decision of the delivery: every attempt goes to this backend.
-  auto route = builder_.Route(d->message);
+  auto route = backends_.Route(d->message);
   if (config_.ack_mode == config::AckMode::kOnReceipt) {
     // At-most-once: the message is Pub/Sub's no longer; failures can only be dead-lettered by us. The
     // ack is counted under the backend the message names ("" when it names none).
     std::move(*d->handle).Ack();
     d->handle.reset();
-    metrics_.Acked(route.ok() ? (*route)->config().name : std::string(metrics::kUnknownBackend));
+    metrics_.Acked(route.ok() ? absl::string_view((*route)->name()) : absl::string_view(metrics::kUnknownBackend));
   }
   if (!route.ok()) {
     DeadLetter(d, std::string(PermanentReasonName(PermanentReason::kUnknownBackend)),
                route.status(), 0);
     return;
   }
-  d->backend = backends_[(*route)->index()].get();
+  d->backend = *route;
   TryAttempt(d);
 }
 
@@ -142,19 +125,19 @@ void MessageDispatcher::TryAttempt(const std::shared_ptr<Delivery>& d) {
     return;
   }
   Backend& b = *d->backend;
-  if (!b.breaker.AllowRequest()) {
+  if (!b.breaker().AllowRequest()) {
     Hold(d);
     return;
   }
   LeaveHold(*d);
   // Fast path: a free slot is taken without queuing a waiter (no closure to allocate).
-  if (b.limiter.TryAcquire()) {
+  if (b.limiter().TryAcquire()) {
     SendAttempt(d);
     return;
   }
-  b.limiter.Acquire([this, d](absl::Status slot) {
+  b.limiter().Acquire([this, d](absl::Status slot) {
     if (!slot.ok()) {
-      d->backend->breaker.OnAbandoned();
+      d->backend->breaker().OnAbandoned();
       Nack(d, metrics::kNackShutdown, absl::ZeroDuration(), slot);
       return;
     }
@@ -167,12 +150,12 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   const auto& cb = b.config().circuit_breaker;
   const absl::Time now = steady_.Now();
   if (!d->holding) {
-    if (cb.max_held_messages > 0 && b.held.load() >= cb.max_held_messages) {
+    if (cb.max_held_messages > 0 && b.held() >= cb.max_held_messages) {
       NackForRedelivery(d, metrics::kNackCircuitOpen, absl::UnavailableError("circuit open and the hold is full"));
       return;
     }
     d->holding = true;
-    b.held.fetch_add(1);
+    b.AddHeld();
     // Counted from the first hold: half-open probes in between do not restart the clock.
     if (d->first_hold == absl::InfiniteFuture()) d->first_hold = now;
   }
@@ -189,7 +172,7 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   }
   // The lease manager keeps the message leased while it waits; look again when the circuit may admit,
   // and at the latest when the budget ends (then it is handed back while still leased).
-  const absl::Duration until_probe = b.breaker.open_until() - now;
+  const absl::Duration until_probe = b.breaker().open_until() - now;
   absl::Duration recheck = std::clamp(until_probe, kMinHoldRecheck, kMaxHoldRecheck);
   recheck = std::min(recheck, d->deadline - now);
   if (cb.max_hold > absl::ZeroDuration()) recheck = std::min(recheck, d->first_hold + cb.max_hold - now);
@@ -199,17 +182,17 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
 void MessageDispatcher::LeaveHold(Delivery& d) {
   if (!d.holding || d.backend == nullptr) return;
   d.holding = false;
-  d.backend->held.fetch_sub(1);
+  d.backend->RemoveHeld();
 }
 
 void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
   const absl::Time now = steady_.Now();
   ++d->attempts;
-  auto request = b.target.Build(d->message, d->attempts);
+  auto request = b.BuildRequest(d->message, d->attempts);
   if (!request.ok()) {
-    b.limiter.Release();
-    b.breaker.OnAbandoned();
+    b.limiter().Release();
+    b.breaker().OnAbandoned();
     if (auto reason = GetPermanentReason(request.status()); reason.has_value()) {
       DeadLetter(d, std::string(PermanentReasonName(*reason)), request.status(), 0);
       return;
@@ -221,10 +204,10 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
     OnRetryableFailure(d, outcome);
     return;
   }
-  request->timeout = b.schedule.AttemptTimeout(now, d->deadline);
+  request->timeout = b.schedule().AttemptTimeout(now, d->deadline);
   if (request->timeout <= absl::ZeroDuration()) {
-    b.limiter.Release();
-    b.breaker.OnAbandoned();
+    b.limiter().Release();
+    b.breaker().OnAbandoned();
     NackForRedelivery(d, metrics::kNackRetryBudgetSpent, absl::DeadlineExceededError("message budget spent"));
     return;
   }
@@ -236,19 +219,19 @@ void MessageDispatcher::SendAttempt(const std::shared_ptr<Delivery>& d) {
 void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::Time started,
                                       absl::StatusOr<HttpResponse> result) {
   Backend& b = *d->backend;
-  b.limiter.Release();
+  b.limiter().Release();
   const absl::Time now = steady_.Now();
   // The wall clock resolves an HTTP-date Retry-After.
   DeliveryOutcome outcome = ClassifyAttempt(result, wall_.Now());
   metrics_.BackendRequest(d->backend_name(), outcome.code_class, now - started);
   switch (outcome.kind) {
     case OutcomeKind::kSuccess:
-      b.breaker.OnSuccess();
+      b.breaker().OnSuccess();
       Ack(d, "delivered", outcome.http_status);
       return;
     case OutcomeKind::kPermanent: {
       // The backend answered: it is up, the message is at fault.
-      b.breaker.OnSuccess();
+      b.breaker().OnSuccess();
       auto reason = GetPermanentReason(outcome.status);
       DeadLetter(d,
                  std::string(reason ? PermanentReasonName(*reason)
@@ -257,7 +240,7 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
       return;
     }
     case OutcomeKind::kRetryable:
-      b.breaker.OnFailure();
+      b.breaker().OnFailure();
       if (outcome.credential_rejected) {
         // Not the message's fault: a wrong or half-rotated credential. Retried and held like an outage
         // (the credential files are re-read), and told loudly. Never log the credential itself.
@@ -282,7 +265,7 @@ void MessageDispatcher::OnRetryableFailure(const std::shared_ptr<Delivery>& d,
   RetryDecision decision;
   {
     absl::MutexLock lock(&mu_);
-    decision = b.schedule.AfterFailure(d->attempts, steady_.Now(), d->deadline, outcome.retry_after, gen_);
+    decision = b.schedule().AfterFailure(d->attempts, steady_.Now(), d->deadline, outcome.retry_after, gen_);
   }
   if (decision.retry()) {
     metrics_.Retry(d->backend_name());
@@ -443,7 +426,7 @@ void MessageDispatcher::BeginShutdown() {
     LeaveHold(*entry.first);
     Nack(entry.first, metrics::kNackShutdown, absl::ZeroDuration(), absl::CancelledError("shutting down"));
   }
-  for (auto& b : backends_) b->limiter.Shutdown();
+  for (auto& b : backends_.backends()) b->limiter().Shutdown();
 }
 
 bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
@@ -458,9 +441,9 @@ bool MessageDispatcher::WaitIdle(absl::Duration timeout) {
 }
 
 void MessageDispatcher::UpdateMetrics() {
-  for (auto& b : backends_) {
-    metrics_.SetCircuitState(b->config().name, static_cast<int>(b->breaker.state()));
-    metrics_.SetHeld(b->config().name, b->held.load());
+  for (auto& b : backends_.backends()) {
+    metrics_.SetCircuitState(b->name(), static_cast<int>(b->breaker().state()));
+    metrics_.SetHeld(b->name(), b->held());
   }
 }
 

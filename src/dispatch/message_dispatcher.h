@@ -2,7 +2,7 @@
 // decides, step by step, between calling the backend, retrying, holding, nacking and dead-lettering
 // (DESIGN §2-§3):
 //
-//   route (BackendRequestBuilder) --permanent--> dead-letter, then ack
+//   route (BackendRouter) --permanent--> dead-letter, then ack
 //     |
 //   circuit breaker --open--> hold leased (recheck when it may close) --budget spent / max_hold / hold
 //     |                                                                  full--> nack(redelivery delay)
@@ -14,6 +14,10 @@
 //                     while the budget lasts (and under retry.max_attempts when set), else give up:
 //                     nack with the redelivery delay (after-success) / dead-letter "retries_exhausted"
 //                     (on-receipt)
+//
+// Each delivery is routed once, on arrival, to its Backend (backend.h): the one object that holds the
+// backend's config, request builder, breaker, limiter, retry schedule and held count; every step of the
+// delivery uses that object.
 //
 // A message's budget ends a safety margin before its lease would (delivery_budget.h): every backoff, hold
 // and attempt timeout fits inside it, and a message whose budget is spent is handed back while still
@@ -47,12 +51,10 @@
 #include "src/common/executor.h"
 #include "src/common/json_log.h"
 #include "src/config/service_config.h"
-#include "src/dispatch/circuit_breaker.h"
-#include "src/dispatch/concurrency_limiter.h"
+#include "src/dispatch/backend.h"
+#include "src/dispatch/backend_router.h"
 #include "src/dispatch/delivery_outcome.h"
 #include "src/dispatch/http_client.h"
-#include "src/dispatch/backend_request.h"
-#include "src/dispatch/retry_schedule.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/ack_handle.h"
 #include "src/pubsub/message.h"
@@ -89,7 +91,6 @@ class MessageDispatcher {
   void UpdateMetrics();
 
  private:
-  struct Backend;
   struct Delivery;
 
   void TryAttempt(const std::shared_ptr<Delivery>& d);
@@ -124,10 +125,9 @@ class MessageDispatcher {
   Clock& wall_;
   metrics::ServiceMetrics& metrics_;
   JsonLogger& log_;
-  BackendRequestBuilder builder_;
+  // One Backend per configured backend; routes each delivery to one of them.
+  BackendRouter backends_;
   std::string project_;
-  // One per configured backend, indexed by BackendTarget::index().
-  std::vector<std::unique_ptr<Backend>> backends_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> shutting_down_{false};
 

@@ -209,7 +209,10 @@ TEST_F(MessageDispatcherTest, DeadLetterErrorIsTheStatusMessageWithoutCodeOrPayl
   message.message_id = "m-1";
   message.data = "{}";
   message.attributes = kAttributes;
-  const absl::Status expected = BackendRequestBuilder(config_, clock_).Build(message, 1).status();
+  const BackendRouter backends(config_, clock_);
+  absl::StatusOr<Backend*> backend = backends.Route(message);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  const absl::Status expected = (*backend)->BuildRequest(message, 1).status();
   ASSERT_FALSE(expected.ok());
   Send("1", kAttributes);
   ASSERT_EQ(dead_letters_.letters.size(), 1u);
