@@ -504,30 +504,6 @@ constexpr char kNoBytesWhy[] =
 // Longest push.path accepted: far above any real path, short enough to show in an error.
 constexpr std::size_t kMaxPushPathBytes = 256;
 
-// ingest: pull (default) or push; `push` only with push.
-absl::Status LoadIngest(const Reader& r, const YAML::Node& root, ServiceConfig& c) {
-  std::string ingest;
-  SCHEDSVC_RETURN_IF_ERROR(r.String(root, "ingest", "", ingest));
-  if (ingest.empty() || ingest == "pull") {
-    c.ingest = IngestMode::kPull;
-  } else if (ingest == "push") {
-    c.ingest = IngestMode::kPush;
-  } else {
-    return r.Error("ingest", absl::StrCat("must be pull or push, got '", ingest, "'"));
-  }
-  YAML::Node push = root["push"];
-  if (c.ingest == IngestMode::kPull) {
-    if (push) return r.Error("push", "is only valid with ingest: push (this file pulls: ingest is pull by default)");
-    return absl::OkStatus();
-  }
-  if (!push) {
-    return r.Error("push",
-                   "is required with ingest: push (at least push.auth: set push.auth.oidc, or push.auth: none "
-                   "explicitly)");
-  }
-  return LoadPush(r, push, c.push);
-}
-
 // Refuses, with ingest: push, every key that only a pulling subscriber uses.
 absl::Status CheckPushOnlyKeys(const Reader& r, const YAML::Node& root) {
   if (root["streams"]) return r.Error("streams", kNoSubscriberWhy);
@@ -543,7 +519,7 @@ absl::Status CheckPushOnlyKeys(const Reader& r, const YAML::Node& root) {
     }
     return r.Error("redelivery", kNoNackDelayWhy);
   }
-  if (YAML::Node fc = root["flow_control"]; fc && fc["max_outstanding_bytes"]) {
+  if (YAML::Node fc = root["flow_control"]; fc && fc.IsMap() && fc["max_outstanding_bytes"]) {
     return r.Error("flow_control.max_outstanding_bytes", kNoBytesWhy);
   }
   YAML::Node backends = root["backends"];
@@ -657,6 +633,30 @@ absl::Status LoadPush(const Reader& r, const YAML::Node& node, PushConfig& push)
   if (!auth["oidc"]) return r.Error("push.auth.oidc", "is required (or push.auth: none explicitly)");
   push.auth = PushAuthKind::kOidc;
   return LoadPushOidc(r, auth["oidc"], "push.auth.oidc", push.oidc);
+}
+
+// ingest: pull (default) or push; `push` only with push.
+absl::Status LoadIngest(const Reader& r, const YAML::Node& root, ServiceConfig& c) {
+  std::string ingest;
+  SCHEDSVC_RETURN_IF_ERROR(r.String(root, "ingest", "", ingest));
+  if (ingest.empty() || ingest == "pull") {
+    c.ingest = IngestMode::kPull;
+  } else if (ingest == "push") {
+    c.ingest = IngestMode::kPush;
+  } else {
+    return r.Error("ingest", absl::StrCat("must be pull or push, got '", ingest, "'"));
+  }
+  YAML::Node push = root["push"];
+  if (c.ingest == IngestMode::kPull) {
+    if (push) return r.Error("push", "is only valid with ingest: push (this file pulls: ingest is pull by default)");
+    return absl::OkStatus();
+  }
+  if (!push) {
+    return r.Error("push",
+                   "is required with ingest: push (at least push.auth: set push.auth.oidc, or push.auth: none "
+                   "explicitly)");
+  }
+  return LoadPush(r, push, c.push);
 }
 
 absl::Status LoadRoot(const Reader& r, const YAML::Node& root, ServiceConfig& c) {

@@ -57,6 +57,44 @@ TEST(PushEnvelopeTest, WrappedEnvelopeAsPubsubSendsIt) {
   EXPECT_EQ(parsed->message.receive_time, absl::InfinitePast());  // stamped by the server
 }
 
+// Captured from the official emulator (cloud-pubsub-emulator) pushing one message: escaped slashes, both
+// name styles, no deliveryAttempt even with a dead-letter policy.
+TEST(PushEnvelopeTest, WrappedEnvelopeAsTheEmulatorSendsIt) {
+  constexpr char kEmulatorBody[] =
+      R"({"subscription":"projects\/capp\/subscriptions\/sub-wrapped","message":{"publishTime":)"
+      R"("2026-12-07T07:18:24.602Z","data":"eyJrIjoidiJ9","publish_time":"2026-12-07T07:18:24.602Z",)"
+      R"("messageId":"1","attributes":{"path":"\/jobs\/run","backend":"orders"},"message_id":"1"}})";
+  auto parsed = Parse(kEmulatorBody);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->format, PushFormat::kWrapped);
+  EXPECT_EQ(parsed->subscription, "projects/capp/subscriptions/sub-wrapped");
+  EXPECT_EQ(parsed->message.message_id, "1");
+  EXPECT_EQ(parsed->message.data, R"({"k":"v"})");
+  EXPECT_THAT(parsed->message.attributes, UnorderedElementsAre(Pair("backend", "orders"), Pair("path", "/jobs/run")));
+  EXPECT_EQ(parsed->message.publish_time, absl::FromUnixMillis(1796627904602));
+}
+
+// The headers the emulator sends with --push-no-wrapper-write-metadata (Java's HTTP client names them).
+TEST(PushEnvelopeTest, UnwrappedWithMetadataAsTheEmulatorSendsIt) {
+  auto parsed = Parse(R"({"k":"v"})", {{"backend", "orders"},
+                                       {"path", "/jobs/run"},
+                                       {"x-goog-pubsub-message-id", "1"},
+                                       {"x-goog-pubsub-publish-time", "2026-12-07T07:18:24.602Z"},
+                                       {"x-goog-pubsub-subscription-name", "projects/capp/subscriptions/sub-m"},
+                                       {"User-Agent", "Java/17.0.15"},
+                                       {"Host", "127.0.0.1:18612"},
+                                       {"Accept", "text/html, image/gif, image/jpeg, */*; q=0.2"},
+                                       {"Connection", "keep-alive"},
+                                       {"Content-type", "application/x-www-form-urlencoded"},
+                                       {"Content-Length", "9"}});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->format, PushFormat::kUnwrappedWithMetadata);
+  EXPECT_EQ(parsed->message.message_id, "1");
+  EXPECT_EQ(parsed->subscription, "projects/capp/subscriptions/sub-m");
+  EXPECT_EQ(parsed->message.publish_time, absl::FromUnixMillis(1796627904602));
+  EXPECT_THAT(parsed->message.attributes, UnorderedElementsAre(Pair("backend", "orders"), Pair("path", "/jobs/run")));
+}
+
 TEST(PushEnvelopeTest, WrappedEnvelopeCarriesTheDeliveryAttemptWhenPresent) {
   auto parsed = Parse(PubsubEnvelope(R"(,"deliveryAttempt":3)"));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
