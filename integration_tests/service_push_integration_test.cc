@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "integration_tests/service_fixture.h"
 
 namespace schedsvc::service_it {
@@ -117,7 +118,9 @@ class ServicePushTest : public ServiceIntegrationTest {
       EXPECT_EQ(c.status, kHttpOk) << "unexpected status (401 = bad auth) for " << c.message_id;
       EXPECT_EQ(c.method, "POST");
       // Without metadata there are no attributes: the path attribute cannot arrive.
-      if (wrapper != Wrapper::kUnwrapped) EXPECT_EQ(c.path, "/jobs/run") << c.message_id;
+      if (wrapper != Wrapper::kUnwrapped) {
+        EXPECT_EQ(c.path, "/jobs/run") << c.message_id;
+      }
     }
     const auto per_id = CallsPerId();
     EXPECT_EQ(per_id.size(), static_cast<std::size_t>(kMessages));
