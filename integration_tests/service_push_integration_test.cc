@@ -218,9 +218,12 @@ TEST_F(ServicePushTest, ShutdownLetsAnInFlightPushRequestFinish) {
   const auto per_id = CallsPerId();
   ASSERT_EQ(per_id.count(ids[0]), 1u);
   ASSERT_NO_FATAL_FAILURE(SetBackendConfig(R"({"latency":"0s"})"));
+  // A service listens again: a message whose push was not answered 2xx would be pushed to it.
+  ASSERT_NO_FATAL_FAILURE(StartService());
   absl::SleepFor(kQuietPeriod);
   EXPECT_EQ(CallsPerId()[ids[0]], 1) << "redelivered: the in-flight push was not answered 2xx";
   EXPECT_EQ(Successes()[ids[0]], 1);
+  EXPECT_EQ(StopService(15), 0);
   ASSERT_NO_FATAL_FAILURE(MakePull());
   EXPECT_TRUE(PullAllExceptSentinel().empty());
 }
