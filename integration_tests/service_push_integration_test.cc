@@ -240,6 +240,11 @@ TEST_F(ServicePushTest, RequestThatIsNeitherFormatIsAnswered400) {
   EXPECT_TRUE(Calls().empty());
   EXPECT_EQ(ReadyStatus(), kHttpOk);
   EXPECT_EQ(MetricSum("schedsvc_push_requests_total").value_or(-1), 1);
+  // push.auth: none is told at start.
+  ASSERT_FALSE(service_logs_.empty());
+  EXPECT_TRUE(WaitFor([&] { return testing::ReadFileOrEmpty(service_logs_[0]).find("push.auth is none") !=
+                                   std::string::npos; },
+                      absl::Seconds(5)));
 }
 
 }  // namespace
