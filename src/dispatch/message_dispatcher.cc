@@ -401,7 +401,8 @@ void MessageDispatcher::Nack(const std::shared_ptr<Delivery>& d, absl::string_vi
     d->handle.reset();
     metrics_.Nacked(d->backend_name(), reason);
     fields["outcome"] = "nacked";
-    fields["redeliver_in_s"] = absl::ToDoubleSeconds(delay);
+    // A push answer carries no delay: Pub/Sub's retry policy spaces the redelivery.
+    if (config_.ingest != config::IngestMode::kPush) fields["redeliver_in_s"] = absl::ToDoubleSeconds(delay);
     log_.Warning("message handed back to Pub/Sub", fields);
   } else {
     // On-receipt mode: already acked, nothing to hand back. Dead-letter what can no longer be retried

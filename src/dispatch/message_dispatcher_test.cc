@@ -620,6 +620,9 @@ TEST_F(MessageDispatcherTest, PushOpenCircuitHandsTheMessageBackAtOnceInsteadOfH
   EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_nacked_total{backend=\"orders\",reason=\"circuit_open\"} 1"));
   EXPECT_EQ(dispatcher_->in_flight(), 0);
   EXPECT_THAT(dead_letters_.letters, IsEmpty());
+  // The log does not promise a redelivery delay the push answer cannot carry.
+  for (const auto& line : LogLinesWith("handed back")) EXPECT_FALSE(line.contains("redeliver_in_s")) << line;
+  EXPECT_FALSE(LogLinesWith("handed back").empty());
 }
 
 TEST_F(MessageDispatcherTest, PushPermanentFailureIsDeadLetteredThenAcked) {
