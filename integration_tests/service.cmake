@@ -2,7 +2,8 @@
 # service binary as child processes. Each test binary starts its own emulator.
 foreach(source service_delivery_integration_test.cc service_resilience_integration_test.cc
                service_readiness_integration_test.cc service_stuck_stdout_integration_test.cc
-               service_outage_integration_test.cc service_edge_integration_test.cc)
+               service_outage_integration_test.cc service_edge_integration_test.cc
+               service_push_integration_test.cc)
   get_filename_component(test ${source} NAME_WE)
   schedsvc_test(${test}
     SOURCES ${source}

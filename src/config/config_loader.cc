@@ -486,13 +486,188 @@ absl::Status LoadBackend(const Reader& r, const YAML::Node& node, const std::str
   return absl::OkStatus();
 }
 
+// The reasons a pull-only key has no meaning with `ingest: push`, by key.
+constexpr char kNoSubscriberWhy[] =
+    "is a pull setting: with ingest: push there is no subscriber (remove it, or use ingest: pull)";
+constexpr char kNoLeaseWhy[] =
+    "is a pull setting: a push request cannot be leased or extended past push.ack_deadline (remove it, "
+    "or use ingest: pull)";
+constexpr char kNoNackDelayWhy[] =
+    "is a pull setting: a push answer carries no nack delay, Pub/Sub's retry policy sets it (remove it, "
+    "or use ingest: pull)";
+constexpr char kNoHoldWhy[] =
+    "is a pull setting: a push request cannot be held past push.ack_deadline, so an open circuit answers "
+    "at once (remove it, or use ingest: pull)";
+constexpr char kNoBytesWhy[] =
+    "is a pull setting: push requests are bounded by count (flow_control.max_outstanding_messages) and "
+    "each by Pub/Sub's message size (remove it, or use ingest: pull)";
+// Longest push.path accepted: far above any real path, short enough to show in an error.
+constexpr std::size_t kMaxPushPathBytes = 256;
+
+// Refuses, with ingest: push, every key that only a pulling subscriber uses.
+absl::Status CheckPushOnlyKeys(const Reader& r, const YAML::Node& root) {
+  if (root["streams"]) return r.Error("streams", kNoSubscriberWhy);
+  if (YAML::Node lease = root["lease"]) {
+    for (const char* key : {"max_extension", "extension_step"}) {
+      if (lease.IsMap() && lease[key]) return r.Error(Join("lease", key), kNoLeaseWhy);
+    }
+    return r.Error("lease", kNoLeaseWhy);
+  }
+  if (YAML::Node redelivery = root["redelivery"]) {
+    for (const char* key : {"initial_delay", "max_delay"}) {
+      if (redelivery.IsMap() && redelivery[key]) return r.Error(Join("redelivery", key), kNoNackDelayWhy);
+    }
+    return r.Error("redelivery", kNoNackDelayWhy);
+  }
+  if (YAML::Node fc = root["flow_control"]; fc && fc.IsMap() && fc["max_outstanding_bytes"]) {
+    return r.Error("flow_control.max_outstanding_bytes", kNoBytesWhy);
+  }
+  YAML::Node backends = root["backends"];
+  if (!backends || !backends.IsMap()) return absl::OkStatus();  // LoadRoot refuses it
+  for (const auto& entry : backends) {
+    if (!entry.first.IsScalar() || !entry.second.IsMap()) continue;  // LoadRoot refuses it
+    YAML::Node cb = entry.second["circuit_breaker"];
+    if (!cb || !cb.IsMap()) continue;
+    const std::string path = Join(Join("backends", entry.first.Scalar()), "circuit_breaker");
+    for (const char* key : {"max_hold", "max_held_messages"}) {
+      if (cb[key]) return r.Error(Join(path, key), kNoHoldWhy);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// push.path: an absolute path without query, fragment, spaces or control characters.
+absl::Status ValidatePushPath(const Reader& r, const std::string& path) {
+  const std::string full = "push.path";
+  if (path.empty() || path.front() != '/') {
+    return r.Error(full, absl::StrCat("must start with '/', got '", absl::CEscape(path), "'"));
+  }
+  if (path.size() > kMaxPushPathBytes) {
+    return r.Error(full, absl::StrCat("must be at most ", kMaxPushPathBytes, " bytes, got ", path.size()));
+  }
+  for (char c : path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return r.Error(full, "must not contain spaces or control characters");
+  }
+  if (absl::StrContains(path, '?')) return r.Error(full, "must not contain a query ('?')");
+  if (absl::StrContains(path, '#')) return r.Error(full, "must not contain a fragment ('#')");
+  return absl::OkStatus();
+}
+
+absl::Status LoadPushOidc(const Reader& r, const YAML::Node& node, const std::string& path,
+                          PushOidcConfig& oidc) {
+  SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(node, path, {"audience", "service_accounts", "jwks_url", "jwks_file"}));
+  const std::string audience_key = Join(path, "audience");
+  if (!node["audience"]) {
+    return r.Error(audience_key, "is required (the audience the push subscription's OIDC token carries)");
+  }
+  SCHEDSVC_RETURN_IF_ERROR(r.String(node, "audience", path, oidc.audience));
+  if (oidc.audience.empty()) return r.Error(audience_key, "must not be empty");
+  if (std::any_of(oidc.audience.begin(), oidc.audience.end(), IsControlChar)) {
+    return r.Error(audience_key, "must not contain control characters");
+  }
+  const std::string accounts_key = Join(path, "service_accounts");
+  YAML::Node accounts = node["service_accounts"];
+  if (!accounts) {
+    return r.Error(accounts_key, "is required (the e-mails of the service accounts allowed to push)");
+  }
+  if (!accounts.IsSequence() || accounts.size() == 0) {
+    return r.Error(accounts_key, "must be a non-empty list of service account e-mails");
+  }
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    const std::string item = absl::StrCat(accounts_key, "[", i, "]");
+    auto email = r.Scalar(accounts[i], item);
+    if (!email.ok()) return email.status();
+    const std::size_t at = email->find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == email->size() ||
+        std::any_of(email->begin(), email->end(), [](char c) { return IsControlChar(c) || c == ' '; })) {
+      return r.Error(item, absl::StrCat("must be an e-mail address, got '", absl::CEscape(*email), "'"));
+    }
+    oidc.service_accounts.push_back(*std::move(email));
+  }
+  if (node["jwks_url"] && node["jwks_file"]) {
+    return r.Error(path, "set either jwks_url or jwks_file, not both");
+  }
+  if (node["jwks_file"]) {
+    const std::string full = Join(path, "jwks_file");
+    SCHEDSVC_RETURN_IF_ERROR(r.String(node, "jwks_file", path, oidc.jwks_file));
+    SCHEDSVC_RETURN_IF_ERROR(r.CredentialFile(full, oidc.jwks_file));
+    // The file replaces the URL: nothing is fetched.
+    oidc.jwks_url.clear();
+  } else {
+    const std::string full = Join(path, "jwks_url");
+    SCHEDSVC_RETURN_IF_ERROR(r.String(node, "jwks_url", path, oidc.jwks_url));
+    SCHEDSVC_RETURN_IF_ERROR(ValidateUrl(r, full, oidc.jwks_url));
+    if (!absl::StartsWith(oidc.jwks_url, "https://")) {
+      return r.Error(full, "must start with https:// (the signing keys must come over a verified connection)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadPush(const Reader& r, const YAML::Node& node, PushConfig& push) {
+  SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(node, "push", {"listen", "path", "ack_deadline", "auth"}));
+  SCHEDSVC_RETURN_IF_ERROR(r.String(node, "listen", "push", push.listen));
+  SCHEDSVC_RETURN_IF_ERROR(ValidateListen(r, "push.listen", push.listen));
+  SCHEDSVC_RETURN_IF_ERROR(r.String(node, "path", "push", push.path));
+  SCHEDSVC_RETURN_IF_ERROR(ValidatePushPath(r, push.path));
+  SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "ack_deadline", "push", pubsub::kMinAckDeadline,
+                                      pubsub::kMaxAckDeadline, false, push.ack_deadline));
+  YAML::Node auth = node["auth"];
+  if (!auth) {
+    return r.Error("push.auth",
+                   "is required: set push.auth.oidc (verify Pub/Sub's token), or push.auth: none explicitly");
+  }
+  if (auth.IsScalar()) {
+    if (auth.Scalar() != "none") {
+      return r.Error("push.auth",
+                     absl::StrCat("must be none or a mapping with oidc, got '", absl::CEscape(auth.Scalar()), "'"));
+    }
+    push.auth = PushAuthKind::kNone;
+    return absl::OkStatus();
+  }
+  if (auth.IsNull()) {
+    return r.Error("push.auth", "needs a value: set push.auth.oidc, or push.auth: none explicitly");
+  }
+  SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(auth, "push.auth", {"oidc"}));
+  if (!auth["oidc"]) return r.Error("push.auth.oidc", "is required (or push.auth: none explicitly)");
+  push.auth = PushAuthKind::kOidc;
+  return LoadPushOidc(r, auth["oidc"], "push.auth.oidc", push.oidc);
+}
+
+// ingest: pull (default) or push; `push` only with push.
+absl::Status LoadIngest(const Reader& r, const YAML::Node& root, ServiceConfig& c) {
+  std::string ingest;
+  SCHEDSVC_RETURN_IF_ERROR(r.String(root, "ingest", "", ingest));
+  if (ingest.empty() || ingest == "pull") {
+    c.ingest = IngestMode::kPull;
+  } else if (ingest == "push") {
+    c.ingest = IngestMode::kPush;
+  } else {
+    return r.Error("ingest", absl::StrCat("must be pull or push, got '", ingest, "'"));
+  }
+  YAML::Node push = root["push"];
+  if (c.ingest == IngestMode::kPull) {
+    if (push) return r.Error("push", "is only valid with ingest: push (this file pulls: ingest is pull by default)");
+    return absl::OkStatus();
+  }
+  if (!push) {
+    return r.Error("push",
+                   "is required with ingest: push (at least push.auth: set push.auth.oidc, or push.auth: none "
+                   "explicitly)");
+  }
+  return LoadPush(r, push, c.push);
+}
+
 absl::Status LoadRoot(const Reader& r, const YAML::Node& root, ServiceConfig& c) {
   if (!root.IsDefined() || root.IsNull()) return r.Error("", "is empty");
   SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(
       root, "",
       {"project", "subscription", "streams", "flow_control", "ack_mode", "lease",
        "dead_letter_topic", "admin", "shutdown_grace", "routing", "backends", "log_level",
-       "redelivery"}));
+       "redelivery", "ingest", "push"}));
+  SCHEDSVC_RETURN_IF_ERROR(LoadIngest(r, root, c));
+  if (c.ingest == IngestMode::kPush) SCHEDSVC_RETURN_IF_ERROR(CheckPushOnlyKeys(r, root));
   SCHEDSVC_RETURN_IF_ERROR(r.String(root, "project", "", c.project));
   if (!c.project.empty()) {
     if (absl::Status st = pubsub::ValidateProjectId(c.project); !st.ok()) {
@@ -612,6 +787,11 @@ absl::Status LoadRoot(const Reader& r, const YAML::Node& root, ServiceConfig& c)
     return r.Error("routing.default_backend",
                    absl::StrCat("names no backend: '", c.default_backend, "' (backends: ",
                                 absl::StrJoin(names, ", "), ")"));
+  }
+  if (c.ingest == IngestMode::kPush) {
+    if (c.push.listen == c.admin_listen) {
+      return r.Error("push.listen", absl::StrCat("must differ from admin.listen (", c.admin_listen, ")"));
+    }
   }
   return absl::OkStatus();
 }

@@ -535,6 +535,130 @@ TEST_F(ConfigLoaderTest, BackendNamesAndAdminListenAreChecked) {
               "must not be empty");
 }
 
+
+// A push config: `extra` top-level keys before backends, `push` the push section's body (indent 2).
+std::string PushConfigWith(const std::string& push, const std::string& extra = "",
+                           const std::string& backend_extra = "") {
+  return absl::StrCat("ingest: push\n", "subscription: projects/p1/subscriptions/orders-push\n", extra,
+                      push.empty() ? "" : absl::StrCat("push:\n", push),
+                      "backends:\n  orders:\n    url: https://orders.example.com/api\n", backend_extra);
+}
+
+constexpr char kPushAuthNone[] = "  auth: none\n";
+
+TEST_F(ConfigLoaderTest, IngestIsPullByDefaultAndRefusesOtherWords) {
+  auto config = Load(kMinimal);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ingest, IngestMode::kPull);
+  ExpectError(absl::StrCat("ingest: poll\n", kMinimal), "ingest", "must be pull or push, got 'poll'");
+}
+
+TEST_F(ConfigLoaderTest, PushSectionGetsDocumentedDefaults) {
+  auto config = Load(PushConfigWith(kPushAuthNone));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ingest, IngestMode::kPush);
+  EXPECT_EQ(config->subscription, "projects/p1/subscriptions/orders-push");
+  EXPECT_EQ(config->push.listen, "0.0.0.0:8080");
+  EXPECT_EQ(config->push.path, "/pubsub/push");
+  EXPECT_EQ(config->push.ack_deadline, absl::Seconds(60));
+  EXPECT_EQ(config->push.auth, PushAuthKind::kNone);
+}
+
+TEST_F(ConfigLoaderTest, PushOidcIsReadWithItsKeySource) {
+  Write("jwks.json", "{\"keys\":[]}");
+  auto config = Load(PushConfigWith(
+      "  listen: 127.0.0.1:8181\n  path: /push/in\n  ack_deadline: 120s\n"
+      "  auth:\n    oidc:\n      audience: https://svc.example.com/push/in\n"
+      "      service_accounts: [pusher@p1.iam.gserviceaccount.com, other@p1.iam.gserviceaccount.com]\n"
+      "      jwks_file: jwks.json\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->push.listen, "127.0.0.1:8181");
+  EXPECT_EQ(config->push.path, "/push/in");
+  EXPECT_EQ(config->push.ack_deadline, absl::Seconds(120));
+  EXPECT_EQ(config->push.auth, PushAuthKind::kOidc);
+  EXPECT_EQ(config->push.oidc.audience, "https://svc.example.com/push/in");
+  EXPECT_THAT(config->push.oidc.service_accounts,
+              ::testing::ElementsAre("pusher@p1.iam.gserviceaccount.com", "other@p1.iam.gserviceaccount.com"));
+  EXPECT_EQ(config->push.oidc.jwks_file, absl::StrCat(dir_, "/jwks.json"));
+  EXPECT_EQ(config->push.oidc.jwks_url, "");  // the file replaces the URL
+
+  auto by_url = Load(PushConfigWith(
+      "  auth:\n    oidc:\n      audience: aud\n      service_accounts: [a@b.c]\n"));
+  ASSERT_TRUE(by_url.ok()) << by_url.status();
+  EXPECT_EQ(by_url->push.oidc.jwks_url, "https://www.googleapis.com/oauth2/v3/certs");
+}
+
+TEST_F(ConfigLoaderTest, PushNeedsAnExplicitAuth) {
+  ExpectError(PushConfigWith(""), "push",
+              "is required with ingest: push (at least push.auth: set push.auth.oidc, or push.auth: none explicitly)");
+  ExpectError(PushConfigWith("  path: /p\n"), "push.auth",
+              "is required: set push.auth.oidc (verify Pub/Sub's token), or push.auth: none explicitly");
+  ExpectError(PushConfigWith("  auth: off\n"), "push.auth", "must be none or a mapping with oidc, got 'off'");
+  ExpectError(PushConfigWith("  auth:\n"), "push.auth", "needs a value");
+  ExpectError(PushConfigWith("  auth:\n    oidc:\n      service_accounts: [a@b.c]\n"), "push.auth.oidc.audience",
+              "is required");
+  ExpectError(PushConfigWith("  auth:\n    oidc:\n      audience: aud\n"), "push.auth.oidc.service_accounts",
+              "is required");
+  ExpectError(PushConfigWith("  auth:\n    oidc:\n      audience: aud\n      service_accounts: []\n"),
+              "push.auth.oidc.service_accounts", "must be a non-empty list");
+  ExpectError(PushConfigWith("  auth:\n    oidc:\n      audience: aud\n      service_accounts: [nobody]\n"),
+              "push.auth.oidc.service_accounts[0]", "must be an e-mail address, got 'nobody'");
+  ExpectError(PushConfigWith("  auth:\n    oidc:\n      audience: aud\n      service_accounts: [a@b.c]\n"
+                             "      jwks_url: http://keys.example.com/certs\n"),
+              "push.auth.oidc.jwks_url", "must start with https://");
+  ExpectError(PushConfigWith("  auth:\n    oidc:\n      audience: aud\n      service_accounts: [a@b.c]\n"
+                             "      jwks_url: https://keys.example.com/certs\n      jwks_file: keys.json\n"),
+              "push.auth.oidc", "set either jwks_url or jwks_file, not both");
+  ExpectError(PushConfigWith("  auth:\n    oidc:\n      audience: aud\n      service_accounts: [a@b.c]\n"
+                             "      jwks_file: missing.json\n"),
+              "push.auth.oidc.jwks_file", "cannot read");
+}
+
+TEST_F(ConfigLoaderTest, PushKeysAreRangeChecked) {
+  ExpectError(PushConfigWith(absl::StrCat("  ack_deadline: 5s\n", kPushAuthNone)), "push.ack_deadline",
+              "must be between 10s and 10m, got 5s");
+  ExpectError(PushConfigWith(absl::StrCat("  ack_deadline: 601s\n", kPushAuthNone)), "push.ack_deadline",
+              "must be between 10s and 10m, got 601s");
+  ExpectError(PushConfigWith(absl::StrCat("  listen: nowhere\n", kPushAuthNone)), "push.listen",
+              "must be host:port, got 'nowhere'");
+  ExpectError(PushConfigWith(absl::StrCat("  path: pubsub\n", kPushAuthNone)), "push.path",
+              "must start with '/', got 'pubsub'");
+  ExpectError(PushConfigWith(absl::StrCat("  path: /push?x=1\n", kPushAuthNone)), "push.path",
+              "must not contain a query");
+  ExpectError(PushConfigWith(absl::StrCat("  listen: 127.0.0.1:9090\n", kPushAuthNone)), "push.listen",
+              "must differ from admin.listen (127.0.0.1:9090)");
+  ExpectError(PushConfigWith(absl::StrCat("  port: 8080\n", kPushAuthNone)), "push.port", "unknown key");
+}
+
+TEST_F(ConfigLoaderTest, PullOnlyKeysAreRefusedWithIngestPushSayingWhy) {
+  ExpectError(PushConfigWith(kPushAuthNone, "streams: 4\n"), "streams",
+              "is a pull setting: with ingest: push there is no subscriber");
+  ExpectError(PushConfigWith(kPushAuthNone, "lease:\n  max_extension: 30m\n"), "lease.max_extension",
+              "is a pull setting: a push request cannot be leased or extended past push.ack_deadline");
+  ExpectError(PushConfigWith(kPushAuthNone, "lease:\n  extension_step: 30s\n"), "lease.extension_step",
+              "is a pull setting");
+  ExpectError(PushConfigWith(kPushAuthNone, "redelivery:\n  initial_delay: 10s\n"), "redelivery.initial_delay",
+              "is a pull setting: a push answer carries no nack delay");
+  ExpectError(PushConfigWith(kPushAuthNone, "flow_control:\n  max_outstanding_bytes: 1000\n"),
+              "flow_control.max_outstanding_bytes", "is a pull setting");
+  ExpectError(PushConfigWith(kPushAuthNone, "", "    circuit_breaker:\n      max_hold: 1m\n"),
+              "backends.orders.circuit_breaker.max_hold",
+              "is a pull setting: a push request cannot be held past push.ack_deadline");
+  ExpectError(PushConfigWith(kPushAuthNone, "", "    circuit_breaker:\n      max_held_messages: 5\n"),
+              "backends.orders.circuit_breaker.max_held_messages", "is a pull setting");
+  // What keeps its meaning in push mode is accepted.
+  auto config = Load(PushConfigWith(kPushAuthNone, "flow_control:\n  max_outstanding_messages: 50\n",
+                                    "    circuit_breaker:\n      open_duration: 5s\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->max_outstanding_messages, 50);
+}
+
+TEST_F(ConfigLoaderTest, PushSectionIsRefusedWhenPulling) {
+  ExpectError(absl::StrCat(kMinimal, "push:\n  auth: none\n"), "push", "is only valid with ingest: push");
+  ExpectError(absl::StrCat("ingest: pull\n", kMinimal, "push:\n  auth: none\n"), "push",
+              "is only valid with ingest: push");
+}
+
 }  // namespace
 }  // namespace schedsvc::config
 

@@ -98,7 +98,11 @@ void MessageDispatcher::Dispatch(pubsub::Message message, pubsub::AckHandle hand
   d->message = std::move(message);
   // The subscriber stamps receive_time with the same steady clock.
   if (d->message.receive_time == absl::InfinitePast()) d->message.receive_time = steady_.Now();
-  d->deadline = DeliveryDeadline(d->message.receive_time, config_.lease_max_extension);
+  // Pull: the lease is extended up to lease.max_extension. Push: the HTTP answer must be sent within the
+  // push subscription's ack deadline, which bounds the whole delivery.
+  const absl::Duration budget =
+      config_.ingest == config::IngestMode::kPush ? config_.push.ack_deadline : config_.lease_max_extension;
+  d->deadline = DeliveryDeadline(d->message.receive_time, budget);
   d->handle.emplace(std::move(handle));
   // The one routing decision of the delivery: every attempt goes to this backend.
   auto route = backends_.Route(d->message);
@@ -149,6 +153,13 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
   Backend& b = *d->backend;
   const auto& cb = b.config().circuit_breaker;
   const absl::Time now = steady_.Now();
+  if (config_.ingest == config::IngestMode::kPush) {
+    // A push request cannot be held past its ack deadline, and waiting would only tie up the request:
+    // answered at once (non-2xx), Pub/Sub backs off by its retry policy and counts a delivery attempt.
+    LeaveHold(*d);
+    NackForRedelivery(d, metrics::kNackCircuitOpen, absl::UnavailableError("circuit open (push: not held)"));
+    return;
+  }
   if (!d->holding) {
     if (cb.max_held_messages > 0 && b.held() >= cb.max_held_messages) {
       NackForRedelivery(d, metrics::kNackCircuitOpen, absl::UnavailableError("circuit open and the hold is full"));
@@ -373,7 +384,8 @@ void MessageDispatcher::Nack(const std::shared_ptr<Delivery>& d, absl::string_vi
     d->handle.reset();
     metrics_.Nacked(d->backend_name(), reason);
     fields["outcome"] = "nacked";
-    fields["redeliver_in_s"] = absl::ToDoubleSeconds(delay);
+    // A push answer carries no delay: Pub/Sub's retry policy spaces the redelivery.
+    if (config_.ingest != config::IngestMode::kPush) fields["redeliver_in_s"] = absl::ToDoubleSeconds(delay);
     log_.Warning("message handed back to Pub/Sub", fields);
   } else {
     // On-receipt mode: already acked, nothing to hand back. Dead-letter what can no longer be retried

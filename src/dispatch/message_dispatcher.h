@@ -24,6 +24,11 @@
 // leased. Nacks for retryable causes wait RedeliveryDelay(delivery attempt) (redelivery_delay.h), so an
 // outage spends Pub/Sub delivery attempts slowly; shutdown nacks are immediate.
 //
+// With ingest: push the message comes from a push request that waits for its settle (src/push/): the
+// budget is push.ack_deadline instead of lease.max_extension (same margin), and an open circuit hands the
+// message back at once (reason circuit_open) instead of holding it; a nack's delay is ignored there, as
+// the HTTP answer cannot carry one (Pub/Sub's retry policy spaces the redeliveries).
+//
 // In on-receipt mode the message is acked first and the same steps follow; a message that can then be
 // neither delivered nor dead-lettered is lost, and logged and counted as such.
 //

@@ -561,5 +561,84 @@ TEST_F(MessageDispatcherTest, OnReceiptAcksAreCountedOnArrivalByBackend) {
   EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_acked_total{backend=\"\"} 1"));
 }
 
+
+// ingest: push, with the default retry and breaker policy and a 60 s push ack deadline.
+config::ServiceConfig PushConfig() {
+  config::ServiceConfig c = DefaultPolicyConfig();
+  c.ingest = config::IngestMode::kPush;
+  c.push.ack_deadline = absl::Seconds(60);
+  c.backends[0].circuit_breaker.max_hold = absl::ZeroDuration();  // refused with push by the loader
+  return c;
+}
+
+TEST_F(MessageDispatcherTest, PushBudgetIsTheAckDeadlineNotTheLeaseExtension) {
+  constexpr absl::Duration kAckDeadline = absl::Seconds(20);
+  constexpr absl::Duration kMargin = absl::Seconds(5);  // clamp(20 s / 4, 1 s, 5 s), as for a lease
+  auto config = PushConfig();
+  config.push.ack_deadline = kAckDeadline;
+  config.lease_max_extension = absl::Minutes(60);  // not used in push mode
+  config.backends[0].timeout = absl::Seconds(30);
+  Make(config);
+  http_.set_deliver_immediately(false);
+  http_.Script(absl::DeadlineExceededError("timed out"));
+  Send("1");
+  ASSERT_EQ(http_.request_count(), 1u);
+  EXPECT_EQ(http_.requests()[0].timeout, kAckDeadline - kMargin);
+  executor_.AdvanceTime(kAckDeadline - kMargin);
+  http_.DeliverAll();
+  // The budget is spent a margin before the push request's deadline: the message is handed back.
+  ASSERT_EQ(acks_->events.size(), 1u);
+  EXPECT_TRUE(absl::StartsWith(acks_->events[0], "1:nack:")) << acks_->events[0];
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_nacked_total{backend=\"orders\",reason=\"retry_budget_spent\"} 1"));
+}
+
+TEST_F(MessageDispatcherTest, PushRetriesInsideTheAckDeadlineThenAcks) {
+  Make(PushConfig());
+  http_.Script(testing::FakeHttpClient::Response(503));
+  Send("1");
+  EXPECT_THAT(acks_->events, IsEmpty());
+  executor_.AdvanceTime(absl::Seconds(10));
+  EXPECT_EQ(http_.request_count(), 2u);
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+}
+
+TEST_F(MessageDispatcherTest, PushOpenCircuitHandsTheMessageBackAtOnceInsteadOfHolding) {
+  auto config = PushConfig();
+  config.backends[0].circuit_breaker.minimum_requests = 4;
+  config.backends[0].circuit_breaker.consecutive_failures = 0;
+  config.backends[0].retry.max_attempts = 1;
+  Make(config);
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  // Four failing messages open the circuit (minimum_requests 4, rate 100 %).
+  for (int i = 0; i < 4; ++i) Send("f" + std::to_string(i));
+  const std::size_t calls_when_opened = http_.request_count();
+  acks_->events.clear();
+  Send("late");
+  EXPECT_EQ(http_.request_count(), calls_when_opened);  // no call while open
+  // Settled at once, without any time passing: nothing is held.
+  ASSERT_EQ(acks_->events.size(), 1u) << log_text_.str();
+  EXPECT_TRUE(absl::StartsWith(acks_->events[0], "late:nack:")) << acks_->events[0];
+  dispatcher_->UpdateMetrics();
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_held{backend=\"orders\"} 0"));
+  EXPECT_THAT(Scrape(), HasSubstr("schedsvc_messages_nacked_total{backend=\"orders\",reason=\"circuit_open\"} 1"));
+  EXPECT_EQ(dispatcher_->in_flight(), 0);
+  EXPECT_THAT(dead_letters_.letters, IsEmpty());
+  // The log does not promise a redelivery delay the push answer cannot carry.
+  for (const auto& line : LogLinesWith("handed back")) EXPECT_FALSE(line.contains("redeliver_in_s")) << line;
+  EXPECT_FALSE(LogLinesWith("handed back").empty());
+}
+
+TEST_F(MessageDispatcherTest, PushPermanentFailureIsDeadLetteredThenAcked) {
+  Make(PushConfig());
+  http_.Script(testing::FakeHttpClient::Response(400));
+  Send("1");
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  EXPECT_EQ(dead_letters_.letters[0].info.reason, "http_4xx");
+  EXPECT_THAT(acks_->events, IsEmpty());  // acked only once published
+  dead_letters_.letters[0].done(absl::OkStatus());
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+  EXPECT_EQ(http_.request_count(), 1u);
+}
+
 }  // namespace
 }  // namespace schedsvc::dispatch

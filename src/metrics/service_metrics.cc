@@ -128,6 +128,13 @@ ServiceMetrics::ServiceMetrics(const std::string& subscription, const std::vecto
                        .Help("Requests libcurl sent again on a new connection after the reused one closed unanswered.")
                        .Register(r)
                        .Add({});
+  auto& push_requests = BuildCounter()
+                            .Name("schedsvc_push_requests_total")
+                            .Help("Pub/Sub push requests (ingest: push) by how they were answered.")
+                            .Register(r);
+  for (absl::string_view result : kPushResults) {
+    push_requests_[std::string(result)] = &push_requests.Add({{"result", std::string(result)}});
+  }
 
   stream_failures_family_ = &BuildCounter()
                                 .Name("schedsvc_stream_failures_total")
@@ -286,6 +293,11 @@ void ServiceMetrics::SetHttpResends(std::uint64_t total) { CatchUp(http_resends_
 
 void ServiceMetrics::SetLogLinesDropped(std::uint64_t total) {
   CatchUp(log_lines_dropped_, static_cast<double>(total));
+}
+
+void ServiceMetrics::PushRequest(absl::string_view result) {
+  auto it = push_requests_.find(result);
+  if (it != push_requests_.end()) it->second->Increment();
 }
 
 }  // namespace schedsvc::metrics

@@ -58,6 +58,19 @@ inline constexpr absl::string_view kLostNoDeadLetterTopic = "no_dead_letter_topi
 inline constexpr std::array<absl::string_view, 2> kLostReasons = {kLostDeadLetterPublishFailed,
                                                                   kLostNoDeadLetterTopic};
 
+// The `result` values of schedsvc_push_requests_total (ingest: push), each pre-created at 0.
+inline constexpr absl::string_view kPushAcked = "acked";                  // answered 2xx: settled
+inline constexpr absl::string_view kPushNacked = "nacked";                // answered 503: handed back
+inline constexpr absl::string_view kPushBadRequest = "bad_request";       // 400/405/413: never dispatched
+inline constexpr absl::string_view kPushUnauthenticated = "unauthenticated";  // 401: no token
+inline constexpr absl::string_view kPushForbidden = "forbidden";          // 403: token refused
+inline constexpr absl::string_view kPushServiceFull = "service_full";     // 429: max_outstanding_messages
+// 503 without dispatch or settle: shutting down, signing keys unavailable, or no settle before the deadline.
+inline constexpr absl::string_view kPushUnavailable = "unavailable";
+inline constexpr std::array<absl::string_view, 7> kPushResults = {
+    kPushAcked, kPushNacked, kPushBadRequest, kPushUnauthenticated, kPushForbidden, kPushServiceFull,
+    kPushUnavailable};
+
 class ServiceMetrics {
  public:
   // Creates every family and the series for `subscription` and each of `backends` (plus
@@ -107,6 +120,8 @@ class ServiceMetrics {
   void SetLogLinesDropped(std::uint64_t total);
   // Copies the HTTP client's count of requests libcurl re-sent on a fresh connection (monotonic).
   void SetHttpResends(std::uint64_t total);
+  // One push request answered with `result` (one of kPushResults; others are not counted).
+  void PushRequest(absl::string_view result);
 
  private:
   using CountersByReason = std::map<std::string, prometheus::Counter*, std::less<>>;
@@ -161,6 +176,8 @@ class ServiceMetrics {
   std::map<std::string, prometheus::Counter*, std::less<>> ack_failures_;
   prometheus::Counter* log_lines_dropped_;
   prometheus::Counter* http_resends_;
+  // By kPushResults; fixed after construction.
+  std::map<std::string, prometheus::Counter*, std::less<>> push_requests_;
   // Fixed after construction: the configured backends plus kUnknownBackend.
   std::map<std::string, BackendSeries, std::less<>> backends_;
 };

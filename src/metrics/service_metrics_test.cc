@@ -77,6 +77,18 @@ TEST(ServiceMetricsTest, LostAndAuthFailureSeriesStartAtZeroPerBackend) {
   }
 }
 
+TEST(ServiceMetricsTest, PushRequestSeriesStartAtZeroAndCountByResult) {
+  ServiceMetrics m("projects/p/subscriptions/s", {"orders"});
+  for (absl::string_view result : kPushResults) {
+    EXPECT_THAT(Scrape(m), HasSubstr(absl::StrCat("schedsvc_push_requests_total{result=\"", result, "\"} 0")));
+  }
+  m.PushRequest(kPushServiceFull);
+  m.PushRequest("not_a_result");  // not counted, no new series
+  const std::string text = Scrape(m);
+  EXPECT_THAT(text, HasSubstr("schedsvc_push_requests_total{result=\"service_full\"} 1"));
+  EXPECT_THAT(text, Not(HasSubstr("not_a_result")));
+}
+
 TEST(ServiceMetricsTest, FirstFailureMovesThePreCreatedSeries) {
   ServiceMetrics m("s", {"orders"});
   m.DeadLettered("orders", "http_4xx");

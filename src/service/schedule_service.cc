@@ -19,6 +19,21 @@ constexpr absl::Duration kAckFlushTimeout = absl::Seconds(10);
 // wait long for it.
 constexpr absl::Duration kDeadLetterCheckTimeout = absl::Seconds(5);
 
+// Returns the push endpoint's authenticator for `push`: null for push.auth: none.
+absl::StatusOr<std::unique_ptr<push::PushAuthenticator>> MakePushAuthenticator(const config::PushConfig& push,
+                                                                              Clock& wall) {
+  if (push.auth == config::PushAuthKind::kNone) return std::unique_ptr<push::PushAuthenticator>();
+  // OIDC WIRING POINT (push.auth.oidc): the verifier is built by schedsvc_push_auth
+  // (src/push/oidc_push_authenticator.h), which this branch does not have. At merge this becomes
+  //   return push::MakeOidcPushAuthenticator(push.oidc, wall);
+  // (and schedsvc_service gains the schedsvc_push_auth dependency). Until then an OIDC config cannot
+  // start: refusing is the only safe answer, never letting requests through unverified.
+  (void)wall;
+  return absl::UnimplementedError(
+      "push.auth.oidc: this build has no OIDC verifier; use push.auth: none only behind another authenticating "
+      "proxy");
+}
+
 }  // namespace
 
 ScheduleService::ScheduleService(config::ServiceConfig config, JsonLogger& log)
@@ -50,6 +65,26 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
   s->dispatcher_ = std::make_unique<dispatch::MessageDispatcher>(c, *s->http_, s->dead_letters_.get(),
                                                                  *s->executor_, s->steady_clock_, s->clock_,
                                                                  *s->metrics_, log);
+  ScheduleService* raw = s.get();
+  if (c.ingest == config::IngestMode::kPush) {
+    auto authenticator = MakePushAuthenticator(c.push, s->clock_);
+    if (!authenticator.ok()) return authenticator.status();
+    s->push_authenticator_ = *std::move(authenticator);
+    push::PushServerOptions push_options;
+    push_options.listen = c.push.listen;
+    push_options.path = c.push.path;
+    push_options.ack_deadline = c.push.ack_deadline;
+    push_options.max_outstanding_messages = c.max_outstanding_messages;
+    push_options.subscription = c.subscription;
+    dispatch::MessageDispatcher* dispatcher = s->dispatcher_.get();
+    s->push_server_ = std::make_unique<push::PushServer>(
+        push_options, s->push_authenticator_.get(),
+        [dispatcher](pubsub::Message m, pubsub::AckHandle h) { dispatcher->Dispatch(std::move(m), std::move(h)); },
+        s->steady_clock_, *s->metrics_, log);
+    s->admin_ = std::make_unique<AdminServer>(
+        s->metrics_->registry(), [raw] { return raw->readiness(); }, [raw] { raw->BeforeScrape(); });
+    return s;
+  }
   pubsub::SubscriberOptions subscriber_options;
   subscriber_options.subscription = c.subscription;
   subscriber_options.streams = c.streams;
@@ -67,7 +102,6 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
   auto subscriber = pubsub::MakeSubscriber(subscriber_options, connection);
   if (!subscriber.ok()) return subscriber.status();
   s->subscriber_ = *std::move(subscriber);
-  ScheduleService* raw = s.get();
   s->admin_ = std::make_unique<AdminServer>(
       s->metrics_->registry(), [raw] { return raw->readiness(); }, [raw] { raw->BeforeScrape(); });
   return s;
@@ -84,6 +118,7 @@ absl::Status ScheduleService::Start() {
         "policy cannot help",
         {{"subscription", config_.subscription}});
   }
+  if (push_server_) return StartPush();
   auto endpoint = pubsub::ResolveEndpoint({});
   log_.Info("schedule-service starting",
             {{"subscription", config_.subscription},
@@ -97,6 +132,28 @@ absl::Status ScheduleService::Start() {
   subscriber_->Start([dispatcher](pubsub::Message m, pubsub::AckHandle h) {
     dispatcher->Dispatch(std::move(m), std::move(h));
   });
+  return absl::OkStatus();
+}
+
+absl::Status ScheduleService::StartPush() {
+  if (config_.push.auth == config::PushAuthKind::kNone) {
+    log_.Warning(
+        "push.auth is none: push requests are not authenticated, so anyone who can reach push.listen can have "
+        "messages delivered to the backends; use push.auth.oidc unless a proxy in front authenticates Pub/Sub",
+        {{"subscription", config_.subscription}, {"push_listen", config_.push.listen}});
+  }
+  if (auto s = push_server_->Start(); !s.ok()) return s;
+  log_.Info("schedule-service starting",
+            {{"ingest", "push"},
+             {"subscription", config_.subscription},
+             {"push_listen", config_.push.listen},
+             {"push_path", config_.push.path},
+             {"push_port", push_server_->port()},
+             {"ack_deadline_s", absl::ToDoubleSeconds(config_.push.ack_deadline)},
+             {"admin", config_.admin_listen},
+             {"backends", config_.backends.size()}});
+  CheckCredentialFiles();
+  if (!config_.dead_letter_topic.empty()) dead_letter_check_ = std::thread([this] { CheckDeadLetterTopic(); });
   return absl::OkStatus();
 }
 
@@ -146,10 +203,17 @@ void ScheduleService::CheckDeadLetterTopic() {
   }
 }
 
-bool ScheduleService::ready() const { return !shutting_down_ && subscriber_ && subscriber_->IsHealthy(); }
+bool ScheduleService::ready() const {
+  if (push_server_) return !shutting_down_ && push_server_->listening();
+  return !shutting_down_ && subscriber_ && subscriber_->IsHealthy();
+}
 
 Readiness ScheduleService::readiness() const {
   if (shutting_down_) return {false, "shutting down"};
+  if (push_server_) {
+    if (!push_server_->listening()) return {false, absl::StrCat("push endpoint not listening on ", config_.push.listen)};
+    return {true, ""};
+  }
   if (!subscriber_) return {false, "subscriber not created"};
   pubsub::SubscriberHealth health = subscriber_->Health();
   if (health.healthy) return {true, ""};
@@ -157,6 +221,15 @@ Readiness ScheduleService::readiness() const {
 }
 
 void ScheduleService::BeforeScrape() {
+  if (!subscriber_) {
+    // ingest: push: no subscriber figures.
+    metrics_->SetReady(ready());
+    metrics_->UpdateProcess();
+    metrics_->SetLogLinesDropped(log_.dropped_lines());
+    metrics_->SetHttpResends(static_cast<std::uint64_t>(std::max(0L, http_->resends())));
+    dispatcher_->UpdateMetrics();
+    return;
+  }
   const auto stats = subscriber_->stats();
   metrics::ServiceMetrics::SubscriberFigures figures;
   figures.streams_connected = stats.streams_connected;
@@ -181,6 +254,8 @@ void ScheduleService::Shutdown() {
   log_.Info("shutting down", {{"in_flight", in_flight},
                               {"grace_s", absl::ToDoubleSeconds(config_.shutdown_grace)}});
   if (subscriber_) subscriber_->StopReceiving();
+  // Push: late requests are answered 503 from now on.
+  if (push_server_) push_server_->StopAccepting();
   if (dispatcher_) {
     // Waiting messages go back now; calls on the wire get the grace period.
     dispatcher_->BeginShutdown();
@@ -189,6 +264,7 @@ void ScheduleService::Shutdown() {
                    {{"in_flight", dispatcher_->in_flight()}});
     }
   }
+  if (push_server_) push_server_->Stop();  // answers what still waits 503, then joins its threads
   if (subscriber_) subscriber_->Shutdown(kAckFlushTimeout);
   if (http_) http_->Shutdown();
   if (dead_letters_) dead_letters_->Shutdown();

@@ -5,6 +5,12 @@
 //             (every stream failure and ack failure is logged, rate-limited, and counted: SubscriberEventLog)
 //   Shutdown: not ready -> streams stop taking messages -> in-flight work gets shutdown_grace ->
 //             everything unsettled is nacked -> ack RPCs flushed -> HTTP client and publisher stopped.
+// With ingest: push there is no subscriber; the push endpoint (src/push/push_server.h) feeds the same
+// dispatcher:
+//   Start:    admin server (not ready) -> push listener -> ready while it listens
+//   Shutdown: not ready -> new push requests answered 503 -> in-flight requests get shutdown_grace ->
+//             the requests still waiting are answered 503 (Pub/Sub redelivers) -> listener stopped ->
+//             HTTP client and publisher stopped.
 #ifndef SCHEDSVC_SERVICE_SCHEDULE_SERVICE_H_
 #define SCHEDSVC_SERVICE_SCHEDULE_SERVICE_H_
 
@@ -22,6 +28,8 @@
 #include "src/dispatch/message_dispatcher.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/subscriber.h"
+#include "src/push/push_authenticator.h"
+#include "src/push/push_server.h"
 #include "src/service/admin_server.h"
 #include "src/service/subscriber_event_log.h"
 
@@ -42,10 +50,14 @@ class ScheduleService {
   // ready(), and when not, why: shutting down, or no stream connected and each stream's last error.
   Readiness readiness() const;
   int admin_port() const { return admin_->port(); }
+  // The push endpoint's bound port (ingest: push, after Start); 0 otherwise.
+  int push_port() const { return push_server_ ? push_server_->port() : 0; }
 
  private:
   ScheduleService(config::ServiceConfig config, JsonLogger& log);
   void BeforeScrape();
+  // Start() with ingest: push: the push listener instead of the streams.
+  absl::Status StartPush();
   // Start-up checks; each logs what it finds and never stops the service. Logs at ERROR every backend
   // credential file that cannot be used now (empty, missing, unreadable), naming backend and file, never
   // the contents: calls to that backend fail until the file is fixed (it is re-read when it changes).
@@ -68,6 +80,9 @@ class ScheduleService {
   std::unique_ptr<SubscriberEventLog> subscriber_events_;
   std::unique_ptr<pubsub::Subscriber> subscriber_;
   std::unique_ptr<AdminServer> admin_;
+  // ingest: push only. The authenticator is null with push.auth: none.
+  std::unique_ptr<push::PushAuthenticator> push_authenticator_;
+  std::unique_ptr<push::PushServer> push_server_;
   // Runs CheckDeadLetterTopic() once after Start; joined in Shutdown.
   std::thread dead_letter_check_;
   std::atomic<bool> shutting_down_{false};
