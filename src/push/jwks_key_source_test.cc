@@ -1,5 +1,6 @@
 #include "src/push/jwks_key_source.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -23,6 +24,8 @@ constexpr absl::Duration kTick = absl::Seconds(1);
 constexpr char kUnknownKid[] = "made-up";
 // Calls with made-up key ids within one refetch interval.
 constexpr int kRandomKidCalls = 20;
+// Bound on waiting for a held fetch to start (it starts at once unless the code under test is broken).
+constexpr absl::Duration kFetchStartBound = absl::Seconds(10);
 
 class JwksKeySourceTest : public ::testing::Test {
  protected:
@@ -158,7 +161,11 @@ TEST_F(JwksKeySourceTest, ACachedKeyIsServedWhileAnotherCallerFetches) {
   absl::Notification release;
   endpoint_.HoldFetches(&started, &release);
   std::thread refresher([&] { EXPECT_TRUE(Source().KeyPem("key-1").ok()); });
-  started.WaitForNotification();
+  if (!started.WaitForNotificationWithTimeout(kFetchStartBound)) {
+    release.Notify();
+    refresher.join();
+    FAIL() << "stale keys were not refetched";
+  }
   // The fetch is in flight (and holds no lock): a cached key is served at once, without a second fetch.
   EXPECT_EQ(*Source().KeyPem("key-1"), key1_->PublicKeyPem());
   EXPECT_EQ(endpoint_.fetches(), 2);
@@ -167,16 +174,45 @@ TEST_F(JwksKeySourceTest, ACachedKeyIsServedWhileAnotherCallerFetches) {
   EXPECT_EQ(endpoint_.fetches(), 2);
 }
 
+// A FakeClock's time, and a notification when Now() has been read `target` times: KeyPem reads the clock
+// under its lock, so the test knows a caller has looked at the cache (and decided) by then.
+class ReadCountingClock final : public Clock {
+ public:
+  ReadCountingClock(int target, absl::Notification* reached) : target_(target), reached_(reached) {}
+  absl::Time Now() const override {
+    if (reads_.fetch_add(1) + 1 == target_) reached_->Notify();
+    return clock_.Now();
+  }
+
+ private:
+  const int target_;
+  absl::Notification* const reached_;
+  mutable std::atomic<int> reads_{0};
+  testing::FakeClock clock_;
+};
+
 TEST_F(JwksKeySourceTest, CallersWithoutKeysShareTheFetchInFlight) {
   endpoint_.Serve(testing::JwksJson({key1_}), kServedMaxAge);
   absl::Notification started;
   absl::Notification release;
+  absl::Notification second_looked;
   endpoint_.HoldFetches(&started, &release);
-  std::thread first([&] { EXPECT_TRUE(Source().KeyPem("key-1").ok()); });
-  started.WaitForNotification();
-  // This caller finds the first one's fetch running and waits for it instead of fetching itself (or, had
-  // the fetch ended before it looked, finds the key cached): one fetch either way.
-  std::thread second([&] { EXPECT_TRUE(Source().KeyPem("key-1").ok()); });
+  // Clock reads: the first caller's (then it fetches), the second caller's.
+  constexpr int kSecondCallersRead = 2;
+  ReadCountingClock clock(kSecondCallersRead, &second_looked);
+  // No refetch interval: only the single flight keeps the second caller from fetching too.
+  JwksKeySourceOptions options;
+  options.min_refetch_interval = absl::ZeroDuration();
+  JwksKeySource source(std::make_unique<testing::FakeJwksFetcher>(endpoint_), clock, options);
+  std::thread first([&] { EXPECT_TRUE(source.KeyPem("key-1").ok()); });
+  if (!started.WaitForNotificationWithTimeout(kFetchStartBound)) {
+    release.Notify();
+    first.join();
+    FAIL() << "no fetch started";
+  }
+  std::thread second([&] { EXPECT_TRUE(source.KeyPem("key-1").ok()); });
+  // The second caller has seen the fetch in flight (it reads the clock under the lock the fetch's end needs).
+  EXPECT_TRUE(second_looked.WaitForNotificationWithTimeout(kFetchStartBound));
   release.Notify();
   first.join();
   second.join();
