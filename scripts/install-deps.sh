@@ -9,6 +9,7 @@ packages=(
   libabsl-dev libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev
   prometheus-cpp-dev libcli11-dev libcpp-httplib-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libjwt-dev
   tzdata ca-certificates curl nginx-light apache2-utils yamllint procps
   default-jre-headless
   # For promtool (alert-rule tests). Installing it on a host running systemd also enables and starts a
