@@ -12,3 +12,5 @@ foreach(source service_delivery_integration_test.cc service_resilience_integrati
     INTEGRATION TIMEOUT 400)
   add_dependencies(${test} schedule-service demo-backend)
 endforeach()
+# The push test signs OIDC tokens.
+target_link_libraries(service_push_integration_test PRIVATE schedsvc_testing_oidc)

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "integration_tests/service_fixture.h"
+#include "testing/oidc_test_tokens.h"
 
 namespace schedsvc::service_it {
 namespace {
@@ -34,7 +36,10 @@ class ServicePushTest : public ServiceIntegrationTest {
  protected:
   // Topics, a dead-letter inspection subscription, the backend, the service in push mode (ready), and
   // then the push subscription pointing at it.
-  void StartPush(Wrapper wrapper, std::vector<std::string> backend_flags = {}) {
+  // `auth` is the push.auth section's YAML (indented under push:); `subscribe` false leaves out the push
+  // subscription (the test POSTs itself).
+  void StartPush(Wrapper wrapper, std::vector<std::string> backend_flags = {},
+                 const std::string& auth = "  auth: none\n", bool subscribe = true) {
     options_.backend_flags = std::move(backend_flags);
     topic_ = Name("topics", "in");
     dead_letter_topic_ = Name("topics", "dead");
@@ -55,7 +60,7 @@ class ServicePushTest : public ServiceIntegrationTest {
     const std::string yaml = absl::StrCat(
         "ingest: push\n", "subscription: ", subscription_, "\n", "dead_letter_topic: ", dead_letter_topic_, "\n",
         "push:\n  listen: 127.0.0.1:", push_port_, "\n  path: ", kPushPath, "\n  ack_deadline: ",
-        kAckDeadlineSeconds, "s\n  auth: none\n", "admin:\n  listen: 127.0.0.1:", admin_port_, "\n",
+        kAckDeadlineSeconds, "s\n", auth, "admin:\n  listen: 127.0.0.1:", admin_port_, "\n",
         "shutdown_grace: 5s\n", "routing:\n  default_backend: demo\n",
         "backends:\n  demo:\n    url: http://127.0.0.1:", backend_port_, "\n",
         "    auth:\n      basic:\n        username_file: ", dir_, "/username\n", "        password_file: ", dir_,
@@ -63,7 +68,9 @@ class ServicePushTest : public ServiceIntegrationTest {
         "    circuit_breaker:\n      enabled: false\n");
     WriteFile(dir_ + "/config.yaml", yaml);
     ASSERT_NO_FATAL_FAILURE(StartService());
-    ASSERT_NO_FATAL_FAILURE(CreatePushSubscription(wrapper));
+    if (subscribe) {
+      ASSERT_NO_FATAL_FAILURE(CreatePushSubscription(wrapper));
+    }
   }
 
   // PUT the subscription through the emulator's REST API (it takes the push options our proto subset
@@ -245,6 +252,73 @@ TEST_F(ServicePushTest, RequestThatIsNeitherFormatIsAnswered400) {
   EXPECT_TRUE(WaitFor([&] { return testing::ReadFileOrEmpty(service_logs_[0]).find("push.auth is none") !=
                                    std::string::npos; },
                       absl::Seconds(5)));
+}
+
+// push.auth.oidc through the real binary: tokens are checked against the JWKS file before anything is
+// dispatched. Missing → 401, a token failing a check → 403, neither reaches the backend; a valid one is
+// delivered with the backend's own Basic auth. (The emulator sends no token, so the test POSTs the
+// envelope itself with tokens it signs.)
+TEST_F(ServicePushTest, OidcTokensAreVerifiedBeforeAnythingReachesTheBackend) {
+  constexpr char kAudience[] = "https://schedule-service.example/pubsub/push";
+  constexpr char kPusher[] = "pubsub-push@local-project.iam.gserviceaccount.com";
+  auto key = testing::RsaTestKey::Generate("push-key");
+  auto impostor = testing::RsaTestKey::Generate("push-key");  // same kid, another key
+  ASSERT_TRUE(key.ok() && impostor.ok());
+  WriteFile(dir_ + "/jwks.json", testing::JwksJson({&*key}));
+  ASSERT_NO_FATAL_FAILURE(StartPush(Wrapper::kWrapped, {},
+                                    absl::StrCat("  auth:\n    oidc:\n      audience: ", kAudience,
+                                                 "\n      service_accounts: [", kPusher, "]\n      jwks_file: ",
+                                                 dir_, "/jwks.json\n"),
+                                    /*subscribe=*/false));
+  std::vector<std::string> sent_tokens;
+  const auto post = [&](const std::string& id, const std::string& authorization) {
+    sent_tokens.push_back(authorization);
+    const nlohmann::json envelope = {
+        {"message",
+         {{"data", absl::Base64Escape("{}")}, {"messageId", id}, {"attributes", {{"path", "/jobs/run"}}}}},
+        {"subscription", subscription_}};
+    httplib::Client c("127.0.0.1", push_port_);
+    c.set_read_timeout(15);
+    httplib::Headers headers;
+    if (!authorization.empty()) headers.emplace("Authorization", authorization);
+    auto r = c.Post(kPushPath, headers, envelope.dump(), "application/json");
+    return r ? r->status : -1;
+  };
+  const absl::Time now = absl::Now();
+  const nlohmann::json header = testing::Rs256Header("push-key");
+  const nlohmann::json good = testing::PushTokenClaims(kAudience, kPusher, now);
+  nlohmann::json other_audience = good;
+  other_audience["aud"] = "https://elsewhere.example/";
+  nlohmann::json unsigned_header = header;
+  unsigned_header["alg"] = "none";
+
+  EXPECT_EQ(post("no-token", ""), 401);
+  EXPECT_EQ(post("basic", absl::StrCat("Basic ", absl::Base64Escape("a:b"))), 401);
+  EXPECT_EQ(post("impostor", "Bearer " + impostor->Sign(header, good)), 403);
+  EXPECT_EQ(post("audience", "Bearer " + key->Sign(header, other_audience)), 403);
+  EXPECT_EQ(post("expired", "Bearer " + key->Sign(header, testing::PushTokenClaims(kAudience, kPusher,
+                                                                                   now - absl::Hours(3)))),
+            403);
+  EXPECT_EQ(post("stranger", "Bearer " + key->Sign(header, testing::PushTokenClaims(
+                                                             kAudience, "someone@else.example", now))),
+            403);
+  EXPECT_EQ(post("alg-none", "Bearer " + testing::UnsignedToken(unsigned_header, good)), 403);
+  EXPECT_TRUE(Calls().empty()) << "a refused push reached the backend";
+
+  EXPECT_EQ(post("valid", "Bearer " + key->Sign(header, good)) / 100, 2);
+  ASSERT_TRUE(WaitFor([&] { return CallsPerId().count("valid") == 1; }, absl::Seconds(10)));
+  EXPECT_EQ(CallsPerId().size(), 1u);
+  EXPECT_EQ(Calls()[0].status, kHttpOk) << "the backend's own Basic auth was not sent";
+  EXPECT_EQ(MetricSum("schedsvc_push_requests_total").value_or(-1), 8);
+  EXPECT_EQ(StopService(15), 0);
+  // Refusals are logged, never with the token: no token's last 16 characters (its signature) appear.
+  const std::string log = testing::ReadFileOrEmpty(service_logs_[0]);
+  EXPECT_NE(log.find("403"), std::string::npos) << "refusals are not logged";
+  for (const std::string& t : sent_tokens) {
+    if (t.size() > 16) {
+      EXPECT_EQ(log.find(t.substr(t.size() - 16)), std::string::npos) << "token in the log";
+    }
+  }
 }
 
 }  // namespace

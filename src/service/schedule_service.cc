@@ -4,6 +4,7 @@
 #include "src/dispatch/secret_file.h"
 #include "src/pubsub/admin_client.h"
 #include "src/pubsub/connection_options.h"
+#include "src/push/oidc_push_authenticator.h"
 
 namespace schedsvc::service {
 namespace {
@@ -23,15 +24,7 @@ constexpr absl::Duration kDeadLetterCheckTimeout = absl::Seconds(5);
 absl::StatusOr<std::unique_ptr<push::PushAuthenticator>> MakePushAuthenticator(const config::PushConfig& push,
                                                                               Clock& wall) {
   if (push.auth == config::PushAuthKind::kNone) return std::unique_ptr<push::PushAuthenticator>();
-  // OIDC WIRING POINT (push.auth.oidc): the verifier is built by schedsvc_push_auth
-  // (src/push/oidc_push_authenticator.h), which this branch does not have. At merge this becomes
-  //   return push::MakeOidcPushAuthenticator(push.oidc, wall);
-  // (and schedsvc_service gains the schedsvc_push_auth dependency). Until then an OIDC config cannot
-  // start: refusing is the only safe answer, never letting requests through unverified.
-  (void)wall;
-  return absl::UnimplementedError(
-      "push.auth.oidc: this build has no OIDC verifier; use push.auth: none only behind another authenticating "
-      "proxy");
+  return push::MakeOidcPushAuthenticator(push.oidc, wall);
 }
 
 }  // namespace
