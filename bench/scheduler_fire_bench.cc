@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -126,11 +127,13 @@ int Main(int argc, char** argv) {
   SchedulerService service(*store, loop, clock, logger);
   const std::string parent = "projects/bench/locations/us-central1";
   for (int i = 0; i < jobs; ++i) {
-    Job job;
-    job.name = absl::StrCat(parent, "/jobs/job-", i);
-    job.schedule = "* * * * *";
-    job.pubsub_target = PubsubTarget{topic, "tick", {{"i", absl::StrCat(i)}}};
-    if (auto s = service.CreateJob(parent, job); !s.ok()) {
+    JobRequest job;
+    job.job.set_name(absl::StrCat(parent, "/jobs/job-", i));
+    job.job.set_schedule("* * * * *");
+    job.job.mutable_pubsub_target()->set_topic_name(topic);
+    job.job.mutable_pubsub_target()->set_data("tick");
+    (*job.job.mutable_pubsub_target()->mutable_attributes())["i"] = absl::StrCat(i);
+    if (auto s = service.CreateJob(parent, std::move(job)); !s.ok()) {
       std::cerr << s.status() << "\n";
       return 1;
     }

@@ -9,7 +9,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "src/scheduler/job_proto.h"
 #include "src/scheduler/update_mask_rules.h"
 
 namespace schedsvc::scheduler {
@@ -167,32 +166,43 @@ absl::StatusOr<MergedJob> Split(const v1::Job& job) {
   return merged;
 }
 
-// The job the parts make together.
-absl::StatusOr<Job> Join(const MergedJob& merged) {
-  absl::StatusOr<Job> job = JobFromProto(merged[kRestPart]);
-  if (!job.ok()) return job;
+// The request the parts make together: a second member of a oneof goes beside the job (JobRequest).
+absl::StatusOr<JobRequest> Join(MergedJob& merged) {
+  JobRequest request;
+  if (absl::Status s = CheckJobProto(merged[kRestPart]); !s.ok()) return s;
+  request.job = std::move(merged[kRestPart]);
   const bool http = merged[kHttpPart].has_http_target();
   const bool oidc = merged[kOidcPart].has_http_target();
-  if (!http && !oidc) return job;
-  absl::StatusOr<Job> target = JobFromProto(merged[http ? kHttpPart : kOidcPart]);
-  if (!target.ok()) return target.status();
-  job->http_target = std::move(target->http_target);
-  if (http && oidc && merged[kOidcPart].http_target().has_oidc_token()) {
-    absl::StatusOr<Job> token = JobFromProto(merged[kOidcPart]);
-    if (!token.ok()) return token.status();
-    job->http_target->oidc_token = std::move(token->http_target->oidc_token);
+  if (http || oidc) {
+    Job& part = merged[http ? kHttpPart : kOidcPart];
+    if (absl::Status s = CheckJobProto(part); !s.ok()) return s;
+    v1::HttpTarget target = std::move(*part.mutable_http_target());
+    if (http && oidc && merged[kOidcPart].http_target().has_oidc_token()) {
+      if (absl::Status s = CheckJobProto(merged[kOidcPart]); !s.ok()) return s;
+      v1::OidcToken token = std::move(*merged[kOidcPart].mutable_http_target()->mutable_oidc_token());
+      if (target.has_oauth_token()) {
+        request.second_oidc_token = std::move(token);
+      } else {
+        *target.mutable_oidc_token() = std::move(token);
+      }
+    }
+    if (target.http_method() == v1::HTTP_METHOD_UNSPECIFIED) target.set_http_method(v1::POST);
+    if (request.job.has_pubsub_target()) {
+      request.second_http_target = std::move(target);
+    } else {
+      *request.job.mutable_http_target() = std::move(target);
+    }
   }
-  return job;
+  FillJobDefaults(request.job);
+  return request;
 }
 
 }  // namespace
 
-absl::StatusOr<Job> ApplyUpdateMaskToProto(const Job& current, const v1::Job& patch,
-                                           const std::vector<std::string>& paths) {
+absl::StatusOr<JobRequest> ApplyUpdateMaskToProto(const Job& current, const v1::Job& patch,
+                                                  const std::vector<std::string>& paths) {
   if (absl::Status s = CheckJobJsonForm(patch); !s.ok()) return s;
-  absl::StatusOr<v1::Job> stored = JobToProto(current);
-  if (!stored.ok()) return stored.status();
-  absl::StatusOr<MergedJob> merged = Split(*stored);
+  absl::StatusOr<MergedJob> merged = Split(current);
   if (!merged.ok()) return merged.status();
   if (paths.empty()) {
     for (absl::string_view field : TopLevelMutableFields()) {

@@ -6,8 +6,8 @@
 //     absent one clears it; the mask is checked before anything is applied;
 //   - without a mask, each mutable top-level field present in the patch replaces the stored one, and
 //     setting one target removes the other.
-// The result is a Job, not a proto: a mask can give a job both targets (the proto's oneof cannot hold
-// them), which ValidateJob then refuses as over REST. Stateless; thread-safe.
+// The result is a JobRequest: a mask can give a job both targets (the proto's oneof cannot hold them), which
+// ValidateJob then refuses as over REST. Stateless; thread-safe.
 #ifndef SCHEDSVC_SCHEDULER_PROTO_UPDATE_MASK_H_
 #define SCHEDSVC_SCHEDULER_PROTO_UPDATE_MASK_H_
 
@@ -20,11 +20,11 @@
 
 namespace schedsvc::scheduler {
 
-// Returns `current` with `patch` applied per `paths` (camelCase, from ParseUpdateMask; empty = no mask).
-// kInvalidArgument for a path that is not updatable (CheckUpdatePaths), a patch without a JSON form,
-// or a merged job JobFromProto refuses (its REST messages); kInternal if `current` has no proto form.
-absl::StatusOr<Job> ApplyUpdateMaskToProto(const Job& current, const google::cloud::scheduler::v1::Job& patch,
-                                           const std::vector<std::string>& paths);
+// Returns `current` with `patch` applied per `paths` (camelCase, from ParseUpdateMask; empty = no mask), the
+// REST defaults filled. kInvalidArgument for a path that is not updatable (CheckUpdatePaths), a patch without a
+// JSON form (CheckJobJsonForm), or a merged job CheckJobProto refuses (its REST messages).
+absl::StatusOr<JobRequest> ApplyUpdateMaskToProto(const Job& current, const google::cloud::scheduler::v1::Job& patch,
+                                                  const std::vector<std::string>& paths);
 
 }  // namespace schedsvc::scheduler
 

@@ -11,11 +11,15 @@ namespace {
 
 // Copies the output-only fields of `from` into `to`.
 void KeepOutputOnly(const Job& from, Job& to) {
-  to.user_update_time = from.user_update_time;
-  to.state = from.state;
-  to.status = from.status;
-  to.schedule_time = from.schedule_time;
-  to.last_attempt_time = from.last_attempt_time;
+  to.clear_user_update_time();
+  if (from.has_user_update_time()) *to.mutable_user_update_time() = from.user_update_time();
+  to.set_state(from.state());
+  to.clear_status();
+  if (from.has_status()) *to.mutable_status() = from.status();
+  to.clear_schedule_time();
+  if (from.has_schedule_time()) *to.mutable_schedule_time() = from.schedule_time();
+  to.clear_last_attempt_time();
+  if (from.has_last_attempt_time()) *to.mutable_last_attempt_time() = from.last_attempt_time();
 }
 
 }  // namespace
@@ -35,19 +39,22 @@ SchedulerService::SchedulerService(JobStore& store, SchedulerLoop& loop, Clock& 
                                    JsonLogger& logger)
     : store_(store), loop_(loop), clock_(clock), logger_(logger) {}
 
-absl::StatusOr<Job> SchedulerService::CreateJob(const std::string& parent, Job job) {
+absl::StatusOr<Job> SchedulerService::CreateJob(const std::string& parent, JobRequest request) {
   if (absl::Status s = ValidateParent(parent); !s.ok()) return s;
-  if (job.name.empty()) return absl::InvalidArgumentError("Job name is required.");
-  if (absl::Status s = ValidateJob(job, parent); !s.ok()) return s;
-  job.state = JobState::kEnabled;
-  job.user_update_time = clock_.Now();
-  job.status.reset();
-  job.schedule_time = absl::InfinitePast();
-  job.last_attempt_time = absl::InfinitePast();
+  if (request.job.name().empty()) return absl::InvalidArgumentError("Job name is required.");
+  if (absl::Status s = ValidateJob(request, parent); !s.ok()) return s;
+  Job job = std::move(request.job);
+  FillJobDefaults(job);
+  job.set_state(Job::ENABLED);
+  SetUserUpdateTime(job, clock_.Now());
+  job.clear_status();
+  job.clear_schedule_time();
+  job.clear_last_attempt_time();
   absl::MutexLock lock(&write_mu_);
   if (absl::Status s = store_.Create(job); !s.ok()) return s;
-  job.schedule_time = loop_.OnJobChanged(job);
-  logger_.Info("job created", {{"job", job.name}, {"schedule", job.schedule}, {"timeZone", job.time_zone}});
+  SetScheduleTime(job, loop_.OnJobChanged(job));
+  logger_.Info("job created",
+               {{"job", job.name()}, {"schedule", job.schedule()}, {"timeZone", job.time_zone()}});
   return job;
 }
 
@@ -64,22 +71,24 @@ absl::StatusOr<JobPage> SchedulerService::ListJobs(const std::string& parent, in
 }
 
 absl::StatusOr<Job> SchedulerService::UpdateJob(
-    const std::string& name, const std::function<absl::StatusOr<Job>(const Job&)>& update) {
+    const std::string& name, const std::function<absl::StatusOr<JobRequest>(const Job&)>& update) {
   absl::StatusOr<JobName> parsed = ParseJobName(name);
   if (!parsed.ok()) return parsed.status();
   absl::MutexLock lock(&write_mu_);
   absl::StatusOr<Job> current = store_.Get(name);
   if (!current.ok()) return current.status();
-  absl::StatusOr<Job> updated = update(*current);
+  absl::StatusOr<JobRequest> updated = update(*current);
   if (!updated.ok()) return updated.status();
-  updated->name = name;
-  KeepOutputOnly(*current, *updated);
+  updated->job.set_name(name);
+  KeepOutputOnly(*current, updated->job);
   if (absl::Status s = ValidateJob(*updated, parsed->Parent()); !s.ok()) return s;
-  updated->user_update_time = clock_.Now();
-  if (absl::Status s = store_.Update(*updated); !s.ok()) return s;
-  updated->schedule_time = loop_.OnJobChanged(*updated);
+  Job job = std::move(updated->job);
+  FillJobDefaults(job);
+  SetUserUpdateTime(job, clock_.Now());
+  if (absl::Status s = store_.Update(job); !s.ok()) return s;
+  SetScheduleTime(job, loop_.OnJobChanged(job));
   logger_.Info("job updated", {{"job", name}});
-  return updated;
+  return job;
 }
 
 absl::Status SchedulerService::DeleteJob(const std::string& name) {
@@ -91,30 +100,30 @@ absl::Status SchedulerService::DeleteJob(const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Job> SchedulerService::SetState(const std::string& name, JobState from, JobState to) {
+absl::StatusOr<Job> SchedulerService::SetState(const std::string& name, Job::State from, Job::State to) {
   if (absl::StatusOr<JobName> n = ParseJobName(name); !n.ok()) return n.status();
   absl::MutexLock lock(&write_mu_);
   absl::StatusOr<Job> job = store_.Get(name);
   if (!job.ok()) return job.status();
-  if (job->state != from) {
+  if (job->state() != from) {
     return absl::FailedPreconditionError(absl::StrCat("Job must be ", JobStateName(from),
-                                                      " to be ", to == JobState::kPaused ? "paused" : "resumed",
-                                                      "; it is ", JobStateName(job->state), "."));
+                                                      " to be ", to == Job::PAUSED ? "paused" : "resumed",
+                                                      "; it is ", JobStateName(job->state()), "."));
   }
-  job->state = to;
-  job->user_update_time = clock_.Now();
+  job->set_state(to);
+  SetUserUpdateTime(*job, clock_.Now());
   if (absl::Status s = store_.Update(*job); !s.ok()) return s;
-  job->schedule_time = loop_.OnJobChanged(*job);
-  logger_.Info(to == JobState::kPaused ? "job paused" : "job resumed", {{"job", name}});
+  SetScheduleTime(*job, loop_.OnJobChanged(*job));
+  logger_.Info(to == Job::PAUSED ? "job paused" : "job resumed", {{"job", name}});
   return job;
 }
 
 absl::StatusOr<Job> SchedulerService::PauseJob(const std::string& name) {
-  return SetState(name, JobState::kEnabled, JobState::kPaused);
+  return SetState(name, Job::ENABLED, Job::PAUSED);
 }
 
 absl::StatusOr<Job> SchedulerService::ResumeJob(const std::string& name) {
-  return SetState(name, JobState::kPaused, JobState::kEnabled);
+  return SetState(name, Job::PAUSED, Job::ENABLED);
 }
 
 absl::StatusOr<Job> SchedulerService::RunJob(const std::string& name) {

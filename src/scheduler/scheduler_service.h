@@ -26,15 +26,16 @@ class SchedulerService {
   // All references must outlive the service.
   SchedulerService(JobStore& store, SchedulerLoop& loop, Clock& clock, JsonLogger& logger);
 
-  // Creates `job` under `parent` ("projects/P/locations/L"). Output-only fields in `job` are ignored.
-  absl::StatusOr<Job> CreateJob(const std::string& parent, Job job);
+  // Creates the request's job under `parent` ("projects/P/locations/L"). Output-only fields in it are ignored;
+  // the REST defaults are filled (FillJobDefaults) once it is valid.
+  absl::StatusOr<Job> CreateJob(const std::string& parent, JobRequest request);
   absl::StatusOr<Job> GetJob(const std::string& name);
   absl::StatusOr<JobPage> ListJobs(const std::string& parent, int page_size,
                                    const std::string& page_token);
-  // Applies `update` to the current job (it returns the new spec, or an error), validates and stores
-  // the result. The name and output-only fields cannot change.
+  // Applies `update` to the current job (it returns the new spec, or an error), validates, fills the
+  // defaults and stores the result. The name and output-only fields cannot change.
   absl::StatusOr<Job> UpdateJob(const std::string& name,
-                                const std::function<absl::StatusOr<Job>(const Job&)>& update);
+                                const std::function<absl::StatusOr<JobRequest>(const Job&)>& update);
   absl::Status DeleteJob(const std::string& name);
   // kFailedPrecondition unless the job is ENABLED.
   absl::StatusOr<Job> PauseJob(const std::string& name);
@@ -44,7 +45,7 @@ class SchedulerService {
   absl::StatusOr<Job> RunJob(const std::string& name);
 
  private:
-  absl::StatusOr<Job> SetState(const std::string& name, JobState from, JobState to);
+  absl::StatusOr<Job> SetState(const std::string& name, Job::State from, Job::State to);
 
   JobStore& store_;
   SchedulerLoop& loop_;

@@ -3,6 +3,8 @@
 #include <memory>
 #include <sstream>
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/scheduler/store/sqlite_job_store.h"
@@ -37,10 +39,11 @@ class SchedulerServiceTest : public ::testing::Test {
 
   Job NewJob() {
     Job job;
-    job.name = kName;
-    job.schedule = "*/10 * * * *";
-    job.time_zone = "Etc/UTC";
-    job.pubsub_target = PubsubTarget{"projects/p/topics/t", "hi", {}};
+    job.set_name(kName);
+    job.set_schedule("*/10 * * * *");
+    job.set_time_zone("Etc/UTC");
+    job.mutable_pubsub_target()->set_topic_name("projects/p/topics/t");
+    job.mutable_pubsub_target()->set_data("hi");
     return job;
   }
 
@@ -57,19 +60,19 @@ class SchedulerServiceTest : public ::testing::Test {
 
 TEST_F(SchedulerServiceTest, CreateFillsOutputOnlyFields) {
   Job input = NewJob();
-  input.state = JobState::kPaused;  // output only: ignored
+  input.set_state(Job::PAUSED);  // output only: ignored
   absl::StatusOr<Job> job = service_.CreateJob(kParent, input);
   ASSERT_TRUE(job.ok()) << job.status();
-  EXPECT_EQ(job->state, JobState::kEnabled);
-  EXPECT_EQ(job->user_update_time, kT0);
-  EXPECT_EQ(job->schedule_time, absl::FromUnixSeconds(1'700'000'400));
-  EXPECT_EQ(*service_.GetJob(kName), *job);
+  EXPECT_EQ(job->state(), Job::ENABLED);
+  EXPECT_EQ(UserUpdateTimeOf(*job), kT0);
+  EXPECT_EQ(ScheduleTimeOf(*job), absl::FromUnixSeconds(1'700'000'400));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*service_.GetJob(kName), *job));
   EXPECT_EQ(service_.CreateJob(kParent, NewJob()).status().code(), absl::StatusCode::kAlreadyExists);
 }
 
 TEST_F(SchedulerServiceTest, CreateValidates) {
   Job bad = NewJob();
-  bad.schedule = "every blue moon";
+  bad.set_schedule("every blue moon");
   absl::Status s = service_.CreateJob(kParent, bad).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "Schedule or time zone is invalid.");
@@ -84,34 +87,34 @@ TEST_F(SchedulerServiceTest, PauseAndResumeCheckState) {
   clock_.AdvanceTime(absl::Seconds(5));
   absl::StatusOr<Job> paused = service_.PauseJob(kName);
   ASSERT_TRUE(paused.ok());
-  EXPECT_EQ(paused->state, JobState::kPaused);
-  EXPECT_EQ(paused->user_update_time, kT0 + absl::Seconds(5));
+  EXPECT_EQ(paused->state(), Job::PAUSED);
+  EXPECT_EQ(UserUpdateTimeOf(*paused), kT0 + absl::Seconds(5));
   EXPECT_EQ(service_.PauseJob(kName).status().code(), absl::StatusCode::kFailedPrecondition);
   absl::StatusOr<Job> resumed = service_.ResumeJob(kName);
   ASSERT_TRUE(resumed.ok());
-  EXPECT_EQ(resumed->state, JobState::kEnabled);
+  EXPECT_EQ(resumed->state(), Job::ENABLED);
 }
 
 TEST_F(SchedulerServiceTest, UpdateValidatesAndKeepsOutputOnlyFields) {
   ASSERT_TRUE(service_.CreateJob(kParent, NewJob()).ok());
   clock_.AdvanceTime(absl::Seconds(7));
-  absl::StatusOr<Job> updated = service_.UpdateJob(kName, [](const Job& current) -> absl::StatusOr<Job> {
+  absl::StatusOr<Job> updated = service_.UpdateJob(kName, [](const Job& current) -> absl::StatusOr<JobRequest> {
     Job j = current;
-    j.schedule = "0 * * * *";
-    j.state = JobState::kDisabled;
-    return j;
+    j.set_schedule("0 * * * *");
+    j.set_state(Job::DISABLED);
+    return JobRequest{j};
   });
   ASSERT_TRUE(updated.ok()) << updated.status();
-  EXPECT_EQ(updated->schedule, "0 * * * *");
-  EXPECT_EQ(updated->state, JobState::kEnabled);
-  EXPECT_EQ(updated->user_update_time, kT0 + absl::Seconds(7));
-  absl::Status bad = service_.UpdateJob(kName, [](const Job& current) -> absl::StatusOr<Job> {
+  EXPECT_EQ(updated->schedule(), "0 * * * *");
+  EXPECT_EQ(updated->state(), Job::ENABLED);
+  EXPECT_EQ(UserUpdateTimeOf(*updated), kT0 + absl::Seconds(7));
+  absl::Status bad = service_.UpdateJob(kName, [](const Job& current) -> absl::StatusOr<JobRequest> {
                                Job j = current;
-                               j.time_zone = "Nowhere/Land";
-                               return j;
+                               j.set_time_zone("Nowhere/Land");
+                               return JobRequest{j};
                              }).status();
   EXPECT_EQ(bad.message(), "Schedule or time zone is invalid.");
-  EXPECT_EQ(service_.GetJob(kName)->schedule, "0 * * * *");
+  EXPECT_EQ(service_.GetJob(kName)->schedule(), "0 * * * *");
 }
 
 TEST_F(SchedulerServiceTest, RunAndDelete) {

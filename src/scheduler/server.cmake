@@ -1,9 +1,9 @@
-# The cloud-scheduler-emulator server: job model and its proto form, SQLite store (store/), firing loop (loop/), HTTP target
+# The cloud-scheduler-emulator server: the job model's rules (the job is the google.cloud.scheduler.v1.Job proto), SQLite store (store/), firing loop (loop/), HTTP target
 # caller (runner/), REST API (rest/) — schedsvc_scheduler —, the gRPC API (schedsvc_scheduler_grpc), the
 # Pub/Sub + HTTP job runner (schedsvc_scheduler_runner) and the binary.
 # Uses schedsvc_scheduler_core (schedule/) for cron schedules and retry backoff.
 schedsvc_library(schedsvc_scheduler
-  SOURCES job.cc job_proto.cc json_time.cc update_mask_rules.cc proto_update_mask.cc scheduler_service.cc scheduler_metrics.cc listen_address.cc location_page.cc
+  SOURCES job.cc json_time.cc update_mask_rules.cc proto_update_mask.cc scheduler_service.cc scheduler_metrics.cc listen_address.cc location_page.cc
           store/sqlite_job_store.cc
           loop/scheduler_loop.cc
           runner/http_target_caller.cc runner/http_target_rules.cc

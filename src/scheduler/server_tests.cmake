@@ -1,6 +1,6 @@
 # Unit tests of the scheduler emulator server (label "unit").
 schedsvc_test(scheduler_server_test
-  SOURCES job_test.cc job_proto_test.cc json_time_test.cc scheduler_service_test.cc listen_address_test.cc location_page_test.cc
+  SOURCES job_test.cc json_time_test.cc scheduler_service_test.cc listen_address_test.cc location_page_test.cc
           store/sqlite_job_store_test.cc
           loop/scheduler_loop_test.cc
           runner/http_target_caller_test.cc

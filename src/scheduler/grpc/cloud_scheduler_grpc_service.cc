@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "src/scheduler/job_proto.h"
+#include "src/scheduler/job.h"
 #include "src/scheduler/proto_update_mask.h"
 #include "src/scheduler/update_mask_rules.h"
 
@@ -16,11 +16,9 @@ namespace {
 namespace v1 = ::google::cloud::scheduler::v1;
 
 // Writes `job` into `response`, or returns the error.
-grpc::Status ReplyJob(const absl::StatusOr<Job>& job, v1::Job* response) {
+grpc::Status ReplyJob(absl::StatusOr<Job> job, v1::Job* response) {
   if (!job.ok()) return ToGrpcStatus(job.status());
-  absl::StatusOr<v1::Job> proto = JobToProto(*job);
-  if (!proto.ok()) return ToGrpcStatus(proto.status());
-  *response = *std::move(proto);
+  *response = *std::move(job);
   return grpc::Status::OK;
 }
 
@@ -47,11 +45,7 @@ grpc::Status CloudSchedulerGrpcService::ListJobs(grpc::ServerContext* context, c
   if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<JobPage> page = service_.ListJobs(request->parent(), request->page_size(), request->page_token());
   if (!page.ok()) return ToGrpcStatus(page.status());
-  for (const Job& job : page->jobs) {
-    absl::StatusOr<v1::Job> proto = JobToProto(job);
-    if (!proto.ok()) return ToGrpcStatus(proto.status());
-    *response->add_jobs() = *std::move(proto);
-  }
+  for (Job& job : page->jobs) *response->add_jobs() = std::move(job);
   response->set_next_page_token(page->next_page_token);
   return grpc::Status::OK;
 }
@@ -65,7 +59,8 @@ grpc::Status CloudSchedulerGrpcService::GetJob(grpc::ServerContext* context, con
 grpc::Status CloudSchedulerGrpcService::CreateJob(grpc::ServerContext* context, const v1::CreateJobRequest* request,
                                                   v1::Job* response) {
   if (absl::Status s = CheckGrpcBearer(auth_, *context); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<Job> job = JobFromProto(request->job());
+  // The job means what its REST body means: the same checks and defaults (job.h).
+  absl::StatusOr<Job> job = JobFromRequest(request->job());
   if (!job.ok()) return ToGrpcStatus(job.status());
   return ReplyJob(service_.CreateJob(request->parent(), *std::move(job)), response);
 }
@@ -78,7 +73,7 @@ grpc::Status CloudSchedulerGrpcService::UpdateJob(grpc::ServerContext* context, 
   if (absl::Status s = CheckJobJsonForm(request->job()); !s.ok()) return ToGrpcStatus(s);
   const std::vector<std::string> paths = ParseUpdateMask(absl::StrJoin(request->update_mask().paths(), ","));
   return ReplyJob(service_.UpdateJob(request->job().name(),
-                                     [&](const Job& current) -> absl::StatusOr<Job> {
+                                     [&](const Job& current) -> absl::StatusOr<JobRequest> {
                                        return ApplyUpdateMaskToProto(current, request->job(), paths);
                                      }),
                   response);

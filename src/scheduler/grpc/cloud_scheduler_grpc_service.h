@@ -1,7 +1,8 @@
 // CloudSchedulerGrpcService: google.cloud.scheduler.v1.CloudScheduler over gRPC, for the official client
 // libraries. A thin transport over the same SchedulerService the REST handler uses (validation, state
 // changes and persistence live there, update masks in proto_update_mask.h with the REST rules, never
-// here): each RPC converts its request (job_proto.h), calls the service and converts the result. Errors keep the
+// here): each RPC passes the request's Job proto to the service (after the checks and defaults a REST body
+// gets, job.h) and returns the service's Job as is. Errors keep the
 // service's code and message (INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ...).
 // With a BearerAuth every call must carry the metadata "authorization: Bearer <token>", as REST requires
 // the header. Calls run on gRPC's threads; the object holds no mutable state, so it is thread-safe.

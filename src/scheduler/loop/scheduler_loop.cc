@@ -60,9 +60,7 @@ absl::Status SchedulerLoop::Start() {
     absl::MutexLock lock(&mu_);
     const absl::Time now = clock_.Now();
     for (StoredJob& s : *stored) {
-      Entry& e = jobs_[s.job.name];
-      e.job = s.job;
-      e.snapshot = std::make_shared<const Job>(s.job);
+      SetJob(jobs_[s.job.name()], s.job);
     }
     // Resumed before the fire times are queued: a run waiting for its retry is active, so a fire time
     // that came due meanwhile waits for it (runs never overlap).
@@ -71,7 +69,7 @@ absl::Status SchedulerLoop::Start() {
       // The decision to retry is taken again with the time that has passed: with maxRetryDuration
       // alone, a long downtime ends the run; retryCount alone still allows the retry.
       if (it == jobs_.end() ||
-          !ShouldRetry(it->second.job.retry_config, p.attempt - 1, now - p.first_attempt_time)) {
+          !ShouldRetry(it->second.retry, p.attempt - 1, now - p.first_attempt_time)) {
         abandoned.push_back(p);
         continue;
       }
@@ -88,21 +86,21 @@ absl::Status SchedulerLoop::Start() {
       ++resumed;
     }
     for (StoredJob& s : *stored) {
-      Entry& e = jobs_[s.job.name];
-      absl::StatusOr<CronSchedule> schedule = CronSchedule::Parse(s.job.schedule, s.job.time_zone);
+      Entry& e = jobs_[s.job.name()];
+      absl::StatusOr<CronSchedule> schedule = CronSchedule::Parse(s.job.schedule(), s.job.time_zone());
       if (schedule.ok()) e.schedule = *std::move(schedule);
-      if (e.job.state == JobState::kEnabled && e.schedule.has_value()) {
-        absl::Time anchor = std::max(s.last_fired_schedule_time, s.job.user_update_time);
+      if (e.state == Job::ENABLED && e.schedule.has_value()) {
+        absl::Time anchor = std::max(s.last_fired_schedule_time, UserUpdateTimeOf(s.job));
         if (anchor == absl::InfinitePast()) anchor = now;
         absl::Time first = e.schedule->NextAfter(anchor);
         if (first <= now) {
           ++missed;
           if (options_.missed_run_policy == MissedRunPolicy::kSkip) first = e.schedule->NextAfter(now);
         }
-        QueueFire(s.job.name, e, first);
+        QueueFire(s.job.name(), e, first);
       }
       absl::Time display = DisplayTime(e);
-      if (display != s.job.schedule_time) schedule_times.emplace_back(s.job.name, display);
+      if (display != ScheduleTimeOf(s.job)) schedule_times.emplace_back(s.job.name(), display);
     }
     for (const PendingRetry& p : abandoned) {
       auto it = jobs_.find(p.job_name);
@@ -130,24 +128,23 @@ absl::Time SchedulerLoop::OnJobChanged(const Job& job) {
   absl::Time display;
   {
     absl::MutexLock lock(&mu_);
-    Entry& e = jobs_[job.name];
-    e.job = job;
-    e.snapshot = std::make_shared<const Job>(job);
-    absl::StatusOr<CronSchedule> schedule = CronSchedule::Parse(job.schedule, job.time_zone);
+    Entry& e = jobs_[job.name()];
+    SetJob(e, job);
+    absl::StatusOr<CronSchedule> schedule = CronSchedule::Parse(job.schedule(), job.time_zone());
     e.schedule.reset();
     if (schedule.ok()) e.schedule = *std::move(schedule);
-    if (e.next != absl::InfiniteFuture()) fires_.erase({e.next, job.name});
+    if (e.next != absl::InfiniteFuture()) fires_.erase({e.next, job.name()});
     e.next = absl::InfiniteFuture();
     e.deferred = absl::InfiniteFuture();
-    if (job.state == JobState::kEnabled && e.schedule.has_value() && !shutdown_) {
-      QueueFire(job.name, e, e.schedule->NextAfter(clock_.Now()));
+    if (e.state == Job::ENABLED && e.schedule.has_value() && !shutdown_) {
+      QueueFire(job.name(), e, e.schedule->NextAfter(clock_.Now()));
     }
     ArmTimer();
     UpdateJobCounts();
     display = DisplayTime(e);
   }
-  if (absl::Status s = store_.SetScheduleTime(job.name, display); !s.ok()) {
-    logger_.Error("cannot store scheduleTime", {{"job", job.name}, {"error", s.ToString()}});
+  if (absl::Status s = store_.SetScheduleTime(job.name(), display); !s.ok()) {
+    logger_.Error("cannot store scheduleTime", {{"job", job.name()}, {"error", s.ToString()}});
   }
   return display;
 }
@@ -169,12 +166,12 @@ void SchedulerLoop::RunNow(const Job& job) {
   {
     absl::MutexLock lock(&mu_);
     if (shutdown_) return;
-    auto it = jobs_.find(job.name);
+    auto it = jobs_.find(job.name());
     if (it == jobs_.end()) return;
     it->second.active_runs++;
     in_flight_++;
     Run run;
-    run.job_name = job.name;
+    run.job_name = job.name();
     // Whole microseconds, as the store keeps times: a retry resumed after a restart carries exactly the
     // same X-CloudScheduler-ScheduleTime.
     run.schedule_time = absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now()));
@@ -244,7 +241,7 @@ void SchedulerLoop::OnTimer() {
       if (it == jobs_.end()) continue;
       Entry& e = it->second;
       e.next = absl::InfiniteFuture();
-      if (e.job.state != JobState::kEnabled || !e.schedule.has_value()) continue;
+      if (e.state != Job::ENABLED || !e.schedule.has_value()) continue;
       if (e.active_runs > 0) {
         // Runs never overlap: remember the fire time; it (or a later one) fires when the run ends.
         e.deferred = std::min(e.deferred, t);
@@ -389,8 +386,8 @@ void SchedulerLoop::ProcessCompletions(std::vector<Completion> batch) {
       bool finished = true;
       std::optional<PendingRetry> pending;
       // Decided as of the moment the attempt reported, not when this batch is processed.
-      if (!c.status.ok() && ShouldRetry(e.job.retry_config, run.attempt, c.completed - run.first_attempt)) {
-        out.retry_delay = BackoffForRetry(e.job.retry_config, run.attempt);
+      if (!c.status.ok() && ShouldRetry(e.retry, run.attempt, c.completed - run.first_attempt)) {
+        out.retry_delay = BackoffForRetry(e.retry, run.attempt);
         const absl::Time due = c.completed + out.retry_delay;
         Run next = run;
         next.attempt++;
@@ -409,7 +406,7 @@ void SchedulerLoop::ProcessCompletions(std::vector<Completion> batch) {
         if (e.active_runs == 0 && e.deferred != absl::InfiniteFuture()) {
           const absl::Time t = e.deferred;
           e.deferred = absl::InfiniteFuture();
-          if (e.job.state == JobState::kEnabled && !shutdown_) QueueFire(run.job_name, e, t);
+          if (e.state == Job::ENABLED && !shutdown_) QueueFire(run.job_name, e, t);
         }
       }
       RunRecord record;
@@ -467,10 +464,16 @@ void SchedulerLoop::UpdateJobCounts() {
   int enabled = 0;
   int paused = 0;
   for (const auto& [name, e] : jobs_) {
-    if (e.job.state == JobState::kEnabled) ++enabled;
-    if (e.job.state == JobState::kPaused) ++paused;
+    if (e.state == Job::ENABLED) ++enabled;
+    if (e.state == Job::PAUSED) ++paused;
   }
   metrics_.SetJobCounts(enabled, paused);
+}
+
+void SchedulerLoop::SetJob(Entry& entry, const Job& job) {
+  entry.snapshot = std::make_shared<const Job>(job);
+  entry.state = job.state();
+  entry.retry = RetryPolicyOf(job);
 }
 
 absl::Time SchedulerLoop::DisplayTime(const Entry& entry) {

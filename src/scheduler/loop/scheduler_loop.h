@@ -115,9 +115,11 @@ class SchedulerLoop {
     bool manual = false;
   };
   struct Entry {
-    Job job;
-    // The same job for dispatches, set with `job`.
+    // The job as last stored, shared with the dispatches taken from it.
     std::shared_ptr<const Job> snapshot;
+    // Read from `snapshot` when it is set: the job's state and its retryConfig with defaults filled.
+    Job::State state = Job::STATE_UNSPECIFIED;
+    RetryPolicy retry;
     std::optional<CronSchedule> schedule;
     // Next scheduled fire time; InfiniteFuture() when none is queued.
     absl::Time next = absl::InfiniteFuture();
@@ -160,6 +162,8 @@ class SchedulerLoop {
   void ArmTimer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateJobCounts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static absl::Time DisplayTime(const Entry& entry);
+  // Sets `entry`'s job (snapshot, state, retry policy).
+  static void SetJob(Entry& entry, const Job& job);
 
   JobStore& store_;
   JobRunner& runner_;

@@ -34,7 +34,7 @@ class FakeJobRunner final : public JobRunner {
     std::function<void(absl::Status)> done;
   };
   void Start(const Job& job, absl::Time schedule_time, std::function<void(absl::Status)> done) override {
-    calls.push_back({job.name, schedule_time, std::move(done)});
+    calls.push_back({job.name(), schedule_time, std::move(done)});
   }
   void Finish(std::size_t i, absl::Status status) {
     auto done = std::move(calls.at(i).done);
@@ -90,18 +90,19 @@ class SchedulerLoopTest : public ::testing::Test {
 
   Job MakeJob(const std::string& id, const std::string& schedule = "* * * * *") {
     Job job;
-    job.name = absl::StrCat("projects/p/locations/l/jobs/", id);
-    job.schedule = schedule;
-    job.pubsub_target = PubsubTarget{"projects/p/topics/t", "d", {}};
-    job.state = JobState::kEnabled;
-    job.user_update_time = clock_.Now();
+    job.set_name(absl::StrCat("projects/p/locations/l/jobs/", id));
+    job.set_schedule(schedule);
+    job.mutable_pubsub_target()->set_topic_name("projects/p/topics/t");
+    job.mutable_pubsub_target()->set_data("d");
+    job.set_state(Job::ENABLED);
+    SetUserUpdateTime(job, clock_.Now());
     return job;
   }
 
   // Stores `job` and tells the loop, as the service does.
   Job Add(Job job) {
     EXPECT_TRUE(store_->Create(job).ok());
-    job.schedule_time = loop_->OnJobChanged(job);
+    SetScheduleTime(job, loop_->OnJobChanged(job));
     return job;
   }
 
@@ -112,7 +113,7 @@ class SchedulerLoopTest : public ::testing::Test {
       return {};
     }
     for (StoredJob& s : *all) {
-      if (s.job.name == name) return s;
+      if (s.job.name() == name) return s;
     }
     ADD_FAILURE() << "no job " << name;
     return {};
@@ -131,33 +132,33 @@ class SchedulerLoopTest : public ::testing::Test {
 
 // A job whose failed attempts are retried after 10, 20, 40 ... s.
 Job WithRetries(Job job, int retry_count) {
-  job.retry_config.retry_count = retry_count;
-  job.retry_config.min_backoff = absl::Seconds(10);
-  job.retry_config.max_backoff = absl::Hours(1);
-  job.retry_config.max_doublings = 5;
+  job.mutable_retry_config()->set_retry_count(retry_count);
+  *job.mutable_retry_config()->mutable_min_backoff_duration() = ToDuration(absl::Seconds(10));
+  *job.mutable_retry_config()->mutable_max_backoff_duration() = ToDuration(absl::Hours(1));
+  job.mutable_retry_config()->set_max_doublings(5);
   return job;
 }
 
 TEST_F(SchedulerLoopTest, FiresAtTheMinuteAndRecordsBeforeDispatch) {
   Job job = Add(MakeJob("a"));
-  EXPECT_EQ(job.schedule_time, kNextMinute);
-  EXPECT_EQ(Stored(job.name).job.schedule_time, kNextMinute);
+  EXPECT_EQ(ScheduleTimeOf(job), kNextMinute);
+  EXPECT_EQ(ScheduleTimeOf(Stored(job.name()).job), kNextMinute);
   executor_.AdvanceTime(absl::Seconds(39));
   EXPECT_THAT(runner_.calls, SizeIs(0));
   executor_.AdvanceTime(absl::Seconds(1));
   ASSERT_THAT(runner_.calls, SizeIs(1));
   EXPECT_EQ(runner_.calls[0].schedule_time, kNextMinute);
   // Recorded as fired before the attempt finished.
-  EXPECT_EQ(Stored(job.name).last_fired_schedule_time, kNextMinute);
-  EXPECT_EQ(Stored(job.name).job.schedule_time, kNextMinute + absl::Minutes(1));
+  EXPECT_EQ(Stored(job.name()).last_fired_schedule_time, kNextMinute);
+  EXPECT_EQ(ScheduleTimeOf(Stored(job.name()).job), kNextMinute + absl::Minutes(1));
   runner_.Finish(0, absl::OkStatus());
   // The outcome is written by the loop's flush task on the executor.
-  EXPECT_FALSE(Stored(job.name).job.status.has_value());
+  EXPECT_FALSE(Stored(job.name()).job.has_status());
   executor_.AdvanceTime(absl::ZeroDuration());
-  StoredJob s = Stored(job.name);
-  ASSERT_TRUE(s.job.status.has_value());
-  EXPECT_EQ(s.job.status->code, 0);
-  EXPECT_EQ(s.job.last_attempt_time, kNextMinute);
+  StoredJob s = Stored(job.name());
+  ASSERT_TRUE(s.job.has_status());
+  EXPECT_EQ(s.job.status().code(), 0);
+  EXPECT_EQ(LastAttemptTimeOf(s.job), kNextMinute);
   EXPECT_THAT(metrics_.Serialize(), HasSubstr("result=\"success\""));
 }
 
@@ -174,7 +175,7 @@ TEST_F(SchedulerLoopTest, OneTimerForManyJobs) {
   executor_.AdvanceTime(absl::ZeroDuration());
   EXPECT_EQ(executor_.pending(), 1u);
   for (int i = 0; i < kJobs; ++i) {
-    EXPECT_TRUE(Stored(absl::StrCat("projects/p/locations/l/jobs/j", i)).job.status.has_value());
+    EXPECT_TRUE(Stored(absl::StrCat("projects/p/locations/l/jobs/j", i)).job.has_status());
   }
 }
 
@@ -186,7 +187,7 @@ TEST_F(SchedulerLoopTest, LargeBurstIsDispatchedInPassesEachRecordedBeforeItsDis
   ASSERT_THAT(runner_.calls, SizeIs(kJobs));
   absl::StatusOr<std::vector<StoredJob>> all = store_->LoadAll();
   ASSERT_TRUE(all.ok());
-  for (const StoredJob& s : *all) EXPECT_EQ(s.last_fired_schedule_time, kNextMinute) << s.job.name;
+  for (const StoredJob& s : *all) EXPECT_EQ(s.last_fired_schedule_time, kNextMinute) << s.job.name();
   for (const FakeJobRunner::Call& call : runner_.calls) EXPECT_EQ(call.schedule_time, kNextMinute);
   for (std::size_t i = 0; i < runner_.calls.size(); ++i) runner_.Finish(i, absl::OkStatus());
   executor_.RunReady();
@@ -195,17 +196,17 @@ TEST_F(SchedulerLoopTest, LargeBurstIsDispatchedInPassesEachRecordedBeforeItsDis
 
 TEST_F(SchedulerLoopTest, RetriesFollowRetryConfigWithTheSameScheduleTime) {
   Job job = MakeJob("a", "0 * * * *");
-  job.retry_config.retry_count = 2;
-  job.retry_config.min_backoff = absl::Seconds(10);
-  job.retry_config.max_backoff = absl::Seconds(100);
-  job.retry_config.max_doublings = 1;
+  job.mutable_retry_config()->set_retry_count(2);
+  *job.mutable_retry_config()->mutable_min_backoff_duration() = ToDuration(absl::Seconds(10));
+  *job.mutable_retry_config()->mutable_max_backoff_duration() = ToDuration(absl::Seconds(100));
+  job.mutable_retry_config()->set_max_doublings(1);
   job = Add(job);
-  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  executor_.AdvanceTime(ScheduleTimeOf(job) - clock_.Now());
   ASSERT_THAT(runner_.calls, SizeIs(1));
   const absl::Time run_time = runner_.calls[0].schedule_time;
   runner_.Finish(0, absl::UnavailableError("503"));
   executor_.AdvanceTime(absl::ZeroDuration());
-  EXPECT_EQ(Stored(job.name).job.schedule_time, clock_.Now() + absl::Seconds(10));
+  EXPECT_EQ(ScheduleTimeOf(Stored(job.name()).job), clock_.Now() + absl::Seconds(10));
   executor_.AdvanceTime(absl::Seconds(9));
   EXPECT_THAT(runner_.calls, SizeIs(1));
   executor_.AdvanceTime(absl::Seconds(1));
@@ -221,10 +222,10 @@ TEST_F(SchedulerLoopTest, RetriesFollowRetryConfigWithTheSameScheduleTime) {
   // retryCount exhausted: nothing until the next hour.
   executor_.AdvanceTime(absl::Minutes(30));
   EXPECT_THAT(runner_.calls, SizeIs(3));
-  absl::StatusOr<std::vector<RunRecord>> runs = store_->ListRuns(job.name, 10);
+  absl::StatusOr<std::vector<RunRecord>> runs = store_->ListRuns(job.name(), 10);
   ASSERT_THAT(*runs, SizeIs(3));
   EXPECT_EQ((*runs)[0].attempt, 2);
-  EXPECT_EQ(Stored(job.name).job.status->code, static_cast<int>(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(Stored(job.name()).job.status().code(), static_cast<int>(absl::StatusCode::kUnavailable));
   const std::string metrics = metrics_.Serialize();
   EXPECT_THAT(metrics, HasSubstr("result=\"retry\"} 2"));
   EXPECT_THAT(metrics, HasSubstr("result=\"failure\"} 1"));
@@ -245,9 +246,9 @@ TEST_F(SchedulerLoopTest, RunsNeverOverlapAndOnlyTheLatestPassedTimeFiresAfter) 
 
 TEST_F(SchedulerLoopTest, LatestMissedRunFiresOnceAtStart) {
   Job job = MakeJob("a");
-  job.user_update_time = kT0 - absl::Hours(2);
+  SetUserUpdateTime(job, kT0 - absl::Hours(2));
   ASSERT_TRUE(store_->Create(job).ok());
-  ASSERT_TRUE(store_->MarkFired({{job.name, kT0 - absl::Hours(1), absl::InfinitePast()}}).ok());
+  ASSERT_TRUE(store_->MarkFired({{job.name(), kT0 - absl::Hours(1), absl::InfinitePast()}}).ok());
   ASSERT_TRUE(loop_->Start().ok());
   executor_.RunReady();
   ASSERT_THAT(runner_.calls, SizeIs(1));
@@ -264,12 +265,12 @@ TEST_F(SchedulerLoopTest, SkipPolicyDropsMissedRuns) {
   options.missed_run_policy = MissedRunPolicy::kSkip;
   MakeLoop(options);
   Job job = MakeJob("a");
-  job.user_update_time = kT0 - absl::Hours(2);
+  SetUserUpdateTime(job, kT0 - absl::Hours(2));
   ASSERT_TRUE(store_->Create(job).ok());
   ASSERT_TRUE(loop_->Start().ok());
   executor_.RunReady();
   EXPECT_THAT(runner_.calls, SizeIs(0));
-  EXPECT_EQ(Stored(job.name).job.schedule_time, kNextMinute);
+  EXPECT_EQ(ScheduleTimeOf(Stored(job.name()).job), kNextMinute);
   executor_.AdvanceTime(absl::Seconds(40));
   EXPECT_THAT(runner_.calls, SizeIs(1));
   runner_.Finish(0, absl::OkStatus());
@@ -292,11 +293,11 @@ TEST_F(SchedulerLoopTest, RestartNeverFiresTheSameScheduleTimeTwice) {
 
 TEST_F(SchedulerLoopTest, PausedJobDoesNotFireAndResumeDoesNotCatchUp) {
   Job job = Add(MakeJob("a"));
-  job.state = JobState::kPaused;
+  job.set_state(Job::PAUSED);
   EXPECT_EQ(loop_->OnJobChanged(job), absl::InfinitePast());
   executor_.AdvanceTime(absl::Minutes(5));
   EXPECT_THAT(runner_.calls, SizeIs(0));
-  job.state = JobState::kEnabled;
+  job.set_state(Job::ENABLED);
   const absl::Time next = loop_->OnJobChanged(job);
   executor_.RunReady();
   EXPECT_THAT(runner_.calls, SizeIs(0));
@@ -320,12 +321,12 @@ TEST_F(SchedulerLoopTest, RunNowDispatchesAtOnceEvenWhileARunIsOutstanding) {
 
 TEST_F(SchedulerLoopTest, DeletedJobDropsPendingRetries) {
   Job job = MakeJob("a");
-  job.retry_config.retry_count = 5;
+  job.mutable_retry_config()->set_retry_count(5);
   job = Add(job);
   executor_.AdvanceTime(absl::Seconds(40));
   runner_.Finish(0, absl::UnavailableError("503"));
-  ASSERT_TRUE(store_->Delete(job.name).ok());
-  loop_->OnJobDeleted(job.name);
+  ASSERT_TRUE(store_->Delete(job.name()).ok());
+  loop_->OnJobDeleted(job.name());
   executor_.AdvanceTime(absl::Minutes(10));
   EXPECT_THAT(runner_.calls, SizeIs(1));
 }
@@ -333,7 +334,7 @@ TEST_F(SchedulerLoopTest, DeletedJobDropsPendingRetries) {
 TEST_F(SchedulerLoopTest, PendingRetryResumesAfterRestartWithTheSameRun) {
   UseFileStore();
   Job job = Add(WithRetries(MakeJob("a", "0 * * * *"), 2));
-  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  executor_.AdvanceTime(ScheduleTimeOf(job) - clock_.Now());
   ASSERT_THAT(runner_.calls, SizeIs(1));
   const absl::Time run_time = runner_.calls[0].schedule_time;
   runner_.Finish(0, absl::UnavailableError("503"));
@@ -342,7 +343,7 @@ TEST_F(SchedulerLoopTest, PendingRetryResumesAfterRestartWithTheSameRun) {
   Restart();
   clock_.AdvanceTime(absl::Seconds(5));
   ASSERT_TRUE(loop_->Start().ok());
-  EXPECT_EQ(Stored(job.name).job.schedule_time, run_time + absl::Seconds(10));
+  EXPECT_EQ(ScheduleTimeOf(Stored(job.name()).job), run_time + absl::Seconds(10));
   executor_.AdvanceTime(absl::Seconds(4));
   EXPECT_THAT(runner_.calls, SizeIs(0));
   executor_.AdvanceTime(absl::Seconds(1));
@@ -356,7 +357,7 @@ TEST_F(SchedulerLoopTest, PendingRetryResumesAfterRestartWithTheSameRun) {
   runner_.Finish(1, absl::UnavailableError("503"));
   executor_.AdvanceTime(absl::Minutes(30));
   EXPECT_THAT(runner_.calls, SizeIs(2));
-  absl::StatusOr<std::vector<RunRecord>> runs = store_->ListRuns(job.name, 10);
+  absl::StatusOr<std::vector<RunRecord>> runs = store_->ListRuns(job.name(), 10);
   ASSERT_THAT(*runs, SizeIs(3));
   EXPECT_EQ((*runs)[0].attempt, 2);
   EXPECT_EQ((*runs)[1].attempt, 1);
@@ -391,10 +392,10 @@ TEST_F(SchedulerLoopTest, RetryDueDuringDowntimeFiresAtStartAndFireTimesWaitForI
 TEST_F(SchedulerLoopTest, RetryPastMaxRetryDurationIsDroppedAtStart) {
   UseFileStore();
   Job job = MakeJob("a", "0 * * * *");
-  job.retry_config.max_retry_duration = absl::Minutes(1);
-  job.retry_config.min_backoff = absl::Seconds(10);
+  *job.mutable_retry_config()->mutable_max_retry_duration() = ToDuration(absl::Minutes(1));
+  *job.mutable_retry_config()->mutable_min_backoff_duration() = ToDuration(absl::Seconds(10));
   job = Add(job);
-  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  executor_.AdvanceTime(ScheduleTimeOf(job) - clock_.Now());
   runner_.Finish(0, absl::UnavailableError("503"));
   executor_.RunReady();
   ASSERT_EQ(store_->LoadPendingRetries()->size(), 1u);
@@ -405,13 +406,13 @@ TEST_F(SchedulerLoopTest, RetryPastMaxRetryDurationIsDroppedAtStart) {
   executor_.AdvanceTime(absl::Minutes(10));
   EXPECT_THAT(runner_.calls, SizeIs(0));
   EXPECT_TRUE(store_->LoadPendingRetries()->empty());
-  EXPECT_EQ(Stored(job.name).job.schedule_time, job.schedule_time + absl::Hours(1));
+  EXPECT_EQ(ScheduleTimeOf(Stored(job.name()).job), ScheduleTimeOf(job) + absl::Hours(1));
 }
 
 TEST_F(SchedulerLoopTest, RetryInFlightAtCrashIsNotSentAgain) {
   UseFileStore();
   Job job = Add(WithRetries(MakeJob("a", "0 * * * *"), 5));
-  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  executor_.AdvanceTime(ScheduleTimeOf(job) - clock_.Now());
   runner_.Finish(0, absl::UnavailableError("503"));
   executor_.AdvanceTime(absl::Seconds(10));
   ASSERT_THAT(runner_.calls, SizeIs(2));
@@ -425,7 +426,7 @@ TEST_F(SchedulerLoopTest, RetryInFlightAtCrashIsNotSentAgain) {
 TEST_F(SchedulerLoopTest, FailureReportedDuringShutdownStoresItsRetry) {
   UseFileStore();
   Job job = Add(WithRetries(MakeJob("a", "0 * * * *"), 1));
-  executor_.AdvanceTime(job.schedule_time - clock_.Now());
+  executor_.AdvanceTime(ScheduleTimeOf(job) - clock_.Now());
   ASSERT_THAT(runner_.calls, SizeIs(1));
   const absl::Time run_time = runner_.calls[0].schedule_time;
   // Shutdown waits for the attempt in flight; it fails meanwhile (here: just after the wait).
@@ -445,7 +446,7 @@ TEST_F(SchedulerLoopTest, FailureReportedDuringShutdownStoresItsRetry) {
 TEST_F(SchedulerLoopTest, JobGaugesFollowStates) {
   Job a = Add(MakeJob("a"));
   Add(MakeJob("b"));
-  a.state = JobState::kPaused;
+  a.set_state(Job::PAUSED);
   loop_->OnJobChanged(a);
   const std::string metrics = metrics_.Serialize();
   EXPECT_THAT(metrics, HasSubstr("scheduler_jobs{state=\"ENABLED\"} 1"));

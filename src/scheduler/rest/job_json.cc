@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "src/scheduler/job_proto.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -28,12 +27,12 @@ constexpr std::size_t kMaxReasonBytes = 200;
 // printer writes 3, 6 or 9.
 struct TimestampField {
   const char* json_name;
-  absl::Time Job::*member;
+  absl::Time (*get)(const Job&);
 };
 constexpr TimestampField kTimestampFields[] = {
-    {"userUpdateTime", &Job::user_update_time},
-    {"scheduleTime", &Job::schedule_time},
-    {"lastAttemptTime", &Job::last_attempt_time},
+    {"userUpdateTime", &UserUpdateTimeOf},
+    {"scheduleTime", &ScheduleTimeOf},
+    {"lastAttemptTime", &LastAttemptTimeOf},
 };
 
 // A field of the Job's JSON: `key` in the top-level object (`object` empty) or in its member `object`.
@@ -157,33 +156,42 @@ absl::Status RestError(absl::string_view message) {
   return Invalid(location, reason);
 }
 
+// Parses `j` (normalized) as a Job, with the checks a request's proto gets (CheckJobProto).
 absl::StatusOr<Job> ParseProtoJson(const json& j) {
-  v1::Job proto;
-  const auto status = google::protobuf::util::JsonStringToMessage(j.dump(), &proto);
+  Job job;
+  const auto status = google::protobuf::util::JsonStringToMessage(j.dump(), &job);
   if (!status.ok()) return RestError(std::string(status.message()));
-  return JobFromProto(proto);
+  if (absl::Status s = CheckJobProto(job); !s.ok()) return s;
+  return job;
 }
 
 }  // namespace
 
 absl::StatusOr<nlohmann::json> JobToJson(const Job& job) {
-  absl::StatusOr<v1::Job> proto = JobToProto(job);
-  if (!proto.ok()) return proto.status();
-  absl::StatusOr<json> j = JobProtoToJson(*proto);
-  if (!j.ok()) return absl::InternalError(absl::StrCat("cannot write job \"", job.name, "\" as JSON: ",
-                                                       j.status().message()));
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = false;
+  options.preserve_proto_field_names = false;
+  if (const auto status = google::protobuf::util::MessageToJsonString(job, &text, options); !status.ok()) {
+    // The printer only fails on values JSON cannot carry, such as an out-of-range Duration or Timestamp.
+    return absl::InternalError(absl::StrCat("cannot write job \"", job.name(), "\" as JSON: Invalid job: ",
+                                            std::string(status.message())));
+  }
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return absl::InternalError("protobuf printed invalid JSON for a Job");
   for (const TimestampField& field : kTimestampFields) {
-    if (j->contains(field.json_name)) (*j)[field.json_name] = FormatJsonTimestamp(job.*field.member);
+    if (j.contains(field.json_name)) j[field.json_name] = FormatJsonTimestamp(field.get(job));
   }
   return j;
 }
 
-absl::StatusOr<Job> JobFromJson(const nlohmann::json& body) {
+absl::StatusOr<JobRequest> JobFromJson(const nlohmann::json& body) {
   if (!body.is_object()) return absl::InvalidArgumentError("Invalid JSON payload: expected a Job object.");
   json j = body;
   if (absl::Status s = Normalize(j); !s.ok()) return s;
   // The proto's oneofs (the target; httpTarget's authorization header) hold one member, a body may carry
-  // both: the second member is parsed on its own so that ValidateJob refuses the job with its message.
+  // both: the second member is parsed on its own and kept beside the job so that ValidateJob refuses the
+  // job with its message.
   const auto present = [](const json& object, const char* key) {
     return object.is_object() && object.contains(key) && !object[key].is_null();
   };
@@ -199,19 +207,23 @@ absl::StatusOr<Job> JobFromJson(const nlohmann::json& body) {
     oidc_only["httpTarget"]["oidcToken"] = std::move(with_http["httpTarget"]["oidcToken"]);
     with_http["httpTarget"].erase("oidcToken");
   }
+  JobRequest request;
   absl::StatusOr<Job> job = ParseProtoJson(j);
-  if (!job.ok()) return job;
+  if (!job.ok()) return job.status();
+  request.job = *std::move(job);
   if (!http_only.empty()) {
     absl::StatusOr<Job> http = ParseProtoJson(http_only);
     if (!http.ok()) return http.status();
-    job->http_target = std::move(http->http_target);
+    FillJobDefaults(*http);
+    request.second_http_target = std::move(*http->mutable_http_target());
   }
   if (!oidc_only.empty()) {
     absl::StatusOr<Job> oidc = ParseProtoJson(oidc_only);
     if (!oidc.ok()) return oidc.status();
-    job->http_target->oidc_token = std::move(oidc->http_target->oidc_token);
+    request.second_oidc_token = std::move(*oidc->mutable_http_target()->mutable_oidc_token());
   }
-  return job;
+  FillJobDefaults(request.job);
+  return request;
 }
 
 }  // namespace schedsvc::scheduler

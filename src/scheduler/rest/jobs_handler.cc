@@ -139,7 +139,7 @@ void JobsHandler::Register(httplib::Server& server) {
   server.Post(jobs, [this](const httplib::Request& req, httplib::Response& res) {
     absl::StatusOr<json> body = ParseBody(req);
     if (!body.ok()) return ReplyError(res, body.status());
-    absl::StatusOr<Job> parsed = JobFromJson(*body);
+    absl::StatusOr<JobRequest> parsed = JobFromJson(*body);
     if (!parsed.ok()) return ReplyError(res, parsed.status());
     ReplyJob(res, service_.CreateJob(Parent(req), *std::move(parsed)));
   });
@@ -153,7 +153,7 @@ void JobsHandler::Register(httplib::Server& server) {
     if (!body.ok()) return ReplyError(res, body.status());
     const std::vector<std::string> paths = ParseUpdateMask(req.get_param_value("updateMask"));
     const json patch = *std::move(body);
-    ReplyJob(res, service_.UpdateJob(JobPath(req), [&](const Job& current) -> absl::StatusOr<Job> {
+    ReplyJob(res, service_.UpdateJob(JobPath(req), [&](const Job& current) -> absl::StatusOr<JobRequest> {
       absl::StatusOr<json> stored = JobToJson(current);
       if (!stored.ok()) return stored.status();
       absl::StatusOr<json> merged = ApplyUpdateMask(*stored, patch, paths);

@@ -21,25 +21,26 @@ DefaultJobRunner::~DefaultJobRunner() {
 
 void DefaultJobRunner::Start(const Job& job, absl::Time schedule_time,
                              std::function<void(absl::Status)> done) {
-  if (job.pubsub_target.has_value()) {
-    absl::StatusOr<pubsub::Publisher*> publisher = PublisherFor(job.pubsub_target->topic_name);
+  if (job.has_pubsub_target()) {
+    const auto& target = job.pubsub_target();
+    absl::StatusOr<pubsub::Publisher*> publisher = PublisherFor(target.topic_name());
     if (!publisher.ok()) {
       done(publisher.status());
       return;
     }
     pubsub::OutgoingMessage message;
-    message.data = job.pubsub_target->data;
-    message.attributes = job.pubsub_target->attributes;
+    message.data = target.data();
+    message.attributes.insert(target.attributes().begin(), target.attributes().end());
     (*publisher)->Publish(std::move(message), [done = std::move(done)](absl::StatusOr<std::string> id) {
       done(id.ok() ? absl::OkStatus() : id.status());
     });
     return;
   }
-  if (job.http_target.has_value()) {
-    absl::StatusOr<JobName> name = ParseJobName(job.name);
-    std::string job_id = name.ok() ? name->job_id : job.name;
-    http_executor_.Run([target = *job.http_target, job_id = std::move(job_id), schedule_time,
-                        deadline = job.attempt_deadline, done = std::move(done)] {
+  if (job.has_http_target()) {
+    absl::StatusOr<JobName> name = ParseJobName(job.name());
+    std::string job_id = name.ok() ? name->job_id : job.name();
+    http_executor_.Run([target = job.http_target(), job_id = std::move(job_id), schedule_time,
+                        deadline = AttemptDeadlineOf(job), done = std::move(done)] {
       done(CallHttpTarget(target, job_id, schedule_time, deadline));
     });
     return;

@@ -14,18 +14,19 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "src/scheduler/job.h"
+#include "google/cloud/scheduler/v1/target.pb.h"
 
 namespace schedsvc::scheduler {
 
 // Returns the headers of an attempt: the target's, then Cloud Scheduler's (which win on a clash).
-std::map<std::string, std::string> HttpTargetHeaders(const HttpTarget& target, absl::string_view job_id,
+std::map<std::string, std::string> HttpTargetHeaders(const google::cloud::scheduler::v1::HttpTarget& target, absl::string_view job_id,
                                                      absl::Time schedule_time);
 
 // Performs one attempt. OK for a 2xx answer; otherwise the code FromHttpStatus / dispatch::FromCurlCode give
 // (kDeadlineExceeded when `deadline` passes). The message never contains headers or the body.
-absl::Status CallHttpTarget(const HttpTarget& target, absl::string_view job_id, absl::Time schedule_time,
-                            absl::Duration deadline);
+// HTTP_METHOD_UNSPECIFIED is sent as GET.
+absl::Status CallHttpTarget(const google::cloud::scheduler::v1::HttpTarget& target, absl::string_view job_id,
+                            absl::Time schedule_time, absl::Duration deadline);
 
 }  // namespace schedsvc::scheduler
 

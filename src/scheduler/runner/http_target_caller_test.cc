@@ -14,13 +14,21 @@
 namespace schedsvc::scheduler {
 namespace {
 
+namespace v1 = ::google::cloud::scheduler::v1;
+
 const absl::Time kScheduleTime = absl::FromUnixSeconds(1'700'000'040);
 
+// Replaces the target's headers.
+void SetHeaders(v1::HttpTarget& t, const std::vector<std::pair<std::string, std::string>>& headers) {
+  t.clear_headers();
+  for (const auto& [name, value] : headers) (*t.mutable_headers())[name] = value;
+}
+
 TEST(HttpTargetHeadersTest, AddsCloudSchedulerHeadersAndTokenOverridesAuthorization) {
-  HttpTarget t;
-  t.uri = "http://x/";
-  t.headers = {{"Authorization", "Basic secret"}, {"X-A", "1"}, {"User-Agent", "mine"}};
-  t.oidc_token = OidcToken{"sa@p", ""};
+  v1::HttpTarget t;
+  t.set_uri("http://x/");
+  SetHeaders(t, {{"Authorization", "Basic secret"}, {"X-A", "1"}, {"User-Agent", "mine"}});
+  t.mutable_oidc_token()->set_service_account_email("sa@p");
   auto h = HttpTargetHeaders(t, "job-1", kScheduleTime);
   EXPECT_EQ(h["User-Agent"], "Google-Cloud-Scheduler");
   EXPECT_EQ(h["X-CloudScheduler"], "true");
@@ -32,16 +40,16 @@ TEST(HttpTargetHeadersTest, AddsCloudSchedulerHeadersAndTokenOverridesAuthorizat
 }
 
 TEST(HttpTargetHeadersTest, DropsHeadersTheEmulatorComputes) {
-  HttpTarget t;
-  t.uri = "http://x/";
-  t.body = "b";
-  t.headers = {{"Host", "evil.example"},       {"content-length", "0"}, {"Transfer-Encoding", "chunked"},
+  v1::HttpTarget t;
+  t.set_uri("http://x/");
+  t.set_body("b");
+  SetHeaders(t, {{"Host", "evil.example"},       {"content-length", "0"}, {"Transfer-Encoding", "chunked"},
                {"Connection", "keep-alive"},   {"Keep-Alive", "1"},     {"Proxy-Connection", "x"},
                {"TE", "trailers"},             {"Trailer", "X-A"},      {"Upgrade", "h2c"},
                {"X-Google-Internal", "1"},     {"X-AppEngine-Cron", "true"},
-               {"X-Kept", "1"}};
+               {"X-Kept", "1"}});
   auto h = HttpTargetHeaders(t, "job-1", kScheduleTime);
-  for (const auto& [name, value] : t.headers) {
+  for (const auto& [name, value] : t.headers()) {
     if (name == "X-Kept") continue;
     EXPECT_EQ(h.count(name), 0u) << name;
   }
@@ -82,11 +90,11 @@ class HttpTargetCallerTest : public ::testing::Test {
 };
 
 TEST_F(HttpTargetCallerTest, SendsMethodHeadersAndBody) {
-  HttpTarget t;
-  t.uri = Url("/ok");
-  t.http_method = HttpMethod::kPut;
-  t.headers = {{"X-Custom", "v"}, {"Content-Type", "text/plain"}};
-  t.body = "payload";
+  v1::HttpTarget t;
+  t.set_uri(Url("/ok"));
+  t.set_http_method(v1::PUT);
+  SetHeaders(t, {{"X-Custom", "v"}, {"Content-Type", "text/plain"}});
+  t.set_body("payload");
   ASSERT_TRUE(CallHttpTarget(t, "j", kScheduleTime, absl::Seconds(5)).ok());
   EXPECT_EQ(last_.method, "PUT");
   EXPECT_EQ(last_.body, "payload");
@@ -97,11 +105,11 @@ TEST_F(HttpTargetCallerTest, SendsMethodHeadersAndBody) {
 }
 
 TEST_F(HttpTargetCallerTest, MapsFailuresToCodes) {
-  HttpTarget t;
-  t.http_method = HttpMethod::kGet;
-  t.uri = Url("/fail");
+  v1::HttpTarget t;
+  t.set_http_method(v1::GET);
+  t.set_uri(Url("/fail"));
   EXPECT_EQ(CallHttpTarget(t, "j", kScheduleTime, absl::Seconds(5)).code(), absl::StatusCode::kUnavailable);
-  t.uri = Url("/slow");
+  t.set_uri(Url("/slow"));
   EXPECT_EQ(CallHttpTarget(t, "j", kScheduleTime, absl::Milliseconds(300)).code(),
             absl::StatusCode::kDeadlineExceeded);
 }
@@ -109,23 +117,23 @@ TEST_F(HttpTargetCallerTest, MapsFailuresToCodes) {
 // A job stored without validation (an old database) still cannot split a request: the attempt is refused
 // before anything is sent.
 TEST_F(HttpTargetCallerTest, RefusesAStoredHeaderThatWouldSplitTheRequest) {
-  HttpTarget t;
-  t.http_method = HttpMethod::kGet;
-  t.uri = Url("/count");
+  v1::HttpTarget t;
+  t.set_http_method(v1::GET);
+  t.set_uri(Url("/count"));
   for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
            {"X-A", "v\r\n\r\nGET /count HTTP/1.1\r\nHost: x"},
            {"X-A\r\nX-Injected", "1"},
            {"X-A", std::string("v\0w", 3)}}) {
-    t.headers = {{name, value}};
+    SetHeaders(t, {{name, value}});
     const absl::Status s = CallHttpTarget(t, "j", kScheduleTime, absl::Seconds(5));
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   }
-  t.uri = Url("/count\r\nX-Injected: 1");
-  t.headers.clear();
+  t.set_uri(Url("/count\r\nX-Injected: 1"));
+  t.clear_headers();
   EXPECT_EQ(CallHttpTarget(t, "j", kScheduleTime, absl::Seconds(5)).code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(requests_.load(), 0);
-  t.uri = Url("/count");
+  t.set_uri(Url("/count"));
   EXPECT_TRUE(CallHttpTarget(t, "j", kScheduleTime, absl::Seconds(5)).ok());
   EXPECT_EQ(requests_.load(), 1);
 }

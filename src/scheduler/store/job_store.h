@@ -1,4 +1,5 @@
-// JobStore: durable storage of jobs and their run history for the emulator. The service core
+// JobStore: durable storage of jobs (the google.cloud.scheduler.v1.Job proto, job.h) and their run history
+// for the emulator. The service core
 // (scheduler_service.h) writes the user's view of a job (its spec, state and userUpdateTime); the
 // scheduler loop (scheduler_loop.h) writes only the run-time columns (scheduleTime, lastAttemptTime,
 // status, the last fired schedule time) and history, so neither clobbers the other.
@@ -18,8 +19,9 @@
 
 namespace schedsvc::scheduler {
 
-// A job with the loop's bookkeeping.
+// A job with the loop's bookkeeping: the emulator-only state the Job proto has no field for.
 struct StoredJob {
+  // Its spec, state, userUpdateTime and the run-time fields (scheduleTime, lastAttemptTime, status).
   Job job;
   // The schedule time of the last scheduled (not manual) run dispatched; InfinitePast() if none.
   absl::Time last_fired_schedule_time = absl::InfinitePast();

@@ -9,7 +9,6 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "src/scheduler/job_proto.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -156,36 +155,39 @@ constexpr char kSelectColumns[] =
     "FROM jobs j JOIN job_state s ON s.name = j.name ";
 
 absl::StatusOr<StoredJob> RowToJob(Statement& stmt) {
-  google::cloud::scheduler::v1::Job spec;
+  StoredJob out;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  if (const auto s = google::protobuf::util::JsonStringToMessage(stmt.Text(0), &spec, options); !s.ok()) {
+  if (const auto s = google::protobuf::util::JsonStringToMessage(stmt.Text(0), &out.job, options); !s.ok()) {
     return absl::DataLossError(absl::StrCat("stored job spec: ", std::string(s.message())));
   }
-  absl::StatusOr<Job> job = JobFromProto(spec);
-  if (!job.ok()) return absl::DataLossError(absl::StrCat("stored job spec: ", job.status().message()));
-  StoredJob out;
-  out.job = *std::move(job);
-  out.job.schedule_time = stmt.Time(1);
-  out.job.last_attempt_time = stmt.Time(2);
-  if (!stmt.IsNull(3)) out.job.status = JobStatus{static_cast<int>(stmt.Int(3)), stmt.Text(4)};
+  if (absl::Status s = CheckJobProto(out.job); !s.ok()) {
+    return absl::DataLossError(absl::StrCat("stored job spec: ", s.message()));
+  }
+  // A spec written without a default (by an older version, or edited) reads as the REST default.
+  FillJobDefaults(out.job);
+  SetScheduleTime(out.job, stmt.Time(1));
+  SetLastAttemptTime(out.job, stmt.Time(2));
+  out.job.clear_status();
+  if (!stmt.IsNull(3)) {
+    out.job.mutable_status()->set_code(static_cast<int>(stmt.Int(3)));
+    out.job.mutable_status()->set_message(stmt.Text(4));
+  }
   out.last_fired_schedule_time = stmt.Time(5);
   return out;
 }
 
 // The spec column: the job's google.cloud.scheduler.v1.Job in the proto3 JSON mapping (the REST form of
-// the same message, so files written when the REST code produced it read the same).
+// the same message) without the run-time fields, which live in their own columns.
 absl::StatusOr<std::string> SpecJson(const Job& job) {
   Job spec = job;
-  // Run-time fields live in their own columns.
-  spec.schedule_time = absl::InfinitePast();
-  spec.last_attempt_time = absl::InfinitePast();
-  spec.status.reset();
-  absl::StatusOr<google::cloud::scheduler::v1::Job> proto = JobToProto(spec);
-  if (!proto.ok()) return proto.status();
+  spec.clear_schedule_time();
+  spec.clear_last_attempt_time();
+  spec.clear_status();
   std::string text;
-  if (const auto s = google::protobuf::util::MessageToJsonString(*proto, &text); !s.ok()) {
-    return absl::InternalError(absl::StrCat("cannot write job spec: ", std::string(s.message())));
+  if (const auto s = google::protobuf::util::MessageToJsonString(spec, &text); !s.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot write job spec of \"", job.name(), "\": ", std::string(s.message())));
   }
   return text;
 }
@@ -291,7 +293,7 @@ absl::Status SqliteJobStore::Exec(const char* sql) {
 }
 
 absl::Status SqliteJobStore::Create(const Job& job) {
-  absl::StatusOr<JobName> name = ParseJobName(job.name);
+  absl::StatusOr<JobName> name = ParseJobName(job.name());
   if (!name.ok()) return name.status();
   absl::StatusOr<std::string> spec_json = SpecJson(job);
   if (!spec_json.ok()) return spec_json.status();
@@ -303,7 +305,7 @@ absl::Status SqliteJobStore::Create(const Job& job) {
                   "status_message) VALUES (?, ?, ?, ?, ?)");
   absl::Status status = spec.status().ok() ? state.status() : spec.status();
   if (status.ok()) {
-    spec.Bind(1, job.name);
+    spec.Bind(1, job.name());
     spec.Bind(2, name->Parent());
     spec.Bind(3, *spec_json);
     const int rc = spec.Step();
@@ -314,11 +316,11 @@ absl::Status SqliteJobStore::Create(const Job& job) {
     }
   }
   if (status.ok()) {
-    state.Bind(1, job.name);
-    state.Bind(2, ToMicros(job.schedule_time));
-    state.Bind(3, ToMicros(job.last_attempt_time));
-    state.Bind(4, job.status.has_value() ? std::optional<int64_t>(job.status->code) : std::nullopt);
-    state.Bind(5, job.status.has_value() ? job.status->message : std::string());
+    state.Bind(1, job.name());
+    state.Bind(2, ToMicros(ScheduleTimeOf(job)));
+    state.Bind(3, ToMicros(LastAttemptTimeOf(job)));
+    state.Bind(4, job.has_status() ? std::optional<int64_t>(job.status().code()) : std::nullopt);
+    state.Bind(5, job.has_status() ? job.status().message() : std::string());
     status = state.Done();
   }
   if (!status.ok()) {
@@ -346,7 +348,7 @@ absl::Status SqliteJobStore::Update(const Job& job) {
   Statement stmt(db_, "UPDATE jobs SET spec = ? WHERE name = ?");
   if (absl::Status s = stmt.status(); !s.ok()) return s;
   stmt.Bind(1, *spec_json);
-  stmt.Bind(2, job.name);
+  stmt.Bind(2, job.name());
   if (absl::Status s = stmt.Done(); !s.ok()) return s;
   if (sqlite3_changes(db_) == 0) return NotFound();
   MaybeCheckpoint();
@@ -415,7 +417,7 @@ absl::StatusOr<JobPage> SqliteJobStore::List(const std::string& parent, int page
   }
   if (page.jobs.size() > static_cast<size_t>(page_size)) {
     page.jobs.pop_back();
-    page.next_page_token = absl::WebSafeBase64Escape(page.jobs.back().name);
+    page.next_page_token = absl::WebSafeBase64Escape(page.jobs.back().name());
   }
   return page;
 }

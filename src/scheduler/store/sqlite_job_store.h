@@ -1,6 +1,6 @@
 // SqliteJobStore: JobStore on one SQLite database file in WAL mode (or ":memory:" in tests). Jobs are
-// kept as their spec (`jobs`: the google.cloud.scheduler.v1.Job in the proto3 JSON mapping, job_proto.h)
-// plus a narrow run-time row (`job_state`: scheduleTime, last attempt, status, last fired); run history and
+// kept as their spec (`jobs`: the google.cloud.scheduler.v1.Job in the proto3 JSON mapping, through protobuf's
+// JSON utilities) plus a narrow run-time row (`job_state`: scheduleTime, last attempt, status, last fired); run history and
 // pending retries in their own tables. The schema is versioned (PRAGMA user_version) and an older file is
 // migrated when opened. One connection guarded by a mutex: calls are short and serialised. Thread-safe.
 #ifndef SCHEDSVC_SCHEDULER_STORE_SQLITE_JOB_STORE_H_

@@ -1,5 +1,6 @@
 #include "src/scheduler/store/sqlite_job_store.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -19,11 +20,14 @@ const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
 
 Job MakeJob(const std::string& id) {
   Job job;
-  job.name = absl::StrCat(kParent, "/jobs/", id);
-  job.schedule = "* * * * *";
-  job.pubsub_target = PubsubTarget{"projects/p/topics/t", "d", {}};
-  job.state = JobState::kEnabled;
-  job.user_update_time = kT0;
+  job.set_name(absl::StrCat(kParent, "/jobs/", id));
+  job.set_schedule("* * * * *");
+  job.mutable_pubsub_target()->set_topic_name("projects/p/topics/t");
+  job.mutable_pubsub_target()->set_data("d");
+  job.set_state(Job::ENABLED);
+  SetUserUpdateTime(job, kT0);
+  // As the service stores a job.
+  FillJobDefaults(job);
   return job;
 }
 
@@ -37,17 +41,17 @@ TEST(SqliteJobStoreTest, CreateGetAndDuplicate) {
   auto store = OpenMemory();
   ASSERT_TRUE(store->Create(MakeJob("a")).ok());
   EXPECT_EQ(store->Create(MakeJob("a")).code(), absl::StatusCode::kAlreadyExists);
-  absl::StatusOr<Job> got = store->Get(MakeJob("a").name);
+  absl::StatusOr<Job> got = store->Get(MakeJob("a").name());
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(*got, MakeJob("a"));
-  EXPECT_EQ(store->Get(MakeJob("zz").name).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*got, MakeJob("a"))) << got->ShortDebugString();
+  EXPECT_EQ(store->Get(MakeJob("zz").name()).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(SqliteJobStoreTest, ListPagesInNameOrderWithinParent) {
   auto store = OpenMemory();
   for (const char* id : {"c", "a", "e", "b", "d"}) ASSERT_TRUE(store->Create(MakeJob(id)).ok());
   Job other = MakeJob("x");
-  other.name = "projects/p/locations/other/jobs/x";
+  other.set_name("projects/p/locations/other/jobs/x");
   ASSERT_TRUE(store->Create(other).ok());
   std::vector<std::string> seen;
   std::string token;
@@ -55,7 +59,7 @@ TEST(SqliteJobStoreTest, ListPagesInNameOrderWithinParent) {
   do {
     absl::StatusOr<JobPage> page = store->List(kParent, 2, token);
     ASSERT_TRUE(page.ok()) << page.status();
-    for (const Job& j : page->jobs) seen.push_back(j.name.substr(j.name.rfind('/') + 1));
+    for (const Job& j : page->jobs) seen.push_back(j.name().substr(j.name().rfind('/') + 1));
     token = page->next_page_token;
     ASSERT_LT(++pages, 10);
   } while (!token.empty());
@@ -68,28 +72,30 @@ TEST(SqliteJobStoreTest, UpdateKeepsRunTimeColumns) {
   auto store = OpenMemory();
   Job job = MakeJob("a");
   ASSERT_TRUE(store->Create(job).ok());
-  RunRecord record{job.name, kT0, kT0 + absl::Seconds(1), 0, 14, "unavailable"};
+  RunRecord record{job.name(), kT0, kT0 + absl::Seconds(1), 0, 14, "unavailable"};
   ASSERT_TRUE(store->RecordAttempt(record, kT0 + absl::Minutes(1)).ok());
-  job.description = "changed";
+  job.set_description("changed");
   ASSERT_TRUE(store->Update(job).ok());
-  absl::StatusOr<Job> got = store->Get(job.name);
+  absl::StatusOr<Job> got = store->Get(job.name());
   ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->description, "changed");
-  EXPECT_EQ(got->status, (JobStatus{14, "unavailable"}));
-  EXPECT_EQ(got->last_attempt_time, kT0 + absl::Seconds(1));
-  EXPECT_EQ(got->schedule_time, kT0 + absl::Minutes(1));
+  EXPECT_EQ(got->description(), "changed");
+  ASSERT_TRUE(got->has_status());
+  EXPECT_EQ(got->status().code(), 14);
+  EXPECT_EQ(got->status().message(), "unavailable");
+  EXPECT_EQ(LastAttemptTimeOf(*got), kT0 + absl::Seconds(1));
+  EXPECT_EQ(ScheduleTimeOf(*got), kT0 + absl::Minutes(1));
   EXPECT_EQ(store->Update(MakeJob("missing")).code(), absl::StatusCode::kNotFound);
 }
 
 TEST(SqliteJobStoreTest, MarkFiredIsLoadedBack) {
   auto store = OpenMemory();
   ASSERT_TRUE(store->Create(MakeJob("a")).ok());
-  ASSERT_TRUE(store->MarkFired({{MakeJob("a").name, kT0, kT0 + absl::Minutes(1)}}).ok());
+  ASSERT_TRUE(store->MarkFired({{MakeJob("a").name(), kT0, kT0 + absl::Minutes(1)}}).ok());
   absl::StatusOr<std::vector<StoredJob>> all = store->LoadAll();
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].last_fired_schedule_time, kT0);
-  EXPECT_EQ((*all)[0].job.schedule_time, kT0 + absl::Minutes(1));
+  EXPECT_EQ(ScheduleTimeOf((*all)[0].job), kT0 + absl::Minutes(1));
 }
 
 TEST(SqliteJobStoreTest, HistoryNewestFirstAndDeletedWithTheJob) {
@@ -97,20 +103,20 @@ TEST(SqliteJobStoreTest, HistoryNewestFirstAndDeletedWithTheJob) {
   Job job = MakeJob("a");
   ASSERT_TRUE(store->Create(job).ok());
   for (int i = 0; i < 3; ++i) {
-    RunRecord r{job.name, kT0, kT0 + absl::Seconds(i), i, i == 2 ? 0 : 14, ""};
+    RunRecord r{job.name(), kT0, kT0 + absl::Seconds(i), i, i == 2 ? 0 : 14, ""};
     ASSERT_TRUE(store->RecordAttempt(r, absl::InfinitePast()).ok());
   }
-  absl::StatusOr<std::vector<RunRecord>> runs = store->ListRuns(job.name, 10);
+  absl::StatusOr<std::vector<RunRecord>> runs = store->ListRuns(job.name(), 10);
   ASSERT_TRUE(runs.ok());
   ASSERT_EQ(runs->size(), 3u);
   EXPECT_EQ((*runs)[0].attempt, 2);
   EXPECT_EQ((*runs)[0].code, 0);
-  ASSERT_TRUE(store->Delete(job.name).ok());
-  EXPECT_EQ(store->Delete(job.name).code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(store->ListRuns(job.name, 10)->empty());
+  ASSERT_TRUE(store->Delete(job.name()).ok());
+  EXPECT_EQ(store->Delete(job.name()).code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store->ListRuns(job.name(), 10)->empty());
   // An attempt reported after deletion leaves no orphan history.
-  ASSERT_TRUE(store->RecordAttempt({job.name, kT0, kT0, 0, 0, ""}, absl::InfinitePast()).ok());
-  EXPECT_TRUE(store->ListRuns(job.name, 10)->empty());
+  ASSERT_TRUE(store->RecordAttempt({job.name(), kT0, kT0, 0, 0, ""}, absl::InfinitePast()).ok());
+  EXPECT_TRUE(store->ListRuns(job.name(), 10)->empty());
 }
 
 TEST(SqliteJobStoreTest, RecordAttemptsWritesABatchInOrder) {
@@ -121,24 +127,24 @@ TEST(SqliteJobStoreTest, RecordAttemptsWritesABatchInOrder) {
   ASSERT_TRUE(store->Create(b).ok());
   const std::string gone = absl::StrCat(kParent, "/jobs/gone");
   std::vector<AttemptOutcome> batch = {
-      {{a.name, kT0, kT0, 0, 14, "unavailable"}, kT0 + absl::Seconds(10)},
+      {{a.name(), kT0, kT0, 0, 14, "unavailable"}, kT0 + absl::Seconds(10)},
       {{gone, kT0, kT0, 0, 0, ""}, kT0 + absl::Minutes(1)},
-      {{b.name, kT0, kT0, 0, 0, ""}, kT0 + absl::Minutes(1)},
-      {{a.name, kT0, kT0 + absl::Seconds(10), 1, 0, ""}, kT0 + absl::Minutes(1)},
+      {{b.name(), kT0, kT0, 0, 0, ""}, kT0 + absl::Minutes(1)},
+      {{a.name(), kT0, kT0 + absl::Seconds(10), 1, 0, ""}, kT0 + absl::Minutes(1)},
   };
   ASSERT_TRUE(store->RecordAttempts(batch).ok());
-  absl::StatusOr<std::vector<RunRecord>> runs = store->ListRuns(a.name, 10);
+  absl::StatusOr<std::vector<RunRecord>> runs = store->ListRuns(a.name(), 10);
   ASSERT_TRUE(runs.ok());
   ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ((*runs)[0].attempt, 1);
   EXPECT_EQ((*runs)[1].code, 14);
-  absl::StatusOr<Job> stored_a = store->Get(a.name);
+  absl::StatusOr<Job> stored_a = store->Get(a.name());
   ASSERT_TRUE(stored_a.ok());
   // The later outcome of the same job wins.
-  EXPECT_EQ(stored_a->schedule_time, kT0 + absl::Minutes(1));
-  ASSERT_TRUE(stored_a->status.has_value());
-  EXPECT_EQ(stored_a->status->code, 0);
-  EXPECT_EQ(store->ListRuns(b.name, 10)->size(), 1u);
+  EXPECT_EQ(ScheduleTimeOf(*stored_a), kT0 + absl::Minutes(1));
+  ASSERT_TRUE(stored_a->has_status());
+  EXPECT_EQ(stored_a->status().code(), 0);
+  EXPECT_EQ(store->ListRuns(b.name(), 10)->size(), 1u);
   EXPECT_TRUE(store->ListRuns(gone, 10)->empty());
   EXPECT_TRUE(store->RecordAttempts({}).ok());
 }
@@ -155,22 +161,22 @@ TEST(SqliteJobStoreTest, PendingRetryIsStoredUntilItsRetryIsDispatched) {
   auto store = OpenMemory();
   const Job job = MakeJob("a");
   ASSERT_TRUE(store->Create(job).ok());
-  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name, 1)}).ok());
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name(), 1)}).ok());
   absl::StatusOr<std::vector<PendingRetry>> pending = store->LoadPendingRetries();
   ASSERT_TRUE(pending.ok()) << pending.status();
   ASSERT_EQ(pending->size(), 1u);
-  EXPECT_EQ((*pending)[0].job_name, job.name);
+  EXPECT_EQ((*pending)[0].job_name, job.name());
   EXPECT_EQ((*pending)[0].schedule_time, kT0);
   EXPECT_FALSE((*pending)[0].manual);
   EXPECT_EQ((*pending)[0].attempt, 1);
   EXPECT_EQ((*pending)[0].due_time, kT0 + absl::Seconds(10));
   EXPECT_EQ((*pending)[0].first_attempt_time, kT0);
   // Dispatching retry 1 settles it; a retry does not move the last fired schedule time.
-  FiredRun retry{job.name, kT0, kT0 + absl::Minutes(1), 1, false};
+  FiredRun retry{job.name(), kT0, kT0 + absl::Minutes(1), 1, false};
   ASSERT_TRUE(store->MarkFired({retry}).ok());
   EXPECT_TRUE(store->LoadPendingRetries()->empty());
   EXPECT_EQ(store->LoadAll()->at(0).last_fired_schedule_time, absl::InfinitePast());
-  EXPECT_EQ(store->LoadAll()->at(0).job.schedule_time, kT0 + absl::Minutes(1));
+  EXPECT_EQ(ScheduleTimeOf(store->LoadAll()->at(0).job), kT0 + absl::Minutes(1));
 }
 
 TEST(SqliteJobStoreTest, RetryDispatchedBeforeItsFailureIsWrittenStaysSettled) {
@@ -178,11 +184,11 @@ TEST(SqliteJobStoreTest, RetryDispatchedBeforeItsFailureIsWrittenStaysSettled) {
   const Job job = MakeJob("a");
   ASSERT_TRUE(store->Create(job).ok());
   // A zero backoff can dispatch retry 1 before the outcome flush writes the failure that scheduled it.
-  ASSERT_TRUE(store->MarkFired({{job.name, kT0, absl::InfinitePast(), 1, false}}).ok());
-  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name, 1)}).ok());
+  ASSERT_TRUE(store->MarkFired({{job.name(), kT0, absl::InfinitePast(), 1, false}}).ok());
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name(), 1)}).ok());
   EXPECT_TRUE(store->LoadPendingRetries()->empty());
   // Retry 1 failed too: retry 2 is pending.
-  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name, 2)}).ok());
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(job.name(), 2)}).ok());
   ASSERT_EQ(store->LoadPendingRetries()->size(), 1u);
   EXPECT_EQ(store->LoadPendingRetries()->at(0).attempt, 2);
 }
@@ -194,14 +200,14 @@ TEST(SqliteJobStoreTest, RunThatEndsOrJobThatIsDeletedLeavesNoPendingRetry) {
   ASSERT_TRUE(store->Create(a).ok());
   ASSERT_TRUE(store->Create(b).ok());
   AttemptOutcome last;
-  last.record = {a.name, kT0, kT0 + absl::Seconds(20), 1, 0, ""};
-  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(a.name, 1), FailedWithRetry(b.name, 1), last}).ok());
+  last.record = {a.name(), kT0, kT0 + absl::Seconds(20), 1, 0, ""};
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(a.name(), 1), FailedWithRetry(b.name(), 1), last}).ok());
   ASSERT_EQ(store->LoadPendingRetries()->size(), 1u);
-  EXPECT_EQ(store->LoadPendingRetries()->at(0).job_name, b.name);
-  ASSERT_TRUE(store->Delete(b.name).ok());
+  EXPECT_EQ(store->LoadPendingRetries()->at(0).job_name, b.name());
+  ASSERT_TRUE(store->Delete(b.name()).ok());
   EXPECT_TRUE(store->LoadPendingRetries()->empty());
   // Outcomes of a deleted job store no retry.
-  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(b.name, 1)}).ok());
+  ASSERT_TRUE(store->RecordAttempts({FailedWithRetry(b.name(), 1)}).ok());
   EXPECT_TRUE(store->LoadPendingRetries()->empty());
 }
 
@@ -211,7 +217,7 @@ TEST(SqliteJobStoreTest, FileDatabaseSurvivesReopen) {
     absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE((*store)->Create(MakeJob("a")).ok());
-    ASSERT_TRUE((*store)->MarkFired({{MakeJob("a").name, kT0, absl::InfinitePast()}}).ok());
+    ASSERT_TRUE((*store)->MarkFired({{MakeJob("a").name(), kT0, absl::InfinitePast()}}).ok());
   }
   absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
   ASSERT_TRUE(store.ok());
@@ -248,7 +254,7 @@ TEST(SqliteJobStoreTest, Version0FileIsMigrated) {
       schedule_time INTEGER, last_attempt_time INTEGER, status_code INTEGER, status_message TEXT,
       last_fired INTEGER);
     CREATE INDEX jobs_by_parent ON jobs(parent, name);
-    INSERT INTO jobs VALUES (')sql", job.name, "', '", kParent, "', '", spec, "', ",
+    INSERT INTO jobs VALUES (')sql", job.name(), "', '", kParent, "', '", spec, "', ",
                              absl::ToUnixMicros(kT0 + absl::Minutes(2)), ", ",
                              absl::ToUnixMicros(kT0 + absl::Minutes(1)), ", 14, 'unavailable', ",
                              absl::ToUnixMicros(kT0 + absl::Minutes(1)), ");"));
@@ -259,24 +265,86 @@ TEST(SqliteJobStoreTest, Version0FileIsMigrated) {
     ASSERT_TRUE(all.ok()) << all.status();
     ASSERT_EQ(all->size(), 1u);
     const StoredJob& loaded = (*all)[0];
-    EXPECT_EQ(loaded.job.name, job.name);
-    EXPECT_EQ(loaded.job.schedule_time, kT0 + absl::Minutes(2));
-    EXPECT_EQ(loaded.job.last_attempt_time, kT0 + absl::Minutes(1));
-    ASSERT_TRUE(loaded.job.status.has_value());
-    EXPECT_EQ(loaded.job.status->code, 14);
-    EXPECT_EQ(loaded.job.status->message, "unavailable");
+    EXPECT_EQ(loaded.job.name(), job.name());
+    EXPECT_EQ(ScheduleTimeOf(loaded.job), kT0 + absl::Minutes(2));
+    EXPECT_EQ(LastAttemptTimeOf(loaded.job), kT0 + absl::Minutes(1));
+    ASSERT_TRUE(loaded.job.has_status());
+    EXPECT_EQ(loaded.job.status().code(), 14);
+    EXPECT_EQ(loaded.job.status().message(), "unavailable");
     EXPECT_EQ(loaded.last_fired_schedule_time, kT0 + absl::Minutes(1));
     // Writes go to the new layout.
-    ASSERT_TRUE((*store)->MarkFired({{job.name, kT0 + absl::Minutes(2), kT0 + absl::Minutes(3)}}).ok());
-    absl::StatusOr<Job> got = (*store)->Get(job.name);
+    ASSERT_TRUE((*store)->MarkFired({{job.name(), kT0 + absl::Minutes(2), kT0 + absl::Minutes(3)}}).ok());
+    absl::StatusOr<Job> got = (*store)->Get(job.name());
     ASSERT_TRUE(got.ok());
-    EXPECT_EQ(got->schedule_time, kT0 + absl::Minutes(3));
+    EXPECT_EQ(ScheduleTimeOf(*got), kT0 + absl::Minutes(3));
   }
   // Opened again: already at the current version, nothing to migrate.
   absl::StatusOr<std::unique_ptr<SqliteJobStore>> again = SqliteJobStore::Open(path);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ((*again)->LoadAll()->at(0).last_fired_schedule_time, kT0 + absl::Minutes(2));
   again->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
+// Returns the text in the first column of the first row `sql` gives on the database file at `path`.
+std::string RawQueryText(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  std::string text;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return text;
+}
+
+// The spec column as every version of the store wrote it for MakeJob(id) (the proto3 JSON mapping of the
+// job, through protobuf's printer): files written before stay readable, and a
+// job is written the same way.
+std::string SpecAsWritten(const std::string& id) {
+  return absl::StrCat(R"({"name":"projects/p/locations/l/jobs/)", id,
+                      R"(","pubsubTarget":{"topicName":"projects/p/topics/t","data":"ZA=="},)"
+                      R"("userUpdateTime":"2023-11-14T22:13:20Z","state":"ENABLED",)"
+                      R"("retryConfig":{"maxRetryDuration":"0s","minBackoffDuration":"5s",)"
+                      R"("maxBackoffDuration":"3600s","maxDoublings":5},"schedule":"* * * * *",)"
+                      R"("attemptDeadline":"180s"})");
+}
+
+TEST(SqliteJobStoreTest, SpecColumnKeepsItsFormat) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/store_spec_", getpid(), ".db");
+  const Job expected = MakeJob("old");
+  {
+    absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Create(MakeJob("new")).ok());
+  }
+  EXPECT_EQ(RawQueryText(path, "SELECT spec FROM jobs WHERE name LIKE '%/new'"), SpecAsWritten("new"));
+  RawExec(path, absl::StrCat("INSERT INTO jobs VALUES ('", expected.name(), "', '", kParent, "', '",
+                             SpecAsWritten("old"), "'); INSERT INTO job_state (name) VALUES ('", expected.name(),
+                             "');"));
+  {
+    absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<Job> got = (*store)->Get(expected.name());
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*got, expected)) << got->ShortDebugString();
+  }
+  // A spec without the defaults reads with them.
+  const std::string bare = absl::StrCat(kParent, "/jobs/bare");
+  RawExec(path, absl::StrCat("INSERT INTO jobs VALUES ('", bare, "', '", kParent, R"(', '{"name":")", bare,
+                             R"(","httpTarget":{"uri":"http://x/"},"schedule":"* * * * *"}'); )",
+                             "INSERT INTO job_state (name) VALUES ('", bare, "');"));
+  {
+    absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<Job> got = (*store)->Get(bare);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->http_target().http_method(), google::cloud::scheduler::v1::POST);
+    EXPECT_EQ(AttemptDeadlineOf(*got), kDefaultAttemptDeadline);
+    EXPECT_TRUE(got->retry_config().has_max_doublings());
+  }
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
 
@@ -300,11 +368,11 @@ TEST(SqliteJobStoreTest, CheckpointsOffTheFiringPath) {
   const Job job = MakeJob("a");
   ASSERT_TRUE(store.Create(job).ok());
   for (int i = 0; i < 1500 && store.wal_pages() < 1100; ++i) {
-    ASSERT_TRUE(store.MarkFired({{job.name, kT0 + absl::Minutes(i), kT0 + absl::Minutes(i + 1)}}).ok());
+    ASSERT_TRUE(store.MarkFired({{job.name(), kT0 + absl::Minutes(i), kT0 + absl::Minutes(i + 1)}}).ok());
   }
   EXPECT_GE(store.wal_pages(), 1100);  // past SQLite's default threshold of 1000: no checkpoint
   RunRecord record;
-  record.job_name = job.name;
+  record.job_name = job.name();
   record.schedule_time = kT0;
   record.attempt_time = kT0;
   ASSERT_TRUE(store.RecordAttempts({AttemptOutcome{record, kT0 + absl::Minutes(1)}}).ok());
