@@ -11,6 +11,9 @@
 # /usr/bin/time) / N, peak RSS = its max RSS. The peer exits by itself once all N are acked and its acks
 # flushed; schedule-service is sent SIGTERM once its log shows N deliveries, and its graceful shutdown
 # (acks flushed) counts in its wall and CPU. After every run the subscription must be empty.
+# With --ingest=push schedule-service takes the same backlog as a push endpoint instead (`ingest: push`,
+# `push.auth: none`): once it is ready the subscription's push endpoint is set to it, and the emulator POSTs
+# the messages; the peer still pulls.
 # Finally: idle CPU of schedule-service (fresh emulator, empty subscription, CPU seconds over
 # --idle-seconds after it is ready).
 # Everything listens on 127.0.0.1; only the processes this script started are ever signalled.
@@ -30,6 +33,8 @@ usage: bench/compare-with-peer.sh [options]
   --outstanding=M         flow control max outstanding messages of both (default 1000)
   --max-concurrency=C     schedule-service's backend max_concurrency (default 256 = the peer's
                           keep-alive agent socket cap, HTTP_MAX_SOCKETS)
+  --ingest=pull|push      how schedule-service takes the messages (default pull; push: the emulator
+                          pushes the backlog to the service's push endpoint; the peer always pulls)
   --log-level=L           schedule-service's log_level (default info: one JSON line per delivery)
   --idle-seconds=T        idle CPU window (default 10; 0 skips the idle measurement)
   --perf=FILE             after the measured runs, one more schedule-service run under
@@ -52,6 +57,7 @@ STREAMS=5
 OUTSTANDING=1000
 MAX_CONCURRENCY=256
 LOG_LEVEL=info
+INGEST=pull
 IDLE_SECONDS=10
 PERF_FILE=""
 KEEP=""
@@ -67,6 +73,7 @@ for arg in "$@"; do
     --outstanding=*) OUTSTANDING="${arg#*=}" ;;
     --max-concurrency=*) MAX_CONCURRENCY="${arg#*=}" ;;
     --log-level=*) LOG_LEVEL="${arg#*=}" ;;
+    --ingest=*) INGEST="${arg#*=}" ;;
     --idle-seconds=*) IDLE_SECONDS="${arg#*=}" ;;
     --perf=*) PERF_FILE="${arg#*=}" ;;
     --env=*) SERVICE_ENV+=("${arg#*=}") ;;
@@ -83,6 +90,7 @@ if [ "$N" -lt 1 ] || [ "$STREAMS" -lt 1 ] || [ "$OUTSTANDING" -lt 1 ]; then
   echo "--messages, --streams, --outstanding must be >= 1" >&2; exit 2
 fi
 case "$LOG_LEVEL" in debug|info|warning|error) ;; *) echo "--log-level must be debug, info, warning or error" >&2; exit 2;; esac
+case "$INGEST" in pull|push) ;; *) echo "--ingest must be pull or push" >&2; exit 2;; esac
 [ -f "$PEER_DIR/peer-subscriber.js" ] || { echo "no peer harness at $PEER_DIR (peer-subscriber.js missing)" >&2; exit 2; }
 [ -x "$SERVICE_BIN" ] || { echo "schedule-service binary not found or not executable: $SERVICE_BIN" >&2; exit 2; }
 [ -z "$BASELINE_BIN" ] || [ -x "$BASELINE_BIN" ] || { echo "baseline binary not found or not executable: $BASELINE_BIN" >&2; exit 2; }
@@ -188,13 +196,21 @@ left_in_subscription() {
     "http://127.0.0.1:$EMU_PORT/v1/projects/$PROJECT/subscriptions/$SUBSCRIPTION:pull" | grep -c '"ackId"' || true
 }
 
-write_service_config() { # write_service_config RUNDIR ADMIN_PORT
-  local rd="$1" admin_port="$2"
+write_service_config() { # write_service_config RUNDIR ADMIN_PORT [PUSH_PORT]
+  local rd="$1" admin_port="$2" push_port="${3:-}"
   printf '%s' "$BACKEND_USER" > "$rd/username"
   printf '%s' "$BACKEND_PASSWORD" > "$rd/password"
+  local ingest="streams: $STREAMS"
+  if [ -n "$push_port" ]; then
+    ingest="ingest: push
+push:
+  listen: 127.0.0.1:$push_port
+  ack_deadline: 60s
+  auth: none"
+  fi
   cat > "$rd/service.yaml" <<EOF
 subscription: projects/$PROJECT/subscriptions/$SUBSCRIPTION
-streams: $STREAMS
+$ingest
 flow_control:
   max_outstanding_messages: $OUTSTANDING
 log_level: $LOG_LEVEL
@@ -211,6 +227,22 @@ backends:
         username_file: $rd/username
         password_file: $rd/password
 EOF
+}
+
+# set_push_endpoint URL|"" : the subscription becomes a push subscription to URL ("": a pull one again).
+set_push_endpoint() {
+  local config='{}'; [ -z "$1" ] || config="{\"pushEndpoint\":\"$1\"}"
+  curl -sf -X POST -H 'Content-Type: application/json' -d "{\"pushConfig\":$config}" \
+    "http://127.0.0.1:$EMU_PORT/v1/projects/$PROJECT/subscriptions/$SUBSCRIPTION:modifyPushConfig" > /dev/null
+}
+
+wait_ready() { # wait_ready ADMIN_PORT PID : up to 30 s
+  for _ in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz" || true)" = 200 ] && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
 }
 
 acked_total() { # acked_total ADMIN_PORT
@@ -241,8 +273,9 @@ run_peer() { # run_peer RUNDIR
 run_service() { # run_service RUNDIR RECORD_PERF(0|1) [LABEL BINARY]
   local rd="$1" record="$2" label="${3:-schedsvc}" bin="${4:-$SERVICE_BIN}"
   start_emulator "$rd" "$N"
-  local admin_port; admin_port="$(free_port)"
-  write_service_config "$rd" "$admin_port"
+  local admin_port push_port=""; admin_port="$(free_port)"
+  [ "$INGEST" = push ] && push_port="$(free_port)"
+  write_service_config "$rd" "$admin_port" "$push_port"
   local load t0 t1 rc=0
   load="$(load1)"; t0="$(now)"
   # The service's own PID is the child of its wrapper (/usr/bin/time, or perf for the profiled run).
@@ -259,6 +292,10 @@ run_service() { # run_service RUNDIR RECORD_PERF(0|1) [LABEL BINARY]
   for _ in $(seq 1 200); do svc="$(pgrep -P "$SVC_PID" | head -1 || true)"; [ -n "$svc" ] && break; sleep 0.01; done
   [ -n "$svc" ] || { echo "schedule-service did not start" >&2; cat "$rd/service.log" >&2; exit 1; }
   SVC_CHILD="$svc"
+  if [ -n "$push_port" ]; then
+    wait_ready "$admin_port" "$svc" || { echo "schedule-service (push) not ready" >&2; tail -20 "$rd/service.log" >&2; exit 1; }
+    set_push_endpoint "http://127.0.0.1:$push_port/pubsub/push"
+  fi
   # Done when N deliveries are logged (info/debug: "message delivered" lines, read by grep, which costs the
   # service nothing), else when schedsvc_messages_acked_total reaches N (a /metrics scrape every 200 ms).
   local done="" delivered=0
@@ -286,6 +323,7 @@ run_service() { # run_service RUNDIR RECORD_PERF(0|1) [LABEL BINARY]
     return 0
   fi
   [ "$rc" = 0 ] || { echo "schedule-service exited with rc=$rc" >&2; tail -20 "$rd/service.log" >&2; exit 1; }
+  [ -z "$push_port" ] || set_push_endpoint ""
   local left; left="$(left_in_subscription)"
   stop_pid "$EMU_PID"; EMU_PID=""
   summarize "$label" "$rd" "$t0" "$t1" "$load" "$left"
@@ -309,12 +347,7 @@ run_idle() { # CPU of schedule-service over IDLE_SECONDS with nothing to do
   env PUBSUB_EMULATOR_HOST="127.0.0.1:$EMU_PORT" "${SERVICE_ENV[@]}" \
     "$SERVICE_BIN" --config "$rd/service.yaml" > "$rd/service.log" 2>&1 &
   SVC_PID=$!
-  local ready=""
-  for _ in $(seq 1 300); do  # <= 30 s
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin_port/readyz" || true)" = 200 ] && { ready=1; break; }
-    sleep 0.1
-  done
-  [ -n "$ready" ] || { echo "idle: schedule-service not ready" >&2; tail -20 "$rd/service.log" >&2; exit 1; }
+  wait_ready "$admin_port" "$SVC_PID" || { echo "idle: schedule-service not ready" >&2; tail -20 "$rd/service.log" >&2; exit 1; }
   sleep 2  # past start-up
   local load c0 c1; load="$(load1)"; c0="$(cpu_ticks "$SVC_PID")"
   sleep "$IDLE_SECONDS"
@@ -325,7 +358,7 @@ run_idle() { # CPU of schedule-service over IDLE_SECONDS with nothing to do
     'BEGIN{printf "schedsvc-idle: cpu=%.2fs over=%ds share=%.2f%% load1=%s\n", (b-a)/t, s, (b-a)/t/s*100, ld}')"
 }
 
-echo "# compare-with-peer: N=$N runs=$RUNS streams=$STREAMS outstanding=$OUTSTANDING max_concurrency=$MAX_CONCURRENCY" \
+echo "# compare-with-peer: N=$N runs=$RUNS ingest=$INGEST streams=$STREAMS outstanding=$OUTSTANDING max_concurrency=$MAX_CONCURRENCY" \
   "log_level=$LOG_LEVEL node=$(node -v) pubsub=$(node -p "require('$PEER/node_modules/@google-cloud/pubsub/package.json').version")" \
   "nginx=$(nginx -v 2>&1 | cut -d/ -f2) service=$SERVICE_BIN nproc=$(nproc) $(date -u +%FT%TZ)"
 start_nginx
