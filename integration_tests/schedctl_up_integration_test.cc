@@ -3,7 +3,8 @@
 // then Ctrl-C (SIGINT): schedctl exits 0 and no process of any child's process group is left (the
 // emulator's launcher starts a java child in its group); started again at once on the same ports (TIME_WAIT
 // sockets are no "taken" port), then killed with SIGKILL: its children die with it. A taken port is refused
-// with a clear message; --duration must be positive.
+// with a clear message; --duration must be positive. With --ingest push the sample run reaches the backend
+// through the service's push endpoint.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -125,6 +126,41 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
     EXPECT_EQ(alive, -1) << "process group " << pgid << " outlived schedctl up killed with SIGKILL\n" << output;
     if (alive == 0) ::kill(-pgid, SIGKILL);
   }
+}
+
+// --ingest push: the service is a push endpoint, the emulator pushes the sample run to it, and the run
+// reaches the backend the same way.
+TEST(SchedctlUpTest, PushIngestDeliversTheSampleRunThroughThePushEndpoint) {
+  const std::string workdir = absl::StrCat("/tmp/schedctl-up-push-test-", ::getpid());
+  const std::string log = workdir + ".log";
+  std::remove(log.c_str());
+  const int push_port = testing::PickFreePort();
+  std::vector<std::string> argv = {testing::BuildDir() + "/src/cli/schedctl", "up", "--workdir", workdir,
+                                   "--status-interval=2", "--ingest=push",
+                                   absl::StrCat("--push-port=", push_port),
+                                   absl::StrCat("--pubsub-port=", testing::PickFreePort()),
+                                   absl::StrCat("--scheduler-port=", testing::PickFreePort()),
+                                   absl::StrCat("--backend-port=", testing::PickFreePort()),
+                                   absl::StrCat("--admin-port=", testing::PickFreePort())};
+  auto up = testing::ChildProcess::Start(argv, {}, log);
+  ASSERT_TRUE(up.ok()) << up.status();
+  const absl::Time deadline = absl::Now() + kDeliveredTimeout;
+  std::string output;
+  while (absl::Now() < deadline && up->running()) {
+    output = testing::ReadFileOrEmpty(log);
+    if (LargestMatch(output, "messages ok ([0-9]+)") >= 1) break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  ASSERT_TRUE(up->running()) << "schedctl up exited before Ctrl-C\n" << testing::ReadFileOrEmpty(log);
+  EXPECT_GE(LargestMatch(output, "messages ok ([0-9]+)"), 1) << output;
+  EXPECT_THAT(output, ::testing::HasSubstr(absl::StrCat("pushed by the emulator to http://127.0.0.1:", push_port,
+                                                        "/pubsub/push")));
+  EXPECT_THAT(testing::ReadFileOrEmpty(workdir + "/config.yaml"), ::testing::HasSubstr("ingest: push"));
+  // The push subscription's deliveries went through the service's push endpoint.
+  EXPECT_THAT(testing::ReadFileOrEmpty(workdir + "/schedule-service.log"),
+              ::testing::HasSubstr(R"("ingest":"push")"));
+  const int status = up->Stop(SIGINT, kStopTimeout);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << testing::ReadFileOrEmpty(log);
 }
 
 TEST(SchedctlUpTest, DurationMustBePositive) {

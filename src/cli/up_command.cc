@@ -33,6 +33,13 @@ constexpr char kLocation[] = "us-central1";
 constexpr char kTopicId[] = "scheduled-jobs";
 constexpr char kJobId[] = "sample-every-minute";
 constexpr absl::Duration kStartTimeout = absl::Seconds(90);
+constexpr char kPushPath[] = "/pubsub/push";
+// The subscription's ack deadline; with --ingest push also push.ack_deadline (they must agree).
+constexpr int kAckDeadlineSeconds = 60;
+
+bool IsPush(const UpOptions& o) { return o.ingest == "push"; }
+
+std::string PushEndpoint(const UpOptions& o) { return absl::StrCat("http://127.0.0.1:", o.push_port, kPushPath); }
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnStopSignal(int) { g_stop.store(true); }
@@ -43,8 +50,13 @@ std::string ConfigYaml(const UpOptions& o) {
       "# Written by `schedctl up` from config/example.yaml, adapted to this run's ports.\n"
       "subscription: projects/", kProject, "/subscriptions/schedule-service\n"
       "dead_letter_topic: schedule-service-dead-letter\n"
-      "ack_mode: after-success\n"
-      "lease:\n  max_extension: 60m\n"
+      "ack_mode: after-success\n",
+      IsPush(o) ? absl::StrCat("ingest: push\n"
+                               "push:\n  listen: 127.0.0.1:", o.push_port, "\n  path: ", kPushPath,
+                               "\n  ack_deadline: ", kAckDeadlineSeconds,
+                               "s\n  # The emulator signs no OIDC token; in production use push.auth.oidc.\n"
+                               "  auth: none\n")
+                : "lease:\n  max_extension: 60m\n",
       "admin:\n  listen: 127.0.0.1:", o.admin_port, "\n"
       "routing:\n  default_backend: demo\n"
       "backends:\n  demo:\n    url: http://127.0.0.1:", o.backend_port, "\n"
@@ -86,10 +98,14 @@ class Pipeline {
 };
 
 absl::Status Pipeline::CheckPorts() {
-  const std::vector<std::pair<std::string, int>> ports = {{"--pubsub-port", o_.pubsub_port},
-                                                          {"--scheduler-port", o_.scheduler_port},
-                                                          {"--backend-port", o_.backend_port},
-                                                          {"--admin-port", o_.admin_port}};
+  if (o_.ingest != "pull" && o_.ingest != "push") {
+    return absl::InvalidArgumentError(absl::StrCat("--ingest must be pull or push, got \"", o_.ingest, "\""));
+  }
+  std::vector<std::pair<std::string, int>> ports = {{"--pubsub-port", o_.pubsub_port},
+                                                    {"--scheduler-port", o_.scheduler_port},
+                                                    {"--backend-port", o_.backend_port},
+                                                    {"--admin-port", o_.admin_port}};
+  if (IsPush(o_)) ports.emplace_back("--push-port", o_.push_port);
   std::set<int> seen;
   for (const auto& [flag, port] : ports) {
     if (port < 1 || port > 65535) return absl::InvalidArgumentError(absl::StrCat(flag, " ", port, " is not a port"));
@@ -131,7 +147,8 @@ absl::Status Pipeline::ApplyPubsub() {
   if (!config.ok()) return config.status();
   PubsubApplyOptions apply;
   apply.topic = kTopicId;
-  apply.ack_deadline_seconds = 60;
+  apply.ack_deadline_seconds = kAckDeadlineSeconds;
+  if (IsPush(o_)) apply.push_endpoint = PushEndpoint(o_);
   auto setup = ResolvePubsubSetup(*config, apply);
   if (!setup.ok()) return setup.status();
   pubsub::ConnectionOptions connection;
@@ -329,7 +346,9 @@ int Pipeline::Run() {
        << "  export CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB=http://" << pubsub_host << "/\n"
        << "  export PUBSUB_EMULATOR_HOST=" << pubsub_host << "   # for schedctl and client libraries\n"
        << "Service metrics: http://127.0.0.1:" << o_.admin_port << "/metrics   backend calls: http://127.0.0.1:"
-       << o_.backend_port << "/_stats\n\n";
+       << o_.backend_port << "/_stats\n"
+       << (IsPush(o_) ? absl::StrCat("Messages are pushed by the emulator to ", PushEndpoint(o_), "\n") : "")
+       << "\n";
 
   const absl::Time end = o_.duration_seconds > 0 ? absl::Now() + absl::Seconds(o_.duration_seconds)
                                                  : absl::InfiniteFuture();
@@ -380,6 +399,12 @@ void RegisterUpCommand(CLI::App& app, CommandAction& action) {
       ->capture_default_str();
   sub->add_option("--backend-port", options->backend_port, "demo-backend port")->capture_default_str();
   sub->add_option("--admin-port", options->admin_port, "schedule-service admin port (/metrics)")
+      ->capture_default_str();
+  sub->add_option("--ingest", options->ingest,
+                  "how schedule-service takes messages: pull (StreamingPull) or push (the emulator pushes to it)")
+      ->check(CLI::IsMember({"pull", "push"}))
+      ->capture_default_str();
+  sub->add_option("--push-port", options->push_port, "schedule-service push endpoint port (--ingest push)")
       ->capture_default_str();
   sub->add_option("--workdir", options->workdir, "directory for config, secrets, db and logs (default: new in /tmp)");
   // Not given: until Ctrl-C. Given: a positive number of seconds (0 or less would stop at once or never).
