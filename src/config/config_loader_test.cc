@@ -679,5 +679,19 @@ TEST(ExampleConfigTest, ShippedExampleLoads) {
   EXPECT_EQ(config->backends[0].auth.password_file, dir + "/secrets/demo-password");
 }
 
+TEST(ExampleConfigTest, ShippedPushExampleLoads) {
+  const std::string dir = std::string(SCHEDSVC_SOURCE_DIR) + "/config";
+  auto config = LoadServiceConfig(dir + "/example-push.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->ingest, IngestMode::kPush);
+  EXPECT_EQ(config->push.listen, "127.0.0.1:8080");
+  EXPECT_EQ(config->push.path, "/pubsub/push");
+  EXPECT_EQ(config->push.ack_deadline, absl::Seconds(60));
+  EXPECT_EQ(config->push.auth, PushAuthKind::kNone);
+  EXPECT_EQ(config->subscription, "projects/local-project/subscriptions/schedule-service-push");
+  ASSERT_EQ(config->backends.size(), 1u);
+  EXPECT_EQ(config->backends[0].auth.password_file, dir + "/secrets/demo-password");
+}
+
 }  // namespace
 }  // namespace schedsvc::config
