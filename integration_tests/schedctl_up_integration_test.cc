@@ -41,6 +41,19 @@ int LargestMatch(const std::string& text, const std::string& pattern) {
   return best;
 }
 
+// Waits up to kDeliveredTimeout for a status line of `up` showing the sample run answered 2xx at the
+// backend; returns `up`'s output so far.
+std::string WaitForTheSampleRun(testing::ChildProcess& up, const std::string& log) {
+  const absl::Time deadline = absl::Now() + kDeliveredTimeout;
+  std::string output;
+  while (absl::Now() < deadline && up.running()) {
+    output = testing::ReadFileOrEmpty(log);
+    if (LargestMatch(output, "messages ok ([0-9]+)") >= 1) break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  return output;
+}
+
 TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessBehind) {
   const std::string workdir = absl::StrCat("/tmp/schedctl-up-test-", ::getpid());
   const std::string log = workdir + ".log";
@@ -55,14 +68,7 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   auto up = testing::ChildProcess::Start(argv, {}, log);
   ASSERT_TRUE(up.ok()) << up.status();
 
-  // Wait for a status line showing the sample run answered 2xx at the backend.
-  const absl::Time deadline = absl::Now() + kDeliveredTimeout;
-  std::string output;
-  while (absl::Now() < deadline && up->running()) {
-    output = testing::ReadFileOrEmpty(log);
-    if (LargestMatch(output, "messages ok ([0-9]+)") >= 1) break;
-    absl::SleepFor(absl::Milliseconds(500));
-  }
+  std::string output = WaitForTheSampleRun(*up, log);
   ASSERT_TRUE(up->running()) << "schedctl up exited before Ctrl-C\n" << testing::ReadFileOrEmpty(log);
   EXPECT_GE(LargestMatch(output, "messages ok ([0-9]+)"), 1) << output;
 
@@ -144,13 +150,7 @@ TEST(SchedctlUpTest, PushIngestDeliversTheSampleRunThroughThePushEndpoint) {
                                    absl::StrCat("--admin-port=", testing::PickFreePort())};
   auto up = testing::ChildProcess::Start(argv, {}, log);
   ASSERT_TRUE(up.ok()) << up.status();
-  const absl::Time deadline = absl::Now() + kDeliveredTimeout;
-  std::string output;
-  while (absl::Now() < deadline && up->running()) {
-    output = testing::ReadFileOrEmpty(log);
-    if (LargestMatch(output, "messages ok ([0-9]+)") >= 1) break;
-    absl::SleepFor(absl::Milliseconds(500));
-  }
+  std::string output = WaitForTheSampleRun(*up, log);
   ASSERT_TRUE(up->running()) << "schedctl up exited before Ctrl-C\n" << testing::ReadFileOrEmpty(log);
   EXPECT_GE(LargestMatch(output, "messages ok ([0-9]+)"), 1) << output;
   EXPECT_THAT(output, ::testing::HasSubstr(absl::StrCat("pushed by the emulator to http://127.0.0.1:", push_port,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "src/common/duration.h"
@@ -22,6 +23,27 @@ std::string Fmt(absl::Duration d) {
 constexpr int kMaxModelledAttempts = 1000;
 
 // What lengthens the outage a backend survives, given what its config does now.
+// All maxDeliveryAttempts deliveries of `each`, with `wait_before(k)` between delivery k and k+1, against
+// the message retention (a violation when the message would expire first); without a dead-letter policy a
+// warning that a failing message is `again` until the retention expires.
+void AddAllDeliveries(const SubscriptionLimits& limits, absl::Duration each,
+                      absl::FunctionRef<absl::Duration(int)> wait_before, absl::string_view again,
+                      BackendBudget& out) {
+  if (limits.max_delivery_attempts <= 0) {
+    out.warnings.push_back(absl::StrCat("the subscription has no dead-letter policy: a failing message is ", again,
+                                        " until the message retention expires"));
+    return;
+  }
+  const int m = limits.max_delivery_attempts;
+  out.all_deliveries_total = each * m;
+  for (int k = 1; k < m; ++k) out.all_deliveries_total += wait_before(k);
+  if (out.all_deliveries_total > limits.message_retention) {
+    out.violations.push_back(absl::StrCat(m, " deliveries take up to ", Fmt(out.all_deliveries_total),
+                                          " > message retention ", Fmt(limits.message_retention),
+                                          ": the message expires before it is dead-lettered"));
+  }
+}
+
 std::string OutageAdvice(const config::ServiceConfig& config, const config::BackendConfig& b) {
   std::vector<std::string> advice;
   if (config.ack_mode == config::AckMode::kOnReceipt) {
@@ -203,20 +225,8 @@ BackendBudget ComputeBackend(const config::ServiceConfig& config, const config::
   }
 
   out.max_delivery_attempts = limits.max_delivery_attempts;
-  if (limits.max_delivery_attempts > 0) {
-    const int m = limits.max_delivery_attempts;
-    out.all_deliveries_total = out.delivery_total * m;
-    for (int k = 1; k < m; ++k) out.all_deliveries_total += dispatch::RedeliveryDelay(config.redelivery, k);
-    if (out.all_deliveries_total > limits.message_retention) {
-      out.violations.push_back(absl::StrCat(
-          m, " deliveries take up to ", Fmt(out.all_deliveries_total), " > message retention ",
-          Fmt(limits.message_retention), ": the message expires before it is dead-lettered"));
-    }
-  } else {
-    out.warnings.push_back(
-        "the subscription has no dead-letter policy: a failing message is redelivered until the "
-        "message retention expires");
-  }
+  AddAllDeliveries(limits, out.delivery_total,
+                   [&](int k) { return dispatch::RedeliveryDelay(config.redelivery, k); }, "redelivered", out);
 
   out.survived_outage = SurvivedOutage(config, b, limits.max_delivery_attempts);
   out.expected_outage = expected_outage;
@@ -292,20 +302,7 @@ BackendBudget ComputePushBackend(const config::ServiceConfig& config, const conf
   }
 
   out.max_delivery_attempts = limits.max_delivery_attempts;
-  if (limits.max_delivery_attempts > 0) {
-    const int m = limits.max_delivery_attempts;
-    out.all_deliveries_total = answer_due * m;
-    for (int k = 1; k < m; ++k) out.all_deliveries_total += PubsubRetryBackoff(limits, k);
-    if (out.all_deliveries_total > limits.message_retention) {
-      out.violations.push_back(absl::StrCat(
-          m, " deliveries take up to ", Fmt(out.all_deliveries_total), " > message retention ",
-          Fmt(limits.message_retention), ": the message expires before it is dead-lettered"));
-    }
-  } else {
-    out.warnings.push_back(
-        "the subscription has no dead-letter policy: a failing message is pushed again until the message "
-        "retention expires");
-  }
+  AddAllDeliveries(limits, answer_due, [&](int k) { return PubsubRetryBackoff(limits, k); }, "pushed again", out);
   out.survived_outage = SurvivedPushOutage(config, b, limits);
   out.expected_outage = expected_outage;
   if (out.survived_outage < expected_outage) {
