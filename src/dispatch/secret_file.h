@@ -30,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "src/common/clock.h"
+#include "src/common/regular_file.h"
 
 namespace schedsvc::dispatch {
 
@@ -53,15 +54,6 @@ class SecretFile {
   absl::StatusOr<std::string> Value();
 
   const std::string& path() const { return path_; }
-
-  // Which file a value was read from (device, inode) and which version of it (size, mtime).
-  struct FileIdentity {
-    dev_t device = 0;
-    ino_t inode = 0;
-    std::int64_t size = -1;
-    std::int64_t mtime_ns = 0;
-    bool operator==(const FileIdentity&) const = default;
-  };
 
  private:
   const std::string path_;

@@ -13,9 +13,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
+#include "src/common/regular_file.h"
 #include "src/push/jwks_key_source.h"
 
 namespace schedsvc::push_internal {
@@ -35,18 +37,9 @@ class JwksFileFetcher final : public JwksFetcher {
   std::string Source() const override { return path_; }
 
  private:
-  // Which version of which file `contents_` was read from.
-  struct FileIdentity {
-    dev_t device = 0;
-    ino_t inode = 0;
-    std::int64_t size = -1;
-    std::int64_t mtime_ns = 0;
-    bool operator==(const FileIdentity&) const = default;
-  };
-
   const std::string path_;
-  bool loaded_ = false;
-  FileIdentity identity_;
+  // Which version of which file `contents_` was read from; unset before the first read.
+  std::optional<FileIdentity> identity_;
   std::string contents_;
 };
 
