@@ -143,16 +143,27 @@ class ServiceIntegrationTest : public ::testing::Test {
     out << text;
   }
 
+  // Names the service's subscription `subscription_id`, creates the input and dead-letter topics and the
+  // subscription that inspects the dead letters (the service's own subscription is the caller's).
+  void CreateTopics(const std::string& subscription_id) {
+    topic_ = Name("topics", "in");
+    dead_letter_topic_ = Name("topics", "dead");
+    subscription_ = Name("subscriptions", subscription_id);
+    inspect_ = Name("subscriptions", "dead-inspect");
+    ASSERT_TRUE(admin_->CreateTopic(topic_).ok());
+    ASSERT_TRUE(admin_->CreateTopic(dead_letter_topic_).ok());
+    google::pubsub::v1::Subscription d;
+    d.set_name(inspect_);
+    d.set_topic(dead_letter_topic_);
+    d.set_ack_deadline_seconds(60);
+    ASSERT_TRUE(admin_->CreateSubscription(d).ok());
+  }
+
   // Creates the topics and subscriptions, writes secrets and config, starts the backend and one service
   // instance and waits until it is ready.
   void StartAll(const RunOptions& options) {
     options_ = options;
-    topic_ = Name("topics", "in");
-    dead_letter_topic_ = Name("topics", "dead");
-    subscription_ = Name("subscriptions", "svc");
-    inspect_ = Name("subscriptions", "dead-inspect");
-    ASSERT_TRUE(admin_->CreateTopic(topic_).ok());
-    ASSERT_TRUE(admin_->CreateTopic(dead_letter_topic_).ok());
+    ASSERT_NO_FATAL_FAILURE(CreateTopics("svc"));
     google::pubsub::v1::Subscription s;
     s.set_name(subscription_);
     s.set_topic(topic_);
@@ -168,11 +179,6 @@ class ServiceIntegrationTest : public ::testing::Test {
           absl::ToInt64Seconds(options.retry_policy_max));
     }
     ASSERT_TRUE(admin_->CreateSubscription(s).ok());
-    google::pubsub::v1::Subscription d;
-    d.set_name(inspect_);
-    d.set_topic(dead_letter_topic_);
-    d.set_ack_deadline_seconds(60);
-    ASSERT_TRUE(admin_->CreateSubscription(d).ok());
 
     WriteFile(dir_ + "/username", absl::StrCat(kUser, "\n"));
     WriteFile(dir_ + "/password", absl::StrCat(kPassword, "\n"));

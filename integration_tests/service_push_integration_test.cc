@@ -41,17 +41,7 @@ class ServicePushTest : public ServiceIntegrationTest {
   void StartPush(Wrapper wrapper, std::vector<std::string> backend_flags = {},
                  const std::string& auth = "  auth: none\n", bool subscribe = true) {
     options_.backend_flags = std::move(backend_flags);
-    topic_ = Name("topics", "in");
-    dead_letter_topic_ = Name("topics", "dead");
-    subscription_ = Name("subscriptions", "push");
-    inspect_ = Name("subscriptions", "dead-inspect");
-    ASSERT_TRUE(admin_->CreateTopic(topic_).ok());
-    ASSERT_TRUE(admin_->CreateTopic(dead_letter_topic_).ok());
-    google::pubsub::v1::Subscription d;
-    d.set_name(inspect_);
-    d.set_topic(dead_letter_topic_);
-    d.set_ack_deadline_seconds(60);
-    ASSERT_TRUE(admin_->CreateSubscription(d).ok());
+    ASSERT_NO_FATAL_FAILURE(CreateTopics("push"));
     WriteFile(dir_ + "/username", absl::StrCat(kUser, "\n"));
     WriteFile(dir_ + "/password", absl::StrCat(kPassword, "\n"));
     ASSERT_NO_FATAL_FAILURE(StartBackend());
