@@ -21,6 +21,25 @@ constexpr absl::string_view kOrderingKeyHeader = "x-goog-pubsub-ordering-key";
 constexpr absl::string_view kDeliveryAttemptHeader = "x-goog-pubsub-delivery-attempt";
 // The prefix of a made-up message id (unwrapped without metadata).
 constexpr absl::string_view kMadeUpIdPrefix = "push-";
+// Longest message id accepted. Pub/Sub's are decimal numbers of about 16 digits.
+constexpr std::size_t kMaxMessageIdLength = 128;
+
+// The message id becomes the backend request's Idempotency-Key header and the dead letter's source id:
+// only Pub/Sub's shape of id (letters, digits, '.', '_', '-') is accepted, so a pusher can neither add a
+// header nor split the request that carries the backend's credentials.
+absl::Status CheckMessageId(absl::string_view id, absl::string_view where) {
+  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(where, " is empty"));
+  if (id.size() > kMaxMessageIdLength) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " is longer than ", kMaxMessageIdLength, " characters"));
+  }
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " has a character other than letters, digits, '.', '_' and '-'"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 const std::string* FindHeader(const PushRequestParts& request, absl::string_view name) {
   for (const auto& [key, value] : request.headers) {
@@ -51,6 +70,7 @@ absl::StatusOr<PushedMessage> ParseWrapped(const schedsvc::push::v1::PushEnvelop
   if (m.message_id().empty()) {
     return absl::InvalidArgumentError("push envelope has no message.messageId");
   }
+  if (absl::Status id = CheckMessageId(m.message_id(), "message.messageId"); !id.ok()) return id;
   if (envelope.delivery_attempt() < 0) {
     return absl::InvalidArgumentError("push envelope has a negative deliveryAttempt");
   }
@@ -68,7 +88,7 @@ absl::StatusOr<PushedMessage> ParseWrapped(const schedsvc::push::v1::PushEnvelop
 
 absl::StatusOr<PushedMessage> ParseUnwrappedWithMetadata(const PushRequestParts& request,
                                                          const std::string& message_id) {
-  if (message_id.empty()) return absl::InvalidArgumentError("x-goog-pubsub-message-id is empty");
+  if (absl::Status id = CheckMessageId(message_id, kMessageIdHeader); !id.ok()) return id;
   PushedMessage out;
   out.format = PushFormat::kUnwrappedWithMetadata;
   out.message.message_id = message_id;

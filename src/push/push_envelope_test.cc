@@ -137,6 +137,23 @@ TEST(PushEnvelopeTest, BrokenEnvelopesAreBadRequestsThatNeverEchoTheBody) {
   }
 }
 
+// The message id becomes the backend request's Idempotency-Key header: anything but Pub/Sub's shape of id
+// (letters, digits, '.', '_', '-'; at most 128) would let a pusher add headers to, or split, the request
+// that carries the backend's credentials.
+TEST(PushEnvelopeTest, MessageIdsThatAreNotPubsubsShapeAreBadRequests) {
+  const std::string sub = absl::StrCat(R"(,"subscription":")", kSubscription, "\"");
+  for (const std::string& id : {std::string(R"(1\r\nX-Injected: yes)"), std::string("1 2"),
+                                std::string(R"(caf\u00e9)"), std::string(129, '7')}) {
+    auto parsed = Parse(absl::StrCat(R"({"message":{"messageId":")", id, "\"}", sub, "}"));
+    ASSERT_FALSE(parsed.ok()) << id;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << id;
+  }
+  auto from_header = Parse(kData, {{"x-goog-pubsub-message-id", "1\x01"}});
+  EXPECT_EQ(from_header.status().code(), absl::StatusCode::kInvalidArgument);
+  auto longest = Parse(absl::StrCat(R"({"message":{"messageId":")", std::string(128, '7'), "\"}", sub, "}"));
+  EXPECT_TRUE(longest.ok()) << longest.status();
+}
+
 TEST(PushEnvelopeTest, EmptyBodyWithoutMetadataIsNeither) {
   auto parsed = Parse("");
   ASSERT_FALSE(parsed.ok());
