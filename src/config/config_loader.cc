@@ -519,6 +519,12 @@ absl::Status CheckPushOnlyKeys(const Reader& r, const YAML::Node& root) {
     }
     return r.Error("redelivery", kNoNackDelayWhy);
   }
+  if (YAML::Node mode = root["ack_mode"]; mode && mode.IsScalar() && mode.Scalar() == "on-receipt") {
+    return r.Error("ack_mode",
+                   "on-receipt is a pull setting: a push request's answer is its ack, so acking on receipt would "
+                   "answer before the backend is called, leave the work in the service unbounded and lose a "
+                   "message that then fails, unseen");
+  }
   if (YAML::Node fc = root["flow_control"]; fc && fc.IsMap() && fc["max_outstanding_bytes"]) {
     return r.Error("flow_control.max_outstanding_bytes", kNoBytesWhy);
   }

@@ -646,6 +646,11 @@ TEST_F(ConfigLoaderTest, PullOnlyKeysAreRefusedWithIngestPushSayingWhy) {
               "is a pull setting: a push request cannot be held past push.ack_deadline");
   ExpectError(PushConfigWith(kPushAuthNone, "", "    circuit_breaker:\n      max_held_messages: 5\n"),
               "backends.orders.circuit_breaker.max_held_messages", "is a pull setting");
+  // The answer to a push request is the ack: acking on receipt would answer 2xx at once, so nothing would
+  // bound the work in the service and a failure after the answer would lose the message unseen.
+  ExpectError(PushConfigWith(kPushAuthNone, "ack_mode: on-receipt\n"), "ack_mode",
+              "on-receipt is a pull setting");
+  ASSERT_TRUE(Load(PushConfigWith(kPushAuthNone, "ack_mode: after-success\n")).ok());
   // What keeps its meaning in push mode is accepted.
   auto config = Load(PushConfigWith(kPushAuthNone, "flow_control:\n  max_outstanding_messages: 50\n",
                                     "    circuit_breaker:\n      open_duration: 5s\n"));
