@@ -54,7 +54,8 @@ void ApplyHttpServerLimits(const HttpServerLimits& limits, httplib::Server& serv
 // For a pre-routing handler (it runs before the body is read): returns true, with status 411 (no body: the
 // server's error handler may add one) and `Connection: close` in `res`, when `req` announces a body without
 // a Content-Length (any Transfer-Encoding), whose size no limit would bound. The caller then reports the
-// request as handled.
+// request as handled. The `Connection: close` tells the client; cpp-httplib 0.11 itself does not close on
+// it, so the unread body is kept from being parsed as a next request only by keep_alive_max_count = 1.
 bool RefuseBodyWithoutLength(const httplib::Request& req, httplib::Response& res);
 
 }  // namespace schedsvc

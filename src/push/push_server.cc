@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "src/common/check.h"
 #include "src/common/http_server_limits.h"
 #include "src/pubsub/limits.h"
 #include "src/push/push_envelope.h"
@@ -103,6 +104,9 @@ absl::Status PushServer::Start() {
   limits.max_connection_threads =
       std::min<std::size_t>(static_cast<std::size_t>(options_.max_outstanding_messages) + kExtraConnectionThreads,
                             kMaxConnectionThreads);
+  // One request per connection: a request refused before its body is read (401/403/429 come before the
+  // body) leaves that body unread, and cpp-httplib would parse it as the connection's next request.
+  SCHEDSVC_CHECK(limits.keep_alive_max_count == 1);
   ApplyHttpServerLimits(limits, *server_);
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
@@ -128,8 +132,15 @@ absl::Status PushServer::Start() {
   return absl::OkStatus();
 }
 
+namespace {
+// When the request this connection thread serves arrived (its headers were read): set by Admit(), read by
+// HandlePush(), which cpp-httplib runs on the same thread for the same request.
+thread_local absl::Time request_arrived = absl::InfinitePast();
+}  // namespace
+
 bool PushServer::Admit(const httplib::Request& req, httplib::Response& res) {
   if (req.path != options_.path) return true;  // the router answers 404
+  request_arrived = steady_.Now();
   if (req.method != "POST") {
     res.set_header("Allow", "POST");
     Answer(res, kMethodNotAllowed, metrics::kPushBadRequest, "only POST is accepted here\n");
@@ -160,7 +171,9 @@ bool PushServer::Admit(const httplib::Request& req, httplib::Response& res) {
 }
 
 void PushServer::HandlePush(const httplib::Request& req, httplib::Response& res) {
-  const absl::Time received = steady_.Now();
+  // The budget runs from the request's arrival: authentication (a key fetch) and the body read count.
+  const absl::Time received = request_arrived != absl::InfinitePast() ? request_arrived : steady_.Now();
+  request_arrived = absl::InfinitePast();
   // Reserve a place in the service; released when the message leaves it (PushAckHandle's on_release).
   if (in_service_->fetch_add(1) >= options_.max_outstanding_messages) {
     in_service_->fetch_sub(1);

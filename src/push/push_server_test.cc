@@ -47,8 +47,16 @@ class FakeAuthenticator : public PushAuthenticator {
  public:
   absl::Status Check(absl::string_view authorization) override {
     absl::MutexLock lock(&mu_);
+    entered_.push_back(clock_.Now());
     seen_.emplace_back(authorization);
+    // Takes a moment, as a key fetch would: the clock moves on while the request is checked.
+    absl::SleepFor(kCheckTakes);
     return result_;
+  }
+  // When each Check() began, on the server's steady clock.
+  std::vector<absl::Time> entered() {
+    absl::MutexLock lock(&mu_);
+    return entered_;
   }
   void Set(absl::Status s) {
     absl::MutexLock lock(&mu_);
@@ -60,7 +68,10 @@ class FakeAuthenticator : public PushAuthenticator {
   }
 
  private:
+  static constexpr absl::Duration kCheckTakes = absl::Milliseconds(2);
+  SteadyClock clock_;  // one anchor per process: the same readings as the server's
   absl::Mutex mu_;
+  std::vector<absl::Time> entered_ ABSL_GUARDED_BY(mu_);
   absl::Status result_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> seen_ ABSL_GUARDED_BY(mu_);
 };
@@ -159,6 +170,19 @@ TEST_F(PushServerTest, AckedMessageIsAnswered204WithTheMessageDispatched) {
   EXPECT_EQ(received_[0].attributes.at("backend"), "orders");
   EXPECT_NE(received_[0].receive_time, absl::InfinitePast());
   EXPECT_THAT(Scrape(), HasSubstr(Count(metrics::kPushAcked, 1)));
+}
+
+// The push deadline runs from when the request arrived, not from after its token was checked (a key
+// fetch) and its body read: the message's receive time, from which its budget is measured, is taken first.
+TEST_F(PushServerTest, TheBudgetStartsBeforeAuthenticationAndTheBodyRead) {
+  Start();
+  auto r = Post(Envelope("m1"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, kNoContent);
+  ASSERT_EQ(received_count(), 1u);
+  ASSERT_EQ(auth_.entered().size(), 1u);
+  absl::MutexLock lock(&mu_);
+  EXPECT_LE(received_[0].receive_time, auth_.entered()[0]);
 }
 
 TEST_F(PushServerTest, NackedMessageIsAnswered503) {
