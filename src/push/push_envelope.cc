@@ -141,7 +141,11 @@ bool IsTransportHeader(absl::string_view name) {
   }
   for (absl::string_view exact :
        {"forwarded", "via", "host", "content-type", "content-length", "user-agent", "authorization", "connection",
-        "te", "transfer-encoding", "expect", "from", "remote_addr", "remote_port", "local_addr", "local_port"}) {
+        "te", "transfer-encoding", "expect", "from", "remote_addr", "remote_port", "local_addr", "local_port",
+        // Credentials and hop-by-hop headers a client or proxy may add: never attributes (they would be
+        // copied into dead letters).
+        "cookie", "proxy-authorization", "x-serverless-authorization", "keep-alive", "upgrade", "priority",
+        "proxy-connection", "trailer", "x-real-ip", "cf-connecting-ip"}) {
     if (lower == exact) return true;
   }
   return false;

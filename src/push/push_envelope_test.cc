@@ -231,6 +231,12 @@ TEST(PushEnvelopeTest, TransportHeadersAreNeverAttributes) {
                            "REMOTE_ADDR", "LOCAL_PORT"}) {
     EXPECT_TRUE(IsTransportHeader(name)) << name;
   }
+  // Credentials and hop-by-hop headers a client or proxy adds would otherwise become attributes, and so be
+  // copied into dead letters for whoever reads that topic.
+  for (const char* name : {"Cookie", "Proxy-Authorization", "X-Serverless-Authorization", "Keep-Alive", "Upgrade",
+                           "Priority", "Proxy-Connection", "Trailer", "X-Real-IP", "CF-Connecting-IP"}) {
+    EXPECT_TRUE(IsTransportHeader(name)) << name;
+  }
   for (const char* name : {"backend", "path", "method", "content_type", "traceparent", "x-team"}) {
     EXPECT_FALSE(IsTransportHeader(name)) << name;
   }

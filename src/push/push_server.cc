@@ -191,6 +191,14 @@ void PushServer::HandlePush(const httplib::Request& req, httplib::Response& res)
     Answer(res, kBadRequest, metrics::kPushBadRequest, absl::StrCat(parsed.status().message(), "\n"));
     return;
   }
+  if (!parsed->subscription.empty() && parsed->subscription != options_.subscription) {
+    // Its dead letters would name the configured subscription as their source, and be replayed there.
+    in_service_->fetch_sub(1);
+    log_.Warning("push request refused: from another subscription than the configured one",
+                 {{"subscription", options_.subscription}, {"message_id", parsed->message.message_id}});
+    Answer(res, kBadRequest, metrics::kPushBadRequest, "push from another subscription than this service's\n");
+    return;
+  }
   pubsub::Message message = std::move(parsed->message);
   message.receive_time = received;
   std::shared_ptr<std::atomic<std::int64_t>> in_service = in_service_;

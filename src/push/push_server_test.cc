@@ -185,6 +185,21 @@ TEST_F(PushServerTest, TheBudgetStartsBeforeAuthenticationAndTheBodyRead) {
   EXPECT_LE(received_[0].receive_time, auth_.entered()[0]);
 }
 
+// A second push subscription aimed at the same endpoint would have its messages dead-lettered and
+// replayed as the configured subscription's: a push from another subscription is refused, never dispatched.
+TEST_F(PushServerTest, APushFromAnotherSubscriptionIsABadRequest) {
+  Start();
+  std::string body = Envelope("m1");
+  const std::string other = "projects/p1/subscriptions/someone-elses";
+  body.replace(body.find(kSubscription), std::string(kSubscription).size(), other);
+  auto r = Post(body);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, kBadRequest);
+  EXPECT_EQ(received_count(), 0u);
+  EXPECT_THAT(Scrape(), HasSubstr(Count(metrics::kPushBadRequest, 1)));
+  EXPECT_THAT(log_text_.str(), HasSubstr("another subscription"));
+}
+
 TEST_F(PushServerTest, NackedMessageIsAnswered503) {
   Start();
   {
