@@ -12,11 +12,12 @@ void PushAckHandle::Ack(const std::string&) { Settle(PushSettle::kAcked); }
 
 void PushAckHandle::Nack(const std::string&, absl::Duration) { Settle(PushSettle::kNacked); }
 
-void PushAckHandle::Abandon() { Settle(PushSettle::kAbandoned); }
+PushSettle PushAckHandle::Abandon() { return Settle(PushSettle::kAbandoned); }
 
-void PushAckHandle::Settle(PushSettle to) {
+PushSettle PushAckHandle::Settle(PushSettle to) {
   absl::MutexLock lock(&mu_);
   if (state_ == PushSettle::kPending) state_ = to;
+  return state_;
 }
 
 PushSettle PushAckHandle::Wait(absl::Duration timeout) {

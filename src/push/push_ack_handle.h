@@ -37,12 +37,14 @@ class PushAckHandle : public pubsub::internal::AckHandleImpl {
   // Blocks until the state is no longer kPending or `timeout` (real time) passes; returns the state then.
   // The first non-pending state is final.
   PushSettle Wait(absl::Duration timeout);
-  // Turns a pending handle into kAbandoned and wakes Wait(); does nothing once settled.
-  void Abandon();
+  // Turns a pending handle into kAbandoned and wakes Wait(); does nothing once settled. Returns the final
+  // state: kAbandoned, or the settle that came first.
+  PushSettle Abandon();
   PushSettle state();
 
  private:
-  void Settle(PushSettle to);
+  // Sets `to` unless already settled; returns the state then.
+  PushSettle Settle(PushSettle to);
 
   std::function<void()> on_release_;
   absl::Mutex mu_;

@@ -50,6 +50,18 @@ TEST(PushAckHandleTest, AbandonWakesTheWaiterAndALaterSettleChangesNothing) {
   EXPECT_EQ(impl->state(), PushSettle::kAbandoned);
 }
 
+// The server's wait can end just before the dispatcher settles: giving up then must answer what was
+// settled (an ack is an ack: the backend was called), not the abandonment.
+TEST(PushAckHandleTest, AbandonAfterASettleReturnsTheSettle) {
+  auto impl = std::make_shared<PushAckHandle>();
+  pubsub::AckHandle handle(impl, kAckId);
+  EXPECT_EQ(impl->Wait(absl::ZeroDuration()), PushSettle::kPending);
+  std::move(handle).Ack();
+  EXPECT_EQ(impl->Abandon(), PushSettle::kAcked);
+  auto unsettled = std::make_shared<PushAckHandle>();
+  EXPECT_EQ(unsettled->Abandon(), PushSettle::kAbandoned);
+}
+
 TEST(PushAckHandleTest, ReleaseRunsOnceWhenTheLastReferenceGoes) {
   int released = 0;
   auto impl = std::make_shared<PushAckHandle>([&] { ++released; });

@@ -217,7 +217,13 @@ void PushServer::HandlePush(const httplib::Request& req, httplib::Response& res)
   }
   handler_(std::move(message), pubsub::AckHandle(settle, ack_id));
   const absl::Duration bound = options_.ack_deadline - kAnswerMargin - (steady_.Now() - received);
-  const PushSettle result = settle->Wait(std::max(bound, absl::ZeroDuration()));
+  PushSettle result = settle->Wait(std::max(bound, absl::ZeroDuration()));
+  bool deadline_reached = false;
+  if (result == PushSettle::kPending) {
+    // A settle may land between the end of the wait and here: the answer is whatever is final.
+    result = settle->Abandon();
+    deadline_reached = result == PushSettle::kAbandoned;
+  }
   {
     absl::MutexLock lock(&mu_);
     waiting_.erase(settle);
@@ -230,14 +236,15 @@ void PushServer::HandlePush(const httplib::Request& req, httplib::Response& res)
       Answer(res, kServiceUnavailable, metrics::kPushNacked, "handed back for redelivery\n");
       return;
     case PushSettle::kAbandoned:
-      Answer(res, kServiceUnavailable, metrics::kPushUnavailable, "shutting down\n");
-      return;
-    case PushSettle::kPending:
+    case PushSettle::kPending:  // not after Abandon(); answered as abandoned
+      if (!deadline_reached) {
+        Answer(res, kServiceUnavailable, metrics::kPushUnavailable, "shutting down\n");
+        return;
+      }
       log_.Warning("push request answered unsettled at its deadline: Pub/Sub will redeliver",
                    {{"subscription", options_.subscription},
                     {"message_id", ack_id},
                     {"ack_deadline_s", absl::ToDoubleSeconds(options_.ack_deadline)}});
-      settle->Abandon();
       Answer(res, kServiceUnavailable, metrics::kPushUnavailable, "not settled before the push deadline\n");
       return;
   }
