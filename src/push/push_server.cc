@@ -118,7 +118,7 @@ absl::Status PushServer::Start() {
   server_->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (req.path == options_.path && res.status == kPayloadTooLarge) {
       metrics_.PushRequest(metrics::kPushBadRequest);
-      log_.Warning("push request refused: body larger than Pub/Sub's largest message",
+      LogRefusal("too_large", "push request refused: body larger than Pub/Sub's largest message",
                    {{"subscription", options_.subscription}, {"http_status", res.status}});
     }
   });
@@ -133,6 +133,10 @@ absl::Status PushServer::Start() {
 }
 
 namespace {
+// Spacing of the log lines of one kind of refused request: refusals come at whatever rate anyone on the
+// network sends requests.
+constexpr absl::Duration kRefusalLogInterval = absl::Seconds(10);
+
 // When the request this connection thread serves arrived (its headers were read): set by Admit(), read by
 // HandlePush(), which cpp-httplib runs on the same thread for the same request.
 thread_local absl::Time request_arrived = absl::InfinitePast();
@@ -158,7 +162,7 @@ bool PushServer::Admit(const httplib::Request& req, httplib::Response& res) {
     const absl::Status allowed = authenticator_->Check(req.get_header_value("Authorization"));
     if (!allowed.ok()) {
       // The authenticator's message names the failed check and never the token.
-      log_.Warning("push request refused by authentication",
+      LogRefusal(AuthResult(allowed.code()), "push request refused by authentication",
                    {{"subscription", options_.subscription},
                     {"http_status", AuthStatus(allowed.code())},
                     {"code", absl::StatusCodeToString(allowed.code())},
@@ -186,7 +190,7 @@ void PushServer::HandlePush(const httplib::Request& req, httplib::Response& res)
   auto parsed = ParsePushRequest(parts, [this] { return RandomId(); });
   if (!parsed.ok()) {
     in_service_->fetch_sub(1);
-    log_.Warning("push request refused: not a Pub/Sub push message",
+    LogRefusal("not_push", "push request refused: not a Pub/Sub push message",
                  {{"subscription", options_.subscription}, {"error", std::string(parsed.status().message())}});
     Answer(res, kBadRequest, metrics::kPushBadRequest, absl::StrCat(parsed.status().message(), "\n"));
     return;
@@ -194,7 +198,7 @@ void PushServer::HandlePush(const httplib::Request& req, httplib::Response& res)
   if (!parsed->subscription.empty() && parsed->subscription != options_.subscription) {
     // Its dead letters would name the configured subscription as their source, and be replayed there.
     in_service_->fetch_sub(1);
-    log_.Warning("push request refused: from another subscription than the configured one",
+    LogRefusal("other_subscription", "push request refused: from another subscription than the configured one",
                  {{"subscription", options_.subscription}, {"message_id", parsed->message.message_id}});
     Answer(res, kBadRequest, metrics::kPushBadRequest, "push from another subscription than this service's\n");
     return;
@@ -254,6 +258,16 @@ void PushServer::Answer(httplib::Response& res, int status, absl::string_view re
   metrics_.PushRequest(result);
   res.status = status;
   if (!text.empty()) res.set_content(std::string(text), "text/plain");
+}
+
+void PushServer::LogRefusal(absl::string_view kind, absl::string_view message, nlohmann::json fields) {
+  std::int64_t suppressed = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!refusal_lines_[kind].Admit(steady_.Now(), kRefusalLogInterval, &suppressed)) return;
+  }
+  fields["suppressed"] = suppressed;
+  log_.Warning(message, fields);
 }
 
 std::string PushServer::RandomId() {

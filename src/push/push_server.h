@@ -29,6 +29,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
@@ -36,6 +37,7 @@
 #include "absl/time/time.h"
 #include "src/common/clock.h"
 #include "src/common/json_log.h"
+#include "src/common/log_rate_limit.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/ack_handle.h"
 #include "src/pubsub/message.h"
@@ -93,6 +95,9 @@ class PushServer {
   void HandlePush(const httplib::Request& req, httplib::Response& res);
   void Answer(httplib::Response& res, int status, absl::string_view result, absl::string_view text);
   std::string RandomId();
+  // Logs a refused request at WARNING: at most one line per `kind` per kRefusalLogInterval, carrying the
+  // refusals of that kind left out since ("suppressed"); the metrics count every one.
+  void LogRefusal(absl::string_view kind, absl::string_view message, nlohmann::json fields);
 
   const PushServerOptions options_;
   PushAuthenticator* const authenticator_;
@@ -113,6 +118,8 @@ class PushServer {
   // Requests waiting for their settle.
   absl::flat_hash_set<std::shared_ptr<PushAckHandle>> waiting_ ABSL_GUARDED_BY(mu_);
   absl::BitGen gen_ ABSL_GUARDED_BY(mu_);
+  // One per kind of refused request (LogRefusal's `kind`).
+  absl::flat_hash_map<std::string, LogRateLimit> refusal_lines_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace schedsvc::push

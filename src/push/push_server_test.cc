@@ -248,6 +248,27 @@ TEST_F(PushServerTest, RefusedAuthenticationAnswers401Or403Or503WithoutDispatchO
   EXPECT_THAT(log_text_.str(), Not(HasSubstr("secret-token")));
 }
 
+// Anyone who can reach the endpoint can send refused requests at any rate: they are all counted, but
+// logged at most once per kind per interval, so they cannot flood the log or crowd out other lines.
+TEST_F(PushServerTest, RefusalsAreCountedEachButLoggedRateLimited) {
+  Start();
+  constexpr int kRefused = 5;
+  auth_.Set(absl::PermissionDeniedError("audience does not match"));
+  for (int i = 0; i < kRefused; ++i) {
+    auto r = Post(Envelope("m1"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, kForbidden);
+  }
+  EXPECT_THAT(Scrape(), HasSubstr(Count(metrics::kPushForbidden, kRefused)));
+  const std::string log = log_text_.str();
+  std::size_t lines = 0;
+  for (std::size_t at = log.find("refused by authentication"); at != std::string::npos;
+       at = log.find("refused by authentication", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << log;
+}
+
 TEST_F(PushServerTest, WithAuthNoneEveryRequestIsLetThrough) {
   Start({}, /*with_auth=*/false);
   auto r = Post(Envelope("m1"), kPath, {});

@@ -14,14 +14,7 @@ SubscriberEventLog::SubscriberEventLog(std::string subscription, std::string end
       interval_(interval) {}
 
 bool SubscriberEventLog::Admit(Limiter& limiter, std::int64_t* suppressed) {
-  const absl::Time now = clock_.Now();
-  if (now - limiter.last_logged >= interval_) {
-    *suppressed = std::exchange(limiter.suppressed, 0);
-    limiter.last_logged = now;
-    return true;
-  }
-  ++limiter.suppressed;
-  return false;
+  return limiter.lines.Admit(clock_.Now(), interval_, suppressed);
 }
 
 void SubscriberEventLog::OnStreamEvent(const pubsub::StreamEvent& event) {
@@ -32,7 +25,7 @@ void SubscriberEventLog::OnStreamEvent(const pubsub::StreamEvent& event) {
       absl::MutexLock lock(&mu_);
       Limiter& limiter = streams_[event.stream];
       degraded = std::exchange(limiter.degraded, false);
-      suppressed = std::exchange(limiter.suppressed, 0);
+      suppressed = limiter.lines.TakeSuppressed();
     }
     if (!degraded) return;
     log_.Info("StreamingPull stream connected after failures",

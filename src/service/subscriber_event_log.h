@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "src/common/clock.h"
 #include "src/common/json_log.h"
+#include "src/common/log_rate_limit.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/subscriber_options.h"
 
@@ -40,8 +41,7 @@ class SubscriberEventLog {
  private:
   // Rate-limit state of one stream or one ack RPC kind.
   struct Limiter {
-    absl::Time last_logged = absl::InfinitePast();
-    std::int64_t suppressed = 0;
+    LogRateLimit lines;
     // A failure since the last connection waited for a backoff (not a routine reopen at once).
     bool degraded = false;
   };
