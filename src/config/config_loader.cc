@@ -619,6 +619,11 @@ absl::Status LoadPush(const Reader& r, const YAML::Node& node, PushConfig& push)
   SCHEDSVC_RETURN_IF_ERROR(ValidatePushPath(r, push.path));
   SCHEDSVC_RETURN_IF_ERROR(r.Duration(node, "ack_deadline", "push", pubsub::kMinAckDeadline,
                                       pubsub::kMaxAckDeadline, false, push.ack_deadline));
+  if (push.ack_deadline != absl::Seconds(absl::ToInt64Seconds(push.ack_deadline))) {
+    return r.Error("push.ack_deadline",
+                   absl::StrCat("must be whole seconds (it is the subscription's ackDeadlineSeconds), got ",
+                                FormatDurationText(push.ack_deadline)));
+  }
   YAML::Node auth = node["auth"];
   if (!auth) {
     return r.Error("push.auth",

@@ -619,6 +619,9 @@ TEST_F(ConfigLoaderTest, PushKeysAreRangeChecked) {
               "must be between 10s and 10m, got 5s");
   ExpectError(PushConfigWith(absl::StrCat("  ack_deadline: 601s\n", kPushAuthNone)), "push.ack_deadline",
               "must be between 10s and 10m, got 601s");
+  // It is the subscription's ackDeadlineSeconds: whole seconds only.
+  ExpectError(PushConfigWith(absl::StrCat("  ack_deadline: 30.5s\n", kPushAuthNone)), "push.ack_deadline",
+              "must be whole seconds (it is the subscription's ackDeadlineSeconds), got 30.5s");
   ExpectError(PushConfigWith(absl::StrCat("  listen: nowhere\n", kPushAuthNone)), "push.listen",
               "must be host:port, got 'nowhere'");
   ExpectError(PushConfigWith(absl::StrCat("  path: pubsub\n", kPushAuthNone)), "push.path",
