@@ -1,0 +1,1 @@
+// The console single page app (docs/console.md).
