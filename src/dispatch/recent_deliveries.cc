@@ -92,29 +92,35 @@ RecentDeliveries::RecentDeliveries(std::size_t capacity) : capacity_(capacity) {
 }
 
 void RecentDeliveries::Add(DeliveryRecord record) {
-  // The overwritten record is destroyed after the lock is released.
-  DeliveryRecord old;
+  auto added = std::make_shared<const DeliveryRecord>(std::move(record));
+  // The overwritten record is released after the lock (declared before it).
+  std::shared_ptr<const DeliveryRecord> old;
   absl::MutexLock lock(&mu_);
   if (slots_.size() < capacity_) {
-    slots_.push_back(std::move(record));
+    slots_.push_back(std::move(added));
     return;
   }
-  old = std::exchange(slots_[next_], std::move(record));
+  old = std::exchange(slots_[next_], std::move(added));
   next_ = (next_ + 1) % capacity_;
 }
 
 std::vector<DeliveryRecord> RecentDeliveries::Snapshot(const DeliveryFilter& filter) const {
   std::vector<DeliveryRecord> out;
   if (filter.limit.has_value() && *filter.limit == 0) return out;
-  absl::MutexLock lock(&mu_);
-  const std::size_t n = slots_.size();
-  // Until the ring is full the newest is last; after, it sits just before next_.
-  const std::size_t newest = n < capacity_ ? n - 1 : (next_ + capacity_ - 1) % capacity_;
-  for (std::size_t i = 0; i < n; ++i) {
-    const DeliveryRecord& r = slots_[(newest + n - i) % n];
-    if (filter.backend.has_value() && r.backend != *filter.backend) continue;
-    if (filter.outcome.has_value() && r.outcome != *filter.outcome) continue;
-    out.push_back(r);
+  // Newest first.
+  std::vector<std::shared_ptr<const DeliveryRecord>> newest_first;
+  {
+    absl::MutexLock lock(&mu_);
+    const std::size_t n = slots_.size();
+    newest_first.reserve(n);
+    // Until the ring is full the newest is last; after, it sits just before next_.
+    const std::size_t newest = n < capacity_ ? n - 1 : (next_ + capacity_ - 1) % capacity_;
+    for (std::size_t i = 0; i < n; ++i) newest_first.push_back(slots_[(newest + n - i) % n]);
+  }
+  for (const auto& r : newest_first) {
+    if (filter.backend.has_value() && r->backend != *filter.backend) continue;
+    if (filter.outcome.has_value() && r->outcome != *filter.outcome) continue;
+    out.push_back(*r);
     if (filter.limit.has_value() && out.size() >= *filter.limit) break;
   }
   return out;

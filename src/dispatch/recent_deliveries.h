@@ -11,12 +11,14 @@
 // other strings; whatever was cut or left out sets `truncated`.
 //
 // Owned by ScheduleService; the dispatcher and the admin server keep a pointer. Thread-safe: Add() is
-// O(1) (a move into a slot under a mutex); Snapshot() copies out under the same mutex and never calls out.
+// O(1) (a pointer swap under a mutex); Snapshot() copies the pointers under the same mutex and filters and
+// copies the records after releasing it, so a large snapshot never keeps the dispatcher waiting.
 #ifndef SCHEDSVC_DISPATCH_RECENT_DELIVERIES_H_
 #define SCHEDSVC_DISPATCH_RECENT_DELIVERIES_H_
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -122,8 +124,9 @@ class RecentDeliveries {
  private:
   const std::size_t capacity_;
   mutable absl::Mutex mu_;
-  // Ring storage: grows to capacity_, then `next_` is the oldest slot, overwritten next.
-  std::vector<DeliveryRecord> slots_ ABSL_GUARDED_BY(mu_);
+  // Ring storage: grows to capacity_, then `next_` is the oldest slot, overwritten next. Records are
+  // immutable once added, so a snapshot shares them.
+  std::vector<std::shared_ptr<const DeliveryRecord>> slots_ ABSL_GUARDED_BY(mu_);
   std::size_t next_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
