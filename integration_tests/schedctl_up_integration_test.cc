@@ -4,7 +4,9 @@
 // emulator's launcher starts a java child in its group); started again at once on the same ports (TIME_WAIT
 // sockets are no "taken" port), then killed with SIGKILL: its children die with it. A taken port is refused
 // with a clear message; --duration must be positive. With --ingest push the sample run reaches the backend
-// through the service's push endpoint.
+// through the service's push endpoint. While it runs, the console (--console-port) serves the page and
+// answers its API: config, health, dead letters, and the sample job through the scheduler proxy.
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -17,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "testing/child_process.h"
 
 namespace schedsvc {
@@ -30,6 +33,25 @@ constexpr absl::Duration kStopTimeout = absl::Seconds(60);
 constexpr std::size_t kChildren = 4;
 // Up to this long for the children of a killed schedctl to be gone.
 constexpr absl::Duration kGoneTimeout = absl::Seconds(10);
+
+// The components /api/health reports: the four children.
+constexpr std::size_t kHealthComponents = 4;
+// Each console request is answered within this.
+constexpr int kHttpTimeoutSeconds = 30;
+constexpr int kOk = 200;
+
+// GETs `path` from the console on `port`; fails the test (empty body) when there is no 200 answer.
+std::string ConsoleGet(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(kHttpTimeoutSeconds);
+  auto r = client.Get(path.c_str());
+  if (!r) {
+    ADD_FAILURE() << "GET " << path << ": " << httplib::to_string(r.error());
+    return "";
+  }
+  EXPECT_EQ(r->status, kOk) << "GET " << path << ": " << r->body;
+  return r->status == kOk ? r->body : "";
+}
 
 // Returns the largest N of `pattern`'s first group ("... ([0-9]+) ...") in `text`, or -1.
 int LargestMatch(const std::string& text, const std::string& pattern) {
@@ -58,7 +80,9 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   const std::string workdir = absl::StrCat("/tmp/schedctl-up-test-", ::getpid());
   const std::string log = workdir + ".log";
   std::remove(log.c_str());
-  const std::vector<std::string> ports = {absl::StrCat("--pubsub-port=", testing::PickFreePort()),
+  const int console_port = testing::PickFreePort();
+  const std::vector<std::string> ports = {absl::StrCat("--console-port=", console_port),
+                                           absl::StrCat("--pubsub-port=", testing::PickFreePort()),
                                            absl::StrCat("--scheduler-port=", testing::PickFreePort()),
                                            absl::StrCat("--backend-port=", testing::PickFreePort()),
                                            absl::StrCat("--admin-port=", testing::PickFreePort())};
@@ -71,6 +95,30 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   std::string output = WaitForTheSampleRun(*up, log);
   ASSERT_TRUE(up->running()) << "schedctl up exited before Ctrl-C\n" << testing::ReadFileOrEmpty(log);
   EXPECT_GE(LargestMatch(output, "messages ok ([0-9]+)"), 1) << output;
+
+  // The console, in schedctl's process: the page, its config, health, dead letters and the sample job.
+  EXPECT_THAT(output, ::testing::HasSubstr(absl::StrCat("console: http://127.0.0.1:", console_port, "/\n")));
+  EXPECT_THAT(ConsoleGet(console_port, "/"), ::testing::HasSubstr("<script src=\"/app.js\"></script>"));
+  const auto config = nlohmann::json::parse(ConsoleGet(console_port, "/api/config"), nullptr, false);
+  EXPECT_EQ(config.value("project", ""), "local-project") << config;
+  EXPECT_EQ(config.value("topic", ""), "projects/local-project/topics/scheduled-jobs") << config;
+  EXPECT_EQ(config.value("deadLetterSubscription", ""),
+            "projects/local-project/subscriptions/schedule-service-dead-letter-inspect")
+      << config;
+  const auto health = nlohmann::json::parse(ConsoleGet(console_port, "/api/health"), nullptr, false);
+  ASSERT_TRUE(health.contains("components")) << health;
+  ASSERT_EQ(health["components"].size(), kHealthComponents) << health;
+  for (const auto& component : health["components"]) EXPECT_EQ(component.value("up", false), true) << component;
+  EXPECT_EQ(health["components"][3].value("name", ""), "schedule-service");
+  const auto jobs = nlohmann::json::parse(
+      ConsoleGet(console_port, "/api/scheduler/v1/projects/local-project/locations/us-central1/jobs"), nullptr,
+      false);
+  ASSERT_TRUE(jobs.contains("jobs")) << jobs;
+  ASSERT_EQ(jobs["jobs"].size(), 1u) << jobs;
+  EXPECT_EQ(jobs["jobs"][0].value("name", ""),
+            "projects/local-project/locations/us-central1/jobs/sample-every-minute");
+  const auto dead_letters = nlohmann::json::parse(ConsoleGet(console_port, "/api/deadletters"), nullptr, false);
+  EXPECT_TRUE(dead_letters.contains("messages")) << dead_letters;
 
   // Ctrl-C.
   const int status = up->Stop(SIGINT, kStopTimeout);
