@@ -5,7 +5,8 @@
 // sockets are no "taken" port), then killed with SIGKILL: its children die with it. A taken port is refused
 // with a clear message; --duration must be positive. With --ingest push the sample run reaches the backend
 // through the service's push endpoint. While it runs, the console (--console-port) serves the page and
-// answers its API: config, health, dead letters, and the sample job through the scheduler proxy.
+// answers its API: config, health, the sample job through the scheduler proxy, and a run whose path the
+// backend refuses shows as a dead letter with its reason and is replayed with a corrected path.
 #include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -39,6 +40,23 @@ constexpr std::size_t kHealthComponents = 4;
 // Each console request is answered within this.
 constexpr int kHttpTimeoutSeconds = 30;
 constexpr int kOk = 200;
+
+// Up to this long for a dead letter to show (or go) on the console.
+constexpr absl::Duration kDeadLetterTimeout = absl::Seconds(60);
+constexpr char kJobsPath[] = "/api/scheduler/v1/projects/local-project/locations/us-central1/jobs";
+
+// POSTs JSON `body` to the console on `port`; returns the answer's body, failing the test unless it is 200.
+std::string ConsolePost(int port, const std::string& path, const std::string& body) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(kHttpTimeoutSeconds);
+  auto r = client.Post(path.c_str(), body, "application/json");
+  if (!r) {
+    ADD_FAILURE() << "POST " << path << ": " << httplib::to_string(r.error());
+    return "";
+  }
+  EXPECT_EQ(r->status, kOk) << "POST " << path << ": " << r->body;
+  return r->body;
+}
 
 // GETs `path` from the console on `port`; fails the test (empty body) when there is no 200 answer.
 std::string ConsoleGet(int port, const std::string& path) {
@@ -117,8 +135,39 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   ASSERT_EQ(jobs["jobs"].size(), 1u) << jobs;
   EXPECT_EQ(jobs["jobs"][0].value("name", ""),
             "projects/local-project/locations/us-central1/jobs/sample-every-minute");
-  const auto dead_letters = nlohmann::json::parse(ConsoleGet(console_port, "/api/deadletters"), nullptr, false);
-  EXPECT_TRUE(dead_letters.contains("messages")) << dead_letters;
+  // A run whose path the backend refuses (400) is dead-lettered by the service, listed by the console with
+  // its reason, and replayed with a corrected path through the console: the list empties.
+  ConsolePost(console_port, "/api/demo-backend/config", R"({"status_for_path":{"/bad":400}})");
+  const nlohmann::json bad_job = {
+      {"name", "projects/local-project/locations/us-central1/jobs/bad-path"},
+      {"schedule", "0 0 1 1 *"},
+      {"timeZone", "Etc/UTC"},
+      {"pubsubTarget",
+       {{"topicName", "projects/local-project/topics/scheduled-jobs"},
+        {"data", "e30="},
+        {"attributes", {{"backend", "demo"}, {"path", "/bad"}}}}}};
+  ConsolePost(console_port, kJobsPath, bad_job.dump());
+  ConsolePost(console_port, absl::StrCat(kJobsPath, "/bad-path:run"), "{}");
+  nlohmann::json dead_letters;
+  for (const absl::Time deadline = absl::Now() + kDeadLetterTimeout; absl::Now() < deadline;) {
+    dead_letters = nlohmann::json::parse(ConsoleGet(console_port, "/api/deadletters"), nullptr, false);
+    if (dead_letters.is_object() && !dead_letters.value("messages", nlohmann::json::array()).empty()) break;
+    absl::SleepFor(absl::Seconds(1));
+  }
+  ASSERT_TRUE(dead_letters.is_object()) << dead_letters;
+  ASSERT_EQ(dead_letters["messages"].size(), 1u) << dead_letters;
+  const nlohmann::json& dead = dead_letters["messages"][0];
+  EXPECT_EQ(dead.value("reason", ""), "HTTP 400 from backend") << dead;
+  EXPECT_EQ(dead["attributes"].value("path", ""), "/bad") << dead;
+  const nlohmann::json replay = {{"ids", {dead.value("id", "")}}, {"setAttributes", {{"path", "/ok"}}}};
+  EXPECT_EQ(nlohmann::json::parse(ConsolePost(console_port, "/api/deadletters/replay", replay.dump()), nullptr, false),
+            nlohmann::json({{"replayed", 1}, {"skipped", 0}, {"failed", 0}}));
+  for (const absl::Time deadline = absl::Now() + kDeadLetterTimeout; absl::Now() < deadline;) {
+    dead_letters = nlohmann::json::parse(ConsoleGet(console_port, "/api/deadletters"), nullptr, false);
+    if (dead_letters.is_object() && dead_letters.value("messages", nlohmann::json::array()).empty()) break;
+    absl::SleepFor(absl::Seconds(1));
+  }
+  EXPECT_TRUE(dead_letters.is_object() && dead_letters["messages"].empty()) << dead_letters;
 
   // Ctrl-C.
   const int status = up->Stop(SIGINT, kStopTimeout);
@@ -192,6 +241,7 @@ TEST(SchedctlUpTest, PushIngestDeliversTheSampleRunThroughThePushEndpoint) {
   std::vector<std::string> argv = {testing::BuildDir() + "/src/cli/schedctl", "up", "--workdir", workdir,
                                    "--status-interval=2", "--ingest=push",
                                    absl::StrCat("--push-port=", push_port),
+                                   absl::StrCat("--console-port=", testing::PickFreePort()),
                                    absl::StrCat("--pubsub-port=", testing::PickFreePort()),
                                    absl::StrCat("--scheduler-port=", testing::PickFreePort()),
                                    absl::StrCat("--backend-port=", testing::PickFreePort()),

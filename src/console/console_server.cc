@@ -23,6 +23,8 @@ constexpr int kNotFound = 404;
 constexpr int kConflict = 409;
 constexpr char kSchedulerRoute[] = "/api/scheduler/";
 constexpr char kContentSecurityPolicy[] = "default-src 'self'";
+// Names the upstream that answered a forwarded request; such an answer is passed through as it is.
+constexpr char kUpstreamHeader[] = "X-Console-Upstream";
 
 // The raw (still percent-encoded) path and query of `req`, as the client sent them.
 std::pair<std::string, std::string> RawPathAndQuery(const httplib::Request& req) {
@@ -110,9 +112,10 @@ void ConsoleServer::Route() {
     SetError(res, kForbidden, std::string(allowed.message()));
     return httplib::Server::HandlerResponse::Handled;
   });
-  // Errors of the console itself (no route, 411, 413) get a JSON body; an upstream's answer keeps its own.
+  // Errors of the console itself (no route, 411, 413) get a JSON body; an upstream's answer keeps its own
+  // (also an empty one).
   s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (!res.body.empty() || res.has_header(kUpstreamHeader)) return httplib::Server::HandlerResponse::Unhandled;
     SetError(res, res.status,
              res.status == kNotFound ? absl::StrCat("no such console path: ", req.path)
                                      : absl::StrCat("HTTP ", res.status));
@@ -185,6 +188,7 @@ void ConsoleServer::Forward(const UpstreamProxy& upstream, const std::string& ta
   ProxyRequest request{req.method, target, req.body, req.get_header_value("Content-Type")};
   ProxyResponse answer = upstream.Forward(request);
   res.status = answer.status;
+  res.set_header(kUpstreamHeader, upstream.name());
   res.set_content(std::move(answer.body), answer.content_type.empty() ? std::string(kJson) : answer.content_type);
 }
 

@@ -307,6 +307,20 @@ TEST_F(ConsoleServerTest, ForwardsTheServiceAndDemoBackendRoutes) {
   EXPECT_EQ(backend[1].body, R"({"fail_rate":1})");
 }
 
+// An admin port without the deliveries ring answers 404 with no body: the page must see that 404, not a
+// console error claiming the console has no such path.
+TEST_F(ConsoleServerTest, AnUpstreamsOwnErrorPassesThroughEvenWithoutABody) {
+  ConsoleOptions o = Options();
+  o.admin = {"127.0.0.1", backend_.port()};  // has no /debug/deliveries
+  StartConsole(o);
+  auto r = http_->Get("/api/service/deliveries?limit=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, kNotFound);
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->get_header_value("X-Console-Upstream"), "schedule-service admin port");
+  EXPECT_EQ(backend_.seen().size(), 1u) << "the request reached the upstream";
+}
+
 TEST_F(ConsoleServerTest, HealthShowsEachComponentAndTheServicesReadiness) {
   StartConsole(Options());
   auto r = http_->Get("/api/health");
