@@ -237,7 +237,8 @@ TEST_F(DlqCommandTest, IdsReplayOnlyTheNamedDeadLettersAndSkipTheRest) {
 }
 
 TEST_F(DlqCommandTest, SetAttributeOverridesAndAddsOnTheReplayedCopyOnly) {
-  const std::string id = client_.Add("order", {{"path", "/broken"}, {"backend", "demo"}, {"schedsvc.reason", "http_4xx"}});
+  const std::string id =
+      client_.Add("order", {{"path", "/broken"}, {"backend", "demo"}, {"schedsvc.reason", "http_4xx"}});
   DlqReplayOptions o = ReplayOptions();
   o.set_attributes = {"path=/fixed", "extra=a=b", "empty="};
   auto counts = Replay(o);
@@ -245,7 +246,8 @@ TEST_F(DlqCommandTest, SetAttributeOverridesAndAddsOnTheReplayedCopyOnly) {
   EXPECT_EQ(counts->replayed, 1);
   ASSERT_EQ(publisher_.published().size(), 1u);
   EXPECT_EQ(publisher_.published()[0].attributes,
-            (std::map<std::string, std::string>{{"path", "/fixed"}, {"backend", "demo"}, {"extra", "a=b"}, {"empty", ""}}));
+            (std::map<std::string, std::string>{
+                {"path", "/fixed"}, {"backend", "demo"}, {"extra", "a=b"}, {"empty", ""}}));
   EXPECT_TRUE(client_.acked(id));
 }
 
