@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,6 +44,9 @@ class SchedulerService {
   absl::StatusOr<Job> ResumeJob(const std::string& name);
   // Dispatches the job now, whatever its state or running runs.
   absl::StatusOr<Job> RunJob(const std::string& name);
+  // Returns the job's most recent attempts, newest first, at most `limit` (the emulator's run history
+  // extension). kNotFound ("Job not found.") when the job does not exist.
+  absl::StatusOr<std::vector<RunRecord>> ListRuns(const std::string& name, int limit);
 
  private:
   absl::StatusOr<Job> SetState(const std::string& name, Job::State from, Job::State to);
