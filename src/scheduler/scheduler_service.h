@@ -1,5 +1,6 @@
 // SchedulerService: the Cloud Scheduler v1 operations (CreateJob, GetJob, ListJobs, UpdateJob, DeleteJob,
-// PauseJob, ResumeJob, RunJob) shared by the REST handler (rest/jobs_handler.h) and the gRPC service. It
+// PauseJob, ResumeJob, RunJob) shared by the REST handler (rest/jobs_handler.h) and the gRPC service, and
+// the run history the emulator's REST extensions read (ListRuns, rest/emulator_extensions_handler.h). It
 // validates, sets the output-only fields (state, userUpdateTime), writes the store and tells the
 // scheduler loop. Errors carry Google's codes and messages (kNotFound "Job not found.", kAlreadyExists,
 // kInvalidArgument, kFailedPrecondition). Thread-safe: writes are serialised so read-modify-write updates
