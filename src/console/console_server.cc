@@ -89,7 +89,7 @@ absl::Status ConsoleServer::Start() {
     return absl::UnavailableError(
         absl::StrCat("console: cannot listen on ", kHost, ":", options_.port, " (address in use?)"));
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = ServeInBackground(*server_);
   return absl::OkStatus();
 }
 

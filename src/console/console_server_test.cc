@@ -20,6 +20,7 @@
 #include "src/console/console_assets.h"
 #include "testing/child_process.h"
 #include "testing/fake_clock.h"
+#include "src/common/http_server_limits.h"
 
 namespace schedsvc::console {
 namespace {
@@ -73,7 +74,7 @@ class Upstream {
   httplib::Server& server() { return server_; }
   void Start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = ServeInBackground(server_);
     testing::WaitForPort(port_, kUpstreamStartTimeout);
   }
   void Stop() {

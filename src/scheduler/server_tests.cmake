@@ -8,7 +8,7 @@ schedsvc_test(scheduler_server_test
           proto_update_mask_test.cc
           rest/job_json_test.cc rest/update_mask_test.cc rest/bearer_auth_test.cc
           rest/emulator_extensions_handler_test.cc
-  DEPS schedsvc_scheduler schedsvc_testing)
+  DEPS schedsvc_scheduler schedsvc_http_server_limits schedsvc_testing)
 # The gRPC API: the service on a real loopback gRPC server.
 schedsvc_test(scheduler_grpc_test
   SOURCES grpc/cloud_scheduler_grpc_service_test.cc grpc/locations_grpc_service_test.cc

@@ -114,7 +114,7 @@ absl::Status AdminServer::Start(const std::string& listen) {
   if (port_ <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = ServeInBackground(*server_);
   return absl::OkStatus();
 }
 

@@ -15,6 +15,7 @@
 #include "src/scheduler/store/sqlite_job_store.h"
 #include "testing/fake_clock.h"
 #include "testing/fake_executor.h"
+#include "src/common/http_server_limits.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -26,8 +27,6 @@ constexpr char kParent[] = "projects/p/locations/us-central1";
 constexpr char kJobId[] = "j";
 constexpr char kMessageId[] = "17";
 constexpr int kClientTimeoutSeconds = 10;
-constexpr int kServerStartPolls = 1000;
-constexpr int kServerStartPollMs = 5;
 
 absl::Time At(const std::string& rfc3339) { return *ParseJsonTimestamp(rfc3339); }
 
@@ -53,12 +52,7 @@ class EmulatorExtensionsHandlerTest : public ::testing::Test {
     handler_.Register(server_);
     const int port = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // stop() is a no-op until the server runs: wait for it, so TearDown can always stop it.
-    for (int i = 0; i < kServerStartPolls && !server_.is_running(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(kServerStartPollMs));
-    }
-    ASSERT_TRUE(server_.is_running());
+    thread_ = ServeInBackground(server_);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port);
     client_->set_read_timeout(kClientTimeoutSeconds, 0);
   }
