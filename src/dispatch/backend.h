@@ -58,8 +58,16 @@ class Backend {
 
   // Messages held now while the circuit is open (the bound is circuit_breaker.max_held_messages).
   int held() const { return held_.load(); }
-  // Counts one more / one fewer held message.
-  void AddHeld() { held_.fetch_add(1); }
+  // Counts one more held message unless `max_held` (> 0) are held already; false then. The check and the
+  // increment are one step, so threads holding at once never pass a full hold. max_held <= 0: no bound.
+  bool TryAddHeld(int max_held) {
+    int held = held_.load();
+    do {
+      if (max_held > 0 && held >= max_held) return false;
+    } while (!held_.compare_exchange_weak(held, held + 1));
+    return true;
+  }
+  // Counts one fewer held message.
   void RemoveHeld() { held_.fetch_sub(1); }
 
  private:

@@ -1,5 +1,9 @@
 #include "src/dispatch/backend.h"
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -63,15 +67,48 @@ TEST(BackendTest, EveryPartIsBuiltFromItsOwnConfig) {
   EXPECT_EQ(backend.breaker().open_until(), now + kOpenDuration);
 }
 
-TEST(BackendTest, CountsHeldMessages) {
+TEST(BackendTest, CountsHeldMessagesUpToTheBound) {
+  constexpr int kMaxHeld = 2;
   testing::FakeClock clock;
   Backend backend(JobsConfig(), clock);
   EXPECT_EQ(backend.held(), 0);
-  backend.AddHeld();
-  backend.AddHeld();
+  EXPECT_TRUE(backend.TryAddHeld(kMaxHeld));
+  EXPECT_TRUE(backend.TryAddHeld(kMaxHeld));
+  EXPECT_FALSE(backend.TryAddHeld(kMaxHeld));
   EXPECT_EQ(backend.held(), 2);
   backend.RemoveHeld();
   EXPECT_EQ(backend.held(), 1);
+  EXPECT_TRUE(backend.TryAddHeld(kMaxHeld));
+}
+
+TEST(BackendTest, NoBoundHoldsAny) {
+  constexpr int kNoBound = 0;
+  constexpr int kMany = 1000;
+  testing::FakeClock clock;
+  Backend backend(JobsConfig(), clock);
+  for (int i = 0; i < kMany; ++i) ASSERT_TRUE(backend.TryAddHeld(kNoBound));
+  EXPECT_EQ(backend.held(), kMany);
+}
+
+// Threads holding at once never take the count past the bound (the check and the increment are one step).
+TEST(BackendTest, ConcurrentHoldsNeverPassTheBound) {
+  constexpr int kMaxHeld = 5;
+  constexpr int kThreads = 8;
+  constexpr int kTriesPerThread = 1000;
+  testing::FakeClock clock;
+  Backend backend(JobsConfig(), clock);
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kTriesPerThread; ++i) {
+        if (backend.TryAddHeld(kMaxHeld)) admitted.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), kMaxHeld);
+  EXPECT_EQ(backend.held(), kMaxHeld);
 }
 
 }  // namespace

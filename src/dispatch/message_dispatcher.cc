@@ -164,12 +164,11 @@ void MessageDispatcher::Hold(const std::shared_ptr<Delivery>& d) {
     return;
   }
   if (!d->holding) {
-    if (cb.max_held_messages > 0 && b.held() >= cb.max_held_messages) {
+    if (!b.TryAddHeld(cb.max_held_messages)) {
       NackForRedelivery(d, metrics::kNackCircuitOpen, absl::UnavailableError("circuit open and the hold is full"));
       return;
     }
     d->holding = true;
-    b.AddHeld();
     // Counted from the first hold: half-open probes in between do not restart the clock.
     if (d->first_hold == absl::InfiniteFuture()) d->first_hold = now;
   }
