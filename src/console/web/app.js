@@ -11,7 +11,7 @@
   const DELIVERIES_LIMIT = 500;
   const CHART_POINTS = 60;
   const DELETE_CONFIRM_MS = 4000;
-  const KNOWN_OUTCOMES = ['delivered', 'handed_back', 'dead_lettered'];
+  const KNOWN_OUTCOMES = ['delivered', 'handed_back', 'dead_lettered', 'lost'];
   const CIRCUIT_STATES = { 0: 'closed', 1: 'half-open', 2: 'open' };
 
   const state = {
