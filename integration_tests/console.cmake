@@ -7,3 +7,9 @@ add_test(NAME console_browser_integration_test
           --schedctl $<TARGET_FILE:schedctl>
           --screenshot ${CMAKE_BINARY_DIR}/console.png)
 set_tests_properties(console_browser_integration_test PROPERTIES LABELS integration TIMEOUT 600)
+
+# The page against a fake /api (integration_tests/console/page_test.js): markup in every string stays
+# text, field errors, polls that never overlap, chart figures. Chromium, no pipeline.
+add_test(NAME console_page_integration_test
+  COMMAND node ${CMAKE_CURRENT_SOURCE_DIR}/console/page_test.js)
+set_tests_properties(console_page_integration_test PROPERTIES LABELS integration TIMEOUT 120)
