@@ -43,7 +43,7 @@ class TimingRunner final : public JobRunner {
     absl::MutexLock lock(&mu_);
     target_ = t;
   }
-  void Start(const Job& job, absl::Time schedule_time, std::function<void(absl::Status)> done) override {
+  void Start(const Job& job, absl::Time schedule_time, std::function<void(AttemptReport)> done) override {
     bool measured = false;
     {
       absl::MutexLock lock(&mu_);
@@ -58,13 +58,13 @@ class TimingRunner final : public JobRunner {
       inner_.Start(job, schedule_time, std::move(done));
       return;
     }
-    inner_.Start(job, schedule_time, [this, schedule_time, done = std::move(done)](absl::Status s) {
+    inner_.Start(job, schedule_time, [this, schedule_time, done = std::move(done)](AttemptReport r) {
       {
         absl::MutexLock lock(&mu_);
         lateness_.push_back(absl::ToDoubleSeconds(clock_.Now() - schedule_time));
-        if (!s.ok()) ++failures_;
+        if (!r.status.ok()) ++failures_;
       }
-      done(std::move(s));
+      done(std::move(r));
     });
   }
   int other_runs() {

@@ -21,7 +21,7 @@ schedsvc_test(schedctl_pubsub_push_integration_test
 # schedctl up: the whole local pipeline started and stopped.
 schedsvc_test(schedctl_up_integration_test
   SOURCES schedctl_up_integration_test.cc
-  DEPS schedsvc_testing absl::strings absl::time
+  DEPS schedsvc_testing PkgConfig::HTTPLIB nlohmann_json::nlohmann_json absl::strings absl::time
   INTEGRATION TIMEOUT 300)
 add_dependencies(schedctl_up_integration_test schedctl schedule-service cloud-scheduler-emulator demo-backend)
 

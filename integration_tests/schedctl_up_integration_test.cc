@@ -4,7 +4,10 @@
 // emulator's launcher starts a java child in its group); started again at once on the same ports (TIME_WAIT
 // sockets are no "taken" port), then killed with SIGKILL: its children die with it. A taken port is refused
 // with a clear message; --duration must be positive. With --ingest push the sample run reaches the backend
-// through the service's push endpoint.
+// through the service's push endpoint. While it runs, the console (--console-port) serves the page and
+// answers its API: config, health, the sample job through the scheduler proxy, and a run whose path the
+// backend refuses shows as a dead letter with its reason and is replayed with a corrected path.
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -17,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "testing/child_process.h"
 
 namespace schedsvc {
@@ -30,6 +34,42 @@ constexpr absl::Duration kStopTimeout = absl::Seconds(60);
 constexpr std::size_t kChildren = 4;
 // Up to this long for the children of a killed schedctl to be gone.
 constexpr absl::Duration kGoneTimeout = absl::Seconds(10);
+
+// The components /api/health reports: the four children.
+constexpr std::size_t kHealthComponents = 4;
+// Each console request is answered within this.
+constexpr int kHttpTimeoutSeconds = 30;
+constexpr int kOk = 200;
+
+// Up to this long for a dead letter to show (or go) on the console.
+constexpr absl::Duration kDeadLetterTimeout = absl::Seconds(60);
+constexpr char kJobsPath[] = "/api/scheduler/v1/projects/local-project/locations/us-central1/jobs";
+
+// POSTs JSON `body` to the console on `port`; returns the answer's body, failing the test unless it is 200.
+std::string ConsolePost(int port, const std::string& path, const std::string& body) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(kHttpTimeoutSeconds);
+  auto r = client.Post(path.c_str(), body, "application/json");
+  if (!r) {
+    ADD_FAILURE() << "POST " << path << ": " << httplib::to_string(r.error());
+    return "";
+  }
+  EXPECT_EQ(r->status, kOk) << "POST " << path << ": " << r->body;
+  return r->body;
+}
+
+// GETs `path` from the console on `port`; fails the test (empty body) when there is no 200 answer.
+std::string ConsoleGet(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(kHttpTimeoutSeconds);
+  auto r = client.Get(path.c_str());
+  if (!r) {
+    ADD_FAILURE() << "GET " << path << ": " << httplib::to_string(r.error());
+    return "";
+  }
+  EXPECT_EQ(r->status, kOk) << "GET " << path << ": " << r->body;
+  return r->status == kOk ? r->body : "";
+}
 
 // Returns the largest N of `pattern`'s first group ("... ([0-9]+) ...") in `text`, or -1.
 int LargestMatch(const std::string& text, const std::string& pattern) {
@@ -58,7 +98,9 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   const std::string workdir = absl::StrCat("/tmp/schedctl-up-test-", ::getpid());
   const std::string log = workdir + ".log";
   std::remove(log.c_str());
-  const std::vector<std::string> ports = {absl::StrCat("--pubsub-port=", testing::PickFreePort()),
+  const int console_port = testing::PickFreePort();
+  const std::vector<std::string> ports = {absl::StrCat("--console-port=", console_port),
+                                           absl::StrCat("--pubsub-port=", testing::PickFreePort()),
                                            absl::StrCat("--scheduler-port=", testing::PickFreePort()),
                                            absl::StrCat("--backend-port=", testing::PickFreePort()),
                                            absl::StrCat("--admin-port=", testing::PickFreePort())};
@@ -71,6 +113,61 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   std::string output = WaitForTheSampleRun(*up, log);
   ASSERT_TRUE(up->running()) << "schedctl up exited before Ctrl-C\n" << testing::ReadFileOrEmpty(log);
   EXPECT_GE(LargestMatch(output, "messages ok ([0-9]+)"), 1) << output;
+
+  // The console, in schedctl's process: the page, its config, health, dead letters and the sample job.
+  EXPECT_THAT(output, ::testing::HasSubstr(absl::StrCat("console: http://127.0.0.1:", console_port, "/\n")));
+  EXPECT_THAT(ConsoleGet(console_port, "/"), ::testing::HasSubstr("<script src=\"/app.js\"></script>"));
+  const auto config = nlohmann::json::parse(ConsoleGet(console_port, "/api/config"), nullptr, false);
+  EXPECT_EQ(config.value("project", ""), "local-project") << config;
+  EXPECT_EQ(config.value("topic", ""), "projects/local-project/topics/scheduled-jobs") << config;
+  EXPECT_EQ(config.value("deadLetterSubscription", ""),
+            "projects/local-project/subscriptions/schedule-service-dead-letter-inspect")
+      << config;
+  const auto health = nlohmann::json::parse(ConsoleGet(console_port, "/api/health"), nullptr, false);
+  ASSERT_TRUE(health.contains("components")) << health;
+  ASSERT_EQ(health["components"].size(), kHealthComponents) << health;
+  for (const auto& component : health["components"]) EXPECT_EQ(component.value("up", false), true) << component;
+  EXPECT_EQ(health["components"][3].value("name", ""), "schedule-service");
+  const auto jobs = nlohmann::json::parse(
+      ConsoleGet(console_port, "/api/scheduler/v1/projects/local-project/locations/us-central1/jobs"), nullptr,
+      false);
+  ASSERT_TRUE(jobs.contains("jobs")) << jobs;
+  ASSERT_EQ(jobs["jobs"].size(), 1u) << jobs;
+  EXPECT_EQ(jobs["jobs"][0].value("name", ""),
+            "projects/local-project/locations/us-central1/jobs/sample-every-minute");
+  // A run whose path the backend refuses (400) is dead-lettered by the service, listed by the console with
+  // its reason, and replayed with a corrected path through the console: the list empties.
+  ConsolePost(console_port, "/api/demo-backend/config", R"({"status_for_path":{"/bad":400}})");
+  const nlohmann::json bad_job = {
+      {"name", "projects/local-project/locations/us-central1/jobs/bad-path"},
+      {"schedule", "0 0 1 1 *"},
+      {"timeZone", "Etc/UTC"},
+      {"pubsubTarget",
+       {{"topicName", "projects/local-project/topics/scheduled-jobs"},
+        {"data", "e30="},
+        {"attributes", {{"backend", "demo"}, {"path", "/bad"}}}}}};
+  ConsolePost(console_port, kJobsPath, bad_job.dump());
+  ConsolePost(console_port, absl::StrCat(kJobsPath, "/bad-path:run"), "{}");
+  nlohmann::json dead_letters;
+  for (const absl::Time deadline = absl::Now() + kDeadLetterTimeout; absl::Now() < deadline;) {
+    dead_letters = nlohmann::json::parse(ConsoleGet(console_port, "/api/deadletters"), nullptr, false);
+    if (dead_letters.is_object() && !dead_letters.value("messages", nlohmann::json::array()).empty()) break;
+    absl::SleepFor(absl::Seconds(1));
+  }
+  ASSERT_TRUE(dead_letters.is_object()) << dead_letters;
+  ASSERT_EQ(dead_letters["messages"].size(), 1u) << dead_letters;
+  const nlohmann::json& dead = dead_letters["messages"][0];
+  EXPECT_EQ(dead.value("reason", ""), "HTTP 400 from backend") << dead;
+  EXPECT_EQ(dead["attributes"].value("path", ""), "/bad") << dead;
+  const nlohmann::json replay = {{"ids", {dead.value("id", "")}}, {"setAttributes", {{"path", "/ok"}}}};
+  EXPECT_EQ(nlohmann::json::parse(ConsolePost(console_port, "/api/deadletters/replay", replay.dump()), nullptr, false),
+            nlohmann::json({{"replayed", 1}, {"skipped", 0}, {"failed", 0}}));
+  for (const absl::Time deadline = absl::Now() + kDeadLetterTimeout; absl::Now() < deadline;) {
+    dead_letters = nlohmann::json::parse(ConsoleGet(console_port, "/api/deadletters"), nullptr, false);
+    if (dead_letters.is_object() && dead_letters.value("messages", nlohmann::json::array()).empty()) break;
+    absl::SleepFor(absl::Seconds(1));
+  }
+  EXPECT_TRUE(dead_letters.is_object() && dead_letters["messages"].empty()) << dead_letters;
 
   // Ctrl-C.
   const int status = up->Stop(SIGINT, kStopTimeout);
@@ -144,6 +241,7 @@ TEST(SchedctlUpTest, PushIngestDeliversTheSampleRunThroughThePushEndpoint) {
   std::vector<std::string> argv = {testing::BuildDir() + "/src/cli/schedctl", "up", "--workdir", workdir,
                                    "--status-interval=2", "--ingest=push",
                                    absl::StrCat("--push-port=", push_port),
+                                   absl::StrCat("--console-port=", testing::PickFreePort()),
                                    absl::StrCat("--pubsub-port=", testing::PickFreePort()),
                                    absl::StrCat("--scheduler-port=", testing::PickFreePort()),
                                    absl::StrCat("--backend-port=", testing::PickFreePort()),

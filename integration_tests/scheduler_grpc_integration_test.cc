@@ -1,7 +1,8 @@
 // cloud-scheduler-emulator's gRPC API (google.cloud.scheduler.v1.CloudScheduler) driven with the generated
 // stub against the real binary (--listen and --grpc-listen on free loopback ports) and the official Pub/Sub
 // emulator: the job lifecycle, paging, update masks, errors, RunJob publishing, REST/gRPC seeing the same
-// jobs and locations, bearer-token checks and a clean SIGTERM shutdown.
+// jobs and locations, bearer-token checks, the /emulator/v1 extensions (run history with the published
+// message's id, next fire times) and a clean SIGTERM shutdown.
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <sys/wait.h>
@@ -276,6 +277,95 @@ TEST_F(SchedulerGrpcTest, JobLifecycleOverGrpcSharesJobsWithRestAndPublishes) {
   EXPECT_FALSE(testing::WaitForPort(grpc_port_, absl::Milliseconds(200)));
 }
 
+// The emulator extensions over real HTTP: `jobs run` (the REST :run gcloud calls) publishes a message
+// whose id the run history reports, and nextScheduleTimes answers in the job's zone.
+TEST_F(SchedulerGrpcTest, ExtensionsReportTheRunsMessageIdAndTheNextFireTimes) {
+  constexpr int kPullTries = 80;
+  constexpr int kHistoryTries = 80;
+  constexpr auto kPollInterval = std::chrono::milliseconds(250);
+  constexpr int kNextTimes = 3;
+  absl::StatusOr<std::unique_ptr<testing::PubsubEmulator>> pubsub = testing::PubsubEmulator::Start();
+  ASSERT_TRUE(pubsub.ok()) << pubsub.status();
+  pubsub::ConnectionOptions conn;
+  conn.endpoint = (*pubsub)->host_port();
+  conn.plaintext = true;
+  auto admin = pubsub::MakeAdminClient(conn);
+  const std::string topic = absl::StrCat("projects/", kProject, "/topics/ticks");
+  const std::string sub = absl::StrCat("projects/", kProject, "/subscriptions/ticks-sub");
+  ASSERT_TRUE(admin->CreateTopic(topic).ok());
+  google::pubsub::v1::Subscription s;
+  s.set_name(sub);
+  s.set_topic(topic);
+  ASSERT_TRUE(admin->CreateSubscription(s).ok());
+  StartEmulator({{"PUBSUB_EMULATOR_HOST", (*pubsub)->host_port()}});
+  httplib::Client rest("127.0.0.1", rest_port_);
+  rest.set_read_timeout(20, 0);
+  v1::Job job = PubsubJob("x1");
+  job.set_schedule("30 2 * * *");
+  job.set_time_zone("Europe/Berlin");
+  v1::Job created;
+  ASSERT_TRUE(Create(job, &created).ok()) << Log();
+  const std::string extension = absl::StrCat("/emulator/v1/", JobName("x1"));
+
+  // No run yet.
+  httplib::Result r = rest.Get(extension + "/runs");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(nlohmann::json::parse(r->body)["runs"].size(), 0u);
+
+  r = rest.Post(absl::StrCat("/v1/", JobName("x1"), ":run"), "{}", "application/json");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::vector<google::pubsub::v1::ReceivedMessage> msgs;
+  for (int i = 0; i < kPullTries && msgs.empty(); ++i) {
+    absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> pulled = admin->Pull(sub, 10);
+    ASSERT_TRUE(pulled.ok()) << pulled.status();
+    msgs = *pulled;
+    if (msgs.empty()) std::this_thread::sleep_for(kPollInterval);
+  }
+  ASSERT_EQ(msgs.size(), 1u) << Log();
+  const std::string pulled_id = msgs[0].message().message_id();
+  ASSERT_FALSE(pulled_id.empty());
+
+  // The outcome is written after the publish answers: poll the history until it shows.
+  nlohmann::json runs;
+  for (int i = 0; i < kHistoryTries; ++i) {
+    r = rest.Get(extension + "/runs?pageSize=5");
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    ASSERT_EQ(r->status, 200) << r->body;
+    runs = nlohmann::json::parse(r->body)["runs"];
+    if (!runs.empty()) break;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  ASSERT_EQ(runs.size(), 1u) << runs << Log();
+  EXPECT_EQ(runs[0]["messageId"], pulled_id);
+  EXPECT_EQ(runs[0]["manual"], true);
+  EXPECT_EQ(runs[0]["attempt"], 0);
+  EXPECT_EQ(runs[0]["status"]["code"], 0);
+
+  r = rest.Get(absl::StrCat(extension, "/nextScheduleTimes?count=", kNextTimes));
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  ASSERT_EQ(r->status, 200) << r->body;
+  const nlohmann::json next = nlohmann::json::parse(r->body);
+  EXPECT_EQ(next["timeZone"], "Europe/Berlin");
+  ASSERT_EQ(next["scheduleTimes"].size(), static_cast<size_t>(kNextTimes));
+  for (const nlohmann::json& t : next["scheduleTimes"]) {
+    // 02:30 local, or 03:00 on a spring-forward day; either way an offset of Berlin's.
+    EXPECT_THAT(t["localTime"].get<std::string>(), ::testing::MatchesRegex(".*T0(2:30|3:00):00\\+0[12]:00"));
+    EXPECT_THAT(t["time"].get<std::string>(), ::testing::EndsWith("Z"));
+  }
+
+  // Errors in Google's shape.
+  r = rest.Get(extension + "/runs?pageSize=101");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(nlohmann::json::parse(r->body)["error"]["status"], "INVALID_ARGUMENT");
+  r = rest.Get(absl::StrCat("/emulator/v1/", JobName("missing"), "/nextScheduleTimes"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(nlohmann::json::parse(r->body)["error"]["message"], "Job not found.");
+}
+
 TEST_F(SchedulerGrpcTest, BearerTokenGuardsGrpcAsItGuardsRest) {
   std::ofstream(dir_ + "/token") << "grpc-secret\n";
   StartEmulator({}, {"--auth-token-file", dir_ + "/token"});
@@ -287,6 +377,20 @@ TEST_F(SchedulerGrpcTest, BearerTokenGuardsGrpcAsItGuardsRest) {
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(Get("a", &out).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(Get("a", &out, "grpc-secret").ok());
+
+  // The REST extensions need the token too.
+  httplib::Client rest("127.0.0.1", rest_port_);
+  rest.set_read_timeout(20, 0);
+  for (const std::string& path : {absl::StrCat("/emulator/v1/", JobName("a"), "/runs"),
+                                   absl::StrCat("/emulator/v1/", JobName("a"), "/nextScheduleTimes")}) {
+    httplib::Result r = rest.Get(path);
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    EXPECT_EQ(r->status, 401) << path;
+    EXPECT_EQ(nlohmann::json::parse(r->body)["error"]["status"], "UNAUTHENTICATED") << path;
+    r = rest.Get(path, {{"Authorization", "Bearer grpc-secret"}});
+    ASSERT_TRUE(r) << httplib::to_string(r.error());
+    EXPECT_EQ(r->status, 200) << path << r->body;
+  }
 }
 
 TEST_F(SchedulerGrpcTest, RefusesGrpcOffLoopbackWithoutAToken) {

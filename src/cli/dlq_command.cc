@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
+#include "src/pubsub/limits.h"
 #include "src/pubsub/resource_names.h"
 
 namespace schedsvc::cli {
@@ -64,6 +65,13 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseFilter(const std::strin
     return absl::InvalidArgumentError(absl::StrCat("--filter must be KEY=VALUE, got \"", filter, "\""));
   }
   return std::pair<std::string, std::string>{parts[0], parts[1]};
+}
+
+absl::Status CheckIds(const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
+    if (id.empty()) return absl::InvalidArgumentError("--id must not be empty");
+  }
+  return absl::OkStatus();
 }
 
 // One pull of PacedPull: what was pulled and held, or which step failed.
@@ -128,6 +136,31 @@ std::map<std::string, std::string> OriginalAttributes(const v1::PubsubMessage& m
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : message.attributes()) {
     if (!IsDeadLetterAttribute(k)) out.emplace(k, v);
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseSetAttributes(const std::vector<std::string>& texts) {
+  std::map<std::string, std::string> out;
+  for (const auto& text : texts) {
+    std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--set-attribute must be KEY=VALUE, got \"", text, "\""));
+    }
+    if (IsDeadLetterAttribute(parts[0])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--set-attribute ", parts[0],
+          ": schedsvc.* and CloudPubSubDeadLetter* are dead-letter bookkeeping, not set on a replayed copy"));
+    }
+    if (parts[0].size() > pubsub::kMaxAttributeKeyBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("--set-attribute key of ", parts[0].size(),
+                                                     " bytes; Pub/Sub allows ", pubsub::kMaxAttributeKeyBytes));
+    }
+    if (parts[1].size() > pubsub::kMaxAttributeValueBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("--set-attribute ", parts[0], ": value of ", parts[1].size(),
+                                                     " bytes; Pub/Sub allows ", pubsub::kMaxAttributeValueBytes));
+    }
+    out[parts[0]] = parts[1];
   }
   return out;
 }
@@ -212,6 +245,10 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
   auto filter = ParseFilter(options.filter);
   if (!filter.ok()) return filter.status();
   if (absl::Status s = CheckLimit(options.limit); !s.ok()) return s;
+  if (absl::Status s = CheckIds(options.ids); !s.ok()) return s;
+  auto set_attributes = ParseSetAttributes(options.set_attributes);
+  if (!set_attributes.ok()) return set_attributes.status();
+  const std::set<std::string> wanted_ids(options.ids.begin(), options.ids.end());
   auto to_topic = pubsub::ResolveTopicName(options.to_topic, options.project);
   if (!to_topic.ok()) return to_topic.status();
   // Replaying into the topic the subscription reads would pull every replayed copy again, and replay it
@@ -279,6 +316,10 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
         if (replayed.contains(id)) repeats_of_replayed.push_back(rm.ack_id());
         continue;
       }
+      if (!wanted_ids.empty() && !wanted_ids.contains(id)) {
+        ++counts.skipped;
+        continue;
+      }
       if (!filter->first.empty()) {
         const auto& attrs = rm.message().attributes();
         auto it = attrs.find(filter->first);
@@ -296,6 +337,7 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
       pubsub::OutgoingMessage outgoing;
       outgoing.data = rm.message().data();
       outgoing.attributes = OriginalAttributes(rm.message());
+      for (const auto& [k, v] : *set_attributes) outgoing.attributes[k] = v;
       outgoing.ordering_key = rm.message().ordering_key();
       pending.push_back({&rm, publisher.Publish(std::move(outgoing))});
     }
@@ -378,6 +420,10 @@ void RegisterDlqCommand(CLI::App& app, CommandAction& action) {
   replay_cmd->add_option("--limit", replay->limit, "at most this many matching messages (0 = all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  replay_cmd->add_option("--id", replay->ids,
+                         "replay only the dead letter with this message id (repeatable; default: all)");
+  replay_cmd->add_option("--set-attribute", replay->set_attributes,
+                         "set attribute KEY=VALUE on each replayed copy (repeatable)");
   replay_cmd->add_flag("--dry-run", replay->dry_run, "show what would be replayed; change nothing");
   replay_cmd->add_option("--project", replay->project, "project for ids")->capture_default_str();
   replay_cmd->callback([replay, &action] {

@@ -76,19 +76,32 @@ struct DlqReplayOptions {
   int limit = 0;             // --limit: at most this many matching messages; 0 = all, >= 0
   bool dry_run = false;      // --dry-run: report, publish nothing, ack nothing
   std::string project = "local-project";
+  // --id ID (repeatable): replay only the dead letters with these message ids (the dead letter's own id,
+  // as `dlq list` shows it); others count as skipped. Empty = every dead letter. Ids must not be empty.
+  std::vector<std::string> ids;
+  // --set-attribute KEY=VALUE (repeatable): set on every replayed copy, over the original attribute of
+  // that name. KEY must not be empty nor a bookkeeping key (schedsvc.*, CloudPubSubDeadLetter*); key and
+  // value within Pub/Sub's limits (256 / 1024 bytes). A later KEY wins.
+  std::vector<std::string> set_attributes;
   DlqPullPacing pacing;
 };
 
+// Parses the --set-attribute texts ("KEY=VALUE") into the attributes to set on a replayed copy.
+// kInvalidArgument naming the text when one is malformed (no '=', empty key), names a bookkeeping key, or
+// exceeds Pub/Sub's key or value size.
+absl::StatusOr<std::map<std::string, std::string>> ParseSetAttributes(const std::vector<std::string>& texts);
+
 struct ReplayCounts {
   int replayed = 0;  // published and acked (--dry-run: would be)
-  int skipped = 0;   // did not match --filter (left on the subscription)
+  int skipped = 0;   // did not match --filter or --id (left on the subscription)
   int failed = 0;    // publish failed (left on the subscription), or published but the ack failed
 };
 
 // Replays dead letters through `publisher` (publishing to options.to_topic), batch by batch: a dead
 // letter is acked only after its publish is confirmed, and no message is held past its lease. Per-message
-// lines go to `out`, lease problems to `err`. Returns the counts; kInvalidArgument for a bad subscription
-// name, filter or limit, or when options.to_topic is the topic the subscription reads (looked up first; if
+// lines go to `out`, lease problems to `err`. Each copy carries the original attributes with
+// options.set_attributes applied. Returns the counts; kInvalidArgument for a bad subscription name, filter,
+// limit, id or --set-attribute, or when options.to_topic is the topic the subscription reads (looked up first; if
 // the lookup fails other than with kNotFound, a warning goes to `err`); kFailedPrecondition, stopping the
 // run, when a pulled message is a copy this run published (its id, or its schedsvc.message_id, is one this
 // run's publishes returned); the pull's error if the subscription cannot be read (what was replayed before

@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/cli/fake_dlq_pubsub.h"
+#include "src/pubsub/limits.h"
 #include "testing/fake_clock.h"
 
 namespace schedsvc::cli {
@@ -217,6 +218,60 @@ TEST_F(DlqCommandTest, StopsWhenItsOwnCopiesComeBack) {
     EXPECT_EQ(publisher.published().size(), static_cast<std::size_t>(2 * kBatch))
         << "each dead letter replayed once, no copy of a copy";
   }
+}
+
+TEST_F(DlqCommandTest, IdsReplayOnlyTheNamedDeadLettersAndSkipTheRest) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2 * kBatch; ++i) ids.push_back(client_.Add(absl::StrCat("order-", i), {{"n", "x"}}));
+  DlqReplayOptions o = ReplayOptions();
+  o.ids = {ids[1], ids[4]};
+  auto counts = Replay(o);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->replayed, 2);
+  EXPECT_EQ(counts->skipped, 2 * kBatch - 2);
+  ASSERT_EQ(publisher_.published().size(), 2u);
+  EXPECT_EQ(publisher_.published()[0].data, "order-1");
+  EXPECT_EQ(publisher_.published()[1].data, "order-4");
+  for (int i = 0; i < 2 * kBatch; ++i) EXPECT_EQ(client_.acked(ids[i]), i == 1 || i == 4) << ids[i];
+  EXPECT_EQ(client_.available(), 2 * kBatch - 2) << "the others are released";
+}
+
+TEST_F(DlqCommandTest, SetAttributeOverridesAndAddsOnTheReplayedCopyOnly) {
+  const std::string id =
+      client_.Add("order", {{"path", "/broken"}, {"backend", "demo"}, {"schedsvc.reason", "http_4xx"}});
+  DlqReplayOptions o = ReplayOptions();
+  o.set_attributes = {"path=/fixed", "extra=a=b", "empty="};
+  auto counts = Replay(o);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->replayed, 1);
+  ASSERT_EQ(publisher_.published().size(), 1u);
+  EXPECT_EQ(publisher_.published()[0].attributes,
+            (std::map<std::string, std::string>{
+                {"path", "/fixed"}, {"backend", "demo"}, {"extra", "a=b"}, {"empty", ""}}));
+  EXPECT_TRUE(client_.acked(id));
+}
+
+TEST_F(DlqCommandTest, BadSetAttributeAndEmptyIdAreRefusedBeforeAnythingIsPulled) {
+  client_.Add("order", {});
+  const std::string long_key(pubsub::kMaxAttributeKeyBytes + 1, 'k');
+  const std::string long_value(pubsub::kMaxAttributeValueBytes + 1, 'v');
+  for (const std::string& bad : {std::string("novalue"), std::string("=x"), std::string("schedsvc.error=x"),
+                                 std::string("CloudPubSubDeadLetterSourceDeliveryCount=1"), long_key + "=x",
+                                 "k=" + long_value}) {
+    DlqReplayOptions o = ReplayOptions();
+    o.set_attributes = {"path=/ok", bad};
+    auto counts = Replay(o);
+    ASSERT_FALSE(counts.ok()) << bad;
+    EXPECT_EQ(counts.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(counts.status().message(), HasSubstr("--set-attribute")) << bad;
+  }
+  DlqReplayOptions o = ReplayOptions();
+  o.ids = {""};
+  auto counts = Replay(o);
+  EXPECT_EQ(counts.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(counts.status().message(), HasSubstr("--id must not be empty"));
+  EXPECT_EQ(client_.pulls(), 0) << "nothing pulled for bad input";
+  EXPECT_THAT(publisher_.published(), IsEmpty());
 }
 
 TEST_F(DlqCommandTest, ListShowsUpToTheLimitWithReasonsAndReleasesThem) {

@@ -22,8 +22,12 @@
 #include "src/cli/local_process.h"
 #include "src/cli/pubsub_apply_command.h"
 #include "src/cli/service_status.h"
+#include "src/common/clock.h"
 #include "src/config/config_loader.h"
+#include "src/console/console_server.h"
+#include "src/console/dead_letter_view.h"
 #include "src/pubsub/admin_client.h"
+#include "src/pubsub/publisher.h"
 
 namespace schedsvc::cli {
 namespace {
@@ -87,6 +91,7 @@ class Pipeline {
                           const std::map<std::string, std::string>& env, int port);
   absl::Status ApplyPubsub();
   absl::Status CreateSampleJob();
+  absl::Status StartConsole();
   void PrintStatus();
   void StopAll();
 
@@ -95,6 +100,13 @@ class Pipeline {
   std::ostream& err_;
   std::string workdir_;
   std::vector<std::unique_ptr<LocalProcess>> children_;
+  // What ApplyPubsub set up (the console's dead-letter subscription and replay topic).
+  PubsubSetup setup_;
+  // The console and what its dead-letter view uses; stopped before the children.
+  SystemClock clock_;
+  std::unique_ptr<pubsub::AdminClient> console_pubsub_;
+  std::unique_ptr<console::DeadLetterView> dead_letters_;
+  std::unique_ptr<console::ConsoleServer> console_;
 };
 
 absl::Status Pipeline::CheckPorts() {
@@ -106,6 +118,7 @@ absl::Status Pipeline::CheckPorts() {
                                                     {"--backend-port", o_.backend_port},
                                                     {"--admin-port", o_.admin_port}};
   if (IsPush(o_)) ports.emplace_back("--push-port", o_.push_port);
+  if (o_.console_port != 0) ports.emplace_back("--console-port", o_.console_port);
   std::set<int> seen;
   for (const auto& [flag, port] : ports) {
     if (port < 1 || port > 65535) return absl::InvalidArgumentError(absl::StrCat(flag, " ", port, " is not a port"));
@@ -151,6 +164,7 @@ absl::Status Pipeline::ApplyPubsub() {
   if (IsPush(o_)) apply.push_endpoint = PushEndpoint(o_);
   auto setup = ResolvePubsubSetup(*config, apply);
   if (!setup.ok()) return setup.status();
+  setup_ = *setup;
   pubsub::ConnectionOptions connection;
   connection.endpoint = absl::StrCat("127.0.0.1:", o_.pubsub_port);
   connection.plaintext = true;
@@ -210,6 +224,42 @@ absl::Status Pipeline::CreateSampleJob() {
   return absl::OkStatus();
 }
 
+absl::Status Pipeline::StartConsole() {
+  if (o_.console_port == 0) return absl::OkStatus();
+  pubsub::ConnectionOptions connection;
+  connection.endpoint = absl::StrCat("127.0.0.1:", o_.pubsub_port);
+  connection.plaintext = true;
+  console_pubsub_ = pubsub::MakeAdminClient(connection);
+  const std::string topic =
+      setup_.topic.empty() ? absl::StrCat("projects/", kProject, "/topics/", kTopicId) : setup_.topic;
+  if (!setup_.inspect_subscription.empty()) {
+    console::DeadLetterViewOptions view;
+    view.subscription = setup_.inspect_subscription;
+    view.replay_topic = topic;
+    dead_letters_ = std::make_unique<console::DeadLetterView>(
+        view, *console_pubsub_,
+        [connection](const std::string& replay_topic) {
+          pubsub::PublisherOptions publisher;
+          publisher.topic = replay_topic;
+          return pubsub::MakePublisher(publisher, connection);
+        },
+        clock_);
+  }
+  console::ConsoleOptions options;
+  options.port = o_.console_port;
+  options.config.project = kProject;
+  options.config.location = kLocation;
+  options.config.topic = topic;
+  options.config.dead_letter_subscription = setup_.inspect_subscription;
+  options.config.ingest = o_.ingest;
+  options.pubsub.port = o_.pubsub_port;
+  options.scheduler.port = o_.scheduler_port;
+  options.admin.port = o_.admin_port;
+  options.demo_backend.port = o_.backend_port;
+  console_ = std::make_unique<console::ConsoleServer>(options, dead_letters_.get());
+  return console_->Start();
+}
+
 void Pipeline::PrintStatus() {
   std::string jobs_text = "jobs ?";
   {
@@ -263,6 +313,8 @@ void Pipeline::PrintStatus() {
 }
 
 void Pipeline::StopAll() {
+  // The console first: its requests go to the children.
+  if (console_) console_->Stop();
   // Reverse start order: the service drains before its backend and Pub/Sub go away.
   while (!children_.empty()) {
     out_ << children_.back()->Stop() << std::endl;
@@ -335,6 +387,7 @@ int Pipeline::Run() {
                          pubsub_env, o_.scheduler_port);
   }
   if (started.ok()) started = CreateSampleJob();
+  if (started.ok()) started = StartConsole();
   if (!started.ok()) {
     err_ << "schedctl up: " << started.message() << "\n";
     StopAll();
@@ -348,6 +401,7 @@ int Pipeline::Run() {
        << "Service metrics: http://127.0.0.1:" << o_.admin_port << "/metrics   backend calls: http://127.0.0.1:"
        << o_.backend_port << "/_stats\n"
        << (IsPush(o_) ? absl::StrCat("Messages are pushed by the emulator to ", PushEndpoint(o_), "\n") : "")
+       << (console_ ? absl::StrCat("console: http://127.0.0.1:", console_->port(), "/\n") : "")
        << "\n";
 
   const absl::Time end = o_.duration_seconds > 0 ? absl::Now() + absl::Seconds(o_.duration_seconds)
@@ -405,6 +459,8 @@ void RegisterUpCommand(CLI::App& app, CommandAction& action) {
       ->check(CLI::IsMember({"pull", "push"}))
       ->capture_default_str();
   sub->add_option("--push-port", options->push_port, "schedule-service push endpoint port (--ingest push)")
+      ->capture_default_str();
+  sub->add_option("--console-port", options->console_port, "console port on 127.0.0.1 (0 = no console)")
       ->capture_default_str();
   sub->add_option("--workdir", options->workdir, "directory for config, secrets, db and logs (default: new in /tmp)");
   // Not given: until Ctrl-C. Given: a positive number of seconds (0 or less would stop at once or never).

@@ -26,6 +26,8 @@ struct UpOptions {
   // on --push-port; push.auth: none, as the emulator signs no token).
   std::string ingest = "pull";
   int push_port = 8088;
+  // --console-port: the console on 127.0.0.1 (src/console/console_server.h). Default 8089; 0 = no console.
+  int console_port = 8089;
   // --workdir: config, secrets, SQLite db and logs. Default: a new /tmp/schedctl-up-XXXXXX.
   std::string workdir;
   // --duration: seconds to run before stopping by itself, > 0 when given; 0 (not given) = until

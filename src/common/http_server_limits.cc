@@ -4,10 +4,13 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "src/common/connection_thread_pool.h"
 
 namespace schedsvc {
@@ -49,6 +52,18 @@ bool RefuseBodyWithoutLength(const httplib::Request& req, httplib::Response& res
   res.status = kLengthRequired;
   res.set_header("Connection", "close");
   return true;
+}
+
+std::thread ServeInBackground(httplib::Server& server) {
+  // cpp-httplib 0.11 has no "ready" signal: poll is_running(), or the end of a serve that failed at once.
+  constexpr absl::Duration kPoll = absl::Microseconds(50);
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  std::thread serving([&server, ended] {
+    server.listen_after_bind();
+    ended->store(true);
+  });
+  while (!server.is_running() && !ended->load()) absl::SleepFor(kPoll);
+  return serving;
 }
 
 }  // namespace schedsvc

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <thread>
 
 #include "absl/time/time.h"
 
@@ -47,6 +48,11 @@ struct HttpServerLimits {
 // after ApplyHttpServerLimits and before listen_after_bind(); replaces the server's socket options with
 // cpp-httplib's defaults.
 int BindHttpServer(httplib::Server& server, const std::string& host, int port);
+
+// Starts serving a bound `server` (BindHttpServer) on a new thread and returns once it is running, so a
+// stop() that follows takes effect: cpp-httplib 0.11's stop() does nothing before listen_after_bind() has
+// marked the server running. The caller calls server.stop() and joins the thread.
+std::thread ServeInBackground(httplib::Server& server);
 
 // Applies `limits` to `server` (call before it listens).
 void ApplyHttpServerLimits(const HttpServerLimits& limits, httplib::Server& server);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -80,6 +81,20 @@ TEST(BindHttpServerTest, AnAddressThatCannotBeBoundIsMinusOne) {
   }
   httplib::Server server;
   EXPECT_EQ(BindHttpServer(server, "192.0.2.1", 0), -1);  // TEST-NET-1: not an address of this machine
+}
+
+// Stop() right after the server starts serving must return: cpp-httplib 0.11's stop() does nothing until
+// listen_after_bind() has marked the server running, so a stop that came first left listen_after_bind()
+// serving for ever and the join hanging (ctest reports a timeout).
+TEST(ServeInBackgroundTest, StopRightAfterServingStartsReturns) {
+  constexpr int kRounds = 200;
+  for (int i = 0; i < kRounds; ++i) {
+    httplib::Server server;
+    ASSERT_GT(BindHttpServer(server, "127.0.0.1", 0), 0);
+    std::thread serving = ServeInBackground(server);
+    server.stop();
+    serving.join();
+  }
 }
 
 }  // namespace

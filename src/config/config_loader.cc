@@ -48,6 +48,7 @@ const absl::Duration kMaxLeaseExtension = absl::Hours(24);
 const absl::Duration kMinExtensionStep = pubsub::kMinAckDeadline;
 const absl::Duration kMaxExtensionStep = pubsub::kMaxAckDeadline;
 const absl::Duration kMaxShutdownGrace = absl::Minutes(10);
+constexpr int kMaxRecentDeliveries = 10000;
 // A backend attempt shorter than this is over before any backend could answer, yet the backend may
 // still run the job: every "timed out" attempt would run it once more.
 const absl::Duration kMinBackendTimeout = absl::Milliseconds(1);
@@ -750,8 +751,10 @@ absl::Status LoadRoot(const Reader& r, const YAML::Node& root, ServiceConfig& c)
   }
 
   if (YAML::Node admin = root["admin"]) {
-    SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(admin, "admin", {"listen"}));
+    SCHEDSVC_RETURN_IF_ERROR(r.CheckMap(admin, "admin", {"listen", "recent_deliveries"}));
     SCHEDSVC_RETURN_IF_ERROR(r.String(admin, "listen", "admin", c.admin_listen));
+    SCHEDSVC_RETURN_IF_ERROR(
+        r.Integer(admin, "recent_deliveries", "admin", 0, kMaxRecentDeliveries, c.admin_recent_deliveries));
   }
   SCHEDSVC_RETURN_IF_ERROR(ValidateListen(r, "admin.listen", c.admin_listen));
 

@@ -77,6 +77,7 @@ TEST_F(ConfigLoaderTest, MinimalFileGetsDocumentedDefaults) {
   EXPECT_EQ(config->ack_mode, AckMode::kAfterSuccess);
   EXPECT_EQ(config->lease_max_extension, absl::Minutes(60));
   EXPECT_EQ(config->admin_listen, "127.0.0.1:9090");
+  EXPECT_EQ(config->admin_recent_deliveries, 256);
   EXPECT_EQ(config->routing_attribute, "backend");
   ASSERT_EQ(config->backends.size(), 1u);
   const BackendConfig& b = config->backends[0];
@@ -110,6 +111,7 @@ redelivery:
 dead_letter_topic: schedule-service-dead-letter
 admin:
   listen: 0.0.0.0:9191
+  recent_deliveries: 1000
 shutdown_grace: 40s
 routing:
   attribute: target
@@ -167,6 +169,7 @@ backends:
   EXPECT_EQ(config->redelivery.max_delay, absl::Minutes(5));
   EXPECT_EQ(config->dead_letter_topic, "projects/my-project/topics/schedule-service-dead-letter");
   EXPECT_EQ(config->admin_listen, "0.0.0.0:9191");
+  EXPECT_EQ(config->admin_recent_deliveries, 1000);
   EXPECT_EQ(config->shutdown_grace, absl::Seconds(40));
   EXPECT_EQ(config->routing_attribute, "target");
   EXPECT_EQ(config->default_backend, "orders");
@@ -522,6 +525,23 @@ TEST_F(ConfigLoaderTest, GatewayRetryDelaysMayNotOutnumberRetries) {
               "is required when gateway.retries is set");
   ExpectError(WithBackendKeys("    gateway:\n      timeout: 6m\n      retries: 101\n"),
               "backends.orders.gateway.retries", "must be between 0 and 100, got 101");
+}
+
+TEST_F(ConfigLoaderTest, AdminRecentDeliveriesIsCheckedAndZeroDisablesIt) {
+  auto off = Load(absl::StrCat(kMinimal, "admin:\n  recent_deliveries: 0\n"));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->admin_recent_deliveries, 0);
+  auto most = Load(absl::StrCat(kMinimal, "admin:\n  recent_deliveries: 10000\n"));
+  ASSERT_TRUE(most.ok()) << most.status();
+  EXPECT_EQ(most->admin_recent_deliveries, 10000);
+  ExpectError(absl::StrCat(kMinimal, "admin:\n  recent_deliveries: 10001\n"), "admin.recent_deliveries",
+              "must be between 0 and 10000, got 10001");
+  ExpectError(absl::StrCat(kMinimal, "admin:\n  recent_deliveries: -1\n"), "admin.recent_deliveries",
+              "must be between 0 and 10000, got -1");
+  ExpectError(absl::StrCat(kMinimal, "admin:\n  recent_deliveries: lots\n"), "admin.recent_deliveries",
+              "must be a whole number, got 'lots'");
+  ExpectError(absl::StrCat(kMinimal, "admin:\n  recent_deliveries: [1]\n"), "admin.recent_deliveries",
+              "must be a single value");
 }
 
 TEST_F(ConfigLoaderTest, BackendNamesAndAdminListenAreChecked) {

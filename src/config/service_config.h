@@ -182,6 +182,9 @@ struct ServiceConfig {
   std::string dead_letter_topic;
   // admin.listen: host:port of /healthz, /readyz, /metrics. Default 127.0.0.1:9090.
   std::string admin_listen = "127.0.0.1:9090";
+  // admin.recent_deliveries: deliveries kept for the admin port's /debug/deliveries. Default 256; 0-10000
+  // (0 = none kept, the endpoint answers 404).
+  int admin_recent_deliveries = 256;
   // shutdown_grace: time in-flight work gets after SIGTERM. Default 25s; 0-10m.
   absl::Duration shutdown_grace = absl::Seconds(25);
   // routing.attribute: message attribute naming the backend. Default "backend".

@@ -31,9 +31,6 @@ constexpr int kLengthRequired = 411;
 constexpr int kMaxStatus = 599;
 // API paths match everything; control paths are registered first and win.
 constexpr char kAnyPath[] = R"(/.*)";
-// Bounded wait for the accept loop to start (httplib's stop() is lost before it runs).
-constexpr int kStartPolls = 2000;
-constexpr absl::Duration kStartPoll = absl::Milliseconds(5);
 
 absl::Status CheckBehavior(const DemoBackendBehavior& behavior) {
   if (!(behavior.fail_rate >= 0.0 && behavior.fail_rate <= 1.0)) {
@@ -171,8 +168,7 @@ class DemoBackend::Impl {
       return absl::UnavailableError(
           absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
     }
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < kStartPolls && !server_.is_running(); ++i) absl::SleepFor(kStartPoll);
+    thread_ = ServeInBackground(server_);
     return absl::OkStatus();
   }
 

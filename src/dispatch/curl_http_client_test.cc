@@ -29,6 +29,7 @@
 #include "src/common/thread_executor.h"
 #include "src/dispatch/delivery_outcome.h"
 #include "testing/child_process.h"
+#include "src/common/http_server_limits.h"
 
 namespace schedsvc::dispatch {
 namespace {
@@ -61,7 +62,7 @@ class ServerThread {
     server_->set_keep_alive_timeout(5);
     server_->set_tcp_nodelay(true);
     port_ = server_->bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    thread_ = ServeInBackground(*server_);
     // stop() is a no-op until the accept loop runs (httplib 0.11), so wait for it before returning.
     for (int i = 0; i < kStartPolls && !server_->is_running(); ++i) absl::SleepFor(kStartPoll);
   }

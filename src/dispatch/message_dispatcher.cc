@@ -53,6 +53,8 @@ struct MessageDispatcher::Delivery {
     return backend == nullptr ? kNone : backend->name();
   }
   int attempts = 0;
+  // The last attempt's HTTP status; 0 before any, or when it failed below HTTP.
+  int last_http_status = 0;
   // When the message was first held for an open circuit, and whether it is held now.
   absl::Time first_hold = absl::InfiniteFuture();
   bool holding = false;
@@ -60,7 +62,7 @@ struct MessageDispatcher::Delivery {
 
 MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, HttpClient& http,
                                      DeadLetterSink* dead_letters, Executor& executor, Clock& steady, Clock& wall,
-                                     metrics::ServiceMetrics& metrics, JsonLogger& log)
+                                     metrics::ServiceMetrics& metrics, JsonLogger& log, RecentDeliveries* recent)
     : config_(config),
       http_(http),
       dead_letters_(dead_letters),
@@ -69,6 +71,7 @@ MessageDispatcher::MessageDispatcher(const config::ServiceConfig& config, HttpCl
       wall_(wall),
       metrics_(metrics),
       log_(log),
+      recent_(recent),
       backends_(config, steady),
       project_(ProjectOf(config.subscription)) {}
 
@@ -234,6 +237,7 @@ void MessageDispatcher::OnAttemptDone(const std::shared_ptr<Delivery>& d, absl::
   const absl::Time now = steady_.Now();
   // The wall clock resolves an HTTP-date Retry-After.
   DeliveryOutcome outcome = ClassifyAttempt(result, wall_.Now());
+  d->last_http_status = outcome.http_status;
   metrics_.BackendRequest(d->backend_name(), outcome.code_class, now - started);
   switch (outcome.kind) {
     case OutcomeKind::kSuccess:
@@ -303,11 +307,13 @@ void MessageDispatcher::NackForRedelivery(const std::shared_ptr<Delivery>& d, ab
   Nack(d, reason, RedeliveryDelay(config_.redelivery, d->message.delivery_attempt), error);
 }
 
-void MessageDispatcher::Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields) {
+void MessageDispatcher::Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, absl::string_view error,
+                             nlohmann::json fields) {
   metrics_.MessageLost(d->backend_name(), reason);
   fields["outcome"] = "lost";
   fields["reason"] = reason;
   log_.Error("message lost: acked on receipt and neither delivered nor dead-lettered", fields);
+  Record(*d, FinalOutcome::kLost, reason, error);
   Finish();
 }
 
@@ -324,7 +330,7 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
       Nack(d, metrics::kNackNoDeadLetterTopic, kMaxNackDelay, error);
     } else {
       fields["failure_reason"] = reason;
-      Lost(d, metrics::kLostNoDeadLetterTopic, std::move(fields));
+      Lost(d, metrics::kLostNoDeadLetterTopic, error.message(), std::move(fields));
     }
     return;
   }
@@ -332,7 +338,7 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
   DeadLetterInfo info{reason, std::string(error.message()), http_status, d->attempts, d->backend_name()};
   dead_letters_->Publish(
       d->message.message_id, d->message.data, d->message.attributes, info,
-      [this, d, reason, fields](absl::Status published) mutable {
+      [this, d, reason, fields, error_text = info.error](absl::Status published) mutable {
         if (!published.ok()) {
           fields["dead_letter_error"] = published.ToString();
           if (d->handle) {
@@ -341,7 +347,7 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
             Nack(d, metrics::kNackDeadLetterPublishFailed, kDeadLetterUnavailableDelay, published);
           } else {
             fields["failure_reason"] = reason;
-            Lost(d, metrics::kLostDeadLetterPublishFailed, std::move(fields));
+            Lost(d, metrics::kLostDeadLetterPublishFailed, error_text, std::move(fields));
           }
           return;
         }
@@ -353,6 +359,8 @@ void MessageDispatcher::DeadLetter(const std::shared_ptr<Delivery>& d, std::stri
           d->handle.reset();
           metrics_.Acked(d->backend_name());
         }
+        // The reason as the dead letter's schedsvc.reason and schedsvc.error carry it.
+        Record(*d, FinalOutcome::kDeadLettered, reason, error_text);
         Finish();
       });
 }
@@ -371,6 +379,7 @@ void MessageDispatcher::Ack(const std::shared_ptr<Delivery>& d, absl::string_vie
   fields["outcome"] = outcome;
   fields["http_status"] = http_status;
   log_.Info("message delivered", fields);
+  Record(*d, FinalOutcome::kDelivered, "", "");
   Finish();
 }
 
@@ -387,6 +396,7 @@ void MessageDispatcher::Nack(const std::shared_ptr<Delivery>& d, absl::string_vi
     // A push answer carries no delay: Pub/Sub's retry policy spaces the redelivery.
     if (config_.ingest != config::IngestMode::kPush) fields["redeliver_in_s"] = absl::ToDoubleSeconds(delay);
     log_.Warning("message handed back to Pub/Sub", fields);
+    Record(*d, FinalOutcome::kHandedBack, reason, error.message());
   } else {
     // On-receipt mode: already acked, nothing to hand back. Dead-letter what can no longer be retried
     // (DeadLetter() tells a message it cannot publish as lost).
@@ -397,6 +407,15 @@ void MessageDispatcher::Nack(const std::shared_ptr<Delivery>& d, absl::string_vi
     return;
   }
   Finish();
+}
+
+void MessageDispatcher::Record(const Delivery& d, FinalOutcome outcome, absl::string_view reason_code,
+                               absl::string_view reason) {
+  if (recent_ == nullptr) return;
+  recent_->Add(MakeDeliveryRecord(wall_.Now(), d.message.message_id, d.message.publish_time,
+                                  d.message.delivery_attempt, d.message.attributes, d.backend_name(), d.attempts,
+                                  d.last_http_status, steady_.Now() - d.message.receive_time, outcome, reason_code,
+                                  reason));
 }
 
 void MessageDispatcher::Finish() {

@@ -37,6 +37,9 @@
 // only for what relates to the outside world (end-to-end latency from Pub/Sub's publish time, an
 // HTTP-date Retry-After). Transport (HttpClient, DeadLetterSink) is injected. Thread-safe; no lock is
 // held while calling out. Every degraded path has a metric and a log line.
+//
+// When given a RecentDeliveries ring, each delivery adds one record to it when it settles (delivered,
+// handed back, dead-lettered once the publish is confirmed, or lost), never while held or retried.
 #ifndef SCHEDSVC_DISPATCH_MESSAGE_DISPATCHER_H_
 #define SCHEDSVC_DISPATCH_MESSAGE_DISPATCHER_H_
 
@@ -59,6 +62,7 @@
 #include "src/dispatch/backend.h"
 #include "src/dispatch/backend_router.h"
 #include "src/dispatch/delivery_outcome.h"
+#include "src/dispatch/recent_deliveries.h"
 #include "src/dispatch/http_client.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/ack_handle.h"
@@ -71,10 +75,11 @@ class MessageDispatcher {
  public:
   // `dead_letters` may be null (no dead_letter_topic configured). `executor` must run its timers on
   // `steady` (a monotonic clock, SteadyClock in production); `wall` is the wall clock (SystemClock).
-  // All references must outlive this.
+  // `recent` (may be null: none kept) receives one record per settled delivery. All references and
+  // pointers must outlive this.
   MessageDispatcher(const config::ServiceConfig& config, HttpClient& http, DeadLetterSink* dead_letters,
                     Executor& executor, Clock& steady, Clock& wall, metrics::ServiceMetrics& metrics,
-                    JsonLogger& log);
+                    JsonLogger& log, RecentDeliveries* recent = nullptr);
   ~MessageDispatcher();
 
   // Takes ownership of one received message and settles it eventually. The subscriber's handler.
@@ -114,8 +119,12 @@ class MessageDispatcher {
   // on-receipt mode: dead-letters it, as nothing can be handed back).
   void NackForRedelivery(const std::shared_ptr<Delivery>& d, absl::string_view reason, const absl::Status& error);
   // On-receipt mode: the message was acked and can be neither delivered nor dead-lettered.
-  void Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, nlohmann::json fields);
+  // `error` is the failure's message (for the recent-deliveries record).
+  void Lost(const std::shared_ptr<Delivery>& d, absl::string_view reason, absl::string_view error,
+            nlohmann::json fields);
   void Finish();
+  // Adds the delivery's record to recent_ (when set): its outcome is decided.
+  void Record(const Delivery& d, FinalOutcome outcome, absl::string_view reason_code, absl::string_view reason);
   // Runs `fn` after `delay` unless BeginShutdown() takes the delivery first (then it is nacked).
   void RunAfter(const std::shared_ptr<Delivery>& d, absl::Duration delay, std::function<void()> fn);
   nlohmann::json LogFields(const Delivery& d) const;
@@ -130,6 +139,7 @@ class MessageDispatcher {
   Clock& wall_;
   metrics::ServiceMetrics& metrics_;
   JsonLogger& log_;
+  RecentDeliveries* const recent_;
   // One Backend per configured backend; routes each delivery to one of them.
   BackendRouter backends_;
   std::string project_;

@@ -19,6 +19,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr char kSubscription[] = "projects/p/subscriptions/s";
+// Room for every delivery a test makes.
+constexpr std::size_t kRecentCapacity = 64;
 
 // Records how each message was settled.
 class RecordingAcks : public pubsub::internal::AckHandleImpl {
@@ -72,7 +74,7 @@ class MessageDispatcherTest : public ::testing::Test {
     dispatcher_.reset();  // before its config changes
     config_ = std::move(config);
     dispatcher_ = std::make_unique<MessageDispatcher>(config_, http_, with_dead_letters ? &dead_letters_ : nullptr,
-                                                      executor_, clock_, wall_, metrics_, log_);
+                                                      executor_, clock_, wall_, metrics_, log_, &recent_);
   }
   void Send(const std::string& id, std::map<std::string, std::string> attributes = {}, std::string data = "{}",
             int delivery_attempt = 0) {
@@ -107,6 +109,8 @@ class MessageDispatcherTest : public ::testing::Test {
   std::ostringstream log_text_;
   JsonLogger log_{log_text_, wall_};
   config::ServiceConfig config_;
+  // Every test's dispatcher records its settled deliveries here.
+  RecentDeliveries recent_{kRecentCapacity};
   std::unique_ptr<MessageDispatcher> dispatcher_;
 };
 
@@ -638,6 +642,179 @@ TEST_F(MessageDispatcherTest, PushPermanentFailureIsDeadLetteredThenAcked) {
   dead_letters_.letters[0].done(absl::OkStatus());
   EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
   EXPECT_EQ(http_.request_count(), 1u);
+}
+
+// Recent deliveries: one record per delivery, added when its outcome is decided.
+
+constexpr absl::Duration kRetryWait = absl::Seconds(10);
+
+TEST_F(MessageDispatcherTest, DeliveredAfterARetryIsRecordedOnceWithItsAttemptsStatusAndLatency) {
+  Make(Config());
+  http_.Script(testing::FakeHttpClient::Response(503));
+  const absl::Time published = wall_.Now();
+  Send("1", {{"path", "/jobs/x"}}, "body-text", /*delivery_attempt=*/2);
+  EXPECT_THAT(recent_.Snapshot(), IsEmpty());  // waiting for its retry: not decided yet
+  executor_.AdvanceTime(kRetryWait);
+  ASSERT_THAT(acks_->events, ElementsAre("1:ack"));
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  const DeliveryRecord& r = records[0];
+  EXPECT_EQ(r.outcome, FinalOutcome::kDelivered);
+  EXPECT_EQ(r.message_id, "m-1");
+  EXPECT_EQ(r.backend, "orders");
+  EXPECT_EQ(r.attempts, 2);
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(r.delivery_attempt, 2);
+  EXPECT_EQ(r.publish_time, published);
+  EXPECT_EQ(r.time, wall_.Now());
+  // From arrival to the ack on the steady clock: the retry's backoff, at most kRetryWait.
+  EXPECT_GT(r.latency, absl::ZeroDuration());
+  EXPECT_LE(r.latency, kRetryWait);
+  EXPECT_THAT(r.attributes, ElementsAre(std::pair<const std::string, std::string>("path", "/jobs/x")));
+  EXPECT_EQ(r.reason_code, "");
+  EXPECT_EQ(r.reason, "");
+}
+
+TEST_F(MessageDispatcherTest, SpentRetriesAreRecordedOnceAsHandedBackWithTheLastStatus) {
+  Make(Config());
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  Send("1");
+  executor_.AdvanceTime(absl::Seconds(30));
+  ASSERT_THAT(acks_->events, ElementsAre("1:nack:1m"));
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, FinalOutcome::kHandedBack);
+  EXPECT_EQ(records[0].reason_code, "retry_budget_spent");
+  EXPECT_FALSE(records[0].reason.empty());
+  EXPECT_EQ(records[0].attempts, 3);
+  EXPECT_EQ(records[0].http_status, 503);
+}
+
+TEST_F(MessageDispatcherTest, DeadLetterIsRecordedOnlyOnceItsPublishIsConfirmedWithItsReason) {
+  Make(Config());
+  Send("1", {{"path", "/a/../b"}}, "body-text");
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  EXPECT_THAT(recent_.Snapshot(), IsEmpty());  // the publish may still fail
+  dead_letters_.letters[0].done(absl::OkStatus());
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, FinalOutcome::kDeadLettered);
+  // As the dead letter says it: schedsvc.reason and schedsvc.error.
+  EXPECT_EQ(records[0].reason_code, "invalid_path");
+  EXPECT_EQ(records[0].reason, dead_letters_.letters[0].info.error);
+  EXPECT_FALSE(records[0].reason.empty());
+  EXPECT_EQ(records[0].http_status, 0);
+  EXPECT_EQ(records[0].attributes.at("path"), "/a/../b");
+}
+
+TEST_F(MessageDispatcherTest, BackendRejectionIsRecordedAsDeadLetteredWithItsStatus) {
+  Make(Config());
+  http_.Script(testing::FakeHttpClient::Response(400));
+  Send("1");
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  dead_letters_.letters[0].done(absl::OkStatus());
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, FinalOutcome::kDeadLettered);
+  EXPECT_EQ(records[0].reason_code, "http_4xx");
+  EXPECT_EQ(records[0].http_status, 400);
+  EXPECT_EQ(records[0].attempts, 1);
+}
+
+TEST_F(MessageDispatcherTest, UnknownBackendIsRecordedWithoutABackend) {
+  Make(Config());
+  Send("1", {{"backend", "nope"}});
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  dead_letters_.letters[0].done(absl::OkStatus());
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, FinalOutcome::kDeadLettered);
+  EXPECT_EQ(records[0].reason_code, "unknown_backend");
+  EXPECT_EQ(records[0].backend, "");
+  EXPECT_EQ(records[0].attempts, 0);
+}
+
+TEST_F(MessageDispatcherTest, FailedDeadLetterPublishIsRecordedOnceAsHandedBack) {
+  Make(Config());
+  http_.Script(testing::FakeHttpClient::Response(404));
+  Send("1");
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  dead_letters_.letters[0].done(absl::UnavailableError("pubsub down"));
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, FinalOutcome::kHandedBack);
+  EXPECT_EQ(records[0].reason_code, "dead_letter_publish_failed");
+  EXPECT_EQ(records[0].reason, "pubsub down");
+  EXPECT_EQ(records[0].http_status, 404);
+}
+
+TEST_F(MessageDispatcherTest, ShutdownIsRecordedAsHandedBack) {
+  Make(Config());
+  http_.Script(testing::FakeHttpClient::Response(503));
+  Send("1");
+  dispatcher_->BeginShutdown();
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, FinalOutcome::kHandedBack);
+  EXPECT_EQ(records[0].reason_code, "shutdown");
+  EXPECT_EQ(records[0].http_status, 503);
+}
+
+TEST_F(MessageDispatcherTest, HeldMessageIsRecordedOnlyWhenHandedBack) {
+  Make(Config());
+  http_.SetDefault(testing::FakeHttpClient::Response(503));
+  // Four failing messages open the circuit (minimum_requests 4, rate 100 %); each is then retried, held
+  // or handed back in its own time.
+  for (int i = 0; i < 4; ++i) Send("f" + std::to_string(i));
+  Send("held");
+  for (const auto& r : recent_.Snapshot()) EXPECT_NE(r.message_id, "m-held");
+  executor_.AdvanceTime(absl::Seconds(36));
+  ASSERT_THAT(acks_->events, ::testing::Contains("held:nack:1m"));
+  int held_records = 0;
+  for (const auto& r : recent_.Snapshot()) {
+    if (r.message_id != "m-held") continue;
+    ++held_records;
+    EXPECT_EQ(r.outcome, FinalOutcome::kHandedBack);
+    EXPECT_EQ(r.reason_code, "circuit_open");
+  }
+  EXPECT_EQ(held_records, 1);
+  // Exactly one record per settled delivery.
+  EXPECT_EQ(recent_.Snapshot().size(), acks_->events.size());
+}
+
+TEST_F(MessageDispatcherTest, OnReceiptLostMessageIsRecordedAsLost) {
+  auto config = Config();
+  config.ack_mode = config::AckMode::kOnReceipt;
+  Make(config);
+  http_.Script(testing::FakeHttpClient::Response(404));
+  Send("1");
+  ASSERT_EQ(dead_letters_.letters.size(), 1u);
+  dead_letters_.letters[0].done(absl::UnavailableError("pubsub down"));
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, FinalOutcome::kLost);
+  EXPECT_EQ(records[0].reason_code, "dead_letter_publish_failed");
+  EXPECT_EQ(records[0].http_status, 404);
+}
+
+TEST_F(MessageDispatcherTest, PushDeliveryIsRecordedLikeAPulledOne) {
+  Make(PushConfig());
+  Send("1", {{"path", "/jobs/x"}});
+  ASSERT_THAT(acks_->events, ElementsAre("1:ack"));
+  auto records = recent_.Snapshot();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, FinalOutcome::kDelivered);
+  EXPECT_EQ(records[0].attempts, 1);
+}
+
+TEST_F(MessageDispatcherTest, WithoutARingNothingIsRecordedAndDeliveryWorks) {
+  config_ = Config();
+  MessageDispatcher dispatcher(config_, http_, &dead_letters_, executor_, clock_, wall_, metrics_, log_);
+  pubsub::Message m;
+  m.message_id = "m-1";
+  dispatcher.Dispatch(std::move(m), pubsub::AckHandle(acks_, "1"));
+  EXPECT_THAT(acks_->events, ElementsAre("1:ack"));
+  EXPECT_THAT(recent_.Snapshot(), IsEmpty());
 }
 
 }  // namespace

@@ -30,8 +30,6 @@ constexpr std::int64_t kMaxAgeSeconds = 600;
 constexpr absl::Duration kMaxAge = absl::Seconds(kMaxAgeSeconds);
 constexpr int kRandomKidTokens = 10;
 // Bounded wait for the server's accept loop to start (stop() is a no-op before it runs).
-constexpr int kStartPolls = 500;
-constexpr absl::Duration kStartPoll = absl::Milliseconds(10);
 constexpr int kNotFound = 404;
 
 // A JWKS endpoint on loopback: serves the body and Cache-Control the test sets, and counts requests.
@@ -49,8 +47,7 @@ class JwksServer {
       res.set_content(body_, "application/json");
     });
     port_ = BindHttpServer(server_, kLoopback, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < kStartPolls && !server_.is_running(); ++i) absl::SleepFor(kStartPoll);
+    thread_ = ServeInBackground(server_);
   }
   ~JwksServer() {
     server_.stop();

@@ -128,7 +128,7 @@ absl::Status PushServer::Start() {
         absl::StrCat("cannot listen on push.listen ", options_.listen, " (address in use or not local?)"));
   }
   listening_ = true;
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = ServeInBackground(*server_);
   return absl::OkStatus();
 }
 

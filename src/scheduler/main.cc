@@ -32,6 +32,7 @@
 #include "src/scheduler/listen_address.h"
 #include "src/scheduler/loop/scheduler_loop.h"
 #include "src/scheduler/rest/bearer_auth.h"
+#include "src/scheduler/rest/emulator_extensions_handler.h"
 #include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/jobs_handler.h"
 #include "src/scheduler/runner/default_job_runner.h"
@@ -211,6 +212,7 @@ int Run(int argc, char** argv) {
   }
   SchedulerService service(**store, *loop, clock, logger);
   JobsHandler handler(service, handler_options);
+  EmulatorExtensionsHandler extensions(service, clock);
 
   httplib::Server server;
   HttpServerLimits limits;
@@ -227,6 +229,8 @@ int Run(int argc, char** argv) {
     return httplib::Server::HandlerResponse::Handled;
   });
   handler.Register(server);
+  // /emulator/v1/: run history and next fire times, behind the same bearer-token rule as /v1.
+  extensions.Register(server);
   server.Get(kHealthzPath, [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain; charset=utf-8");
   });

@@ -63,6 +63,12 @@ absl::StatusOr<Job> SchedulerService::GetJob(const std::string& name) {
   return store_.Get(name);
 }
 
+absl::StatusOr<std::vector<RunRecord>> SchedulerService::ListRuns(const std::string& name, int limit) {
+  // The job is looked up first: the store answers an empty history for a job that does not exist.
+  if (absl::StatusOr<Job> job = GetJob(name); !job.ok()) return job.status();
+  return store_.ListRuns(name, limit);
+}
+
 absl::StatusOr<JobPage> SchedulerService::ListJobs(const std::string& parent, int page_size,
                                                    const std::string& page_token) {
   if (absl::Status s = ValidateParent(parent); !s.ok()) return s;

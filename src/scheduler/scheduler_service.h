@@ -1,5 +1,6 @@
 // SchedulerService: the Cloud Scheduler v1 operations (CreateJob, GetJob, ListJobs, UpdateJob, DeleteJob,
-// PauseJob, ResumeJob, RunJob) shared by the REST handler (rest/jobs_handler.h) and the gRPC service. It
+// PauseJob, ResumeJob, RunJob) shared by the REST handler (rest/jobs_handler.h) and the gRPC service, and
+// the run history the emulator's REST extensions read (ListRuns, rest/emulator_extensions_handler.h). It
 // validates, sets the output-only fields (state, userUpdateTime), writes the store and tells the
 // scheduler loop. Errors carry Google's codes and messages (kNotFound "Job not found.", kAlreadyExists,
 // kInvalidArgument, kFailedPrecondition). Thread-safe: writes are serialised so read-modify-write updates
@@ -9,6 +10,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,6 +45,9 @@ class SchedulerService {
   absl::StatusOr<Job> ResumeJob(const std::string& name);
   // Dispatches the job now, whatever its state or running runs.
   absl::StatusOr<Job> RunJob(const std::string& name);
+  // Returns the job's most recent attempts, newest first, at most `limit` (the emulator's run history
+  // extension). kNotFound ("Job not found.") when the job does not exist.
+  absl::StatusOr<std::vector<RunRecord>> ListRuns(const std::string& name, int limit);
 
  private:
   absl::StatusOr<Job> SetState(const std::string& name, Job::State from, Job::State to);

@@ -4,10 +4,12 @@
 # Uses schedsvc_scheduler_core (schedule/) for cron schedules and retry backoff.
 schedsvc_library(schedsvc_scheduler
   SOURCES job.cc json_time.cc update_mask_rules.cc proto_update_mask.cc scheduler_service.cc scheduler_metrics.cc listen_address.cc location_page.cc
+          next_schedule_times.cc
           store/sqlite_job_store.cc
           loop/scheduler_loop.cc
           runner/http_target_caller.cc runner/http_target_rules.cc
           rest/job_json.cc rest/update_mask.cc rest/google_error.cc rest/jobs_handler.cc rest/bearer_auth.cc
+          rest/emulator_extensions_handler.cc
   DEPS schedsvc_scheduler_core schedsvc_common schedsvc_curl_status schedsvc_protos protobuf::libprotobuf nlohmann_json::nlohmann_json
        SQLite::SQLite3
        CURL::libcurl PkgConfig::HTTPLIB prometheus-cpp::core absl::strings absl::synchronization

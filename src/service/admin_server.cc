@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "prometheus/text_serializer.h"
 #include "src/common/http_server_limits.h"
+#include "src/service/deliveries_endpoint.h"
 
 namespace schedsvc::service {
 namespace {
@@ -14,6 +15,12 @@ constexpr int kPayloadTooLarge = 413;
 // The admin port serves GETs without a body; the smallest limit httplib accepts.
 constexpr std::size_t kMaxAdminRequestBytes = 1;
 constexpr char kNoBodyMessage[] = "the admin port accepts no request body\n";
+constexpr int kBadRequest = 400;
+constexpr int kNotFound = 404;
+constexpr char kJson[] = "application/json";
+
+// JSON text of `j`; bytes that are not UTF-8 (cut attribute values) become U+FFFD instead of an exception.
+std::string Dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 // True when `req` carries a body (a Content-Length above 0, or any Transfer-Encoding).
 bool HasBody(const httplib::Request& req) {
@@ -88,11 +95,26 @@ absl::Status AdminServer::Start(const std::string& listen) {
     res.set_content(prometheus::TextSerializer().Serialize(registry_->Collect()),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
+  server_->Get("/debug/deliveries", [this](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    if (recent_ == nullptr) {
+      res.status = kNotFound;
+      res.set_content(Dump({{"error", "recent deliveries are off (admin.recent_deliveries: 0)"}}), kJson);
+      return;
+    }
+    auto filter = ParseDeliveriesQuery(req.params);
+    if (!filter.ok()) {
+      res.status = kBadRequest;
+      res.set_content(Dump({{"error", std::string(filter.status().message())}}), kJson);
+      return;
+    }
+    res.set_content(Dump(DeliveriesJson(*recent_, *filter)), kJson);
+  });
   port_ = BindHttpServer(*server_, host, port);
   if (port_ <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", listen, " (address in use or not local?)"));
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = ServeInBackground(*server_);
   return absl::OkStatus();
 }
 

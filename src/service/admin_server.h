@@ -1,8 +1,9 @@
 // AdminServer: the admin port of schedule-service (admin.listen): /healthz (the process is alive),
 // /readyz (200 "ready" only while `readiness()` says so: a stream connected and not shutting down; else
 // 503 "not ready: <reason>") and /metrics
-// (Prometheus text from the registry, after `before_scrape` refreshes pulled figures). cpp-httplib on its
-// own thread. Thread-safe.
+// (Prometheus text from the registry, after `before_scrape` refreshes pulled figures), and
+// /debug/deliveries (the recent-deliveries ring as JSON, deliveries_endpoint.h; 404 when there is no ring,
+// 400 for a bad query). cpp-httplib on its own thread. Thread-safe.
 #ifndef SCHEDSVC_SERVICE_ADMIN_SERVER_H_
 #define SCHEDSVC_SERVICE_ADMIN_SERVER_H_
 
@@ -13,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "prometheus/registry.h"
+#include "src/dispatch/recent_deliveries.h"
 
 namespace httplib {
 class Server;
@@ -35,6 +37,10 @@ class AdminServer {
               std::function<void()> before_scrape);
   ~AdminServer();
 
+  // Serves `recent` on /debug/deliveries (null: answered 404, the ring is off). Call before Start();
+  // `recent` must outlive this.
+  void ServeRecentDeliveries(const dispatch::RecentDeliveries* recent) { recent_ = recent; }
+
   // Binds `listen` ("host:port"; port 0 picks one) and starts serving. kInvalidArgument for a malformed
   // address, kUnavailable when it cannot bind (the message names the address).
   absl::Status Start(const std::string& listen);
@@ -46,6 +52,7 @@ class AdminServer {
   std::shared_ptr<prometheus::Registry> registry_;
   std::function<Readiness()> readiness_;
   std::function<void()> before_scrape_;
+  const dispatch::RecentDeliveries* recent_ = nullptr;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

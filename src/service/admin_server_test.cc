@@ -7,6 +7,8 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "src/dispatch/recent_deliveries.h"
 #include "testing/slow_http_clients.h"
 
 namespace schedsvc::service {
@@ -15,6 +17,9 @@ namespace {
 constexpr int kServiceUnavailable = 503;
 constexpr int kOk = 200;
 constexpr int kPayloadTooLarge = 413;
+constexpr int kBadRequest = 400;
+constexpr int kNotFound = 404;
+constexpr std::size_t kRingCapacity = 16;
 // Rounds of header lines from each slow client (testing/slow_http_clients.h has the crowd's size and pace).
 constexpr int kTrickles = 12;
 using testing::kProbeTimeoutSeconds;
@@ -105,6 +110,86 @@ TEST(AdminServerTest, RefusesRequestBodiesWith413AndStaysHealthy) {
   auto healthz = client.Get("/healthz");
   ASSERT_TRUE(healthz);
   EXPECT_EQ(healthz->status, kOk);
+  server->Stop();
+}
+
+// /debug/deliveries over real HTTP: the ring as JSON, newest first, filtered by the query.
+TEST(AdminServerTest, DebugDeliveriesServesTheRingFilteredAsJson) {
+  dispatch::RecentDeliveries ring(kRingCapacity);
+  const absl::Time t = absl::FromUnixSeconds(1774746000);
+  ring.Add(dispatch::MakeDeliveryRecord(t, "1", t, 1, {{"path", "/ok"}}, "demo", 2, kOk, absl::Milliseconds(5),
+                                        dispatch::FinalOutcome::kDelivered, "", ""));
+  ring.Add(dispatch::MakeDeliveryRecord(t, "2", t, 1, {{"path", "bad"}}, "demo", 1, 0, absl::Milliseconds(1),
+                                        dispatch::FinalOutcome::kDeadLettered, "invalid_path", "bad path"));
+  ring.Add(dispatch::MakeDeliveryRecord(t, "3", t, 1, {}, "other", 1, kOk, absl::Milliseconds(5),
+                                        dispatch::FinalOutcome::kDelivered, "", ""));
+  AdminServer server(
+      std::make_shared<prometheus::Registry>(), [] { return Readiness{true, ""}; }, nullptr);
+  server.ServeRecentDeliveries(&ring);
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  httplib::Client client("127.0.0.1", server.port());
+
+  auto all = client.Get("/debug/deliveries");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->status, kOk);
+  EXPECT_EQ(all->get_header_value("Content-Type"), "application/json");
+  nlohmann::json j = nlohmann::json::parse(all->body);
+  EXPECT_EQ(j["capacity"], kRingCapacity);
+  ASSERT_EQ(j["deliveries"].size(), 3u);
+  EXPECT_EQ(j["deliveries"][0]["messageId"], "3");
+  EXPECT_EQ(j["deliveries"][2]["messageId"], "1");
+  EXPECT_EQ(j["deliveries"][2]["time"], "2026-03-29T01:00:00Z");
+
+  auto demo_delivered = client.Get("/debug/deliveries?backend=demo&outcome=delivered");
+  ASSERT_TRUE(demo_delivered);
+  j = nlohmann::json::parse(demo_delivered->body);
+  ASSERT_EQ(j["deliveries"].size(), 1u);
+  EXPECT_EQ(j["deliveries"][0]["messageId"], "1");
+  EXPECT_EQ(j["deliveries"][0]["attempts"], 2);
+
+  auto newest = client.Get("/debug/deliveries?limit=1");
+  ASSERT_TRUE(newest);
+  j = nlohmann::json::parse(newest->body);
+  ASSERT_EQ(j["deliveries"].size(), 1u);
+  EXPECT_EQ(j["deliveries"][0]["messageId"], "3");
+
+  auto dead = client.Get("/debug/deliveries?outcome=dead_lettered");
+  ASSERT_TRUE(dead);
+  j = nlohmann::json::parse(dead->body);
+  ASSERT_EQ(j["deliveries"].size(), 1u);
+  EXPECT_EQ(j["deliveries"][0]["reason"], "bad path");
+  EXPECT_EQ(j["deliveries"][0]["reasonCode"], "invalid_path");
+  server.Stop();
+}
+
+TEST(AdminServerTest, DebugDeliveriesRefusesABadQueryWith400) {
+  dispatch::RecentDeliveries ring(kRingCapacity);
+  AdminServer server(
+      std::make_shared<prometheus::Registry>(), [] { return Readiness{true, ""}; }, nullptr);
+  server.ServeRecentDeliveries(&ring);
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  httplib::Client client("127.0.0.1", server.port());
+  auto bad_limit = client.Get("/debug/deliveries?limit=-3");
+  ASSERT_TRUE(bad_limit);
+  EXPECT_EQ(bad_limit->status, kBadRequest);
+  EXPECT_EQ(nlohmann::json::parse(bad_limit->body)["error"], "limit must be a whole number from 1 to 10000, got '-3'");
+  auto bad_outcome = client.Get("/debug/deliveries?outcome=retried");
+  ASSERT_TRUE(bad_outcome);
+  EXPECT_EQ(bad_outcome->status, kBadRequest);
+  EXPECT_NE(bad_outcome->body.find("outcome must be one of delivered, handed_back, dead_lettered, lost"),
+            std::string::npos)
+      << bad_outcome->body;
+  server.Stop();
+}
+
+// admin.recent_deliveries: 0 keeps no ring: the endpoint is not there.
+TEST(AdminServerTest, DebugDeliveriesIs404WithoutARing) {
+  std::unique_ptr<AdminServer> server = StartReadyServer();
+  httplib::Client client("127.0.0.1", server->port());
+  auto answer = client.Get("/debug/deliveries");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, kNotFound);
+  EXPECT_NE(answer->body.find("admin.recent_deliveries"), std::string::npos) << answer->body;
   server->Stop();
 }
 

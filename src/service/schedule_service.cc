@@ -55,9 +55,13 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
     if (!publisher.ok()) return publisher.status();
     s->dead_letters_ = std::make_unique<dispatch::DeadLetterPublisher>(*std::move(publisher), c.subscription);
   }
+  if (c.admin_recent_deliveries > 0) {
+    s->recent_deliveries_ =
+        std::make_unique<dispatch::RecentDeliveries>(static_cast<std::size_t>(c.admin_recent_deliveries));
+  }
   s->dispatcher_ = std::make_unique<dispatch::MessageDispatcher>(c, *s->http_, s->dead_letters_.get(),
                                                                  *s->executor_, s->steady_clock_, s->clock_,
-                                                                 *s->metrics_, log);
+                                                                 *s->metrics_, log, s->recent_deliveries_.get());
   ScheduleService* raw = s.get();
   if (c.ingest == config::IngestMode::kPush) {
     auto authenticator = MakePushAuthenticator(c.push, s->clock_);
@@ -76,6 +80,7 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
         s->steady_clock_, *s->metrics_, log);
     s->admin_ = std::make_unique<AdminServer>(
         s->metrics_->registry(), [raw] { return raw->readiness(); }, [raw] { raw->BeforeScrape(); });
+    s->admin_->ServeRecentDeliveries(s->recent_deliveries_.get());
     return s;
   }
   pubsub::SubscriberOptions subscriber_options;
@@ -97,6 +102,7 @@ absl::StatusOr<std::unique_ptr<ScheduleService>> ScheduleService::Create(config:
   s->subscriber_ = *std::move(subscriber);
   s->admin_ = std::make_unique<AdminServer>(
       s->metrics_->registry(), [raw] { return raw->readiness(); }, [raw] { raw->BeforeScrape(); });
+  s->admin_->ServeRecentDeliveries(s->recent_deliveries_.get());
   return s;
 }
 

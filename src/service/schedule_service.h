@@ -26,6 +26,7 @@
 #include "src/dispatch/curl_http_client.h"
 #include "src/dispatch/dead_letter_publisher.h"
 #include "src/dispatch/message_dispatcher.h"
+#include "src/dispatch/recent_deliveries.h"
 #include "src/metrics/service_metrics.h"
 #include "src/pubsub/subscriber.h"
 #include "src/push/push_authenticator.h"
@@ -73,6 +74,9 @@ class ScheduleService {
   // Timers, budgets, backoffs and log rate limits (a wall-clock step moves none of them).
   SteadyClock steady_clock_;
   std::unique_ptr<metrics::ServiceMetrics> metrics_;
+  // The admin port's /debug/deliveries; null with admin.recent_deliveries: 0. Outlives the dispatcher and
+  // the admin server (declared before them).
+  std::unique_ptr<dispatch::RecentDeliveries> recent_deliveries_;
   std::unique_ptr<ThreadExecutor> executor_;
   std::unique_ptr<dispatch::CurlHttpClient> http_;
   std::unique_ptr<dispatch::DeadLetterPublisher> dead_letters_;

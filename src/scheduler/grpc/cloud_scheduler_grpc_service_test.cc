@@ -24,9 +24,9 @@ constexpr char kParent[] = "projects/p/locations/us-central1";
 
 class CountingRunner final : public JobRunner {
  public:
-  void Start(const Job&, absl::Time, std::function<void(absl::Status)> done) override {
+  void Start(const Job&, absl::Time, std::function<void(AttemptReport)> done) override {
     ++starts;
-    done(absl::OkStatus());
+    done(AttemptReport{absl::OkStatus()});
   }
   int starts = 0;
 };

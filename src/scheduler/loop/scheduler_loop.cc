@@ -297,16 +297,19 @@ void SchedulerLoop::StartAttempts(std::vector<Dispatch> dispatches) {
     const absl::Time attempt_time = clock_.Now();
     if (d.run.attempt == 0) d.run.first_attempt = attempt_time;
     Run run = d.run;
-    runner_.Start(*d.job, d.run.schedule_time, [this, run, attempt_time](absl::Status status) {
-      OnAttemptDone(run, attempt_time, std::move(status));
+    runner_.Start(*d.job, d.run.schedule_time, [this, run, attempt_time](AttemptReport report) {
+      OnAttemptDone(run, attempt_time, std::move(report));
     });
   }
 }
 
-void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, absl::Status status) {
+void SchedulerLoop::OnAttemptDone(Run run, absl::Time attempt_time, AttemptReport report) {
   // Only queued here: the runner's completion thread (one thread for a whole burst of publishes) must
   // not wait on the loop's lock, the metrics, the log or SQLite once per attempt.
-  Completion c{std::move(run), attempt_time, clock_.Now(), std::move(status)};
+  // A message id belongs to a successful publish only.
+  if (!report.status.ok()) report.message_id.clear();
+  Completion c{std::move(run), attempt_time, clock_.Now(), std::move(report.status),
+               std::move(report.message_id)};
   absl::MutexLock lock(&outcomes_mu_);
   completions_.push_back(std::move(c));
   if (flush_pending_) return;
@@ -416,6 +419,8 @@ void SchedulerLoop::ProcessCompletions(std::vector<Completion> batch) {
       record.attempt = run.attempt;
       record.code = static_cast<int>(c.status.code());
       record.message = std::string(c.status.message());
+      record.message_id = c.message_id;
+      record.manual = run.manual;
       outcomes.push_back({std::move(record), DisplayTime(e), run.manual, std::move(pending)});
     }
     ArmTimer();
@@ -432,6 +437,7 @@ void SchedulerLoop::ProcessCompletions(std::vector<Completion> batch) {
                              {"attempt", c.run.attempt},
                              {"manual", c.run.manual},
                              {"result", std::string(ResultLabel(result))}};
+    if (!c.message_id.empty()) fields["messageId"] = c.message_id;
     if (!c.status.ok()) fields["error"] = c.status.ToString();
     if (result == AttemptResult::kRetry) fields["retryIn"] = FormatJsonDuration(settled[i].retry_delay);
     if (c.status.ok()) {

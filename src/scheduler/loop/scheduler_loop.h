@@ -29,7 +29,8 @@
 // retries in one transaction, then metrics and the per-attempt log line. The runner's completion thread
 // never waits on the loop's lock, the log or SQLite, so a minute with thousands of due runs is not
 // serialised behind per-attempt work. Retry due times are counted from when the attempt reported.
-// Outcomes are history only; the fired-once guarantee rests on MarkFired, committed before dispatch.
+// Outcomes are history only; the fired-once guarantee rests on MarkFired, committed before dispatch. Each
+// history row (RunRecord) carries the message id a successful publish answered and whether the run is manual.
 //
 // Owned by the server; the JobStore, JobRunner, Clock, Executor and SchedulerMetrics must outlive it.
 // Thread-safe. Never calls the store or runner while holding its lock.
@@ -145,9 +146,11 @@ class SchedulerLoop {
     // When the runner reported it: retry decisions and due times are taken from here.
     absl::Time completed;
     absl::Status status;
+    // The Pub/Sub message id of a successful publish; empty otherwise.
+    std::string message_id;
   };
   // The runner's callback: queues the completion and schedules the flush task if none is pending.
-  void OnAttemptDone(Run run, absl::Time attempt_time, absl::Status status);
+  void OnAttemptDone(Run run, absl::Time attempt_time, AttemptReport report);
   // The flush task: processes the completions queued so far as one batch and, if more arrived
   // meanwhile, schedules itself again (behind any timer pass already due).
   void FlushOutcomes();

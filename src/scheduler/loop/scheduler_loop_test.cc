@@ -31,14 +31,15 @@ class FakeJobRunner final : public JobRunner {
   struct Call {
     std::string job;
     absl::Time schedule_time;
-    std::function<void(absl::Status)> done;
+    std::function<void(AttemptReport)> done;
   };
-  void Start(const Job& job, absl::Time schedule_time, std::function<void(absl::Status)> done) override {
+  void Start(const Job& job, absl::Time schedule_time, std::function<void(AttemptReport)> done) override {
     calls.push_back({job.name(), schedule_time, std::move(done)});
   }
-  void Finish(std::size_t i, absl::Status status) {
+  // Reports attempt `i` with `status` and, for a publish, the message id it answered.
+  void Finish(std::size_t i, absl::Status status, std::string message_id = "") {
     auto done = std::move(calls.at(i).done);
-    done(std::move(status));
+    done(AttemptReport{std::move(status), std::move(message_id)});
   }
   std::vector<Call> calls;
 };
@@ -160,6 +161,36 @@ TEST_F(SchedulerLoopTest, FiresAtTheMinuteAndRecordsBeforeDispatch) {
   EXPECT_EQ(s.job.status().code(), 0);
   EXPECT_EQ(LastAttemptTimeOf(s.job), kNextMinute);
   EXPECT_THAT(metrics_.Serialize(), HasSubstr("result=\"success\""));
+}
+
+// History carries the message id a successful publish answered (never a failed attempt's) and whether
+// the run was manual.
+TEST_F(SchedulerLoopTest, HistoryKeepsMessageIdOfSuccessfulPublishAndManualFlag) {
+  constexpr char kScheduledId[] = "1001";
+  constexpr char kManualId[] = "1002";
+  constexpr char kIgnoredId[] = "9999";
+  Job job = Add(MakeJob("a"));
+  executor_.AdvanceTime(absl::Seconds(40));
+  ASSERT_THAT(runner_.calls, SizeIs(1));
+  runner_.Finish(0, absl::OkStatus(), kScheduledId);
+  loop_->RunNow(job);
+  ASSERT_THAT(runner_.calls, SizeIs(2));
+  runner_.Finish(1, absl::OkStatus(), kManualId);
+  loop_->RunNow(job);
+  ASSERT_THAT(runner_.calls, SizeIs(3));
+  runner_.Finish(2, absl::UnavailableError("publish failed"), kIgnoredId);
+  executor_.RunReady();
+  absl::StatusOr<std::vector<RunRecord>> runs = store_->ListRuns(job.name(), 10);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_THAT(*runs, SizeIs(3));
+  EXPECT_EQ((*runs)[0].message_id, "");
+  EXPECT_TRUE((*runs)[0].manual);
+  EXPECT_EQ((*runs)[0].code, static_cast<int>(absl::StatusCode::kUnavailable));
+  EXPECT_EQ((*runs)[1].message_id, kManualId);
+  EXPECT_TRUE((*runs)[1].manual);
+  EXPECT_EQ((*runs)[2].message_id, kScheduledId);
+  EXPECT_FALSE((*runs)[2].manual);
+  EXPECT_EQ((*runs)[2].schedule_time, kNextMinute);
 }
 
 TEST_F(SchedulerLoopTest, OneTimerForManyJobs) {

@@ -20,19 +20,20 @@ DefaultJobRunner::~DefaultJobRunner() {
 }
 
 void DefaultJobRunner::Start(const Job& job, absl::Time schedule_time,
-                             std::function<void(absl::Status)> done) {
+                             std::function<void(AttemptReport)> done) {
   if (job.has_pubsub_target()) {
     const auto& target = job.pubsub_target();
     absl::StatusOr<pubsub::Publisher*> publisher = PublisherFor(target.topic_name());
     if (!publisher.ok()) {
-      done(publisher.status());
+      done(AttemptReport{publisher.status()});
       return;
     }
     pubsub::OutgoingMessage message;
     message.data = target.data();
     message.attributes.insert(target.attributes().begin(), target.attributes().end());
     (*publisher)->Publish(std::move(message), [done = std::move(done)](absl::StatusOr<std::string> id) {
-      done(id.ok() ? absl::OkStatus() : id.status());
+      if (!id.ok()) return done(AttemptReport{id.status()});
+      done(AttemptReport{absl::OkStatus(), *std::move(id)});
     });
     return;
   }
@@ -41,11 +42,11 @@ void DefaultJobRunner::Start(const Job& job, absl::Time schedule_time,
     std::string job_id = name.ok() ? name->job_id : job.name();
     http_executor_.Run([target = job.http_target(), job_id = std::move(job_id), schedule_time,
                         deadline = AttemptDeadlineOf(job), done = std::move(done)] {
-      done(CallHttpTarget(target, job_id, schedule_time, deadline));
+      done(AttemptReport{CallHttpTarget(target, job_id, schedule_time, deadline)});
     });
     return;
   }
-  done(absl::FailedPreconditionError("job has no target"));
+  done(AttemptReport{absl::FailedPreconditionError("job has no target")});
 }
 
 absl::StatusOr<pubsub::Publisher*> DefaultJobRunner::PublisherFor(const std::string& topic) {

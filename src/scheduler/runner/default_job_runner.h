@@ -1,7 +1,7 @@
 // DefaultJobRunner: the production JobRunner. Pub/Sub targets go through our publisher
 // (schedsvc::pubsub::MakePublisher, one per topic, created on first use and cached; it honours
-// PUBSUB_EMULATOR_HOST); publishes are asynchronous and the publisher's per-message callback is `done`
-// itself (run on the publisher's transport thread), so 10,000 due jobs become a few batched Publish RPCs
+// PUBSUB_EMULATOR_HOST); publishes are asynchronous and the publisher's per-message callback calls `done`
+// with the message id the publish answered (run on the publisher's transport thread), so 10,000 due jobs become a few batched Publish RPCs
 // with no future or thread hop per message. HTTP targets run as blocking libcurl
 // calls on `http_executor` (a pool sized for the concurrent calls wanted), never on the loop's timer
 // thread. The job's data and attributes are published unchanged; nothing is added.
@@ -35,7 +35,7 @@ class DefaultJobRunner final : public JobRunner {
   DefaultJobRunner(const DefaultJobRunner&) = delete;
   DefaultJobRunner& operator=(const DefaultJobRunner&) = delete;
 
-  void Start(const Job& job, absl::Time schedule_time, std::function<void(absl::Status)> done) override;
+  void Start(const Job& job, absl::Time schedule_time, std::function<void(AttemptReport)> done) override;
 
  private:
   absl::StatusOr<pubsub::Publisher*> PublisherFor(const std::string& topic);

@@ -1,4 +1,5 @@
 #include "src/scheduler/runner/http_target_caller.h"
+#include "src/common/http_server_limits.h"
 
 #include <httplib.h>
 
@@ -73,7 +74,7 @@ class HttpTargetCallerTest : public ::testing::Test {
       res.status = 200;
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = ServeInBackground(server_);
     // Bound already, so connections queue in the backlog until listen starts accepting.
   }
   void TearDown() override {

@@ -68,13 +68,18 @@ struct RunRecord {
   // google.rpc.Code of the attempt's outcome (0 = OK) and its message.
   int code = 0;
   std::string message;
+  // The Pub/Sub message id the publish answered: Pub/Sub targets, successful attempts only; else empty.
+  std::string message_id = {};
+  // True for an attempt of a manual (jobs run) run.
+  bool manual = false;
 };
 
 // An attempt's outcome with the job's scheduleTime after it (InfinitePast() if none).
 struct AttemptOutcome {
   RunRecord record;
   absl::Time next_schedule_time = absl::InfinitePast();
-  // True for an attempt of a manual (jobs run) run.
+  // True for an attempt of a manual (jobs run) run: which pending retry the outcome settles. History
+  // keeps record.manual.
   bool manual = false;
   // The retry this failure scheduled; empty when the run ended with this attempt (its stored pending
   // retry, if any, is removed).
@@ -123,7 +128,8 @@ class JobStore {
   virtual absl::Status RecordAttempts(const std::vector<AttemptOutcome>& outcomes) = 0;
   // Returns the stored pending retries not yet settled (the loop resumes them at start).
   virtual absl::StatusOr<std::vector<PendingRetry>> LoadPendingRetries() = 0;
-  // Returns the job's most recent attempts, newest first, at most `limit`.
+  // Returns the job's most recent attempts, newest first, at most `limit`, with their message ids and
+  // manual flags.
   virtual absl::StatusOr<std::vector<RunRecord>> ListRuns(const std::string& name, int limit) = 0;
 };
 

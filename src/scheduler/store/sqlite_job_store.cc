@@ -13,10 +13,11 @@
 namespace schedsvc::scheduler {
 namespace {
 
-// Schema version 1 (PRAGMA user_version). A job is its spec in `jobs` plus its run-time state in the narrow
+// Schema version 2 (PRAGMA user_version). A job is its spec in `jobs` plus its run-time state in the narrow
 // `job_state`, so the writes on the firing path (MarkFired, one row per due run, committed before the
-// dispatch) touch small rows, not the spec's JSON.
-constexpr int kSchemaVersion = 1;
+// dispatch) touch small rows, not the spec's JSON. A run history row carries the Pub/Sub message id of a
+// successful publish (NULL otherwise) and whether the run was manual.
+constexpr int kSchemaVersion = 2;
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   name TEXT PRIMARY KEY,
@@ -39,7 +40,9 @@ CREATE TABLE IF NOT EXISTS runs (
   attempt_time INTEGER NOT NULL,
   attempt INTEGER NOT NULL,
   code INTEGER NOT NULL,
-  message TEXT NOT NULL
+  message TEXT NOT NULL,
+  message_id TEXT,
+  manual INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS runs_by_job ON runs(job_name, id);
 -- A run waiting for retry `attempt`; settled once `dispatched_attempt` reaches it (the dispatch and the
@@ -87,6 +90,13 @@ ALTER TABLE jobs DROP COLUMN status_message;
 ALTER TABLE jobs DROP COLUMN last_fired;
 )sql";
 
+// Versions 0 and 1 wrote `runs` without the message id and the manual flag: old rows read as no message
+// id and a scheduled run.
+constexpr char kMigrateRunsFromVersion1[] = R"sql(
+ALTER TABLE runs ADD COLUMN message_id TEXT;
+ALTER TABLE runs ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr int kMaxPageSize = 500;
 
 // SQLite's own default for automatic checkpoints (~4 MiB of log).
@@ -116,6 +126,7 @@ class Statement {
     sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
   }
   void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
   void Bind(int i, std::optional<int64_t> v) {
     if (v.has_value()) {
       sqlite3_bind_int64(stmt_, i, *v);
@@ -254,6 +265,7 @@ absl::Status SqliteJobStore::ApplySchema() {
   absl::Status status;
   int version = 0;
   bool has_jobs = false;
+  bool has_runs = false;
   {
     Statement v(db_, "PRAGMA user_version");
     status = v.status();
@@ -261,6 +273,9 @@ absl::Status SqliteJobStore::ApplySchema() {
     Statement t(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'");
     if (status.ok()) status = t.status();
     if (status.ok()) has_jobs = t.Step() == SQLITE_ROW;
+    Statement r(db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'");
+    if (status.ok()) status = r.status();
+    if (status.ok()) has_runs = r.Step() == SQLITE_ROW;
   }
   if (status.ok() && version > kSchemaVersion) {
     status = absl::FailedPreconditionError(absl::StrCat("schema version ", version,
@@ -269,6 +284,8 @@ absl::Status SqliteJobStore::ApplySchema() {
   }
   if (status.ok()) status = Exec(kSchema);
   if (status.ok() && version == 0 && has_jobs) status = Exec(kMigrateFromVersion0);
+  // A `runs` table that existed before kSchema ran has the old columns (kSchema only creates missing tables).
+  if (status.ok() && version < 2 && has_runs) status = Exec(kMigrateRunsFromVersion1);
   if (status.ok()) status = Exec(absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
   if (!status.ok()) {
     Exec("ROLLBACK").IgnoreError();
@@ -497,8 +514,9 @@ absl::Status SqliteJobStore::RecordAttempts(const std::vector<AttemptOutcome>& o
                    "UPDATE job_state SET schedule_time = ?, last_attempt_time = ?, status_code = ?, "
                    "status_message = ? WHERE name = ?");
   Statement insert(db_,
-                   "INSERT INTO runs (job_name, schedule_time, attempt_time, attempt, code, message) "
-                   "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM jobs WHERE name = ?)");
+                   "INSERT INTO runs (job_name, schedule_time, attempt_time, attempt, code, message, "
+                   "message_id, manual) "
+                   "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM jobs WHERE name = ?1)");
   Statement upsert_retry(db_, kUpsertPendingRetry);
   Statement end_run(db_,
                     "DELETE FROM pending_retries WHERE job_name = ? AND schedule_time = ? AND manual = ?");
@@ -522,7 +540,12 @@ absl::Status SqliteJobStore::RecordAttempts(const std::vector<AttemptOutcome>& o
     insert.Bind(4, static_cast<int64_t>(record.attempt));
     insert.Bind(5, static_cast<int64_t>(record.code));
     insert.Bind(6, record.message);
-    insert.Bind(7, record.job_name);
+    if (record.message_id.empty()) {
+      insert.BindNull(7);
+    } else {
+      insert.Bind(7, record.message_id);
+    }
+    insert.Bind(8, static_cast<int64_t>(record.manual ? 1 : 0));
     status = insert.Done();
     insert.Reset();
     if (!status.ok()) break;
@@ -555,7 +578,7 @@ absl::Status SqliteJobStore::RecordAttempts(const std::vector<AttemptOutcome>& o
 absl::StatusOr<std::vector<RunRecord>> SqliteJobStore::ListRuns(const std::string& name, int limit) {
   absl::MutexLock lock(&mu_);
   Statement stmt(db_,
-                 "SELECT schedule_time, attempt_time, attempt, code, message FROM runs "
+                 "SELECT schedule_time, attempt_time, attempt, code, message, message_id, manual FROM runs "
                  "WHERE job_name = ? ORDER BY id DESC LIMIT ?");
   if (absl::Status s = stmt.status(); !s.ok()) return s;
   stmt.Bind(1, name);
@@ -569,6 +592,8 @@ absl::StatusOr<std::vector<RunRecord>> SqliteJobStore::ListRuns(const std::strin
     r.attempt = static_cast<int>(stmt.Int(2));
     r.code = static_cast<int>(stmt.Int(3));
     r.message = stmt.Text(4);
+    r.message_id = stmt.Text(5);
+    r.manual = stmt.Int(6) != 0;
     runs.push_back(std::move(r));
   }
   return runs;

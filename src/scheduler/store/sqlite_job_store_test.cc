@@ -119,6 +119,27 @@ TEST(SqliteJobStoreTest, HistoryNewestFirstAndDeletedWithTheJob) {
   EXPECT_TRUE(store->ListRuns(job.name(), 10)->empty());
 }
 
+TEST(SqliteJobStoreTest, HistoryKeepsMessageIdAndManualFlag) {
+  constexpr char kMessageId[] = "4711";
+  auto store = OpenMemory();
+  Job job = MakeJob("a");
+  ASSERT_TRUE(store->Create(job).ok());
+  RunRecord scheduled{job.name(), kT0, kT0, 0, 0, ""};
+  scheduled.message_id = kMessageId;
+  RunRecord manual{job.name(), kT0 + absl::Minutes(1), kT0 + absl::Minutes(1), 0, 14, "unavailable"};
+  manual.manual = true;
+  ASSERT_TRUE(store->RecordAttempts({AttemptOutcome{scheduled}, AttemptOutcome{manual, absl::InfinitePast(), true}})
+                  .ok());
+  absl::StatusOr<std::vector<RunRecord>> runs = store->ListRuns(job.name(), 10);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].message_id, "");
+  EXPECT_TRUE((*runs)[0].manual);
+  EXPECT_EQ((*runs)[0].message, "unavailable");
+  EXPECT_EQ((*runs)[1].message_id, kMessageId);
+  EXPECT_FALSE((*runs)[1].manual);
+}
+
 TEST(SqliteJobStoreTest, RecordAttemptsWritesABatchInOrder) {
   auto store = OpenMemory();
   Job a = MakeJob("a");
@@ -282,6 +303,60 @@ TEST(SqliteJobStoreTest, Version0FileIsMigrated) {
   absl::StatusOr<std::unique_ptr<SqliteJobStore>> again = SqliteJobStore::Open(path);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ((*again)->LoadAll()->at(0).last_fired_schedule_time, kT0 + absl::Minutes(2));
+  again->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
+// A file written by the version-1 schema (run history without message ids or the manual flag) opens:
+// its history reads back as scheduled runs without a message id, and new rows keep both.
+TEST(SqliteJobStoreTest, Version1FileIsMigrated) {
+  constexpr char kMessageId[] = "88";
+  const std::string path = absl::StrCat(::testing::TempDir(), "/store_v1_", getpid(), ".db");
+  Job job = MakeJob("old");
+  absl::StatusOr<nlohmann::json> json = JobToJson(job);
+  ASSERT_TRUE(json.ok()) << json.status();
+  RawExec(path, absl::StrCat(R"sql(
+    CREATE TABLE jobs (name TEXT PRIMARY KEY, parent TEXT NOT NULL, spec TEXT NOT NULL);
+    CREATE INDEX jobs_by_parent ON jobs(parent, name);
+    CREATE TABLE job_state (name TEXT PRIMARY KEY, schedule_time INTEGER, last_attempt_time INTEGER,
+      status_code INTEGER, status_message TEXT, last_fired INTEGER) WITHOUT ROWID;
+    CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, job_name TEXT NOT NULL,
+      schedule_time INTEGER NOT NULL, attempt_time INTEGER NOT NULL, attempt INTEGER NOT NULL,
+      code INTEGER NOT NULL, message TEXT NOT NULL);
+    CREATE INDEX runs_by_job ON runs(job_name, id);
+    CREATE TABLE pending_retries (job_name TEXT NOT NULL, schedule_time INTEGER NOT NULL,
+      manual INTEGER NOT NULL, attempt INTEGER NOT NULL, due_time INTEGER NOT NULL,
+      first_attempt_time INTEGER NOT NULL, dispatched_attempt INTEGER NOT NULL,
+      PRIMARY KEY (job_name, schedule_time, manual));
+    PRAGMA user_version = 1;
+    INSERT INTO jobs VALUES (')sql", job.name(), "', '", kParent, "', '", json->dump(), R"sql(');
+    INSERT INTO job_state (name) VALUES (')sql", job.name(), R"sql(');
+    INSERT INTO runs (job_name, schedule_time, attempt_time, attempt, code, message) VALUES (')sql",
+                             job.name(), "', ", absl::ToUnixMicros(kT0), ", ", absl::ToUnixMicros(kT0),
+                             ", 0, 0, '');"));
+  {
+    absl::StatusOr<std::unique_ptr<SqliteJobStore>> store = SqliteJobStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<std::vector<RunRecord>> runs = (*store)->ListRuns(job.name(), 10);
+    ASSERT_TRUE(runs.ok()) << runs.status();
+    ASSERT_EQ(runs->size(), 1u);
+    EXPECT_EQ((*runs)[0].schedule_time, kT0);
+    EXPECT_EQ((*runs)[0].message_id, "");
+    EXPECT_FALSE((*runs)[0].manual);
+    RunRecord manual{job.name(), kT0 + absl::Minutes(1), kT0 + absl::Minutes(1), 0, 0, ""};
+    manual.message_id = kMessageId;
+    manual.manual = true;
+    ASSERT_TRUE((*store)->RecordAttempt(manual, absl::InfinitePast()).ok());
+  }
+  // Opened again: already at the current version, nothing to migrate; both rows read back.
+  absl::StatusOr<std::unique_ptr<SqliteJobStore>> again = SqliteJobStore::Open(path);
+  ASSERT_TRUE(again.ok()) << again.status();
+  absl::StatusOr<std::vector<RunRecord>> runs = (*again)->ListRuns(job.name(), 10);
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].message_id, kMessageId);
+  EXPECT_TRUE((*runs)[0].manual);
+  EXPECT_EQ((*runs)[1].message_id, "");
   again->reset();
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
 }
