@@ -285,6 +285,8 @@ async function main() {
   await checkCircuitOpens(page);
 
   if (screenshot) {
+    // The sample job in Job detail: its fire times and its delivered and failing runs.
+    await selectJob(page, SAMPLE_JOB);
     await page.screenshot({ path: screenshot, fullPage: true });
     log('screenshot', path.resolve(screenshot));
   }

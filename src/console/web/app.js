@@ -197,7 +197,7 @@
   }
 
   function outcomeCell(joined, testid) {
-    if (!joined) return el('td', { 'data-testid': testid, 'data-outcome': 'pending', class: 'muted' }, 'not yet');
+    if (!joined) return el('td', { 'data-testid': testid, 'data-outcome': 'pending', class: 'muted' }, 'not decided yet');
     return el('td', { 'data-testid': testid, 'data-outcome': joined.outcome,
                       class: 'outcome outcome-' + joined.outcome.replace(/[^a-z_]/g, '') }, joined.label);
   }
