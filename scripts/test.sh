@@ -12,6 +12,11 @@ bash scripts/install-deps.sh
 jobs=$(nproc)
 
 echo "== npm ci for the console's browser test (integration_tests/console)"
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if ((node_major < 20)); then
+  echo "test.sh: the console's browser test needs Node.js >= 20 (playwright-core); found $(node --version 2>&1)" >&2
+  exit 1
+fi
 (cd integration_tests/console && npm ci --no-audit --no-fund --loglevel=error)
 echo "== every source listed in CMake"
 python3 scripts/check-sources-listed.py
