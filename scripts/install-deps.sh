@@ -12,12 +12,18 @@ packages=(
   libjwt-dev
   tzdata ca-certificates curl nginx-light apache2-utils yamllint procps
   default-jre-headless
+  # For the console's browser test (integration_tests/console): headless Chromium driven by playwright-core.
+  chromium
   # For promtool (alert-rule tests). Installing it on a host running systemd also enables and starts a
   # Prometheus server on :9090, the default admin port of schedule-service: `systemctl disable --now prometheus`.
   prometheus
 )
 
 missing=()
+# npm installs playwright-core for the browser test (scripts/test.sh runs `npm ci`). Node.js from
+# NodeSource brings its own npm and conflicts with Debian's npm package: only when there is no npm.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
+
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")

@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+// The console in a real browser (docs/console.md, "How it is tested"): starts `schedctl up` on free ports
+// with its console, drives Debian's headless /usr/bin/chromium with playwright-core and checks the issue's
+// scenarios: the page loads with the sample job; "run now" produces a run shown as delivered with HTTP 200;
+// pause and resume change the state; the create form shows the emulator's validation error next to the
+// field; a message with an invalid path shows up under Dead letters with its reason, and replaying it with
+// a corrected attribute empties the list; hostile attribute values stay text; the health panel shows the
+// backend's circuit open while the demo backend fails. Saves a full-page screenshot.
+//
+// Usage: node console_test.js --schedctl BUILD/src/cli/schedctl [--screenshot PATH]
+//        (or CONSOLE_SCREENSHOT=PATH). Exits 0 when every check passed.
+// Every wait is bounded; schedctl (and through it every process it started) is stopped by PID on every
+// exit path, and `--duration` stops it by itself should this script be killed outright.
+'use strict';
+
+const { spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error('FAIL: playwright-core is not installed next to this script; run `npm ci` in ' + __dirname +
+                ' (scripts/test.sh does)\n' + e.message);
+  process.exit(1);
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+// The pipeline's start-up: the Java Pub/Sub emulator alone can take a minute on a busy machine.
+const START_TIMEOUT_MS = 180000;
+// schedctl stops itself after this long even if this script dies without stopping it (above ctest's limit).
+const SCHEDCTL_DURATION_S = 900;
+// After SIGINT, schedctl gives each child 10 s; then SIGKILL.
+const STOP_TIMEOUT_MS = 60000;
+// One UI expectation (a poll is every 2 s; a delivery through the emulator takes a few seconds).
+const STEP_TIMEOUT_MS = 60000;
+// A dead letter appears after the service's publish and the console's next pull.
+const DEAD_LETTER_TIMEOUT_MS = 90000;
+// Runs of the sample job while the demo backend fails, until its circuit opens (local stack defaults:
+// circuit_breaker.consecutive_failures 10, or failure_rate_threshold 0.5 over minimum_requests 10 in 30 s;
+// each message is retried in the pod from 1 s backoff, so a few runs give 10 failed attempts quickly).
+const CIRCUIT_RUNS_MAX = 20;
+const CIRCUIT_RUN_EVERY_MS = 2000;
+const CIRCUIT_TIMEOUT_MS = 120000;
+const SAMPLE_JOB = 'sample-every-minute';
+const BAD_JOB = 'console-bad-path';
+const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+
+function arg(name) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
+}
+
+function log(...parts) { console.log(new Date().toISOString().slice(11, 19), ...parts); }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+// Polls `check` (async, returns a truthy value when done) every 250 ms up to `timeoutMs`.
+async function waitFor(what, timeoutMs, check) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(250);
+  }
+  throw new Error('timed out after ' + timeoutMs / 1000 + ' s waiting for ' + what + (last ? ' (' + last.message + ')' : ''));
+}
+
+let up = null;
+let upExited = false;
+let browser = null;
+let upLogPath = '';
+
+async function stopEverything() {
+  if (browser) {
+    const b = browser;
+    browser = null;
+    await Promise.race([b.close().catch(() => {}), sleep(10000)]);
+  }
+  if (up && !upExited) {
+    const child = up;
+    const exited = new Promise((r) => child.once('exit', r));
+    try { process.kill(child.pid, 'SIGINT'); } catch (e) { /* already gone */ }
+    const stopped = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
+    if (!stopped) {
+      log('schedctl up did not stop within', STOP_TIMEOUT_MS / 1000, 's after SIGINT: SIGKILL pid', child.pid);
+      try { process.kill(child.pid, 'SIGKILL'); } catch (e) { /* already gone */ }
+      await Promise.race([exited, sleep(5000)]);
+    }
+  }
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    log('got', sig, '- stopping what this test started');
+    stopEverything().finally(() => process.exit(1));
+  });
+}
+
+function readLog() {
+  try { return fs.readFileSync(upLogPath, 'utf8'); } catch (e) { return ''; }
+}
+
+async function startUp(schedctl) {
+  const ports = {};
+  for (const name of ['pubsub', 'scheduler', 'backend', 'admin', 'console']) ports[name] = await freePort();
+  const workdir = '/tmp/schedctl-console-test-' + process.pid;
+  upLogPath = workdir + '.log';
+  const out = fs.openSync(upLogPath, 'w');
+  const argv = ['up', '--workdir', workdir, '--status-interval=5', '--duration=' + SCHEDCTL_DURATION_S,
+                '--pubsub-port=' + ports.pubsub, '--scheduler-port=' + ports.scheduler,
+                '--backend-port=' + ports.backend, '--admin-port=' + ports.admin,
+                '--console-port=' + ports.console];
+  log('starting', schedctl, argv.join(' '), '(log', upLogPath + ')');
+  up = spawn(schedctl, argv, { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  up.once('exit', (code, signal) => { upExited = true; log('schedctl up exited', code, signal || ''); });
+  const url = await waitFor('the console URL in the banner of schedctl up', START_TIMEOUT_MS, async () => {
+    if (upExited) throw new Error('schedctl up exited during start-up:\n' + readLog());
+    const m = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(readLog());
+    // The banner comes after the sample job exists: everything is up.
+    return m && /The local pipeline is up/.test(readLog()) ? m[1] : null;
+  });
+  if (url !== 'http://127.0.0.1:' + ports.console + '/') throw new Error('console URL ' + url + ' is not on --console-port');
+  return url;
+}
+
+function row(page, job) { return page.locator('[data-testid="job-row"][data-job="' + job + '"]'); }
+
+async function text(locator) { return ((await locator.textContent({ timeout: 5000 })) || '').trim(); }
+
+async function selectJob(page, job) {
+  await row(page, job).locator('[data-testid="job-name"]').click();
+  await waitFor('job detail of ' + job, STEP_TIMEOUT_MS,
+    async () => (await text(page.locator('[data-testid="detail-job-name"]'))) === job);
+}
+
+async function runIds(page) {
+  return page.locator('[data-testid="run-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-message-id')));
+}
+
+async function checkSampleJobAndRunNow(page) {
+  await waitFor('the sample job in the jobs table', STEP_TIMEOUT_MS, async () => (await row(page, SAMPLE_JOB).count()) === 1);
+  await selectJob(page, SAMPLE_JOB);
+  // The emulator's next fire times: ten of them, in the job's zone.
+  await waitFor('10 next fire times', STEP_TIMEOUT_MS,
+    async () => (await page.locator('[data-testid="next-time"]').count()) === 10);
+  await waitFor('the first run of the sample job in the run history', STEP_TIMEOUT_MS,
+    async () => (await page.locator('[data-testid="run-row"]').count()) >= 1);
+  const before = new Set(await runIds(page));
+  await row(page, SAMPLE_JOB).locator('[data-testid="btn-run"]').click();
+  const newRow = await waitFor('a new manual run with a message id', STEP_TIMEOUT_MS, async () => {
+    const rows = page.locator('[data-testid="run-row"][data-manual="true"]');
+    const ids = await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-message-id')));
+    const id = ids.find((x) => x && !before.has(x));
+    return id ? page.locator('[data-testid="run-row"][data-message-id="' + id + '"]') : null;
+  });
+  await waitFor('the run shown as delivered with HTTP 200', STEP_TIMEOUT_MS, async () =>
+    (await newRow.locator('[data-testid="run-outcome"]').getAttribute('data-outcome')) === 'delivered' &&
+    (await text(newRow.locator('[data-testid="run-http-status"]'))) === '200');
+  log('run now: delivered, HTTP 200, backend', await text(newRow.locator('[data-testid="run-backend"]')));
+  await waitFor('the jobs table showing the last run delivered', STEP_TIMEOUT_MS, async () =>
+    (await row(page, SAMPLE_JOB).locator('[data-testid="job-last"]').getAttribute('data-outcome')) === 'delivered');
+}
+
+async function checkPauseResume(page) {
+  const state = () => row(page, SAMPLE_JOB).locator('[data-testid="job-state"]').getAttribute('data-state');
+  await row(page, SAMPLE_JOB).locator('[data-testid="btn-pause"]').click();
+  await waitFor('the sample job PAUSED', STEP_TIMEOUT_MS, async () => (await state()) === 'PAUSED');
+  await row(page, SAMPLE_JOB).locator('[data-testid="btn-resume"]').click();
+  await waitFor('the sample job ENABLED again', STEP_TIMEOUT_MS, async () => (await state()) === 'ENABLED');
+  log('pause and resume: PAUSED, then ENABLED');
+}
+
+async function checkCreateFormAndDeadLetter(page) {
+  await page.fill('[data-testid="field-id"]', BAD_JOB);
+  // Never fires during the test: it runs only when the test says "run now".
+  await page.fill('[data-testid="field-schedule"]', 'not a schedule');
+  await page.fill('[data-testid="field-attributes"]', 'backend=demo\npath=no-leading-slash\nnote=' + HOSTILE);
+  await page.click('[data-testid="btn-create"]');
+  const scheduleError = await waitFor('the emulator\'s error next to the schedule field', STEP_TIMEOUT_MS,
+    async () => text(page.locator('[data-testid="error-schedule"]')));
+  log('validation error next to the schedule field:', scheduleError);
+  if ((await text(page.locator('[data-testid="error-attributes"]'))) !== '') throw new Error('error shown next to attributes');
+  await page.fill('[data-testid="field-schedule"]', '0 0 1 1 *');
+  await page.click('[data-testid="btn-create"]');
+  await waitFor('the new job in the table', STEP_TIMEOUT_MS, async () => (await row(page, BAD_JOB).count()) === 1);
+  if ((await text(page.locator('[data-testid="error-schedule"]'))) !== '') throw new Error('schedule error not cleared');
+
+  await row(page, BAD_JOB).locator('[data-testid="btn-run"]').click();
+  const dead = await waitFor('the message with the invalid path under Dead letters', DEAD_LETTER_TIMEOUT_MS, async () => {
+    const rows = page.locator('[data-testid="deadletter-row"]');
+    const n = await rows.count();
+    for (let i = 0; i < n; i++) {
+      const reason = await text(rows.nth(i).locator('[data-testid="deadletter-reason"]'));
+      if (/invalid path/i.test(reason)) return { row: rows.nth(i), reason };
+    }
+    return null;
+  });
+  log('dead letter reason:', dead.reason);
+
+  // The hostile attribute value is on the page as text and nowhere as markup.
+  const pwned = await page.evaluate(() => window.__pwned);
+  const images = await page.locator('img').count();
+  const shown = await page.locator('[data-testid="panel-deadletters"]').textContent();
+  if (pwned !== undefined || images !== 0) throw new Error('an attribute value was rendered as markup');
+  if (!shown.includes(HOSTILE)) throw new Error('the hostile attribute value is not shown as text');
+
+  await page.fill('[data-testid="replay-attr-key"]', 'path');
+  await page.fill('[data-testid="replay-attr-value"]', '/jobs/fixed-by-console');
+  await dead.row.locator('[data-testid="btn-replay-one"]').click();
+  await waitFor('the replay result', STEP_TIMEOUT_MS,
+    async () => /replayed 1/.test(await text(page.locator('[data-testid="replay-status"]'))));
+  await waitFor('an empty dead-letter list', STEP_TIMEOUT_MS,
+    async () => (await page.locator('[data-testid="deadletter-row"]').count()) === 0 &&
+                (await page.locator('[data-testid="panel-deadletters"]').getAttribute('data-count')) === '0');
+  await waitFor('the replayed copy delivered with the corrected path', STEP_TIMEOUT_MS, async () =>
+    (await page.locator('[data-testid="delivery-row"][data-outcome="delivered"]',
+                        { hasText: '/jobs/fixed-by-console' }).count()) >= 1);
+  log('replay with path=/jobs/fixed-by-console: dead letters empty, the copy delivered');
+}
+
+async function checkCircuitOpens(page) {
+  const circuit = page.locator('[data-testid="circuit-row"][data-backend="demo"] [data-testid="circuit-state"]');
+  await waitFor('the demo backend\'s circuit closed', STEP_TIMEOUT_MS,
+    async () => (await circuit.getAttribute('data-state')) === 'closed');
+  await page.fill('[data-testid="demo-fail-rate"]', '1');
+  await page.click('[data-testid="btn-demo-apply"]');
+  await waitFor('the demo backend failing', STEP_TIMEOUT_MS,
+    async () => /fail_rate 1\b/.test(await text(page.locator('[data-testid="demo-backend-state"]'))));
+  const deadline = Date.now() + CIRCUIT_TIMEOUT_MS;
+  let runs = 0;
+  while (Date.now() < deadline) {
+    if ((await circuit.getAttribute('data-state')) === 'open') break;
+    if (runs < CIRCUIT_RUNS_MAX) {
+      await row(page, SAMPLE_JOB).locator('[data-testid="btn-run"]').click();
+      runs++;
+    }
+    await sleep(CIRCUIT_RUN_EVERY_MS);
+  }
+  const state = await circuit.getAttribute('data-state');
+  if (state !== 'open') throw new Error('the demo backend\'s circuit is ' + state + ' after ' + runs + ' failing runs');
+  log('circuit of demo: open after', runs, 'runs with fail_rate 1');
+}
+
+async function main() {
+  const schedctl = arg('--schedctl');
+  const screenshot = arg('--screenshot') || process.env.CONSOLE_SCREENSHOT || '';
+  if (!schedctl) throw new Error('usage: console_test.js --schedctl PATH [--screenshot PATH]');
+  const url = await startUp(schedctl);
+  log('console at', url);
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    // A failed resource load (a 404 favicon, a 502 while a component starts) is the page's business;
+    // a script error or a CSP violation is a defect.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
+  });
+  await page.goto(url, { timeout: STEP_TIMEOUT_MS });
+
+  await checkSampleJobAndRunNow(page);
+  await checkPauseResume(page);
+  await checkCreateFormAndDeadLetter(page);
+  await checkCircuitOpens(page);
+
+  if (screenshot) {
+    // The sample job in Job detail: its fire times and its delivered and failing runs.
+    await selectJob(page, SAMPLE_JOB);
+    await page.screenshot({ path: screenshot, fullPage: true });
+    log('screenshot', path.resolve(screenshot));
+  }
+  if (pageErrors.length) throw new Error('errors in the page:\n' + pageErrors.join('\n'));
+}
+
+main().then(async () => {
+  await stopEverything();
+  log('PASS');
+  process.exit(0);
+}, async (e) => {
+  console.error('FAIL:', e && e.stack ? e.stack : e);
+  console.error('--- schedctl up output ---\n' + readLog().slice(-6000));
+  await stopEverything();
+  process.exit(1);
+});

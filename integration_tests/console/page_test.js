@@ -1,0 +1,319 @@
+#!/usr/bin/env node
+// The console page (src/console/web) in headless /usr/bin/chromium against a fake of the console's /api
+// (docs/console.md): what the real pipeline cannot easily produce on demand. Every string the fake returns
+// carries markup that would run script if the page parsed it; the page must show it as text. Also: the
+// emulator's validation errors land next to the field they name; polls never overlap (a slow route is asked
+// again only after it answered, counted in the page); the charts compute deliveries/s and mean latency from /metrics deltas; the
+// circuit gauge maps to closed/half-open/open; the deliveries filter asks the service with the filter.
+//
+// Usage: node page_test.js. Exits 0 when every check passed. Every wait is bounded; the fake server and the
+// browser are closed on every exit path.
+'use strict';
+
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  console.error('FAIL: playwright-core is not installed next to this script; run `npm ci` in ' + __dirname +
+                ' (scripts/test.sh does)\n' + e.message);
+  process.exit(1);
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+const WEB = path.join(__dirname, '..', '..', 'src', 'console', 'web');
+const STEP_TIMEOUT_MS = 20000;
+// The fake dead-letter route answers this late: longer than the page's 2 s poll interval.
+const SLOW_ROUTE_MS = 3000;
+// Per scrape of the fake /metrics: settled deliveries added, and each backend attempt's and end-to-end latency.
+const SETTLED_PER_SCRAPE = 6;
+const ATTEMPT_LATENCY_S = 0.05;
+const E2E_LATENCY_S = 0.4;
+const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+const PROJECT = 'local-project';
+const LOCATION = 'us-central1';
+const JOB = 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/hostile-job';
+const MESSAGE_ID = '4242';
+
+function log(...parts) { console.log(new Date().toISOString().slice(11, 19), ...parts); }
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+async function waitFor(what, check) {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(200);
+  }
+  throw new Error('timed out after ' + STEP_TIMEOUT_MS / 1000 + ' s waiting for ' + what + (last ? ' (' + last.message + ')' : ''));
+}
+
+// ---------- the fake console server ----------
+
+const seen = { requests: {}, deliveryQueries: [], created: [] };
+let scrapes = 0;
+
+function fakeMetrics() {
+  scrapes++;
+  const settled = scrapes * SETTLED_PER_SCRAPE;
+  return [
+    '# HELP schedsvc_messages_acked_total x',
+    '# TYPE schedsvc_messages_acked_total counter',
+    'schedsvc_messages_acked_total{backend="demo"} ' + (settled - scrapes),
+    'schedsvc_messages_nacked_total{backend="demo",reason="circuit_open"} ' + scrapes,
+    'schedsvc_backend_request_duration_seconds_sum{backend="demo"} ' + settled * ATTEMPT_LATENCY_S,
+    'schedsvc_backend_request_duration_seconds_count{backend="demo"} ' + settled,
+    'schedsvc_end_to_end_latency_seconds_sum{backend="demo"} ' + settled * E2E_LATENCY_S,
+    'schedsvc_end_to_end_latency_seconds_count{backend="demo"} ' + settled,
+    'schedsvc_circuit_state{backend="demo"} 2',
+    'schedsvc_circuit_state{backend="other"} 1',
+    'schedsvc_circuit_state{backend=""} 0',
+    'schedsvc_messages_held{backend="demo"} 3',
+    'schedsvc_messages_held{backend="other"} 0',
+    'schedsvc_messages_held{backend=""} 0',
+    'schedsvc_messages_in_flight 5',
+    '',
+  ].join('\n');
+}
+
+const now = () => new Date().toISOString();
+
+function job() {
+  return {
+    name: JOB, schedule: '0 3 * * *' + HOSTILE, timeZone: 'Europe/Berlin', state: 'ENABLED', scheduleTime: now(),
+    lastAttemptTime: now(), status: {},
+    pubsubTarget: { topicName: 'projects/' + PROJECT + '/topics/t', data: Buffer.from(HOSTILE).toString('base64'),
+                    attributes: { backend: 'demo', note: HOSTILE } },
+  };
+}
+
+function delivery(outcome, attempts) {
+  return { time: now(), messageId: MESSAGE_ID, publishTime: now(), deliveryAttempt: 1,
+           attributes: { path: '/x' + HOSTILE, note: HOSTILE }, backend: 'demo', attempts, httpStatus: 200,
+           latencyMs: 12.5, outcome, reason: HOSTILE };
+}
+
+function googleError(res, code, message) {
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ error: { code, message, status: 'INVALID_ARGUMENT' } }));
+}
+
+async function handle(req, res, body) {
+  const url = new URL(req.url, 'http://x');
+  const p = url.pathname;
+  const json = (code, value) => {
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(value));
+  };
+  const file = (name, type) => {
+    res.writeHead(200, { 'Content-Type': type, 'Content-Security-Policy': "default-src 'self'" });
+    res.end(fs.readFileSync(path.join(WEB, name)));
+  };
+  if (p === '/') return file('index.html', 'text/html; charset=utf-8');
+  if (p === '/app.js') return file('app.js', 'text/javascript; charset=utf-8');
+  if (p === '/style.css') return file('style.css', 'text/css; charset=utf-8');
+  if (p === '/api/config') {
+    return json(200, { project: PROJECT, location: LOCATION, topic: 'projects/' + PROJECT + '/topics/t',
+                       deadLetterSubscription: 'projects/' + PROJECT + '/subscriptions/dl' + HOSTILE, ingest: 'pull' });
+  }
+  const jobs = '/api/scheduler/v1/projects/' + PROJECT + '/locations/' + LOCATION + '/jobs';
+  if (p === jobs && req.method === 'GET') return json(200, { jobs: [job()] });
+  if (p === jobs && req.method === 'POST') {
+    const j = JSON.parse(body);
+    seen.created.push(j);
+    const id = j.name.split('/').pop();
+    if (id === 'taken') return googleError(res, 409, 'Job ' + j.name + ' already exists.');
+    if (j.pubsubTarget.topicName === 'nope') return googleError(res, 400, 'Invalid topic name: "nope"; expected projects/PROJECT/topics/TOPIC.');
+    if (j.schedule === 'bad') return googleError(res, 400, 'Schedule or time zone is invalid.');
+    if (!j.pubsubTarget.data && !Object.keys(j.pubsubTarget.attributes || {}).length) {
+      return googleError(res, 400, 'Pub/Sub target must have non-empty data or at least one attribute.');
+    }
+    return googleError(res, 400, HOSTILE);
+  }
+  if (p.endsWith('/runs')) {
+    return json(200, { runs: [{ scheduleTime: now(), attemptTime: now(), attempt: 0, manual: true,
+                                status: { code: 0, message: '' }, messageId: MESSAGE_ID }] });
+  }
+  if (p.endsWith('/nextScheduleTimes')) {
+    return json(200, { timeZone: 'Europe/Berlin', scheduleTimes: Array.from({ length: 10 }, (_, i) => ({
+      time: '2026-03-' + (20 + i) + 'T02:00:00Z', localTime: HOSTILE + i })) });
+  }
+  if (p === '/api/service/deliveries') {
+    seen.deliveryQueries.push(url.search);
+    return json(200, { capacity: 256, deliveries: [delivery('delivered', 2), delivery('handed_back', 1)] });
+  }
+  if (p === '/api/service/metrics') {
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+    return res.end(fakeMetrics());
+  }
+  if (p === '/api/health') {
+    return json(200, { components: [
+      { name: 'pubsub-emulator' + HOSTILE, address: '127.0.0.1:1' + HOSTILE, up: true, detail: HOSTILE },
+      { name: 'demo-backend', address: '127.0.0.1:2', up: false, detail: 'connection refused' },
+      { name: 'schedule-service', address: '127.0.0.1:3', up: true, ready: false, detail: 'stream: ' + HOSTILE }] });
+  }
+  if (p === '/api/deadletters') {
+    await sleep(SLOW_ROUTE_MS);
+    return json(200, { subscription: 'projects/p/subscriptions/dl', messages: [{
+      id: '77', publishTime: now(), attributes: { path: HOSTILE, 'schedsvc.error': HOSTILE }, reason: HOSTILE,
+      originalMessageId: MESSAGE_ID + HOSTILE, dataBytes: 3 }] });
+  }
+  if (p === '/api/demo-backend/config') {
+    return json(200, { fail_rate: HOSTILE, fail_status: 503, latency: HOSTILE, status_for_path: {} });
+  }
+  return json(404, { error: 'no route ' + p });
+}
+
+const server = http.createServer((req, res) => {
+  const route = new URL(req.url, 'http://x').pathname;
+  seen.requests[route] = (seen.requests[route] || 0) + 1;
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => {
+    handle(req, res, body).catch((e) => { res.writeHead(500); res.end(String(e)); });
+  });
+});
+
+// ---------- the checks ----------
+
+let browser = null;
+
+async function text(page, testid) {
+  return ((await page.locator('[data-testid="' + testid + '"]').first().textContent({ timeout: 5000 })) || '').trim();
+}
+
+async function submitForm(page, fields) {
+  for (const [testid, value] of Object.entries(fields)) await page.fill('[data-testid="' + testid + '"]', value);
+  await page.click('[data-testid="btn-create"]');
+}
+
+async function main() {
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = 'http://127.0.0.1:' + server.address().port + '/';
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
+  });
+  // Counts the page's own concurrent fetches per path (Chromium's cache lock would serialize identical GETs
+  // before they reach the fake server, hiding an overlap there).
+  await page.addInitScript(() => {
+    const original = window.fetch;
+    window.__inFlight = {};
+    window.__maxInFlight = {};
+    window.fetch = async (input, init) => {
+      const p = new URL(String(input), location.href).pathname;
+      window.__inFlight[p] = (window.__inFlight[p] || 0) + 1;
+      window.__maxInFlight[p] = Math.max(window.__maxInFlight[p] || 0, window.__inFlight[p]);
+      try {
+        return await original(input, init);
+      } finally {
+        window.__inFlight[p]--;
+      }
+    };
+  });
+  await page.goto(url, { timeout: STEP_TIMEOUT_MS });
+
+  // Every panel filled with hostile strings, shown as text.
+  await waitFor('every panel rendered', async () =>
+    (await page.locator('[data-testid="deadletter-row"]').count()) === 1 &&
+    (await page.locator('[data-testid="delivery-row"]').count()) === 2 &&
+    (await page.locator('[data-testid="next-time"]').count()) === 10 &&
+    (await page.locator('[data-testid="component-row"]').count()) === 3 &&
+    (await page.locator('[data-testid="run-row"]').count()) === 1);
+  if ((await page.locator('img').count()) !== 0) throw new Error('an API string was parsed as markup');
+  for (const testid of ['panel-health', 'panel-jobs', 'panel-job-detail', 'panel-deliveries', 'panel-deadletters']) {
+    const shown = await text(page, testid);
+    if (!shown.includes(HOSTILE)) throw new Error(testid + ' does not show the hostile string as text');
+  }
+  log('hostile strings shown as text in every panel');
+
+  // The join: the run's message id found in the deliveries, the newest delivery's outcome, retried.
+  const outcome = page.locator('[data-testid="run-outcome"]');
+  if ((await outcome.getAttribute('data-outcome')) !== 'delivered' || !/retried/.test(await outcome.textContent())) {
+    throw new Error('run outcome: ' + (await outcome.textContent()));
+  }
+  if ((await text(page, 'run-http-status')) !== '200') throw new Error('run HTTP status not shown');
+
+  // Health: circuit states, readiness and its reason, in flight and held.
+  const circuit = (b) => page.locator('[data-testid="circuit-row"][data-backend="' + b + '"] [data-testid="circuit-state"]');
+  await waitFor('circuit states', async () => (await circuit('demo').getAttribute('data-state')) === 'open' &&
+    (await circuit('other').getAttribute('data-state')) === 'half-open' &&
+    (await circuit('').getAttribute('data-state')) === 'closed');
+  if ((await page.locator('[data-testid="service-ready"]').getAttribute('data-ready')) !== 'false') throw new Error('readiness');
+  if (!(await text(page, 'service-ready-reason')).includes('stream: ' + HOSTILE)) throw new Error('readiness reason');
+  if ((await text(page, 'in-flight')) !== '5' || (await text(page, 'held-total')) !== '3') throw new Error('in flight / held');
+  if ((await page.locator('[data-testid="component-row"][data-name="demo-backend"]').getAttribute('data-up')) !== 'false') {
+    throw new Error('a down component shown up');
+  }
+
+  // Charts: mean latencies exactly the fake's; deliveries per second positive.
+  const chart = page.locator('[data-testid="chart-latency"]');
+  await waitFor('chart lines (three scrapes)', async () =>
+    (await page.locator('[data-testid="chart-deliveries"] polyline').count()) === 1 &&
+    (await page.locator('[data-testid="chart-latency"] polyline').count()) === 2);
+  const attemptMs = Number(await chart.getAttribute('data-last-0'));
+  const e2eMs = Number(await chart.getAttribute('data-last-1'));
+  if (Math.abs(attemptMs - ATTEMPT_LATENCY_S * 1000) > 0.01 || Math.abs(e2eMs - E2E_LATENCY_S * 1000) > 0.01) {
+    throw new Error('latency chart ' + attemptMs + ' / ' + e2eMs + ' ms');
+  }
+  const rate = Number(await page.locator('[data-testid="chart-deliveries"]').getAttribute('data-last-0'));
+  if (!(rate > 0 && rate <= SETTLED_PER_SCRAPE)) throw new Error('deliveries per second ' + rate);
+  log('charts: attempt', attemptMs, 'ms, end to end', e2eMs, 'ms, deliveries/s', rate.toFixed(2));
+
+  // Validation errors next to the field they name.
+  const errorOf = (f) => text(page, 'error-' + f);
+  await submitForm(page, { 'field-id': 'j1', 'field-schedule': 'bad' });
+  await waitFor('schedule error', async () => /Schedule or time zone/.test(await errorOf('schedule')));
+  if (!/Schedule or time zone/.test(await errorOf('timezone')) || (await errorOf('topic')) !== '') throw new Error('schedule error placement');
+  await submitForm(page, { 'field-schedule': '* * * * *', 'field-topic': 'nope' });
+  await waitFor('topic error', async () => /Invalid topic name/.test(await errorOf('topic')));
+  if ((await errorOf('schedule')) !== '') throw new Error('the schedule error was not cleared');
+  await submitForm(page, { 'field-topic': 'projects/p/topics/t', 'field-id': 'taken' });
+  await waitFor('id error', async () => /already exists/.test(await errorOf('id')));
+  await submitForm(page, { 'field-id': 'j2', 'field-data': '', 'field-attributes': '' });
+  await waitFor('data error', async () => /non-empty data/.test(await errorOf('data')));
+  await submitForm(page, { 'field-attributes': 'no equals sign' });
+  await waitFor('attributes error', async () => /not KEY=VALUE/.test(await errorOf('attributes')));
+  await submitForm(page, { 'field-attributes': 'backend=demo\nnote=' + HOSTILE, 'field-data': 'ü' + HOSTILE });
+  await waitFor('form-level error', async () => (await errorOf('form')) === HOSTILE);
+  const sent = seen.created[seen.created.length - 1];
+  if (Buffer.from(sent.pubsubTarget.data, 'base64').toString('utf8') !== 'ü' + HOSTILE ||
+      sent.pubsubTarget.attributes.note !== HOSTILE || sent.name !== 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/j2') {
+    throw new Error('the job sent: ' + JSON.stringify(sent));
+  }
+  if ((await page.locator('img').count()) !== 0) throw new Error('an error message was parsed as markup');
+  log('validation errors next to schedule/time zone, topic, id, data, attributes; others under the button');
+
+  // The deliveries filter is the service's.
+  await page.selectOption('[data-testid="filter-outcome"]', 'dead_lettered');
+  await waitFor('a filtered deliveries request', async () => seen.deliveryQueries.some((q) => /outcome=dead_lettered/.test(q)));
+
+  // No overlapping polls: the slow dead-letter route was asked again and again, never twice at once.
+  await waitFor('three dead-letter polls', async () => seen.requests['/api/deadletters'] >= 3);
+  const maxInFlight = await page.evaluate(() => window.__maxInFlight);
+  if (maxInFlight['/api/deadletters'] !== 1 || maxInFlight['/api/service/metrics'] !== 1) {
+    throw new Error('overlapping poll requests: ' + JSON.stringify(maxInFlight));
+  }
+  log('polls never overlap (most requests in flight at once per path:', JSON.stringify(maxInFlight) + ')');
+  if (pageErrors.length) throw new Error('errors in the page:\n' + pageErrors.join('\n'));
+}
+
+async function close() {
+  if (browser) await Promise.race([browser.close().catch(() => {}), sleep(10000)]);
+  browser = null;
+  server.close();
+}
+
+main().then(async () => { await close(); log('PASS'); process.exit(0); },
+  async (e) => { console.error('FAIL:', e && e.stack ? e.stack : e); await close(); process.exit(1); });
