@@ -629,7 +629,8 @@
   function renderHealth() {
     const h = state.health;
     const metrics = state.metrics || [];
-    const circuits = metrics.filter((s) => s.name === 'schedsvc_circuit_state');
+    // The series with an empty backend counts messages that named no configured backend: it has no circuit.
+    const circuits = metrics.filter((s) => s.name === 'schedsvc_circuit_state' && s.labels.backend);
     const held = metrics.filter((s) => s.name === 'schedsvc_messages_held');
     const inFlight = metrics.find((s) => s.name === 'schedsvc_messages_in_flight');
     const view = [h, circuits, held, inFlight, state.demo];
@@ -667,7 +668,7 @@
       const backend = s.labels.backend || '';
       const name = CIRCUIT_STATES[s.value] || String(s.value);
       return el('tr', { 'data-testid': 'circuit-row', 'data-backend': backend },
-        el('td', {}, backend || '(no backend)'),
+        el('td', {}, backend),
         el('td', { 'data-testid': 'circuit-state', 'data-state': name, class: 'circuit circuit-' + name }, name),
         el('td', {}, heldBy[backend] !== undefined ? String(heldBy[backend]) : ''));
     }));
