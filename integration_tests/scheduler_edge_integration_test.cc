@@ -112,6 +112,22 @@ class SchedulerEdgeTest : public ::testing::Test {
   std::unique_ptr<testing::ChildProcess> emulator_;
 };
 
+// A path whose escapes decode to bytes that are not UTF-8 (one GET from any web page can send it) is an
+// error answer naming the path, not an exception out of the JSON writer that ends the process.
+TEST_F(SchedulerEdgeTest, PathsThatAreNotUtf8AreErrorsNotACrash) {
+  httplib::Client client("127.0.0.1", port_);
+  for (const char* path : {"/%FF", "/v1/%FF", "/v1/projects/p/locations/us-central1/jobs/%FF%FE",
+                           "/emulator/v1/projects/p/locations/us-central1/jobs/%C0/runs"}) {
+    auto r = client.Get(path);
+    ASSERT_TRUE(r) << path << ": no answer; log:\n" << Log();
+    EXPECT_GE(r->status, 400) << path;
+    EXPECT_TRUE(nlohmann::json::accept(r->body)) << path << ": " << r->body;
+  }
+  auto alive = client.Get(kJobs);
+  ASSERT_TRUE(alive) << "the emulator stopped answering; log:\n" << Log();
+  EXPECT_EQ(alive->status, 200);
+}
+
 TEST_F(SchedulerEdgeTest, RestCreateAndUpdateRefuseHeadersThatWouldSplitTheRequest) {
   httplib::Client api("127.0.0.1", port_);
   httplib::Result r = api.Post(kJobs, HttpJob("split", R"({"X-A":"v\r\nX-Injected: s3cret"})"),

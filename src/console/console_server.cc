@@ -10,6 +10,7 @@
 #include "src/console/console_assets.h"
 #include "src/console/request_guard.h"
 #include "src/console/upstream_path.h"
+#include "src/common/json_text.h"
 
 namespace schedsvc::console {
 namespace {
@@ -36,7 +37,7 @@ std::pair<std::string, std::string> RawPathAndQuery(const httplib::Request& req)
 
 void SetJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  res.set_content(JsonText(body), kJson);
 }
 
 void SetError(httplib::Response& res, int status, const std::string& message) {

@@ -393,6 +393,21 @@ TEST_F(ConsoleServerTest, ListsAndReplaysDeadLettersThroughTheDlqCodePath) {
   EXPECT_EQ(Json(after)["messages"].size(), 1u) << "the replayed one is gone";
 }
 
+// Any web page can make the browser GET a path whose escapes are not UTF-8 (<img src=".../%FF">): an error
+// answer, not an exception out of the JSON writer that ends `schedctl up` and the whole pipeline with it.
+TEST_F(ConsoleServerTest, PathsThatAreNotUtf8AreErrorsNotACrash) {
+  StartConsole(Options());
+  for (const char* path : {"/%FF", "/api/%FF", "/api/scheduler/%C0/x", "/api/service/%FF"}) {
+    auto r = http_->Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_GE(r->status, 400) << path;
+    EXPECT_TRUE(nlohmann::json::accept(r->body)) << path << ": " << r->body;
+  }
+  auto alive = http_->Get("/api/config");
+  ASSERT_TRUE(alive);
+  EXPECT_EQ(alive->status, 200);
+}
+
 TEST_F(ConsoleServerTest, RefusesForeignHostsCrossOriginChangesAndUnboundedBodies) {
   StartConsole(Options());
   auto rebound = http_->Get("/api/config", {{"Host", absl::StrCat("attacker.example:", console_->port())}});

@@ -1,4 +1,5 @@
 #include "src/console/upstream_proxy.h"
+#include "src/common/json_text.h"
 
 #include <httplib.h>
 
@@ -11,7 +12,7 @@
 namespace schedsvc::console {
 
 std::string ErrorJson(const std::string& message) {
-  return nlohmann::json{{"error", message}}.dump();
+  return JsonText(nlohmann::json{{"error", message}});
 }
 
 UpstreamProxy::UpstreamProxy(std::string name, UpstreamAddress address, absl::Duration timeout)

@@ -18,6 +18,7 @@
 #include "src/common/duration.h"
 #include "src/common/http_server_limits.h"
 #include "src/dispatch/secret_file.h"
+#include "src/common/json_text.h"
 
 namespace schedsvc::demo_backend {
 namespace {
@@ -148,8 +149,8 @@ class DemoBackend::Impl {
     server_.set_error_handler([max_request_bytes](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
       if (res.status == kPayloadTooLarge) {
-        res.set_content(nlohmann::json{{"error", absl::StrCat("request body is larger than ", max_request_bytes,
-                                                              " bytes")}}.dump(),
+        res.set_content(JsonText(nlohmann::json{{"error", absl::StrCat("request body is larger than ", max_request_bytes,
+                                                              " bytes")}}),
                         "application/json");
       } else if (res.status == kLengthRequired) {
         res.set_content(R"({"error":"a request body needs a Content-Length"})", "application/json");
@@ -212,7 +213,7 @@ class DemoBackend::Impl {
                        {"status", call.status},
                        {"time", absl::FormatTime(absl::RFC3339_full, call.time, absl::UTCTimeZone())}});
       }
-      res.set_content(out.dump(), "application/json");
+      res.set_content(JsonText(out), "application/json");
     });
     server_.Get("/_stats", [this](const httplib::Request&, httplib::Response& res) {
       absl::MutexLock lock(&mu_);
@@ -230,7 +231,7 @@ class DemoBackend::Impl {
                             {"messages_succeeded", succeeded},
                             {"duplicate_successes", duplicates},
                             {"unauthorized", unauthorized_}};
-      res.set_content(out.dump(), "application/json");
+      res.set_content(JsonText(out), "application/json");
     });
     server_.Post("/_reset", [this](const httplib::Request&, httplib::Response& res) {
       absl::MutexLock lock(&mu_);
@@ -242,18 +243,18 @@ class DemoBackend::Impl {
       res.set_content(R"({"reset":true})", "application/json");
     });
     server_.Get("/_config", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(BehaviorToJson(behavior()).dump(), "application/json");
+      res.set_content(JsonText(BehaviorToJson(behavior())), "application/json");
     });
     server_.Post("/_config", [this](const httplib::Request& req, httplib::Response& res) {
       absl::StatusOr<DemoBackendBehavior> updated = ApplyBehaviorJson(req.body, behavior());
       if (!updated.ok()) {
         res.status = 400;
-        res.set_content(nlohmann::json{{"error", std::string(updated.status().message())}}.dump(),
+        res.set_content(JsonText(nlohmann::json{{"error", std::string(updated.status().message())}}),
                         "application/json");
         return;
       }
       SetBehavior(*updated);
-      res.set_content(BehaviorToJson(*updated).dump(), "application/json");
+      res.set_content(JsonText(BehaviorToJson(*updated)), "application/json");
     });
   }
 
@@ -308,7 +309,7 @@ class DemoBackend::Impl {
       if (fail) call.status = behavior.fail_status;
     }
     res.status = call.status;
-    res.set_content(nlohmann::json{{"status", call.status}, {"message_id", call.message_id}}.dump(),
+    res.set_content(JsonText(nlohmann::json{{"status", call.status}, {"message_id", call.message_id}}),
                     "application/json");
     Record(std::move(call), /*unauthorized=*/false);
   }

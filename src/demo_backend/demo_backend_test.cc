@@ -124,6 +124,17 @@ TEST_F(DemoBackendTest, RecordsEveryCallWithMessageIdAndAttempt) {
   EXPECT_EQ(GetJson("/_stats")["calls"], 0);
 }
 
+// A call whose path or Idempotency-Key is not UTF-8 is answered and listed (with U+FFFD), not an exception
+// out of the JSON writer that ends the process.
+TEST_F(DemoBackendTest, CallsThatAreNotUtf8AreRecordedNotACrash) {
+  StartBackend();
+  EXPECT_EQ(Post("/%FF", "m-\xff", 1), 200);
+  nlohmann::json calls = GetJson("/_calls");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0]["path"], "/\xEF\xBF\xBD");
+  EXPECT_EQ(GetJson("/_stats")["calls"], 1);
+}
+
 TEST_F(DemoBackendTest, StatusForPathAndFailRate) {
   DemoBackendBehavior behavior;
   behavior.status_for_path["/bad"] = 400;

@@ -39,6 +39,7 @@
 #include "src/scheduler/scheduler_metrics.h"
 #include "src/scheduler/scheduler_service.h"
 #include "src/scheduler/store/sqlite_job_store.h"
+#include "src/common/json_text.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -92,7 +93,7 @@ std::string GrpcAddress(const HostPort& hp) {
 
 void SendJson(httplib::Response& res, const absl::Status& status) {
   res.status = HttpStatusForCode(status.code());
-  res.set_content(GoogleErrorJson(status).dump(), "application/json; charset=UTF-8");
+  res.set_content(JsonText(GoogleErrorJson(status)), "application/json; charset=UTF-8");
 }
 
 // Google's error shape with an HTTP status that has no google.rpc.Code of its own (411, 413).
@@ -100,7 +101,7 @@ void SendJsonWithHttpStatus(httplib::Response& res, int http_status, const absl:
   nlohmann::json body = GoogleErrorJson(status);
   body["error"]["code"] = http_status;
   res.status = http_status;
-  res.set_content(body.dump(), "application/json; charset=UTF-8");
+  res.set_content(JsonText(body), "application/json; charset=UTF-8");
 }
 
 int Run(int argc, char** argv) {

@@ -7,6 +7,7 @@
 #include "prometheus/text_serializer.h"
 #include "src/common/http_server_limits.h"
 #include "src/service/deliveries_endpoint.h"
+#include "src/common/json_text.h"
 
 namespace schedsvc::service {
 namespace {
@@ -19,8 +20,6 @@ constexpr int kBadRequest = 400;
 constexpr int kNotFound = 404;
 constexpr char kJson[] = "application/json";
 
-// JSON text of `j`; bytes that are not UTF-8 (cut attribute values) become U+FFFD instead of an exception.
-std::string Dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 // True when `req` carries a body (a Content-Length above 0, or any Transfer-Encoding).
 bool HasBody(const httplib::Request& req) {
@@ -99,16 +98,16 @@ absl::Status AdminServer::Start(const std::string& listen) {
     res.set_header("Cache-Control", "no-store");
     if (recent_ == nullptr) {
       res.status = kNotFound;
-      res.set_content(Dump({{"error", "recent deliveries are off (admin.recent_deliveries: 0)"}}), kJson);
+      res.set_content(JsonText({{"error", "recent deliveries are off (admin.recent_deliveries: 0)"}}), kJson);
       return;
     }
     auto filter = ParseDeliveriesQuery(req.params);
     if (!filter.ok()) {
       res.status = kBadRequest;
-      res.set_content(Dump({{"error", std::string(filter.status().message())}}), kJson);
+      res.set_content(JsonText({{"error", std::string(filter.status().message())}}), kJson);
       return;
     }
-    res.set_content(Dump(DeliveriesJson(*recent_, *filter)), kJson);
+    res.set_content(JsonText(DeliveriesJson(*recent_, *filter)), kJson);
   });
   port_ = BindHttpServer(*server_, host, port);
   if (port_ <= 0) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "src/scheduler/json_time.h"
 #include "src/scheduler/rest/google_error.h"
+#include "src/common/json_text.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -19,7 +20,7 @@ constexpr char kJsonType[] = "application/json; charset=UTF-8";
 
 void Reply(httplib::Response& res, const json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(), kJsonType);
+  res.set_content(JsonText(body), kJsonType);
 }
 
 void ReplyError(httplib::Response& res, const absl::Status& status) {

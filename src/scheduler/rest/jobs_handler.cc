@@ -11,6 +11,7 @@
 #include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/job_json.h"
 #include "src/scheduler/rest/update_mask.h"
+#include "src/common/json_text.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -22,7 +23,7 @@ constexpr char kRegionLabel[] = "cloud.googleapis.com/region";
 
 void Reply(httplib::Response& res, const json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(), kJsonType);
+  res.set_content(JsonText(body), kJsonType);
 }
 
 void ReplyError(httplib::Response& res, const absl::Status& status) {
