@@ -23,7 +23,9 @@ constexpr int kForbidden = 403;
 constexpr int kNotFound = 404;
 constexpr int kConflict = 409;
 constexpr char kSchedulerRoute[] = "/api/scheduler/";
-constexpr char kContentSecurityPolicy[] = "default-src 'self'";
+// The page talks only to its own origin and no other site may frame it (clickjacking: a hidden console under
+// a decoy button); X-Frame-Options says the same to browsers without frame-ancestors.
+constexpr char kContentSecurityPolicy[] = "default-src 'self'; frame-ancestors 'none'";
 // Names the upstream that answered a forwarded request; such an answer is passed through as it is.
 constexpr char kUpstreamHeader[] = "X-Console-Upstream";
 
@@ -103,7 +105,8 @@ void ConsoleServer::Route() {
   httplib::Server& s = *server_;
   s.set_default_headers({{"Cache-Control", "no-store"},
                          {"X-Content-Type-Options", "nosniff"},
-                         {"Content-Security-Policy", kContentSecurityPolicy}});
+                         {"Content-Security-Policy", kContentSecurityPolicy},
+                         {"X-Frame-Options", "DENY"}});
   // Before any body is read: bodies without a length, and requests not meant for this console.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (RefuseBodyWithoutLength(req, res)) return httplib::Server::HandlerResponse::Handled;

@@ -2,7 +2,7 @@
 // `schedctl up` in its own process. cpp-httplib on 127.0.0.1 only, request sizes and timeouts bounded
 // (http_server_limits.h), requests checked by request_guard.h. Serves the page built into the binary
 // (console_assets.h) and a same-origin JSON API that forwards to the pipeline's parts:
-//   GET  /, /index.html, /app.js, /style.css      the page (Cache-Control: no-store, CSP default-src 'self')
+//   GET  /, /index.html, /app.js, /style.css      the page (no-store; CSP: own origin only, never framed)
 //   GET  /api/config                               what `up` set up (project, location, topic, ...)
 //   GET|POST|PATCH|DELETE /api/scheduler/<rest>    scheduler emulator /<rest> (<rest>: v1/..., emulator/v1/...)
 //   GET  /api/service/deliveries?<query>           admin port /debug/deliveries?<query>

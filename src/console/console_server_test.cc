@@ -201,7 +201,9 @@ TEST_F(ConsoleServerTest, ServesTheEmbeddedPageWithItsHeaders) {
     EXPECT_EQ(r->body, FindConsoleAsset(path)->body) << path;
     EXPECT_EQ(r->get_header_value("Content-Type"), FindConsoleAsset(path)->content_type) << path;
     EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store") << path;
-    EXPECT_EQ(r->get_header_value("Content-Security-Policy"), "default-src 'self'") << path;
+    // No other site may frame the console and trick a click on "delete" or "replay all" (clickjacking).
+    EXPECT_EQ(r->get_header_value("Content-Security-Policy"), "default-src 'self'; frame-ancestors 'none'") << path;
+    EXPECT_EQ(r->get_header_value("X-Frame-Options"), "DENY") << path;
   }
   auto missing = http_->Get("/other.js");
   ASSERT_TRUE(missing);
