@@ -313,13 +313,15 @@ void Pipeline::PrintStatus() {
 }
 
 void Pipeline::StopAll() {
-  // The console first: its requests go to the children.
-  if (console_) console_->Stop();
   // Reverse start order: the service drains before its backend and Pub/Sub go away.
   while (!children_.empty()) {
     out_ << children_.back()->Stop() << std::endl;
     children_.pop_back();
   }
+  // The console last: its stop waits for the connections it is serving (a browser's idle pre-opened
+  // socket until its read timeout; a client that trickles a request for as long as it trickles), and that
+  // wait must never keep the pipeline running after Ctrl-C. Its requests to the stopped children fail fast.
+  if (console_) console_->Stop();
 }
 
 int Pipeline::Run() {

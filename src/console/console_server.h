@@ -74,7 +74,8 @@ class ConsoleServer {
   absl::Status Start();
   // The bound port (after Start).
   int port() const { return port_; }
-  // Stops serving and joins the thread. Idempotent.
+  // Stops accepting and waits for the connections being served (an idle one until the read timeout, 5 s;
+  // one that trickles a request for as long as it trickles), then joins the thread. Idempotent.
   void Stop();
 
  private:
