@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -184,7 +185,8 @@ bool LoopbackPortFree(int port) {
 
 bool WaitForLoopbackPort(int port, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
+  // At least one try, however late this thread runs.
+  for (bool first = true; first || absl::Now() < deadline; first = false) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     sockaddr_in addr{};
@@ -194,7 +196,9 @@ bool WaitForLoopbackPort(int port, absl::Duration timeout) {
     const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     ::close(fd);
     if (ok) return true;
-    absl::SleepFor(absl::Milliseconds(100));
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    absl::SleepFor(std::min(left, absl::Milliseconds(100)));
   }
   return false;
 }

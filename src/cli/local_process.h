@@ -65,7 +65,8 @@ absl::StatusOr<std::string> FindPubsubEmulator();
 // SO_REUSEPORT, as the servers bind it (a stopped server's sockets in TIME_WAIT do not count).
 bool LoopbackPortFree(int port);
 
-// True once 127.0.0.1:`port` accepts a TCP connection, polling until `timeout`.
+// True once 127.0.0.1:`port` accepts a TCP connection, polling until `timeout` (at least one try, also
+// when the timeout has passed by the time it runs).
 bool WaitForLoopbackPort(int port, absl::Duration timeout);
 
 }  // namespace schedsvc::cli

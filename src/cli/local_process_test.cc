@@ -90,6 +90,19 @@ TEST(LoopbackPortFreeTest, AListeningPortIsTaken) {
   ::close(listener);
 }
 
+// The console's health probe asks with a tiny timeout: the connect must still be tried once, however long
+// the thread waited to run (on a busy machine the deadline could pass before the first try).
+TEST(WaitForLoopbackPortTest, TriesOnceEvenWithNoTimeLeft) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = Loopback(0);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  EXPECT_TRUE(WaitForLoopbackPort(ntohs(addr.sin_port), absl::ZeroDuration()));
+  ::close(listener);
+}
+
 TEST(LocalProcessTest, RunsInItsOwnGroupWithTheEnvironmentAndLog) {
   const std::string log = LogPath();
   std::remove(log.c_str());
