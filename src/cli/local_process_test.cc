@@ -40,6 +40,20 @@ sockaddr_in Loopback(int port) {
   return addr;
 }
 
+// A socket listening on 127.0.0.1 at a free port, which it sets in `*port`; -1 on failure.
+int ListenOnLoopback(int* port) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = Loopback(0);
+  socklen_t len = sizeof(addr);
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || ::listen(listener, 1) != 0) {
+    ::close(listener);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return listener;
+}
+
 // Waits up to kExitWait for `pid` (a child of this process) to end; returns its wait status or -1.
 int WaitFor(pid_t pid) {
   const absl::Time deadline = absl::Now() + kExitWait;
@@ -80,26 +94,20 @@ TEST(LoopbackPortFreeTest, APortInTimeWaitIsFree) {
 }
 
 TEST(LoopbackPortFreeTest, AListeningPortIsTaken) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = Loopback(0);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ASSERT_EQ(::listen(listener, 1), 0);
-  EXPECT_FALSE(LoopbackPortFree(ntohs(addr.sin_port)));
+  int port = 0;
+  const int listener = ListenOnLoopback(&port);
+  ASSERT_GE(listener, 0);
+  EXPECT_FALSE(LoopbackPortFree(port));
   ::close(listener);
 }
 
 // The console's health probe asks with a tiny timeout: the connect must still be tried once, however long
 // the thread waited to run (on a busy machine the deadline could pass before the first try).
 TEST(WaitForLoopbackPortTest, TriesOnceEvenWithNoTimeLeft) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = Loopback(0);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ASSERT_EQ(::listen(listener, 1), 0);
-  EXPECT_TRUE(WaitForLoopbackPort(ntohs(addr.sin_port), absl::ZeroDuration()));
+  int port = 0;
+  const int listener = ListenOnLoopback(&port);
+  ASSERT_GE(listener, 0);
+  EXPECT_TRUE(WaitForLoopbackPort(port, absl::ZeroDuration()));
   ::close(listener);
 }
 
