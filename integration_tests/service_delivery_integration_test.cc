@@ -132,14 +132,17 @@ TEST_F(ServiceIntegrationTest, MalformedMessagesDeadLetteredWithReason) {
 }
 
 // The admin port's /debug/deliveries lists a delivered message and a dead-lettered one (invalid path) with
-// their outcome, status and reason, and never a body or a credential-like attribute's value.
+// their outcome, status and reason, and never a body, a credential-like attribute's value or a credential
+// inside a value.
 TEST_F(ServiceIntegrationTest, RecentDeliveriesListDeliveredAndDeadLetteredWithoutBodiesOrSecrets) {
   constexpr char kBodyMarker[] = "body-Vn4qP7sW";
   constexpr char kTokenValue[] = "tok-Hx3mB8rL";
   constexpr absl::Duration kListedWithin = absl::Seconds(30);
   ASSERT_NO_FATAL_FAILURE(StartAll(RunOptions{}));
   const std::string body = absl::StrCat("{\"secret\":\"", kBodyMarker, "\"}");
-  const auto good = Publish({pubsub::OutgoingMessage{body, {{"path", "/jobs/ring"}, {"api_token", kTokenValue}}, ""}});
+  const std::string hook = absl::StrCat("https://user:", kTokenValue, "@hooks.example/x?sig=", kTokenValue, "&n=1");
+  const auto good = Publish(
+      {pubsub::OutgoingMessage{body, {{"path", "/jobs/ring"}, {"api_token", kTokenValue}, {"hook", hook}}, ""}});
   const auto bad = Publish({pubsub::OutgoingMessage{body, {{"path", "/a/../admin"}}, ""}});
   ASSERT_EQ(good.size(), 1u);
   ASSERT_EQ(bad.size(), 1u);
@@ -172,6 +175,7 @@ TEST_F(ServiceIntegrationTest, RecentDeliveriesListDeliveredAndDeadLetteredWitho
   EXPECT_EQ(delivered["attempts"], 1);
   EXPECT_EQ(delivered["backend"], "demo");
   EXPECT_EQ(delivered["attributes"]["path"], "/jobs/ring");
+  EXPECT_EQ(delivered["attributes"]["hook"], "https://***@hooks.example/x?sig=<redacted>&n=1");
   EXPECT_EQ(delivered["reason"], "");
   EXPECT_FALSE(delivered["publishTime"].get<std::string>().empty());
   EXPECT_EQ(dead_lettered["outcome"], "dead_lettered");

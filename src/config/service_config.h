@@ -180,7 +180,7 @@ struct ServiceConfig {
   // dead_letter_topic: "projects/P/topics/T" or id with `project`. Optional (then permanent failures
   // are nacked with a delay and logged).
   std::string dead_letter_topic;
-  // admin.listen: host:port of /healthz, /readyz, /metrics. Default 127.0.0.1:9090.
+  // admin.listen: host:port of /healthz, /readyz, /metrics, /debug/deliveries. Default 127.0.0.1:9090.
   std::string admin_listen = "127.0.0.1:9090";
   // admin.recent_deliveries: deliveries kept for the admin port's /debug/deliveries. Default 256; 0-10000
   // (0 = none kept, the endpoint answers 404).

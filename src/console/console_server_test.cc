@@ -310,8 +310,9 @@ TEST_F(ConsoleServerTest, ForwardsTheServiceAndDemoBackendRoutes) {
   EXPECT_EQ(backend[1].body, R"({"fail_rate":1})");
 }
 
-// An admin port without the deliveries ring answers 404 with no body: the page must see that 404, not a
-// console error claiming the console has no such path.
+// An upstream's own 404 passes through even without a body (here a server with no /debug/deliveries; an
+// admin port with admin.recent_deliveries: 0 answers 404 with a JSON error): the page must see that 404, not
+// a console error claiming the console has no such path.
 TEST_F(ConsoleServerTest, AnUpstreamsOwnErrorPassesThroughEvenWithoutABody) {
   ConsoleOptions o = Options();
   o.admin = {"127.0.0.1", backend_.port()};  // has no /debug/deliveries

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "src/common/check.h"
+#include "src/common/credential_redaction.h"
 
 namespace schedsvc::dispatch {
 namespace {
@@ -67,8 +68,10 @@ DeliveryRecord MakeDeliveryRecord(absl::Time decided, absl::string_view message_
       break;
     }
     std::string k = CutUtf8(key, kMaxRecordAttributeKeyBytes, &cut);
-    std::string v = LooksLikeCredential(key) ? std::string(kRedactedValue)
-                                             : CutUtf8(value, kMaxRecordAttributeValueBytes, &cut);
+    // Redacted before the cut: a cut could otherwise keep the start of a password and drop its end.
+    std::string v = LooksLikeCredential(key)
+                        ? std::string(kRedactedValue)
+                        : CutUtf8(RedactCredentialsInText(value, kRedactedValue), kMaxRecordAttributeValueBytes, &cut);
     if (bytes + k.size() + v.size() > kMaxRecordAttributeBytes) {
       cut = true;
       continue;  // a shorter one further on may still fit

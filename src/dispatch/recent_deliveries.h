@@ -7,8 +7,10 @@
 // Bounded memory: at most `capacity` records; the oldest is overwritten. A record never holds the message
 // body, a header or a credential: MakeDeliveryRecord copies at most kMaxRecordAttributes attributes, each
 // value cut to kMaxRecordAttributeValueBytes (at a UTF-8 boundary), at most kMaxRecordAttributeBytes in
-// all, replaces the value of an attribute whose name looks like a credential (kRedactedValue), and cuts the
-// other strings; whatever was cut or left out sets `truncated`.
+// all, replaces the value of an attribute whose name looks like a credential (kRedactedValue), hides the
+// credentials inside the other values before cutting them (URL user info and credential query parameters:
+// RedactCredentialsInText, src/common/credential_redaction.h), and cuts the other strings; whatever was cut
+// or left out sets `truncated`.
 //
 // Owned by ScheduleService; the dispatcher and the admin server keep a pointer. Thread-safe: Add() is
 // O(1) (a pointer swap under a mutex); Snapshot() copies the pointers under the same mutex and filters and
@@ -71,7 +73,7 @@ struct DeliveryRecord {
   absl::Time publish_time = absl::InfinitePast();
   // Pub/Sub's delivery attempt; 0 when Pub/Sub sent none.
   int delivery_attempt = 0;
-  // Bounded copy of the message's attributes (credential-like values redacted).
+  // Bounded copy of the message's attributes (credential-like values and credentials inside values redacted).
   std::map<std::string, std::string> attributes;
   // The backend the message was routed to; "" when it named none configured.
   std::string backend;

@@ -188,6 +188,40 @@ TEST_F(RecentDeliveriesTest, RedactsCredentialLikeAttributes) {
   EXPECT_FALSE(r.truncated);
 }
 
+// Attribute values are free text a job author writes: a URL with user info or a credential in its query
+// string loses the credential and keeps the rest readable.
+TEST_F(RecentDeliveriesTest, RedactsCredentialsInsideAttributeValues) {
+  constexpr char kPassword[] = "pa55-Wq7z";
+  constexpr char kToken[] = "tok-Jr4k";
+  const std::map<std::string, std::string> attributes = {
+      {"url", absl::StrCat("https://user:", kPassword, "@hooks.example/x")},
+      {"path", absl::StrCat("/hook?token=", kToken, "&x=1")},
+      {"target", absl::StrCat("https://h.example/x?page=2&API_KEY=", kToken, "#top")},
+      {"signed", absl::StrCat("/o?X-Goog-Signature=", kToken, ";sig=", kToken)},
+      {"note", "mail alice@example.com about /jobs/x?page=2"},
+  };
+  DeliveryRecord r = MakeDeliveryRecord(clock_.Now(), "m", clock_.Now(), 0, attributes, "orders", 1, kStatusOk,
+                                        kLatency, FinalOutcome::kDelivered, "", "");
+  EXPECT_EQ(r.attributes["url"], "https://***@hooks.example/x");
+  EXPECT_EQ(r.attributes["path"], absl::StrCat("/hook?token=", kRedactedValue, "&x=1"));
+  EXPECT_EQ(r.attributes["target"], absl::StrCat("https://h.example/x?page=2&API_KEY=", kRedactedValue, "#top"));
+  EXPECT_EQ(r.attributes["signed"], absl::StrCat("/o?X-Goog-Signature=", kRedactedValue, ";sig=", kRedactedValue));
+  EXPECT_EQ(r.attributes["note"], "mail alice@example.com about /jobs/x?page=2");
+  EXPECT_FALSE(r.truncated);
+}
+
+// A value is scrubbed before it is cut: a cut must never leave the start of a password whose end (the '@')
+// it dropped.
+TEST_F(RecentDeliveriesTest, RedactsUserInfoBeforeCuttingALongValue) {
+  const std::string password(kMaxRecordAttributeValueBytes * 2, 'p');
+  DeliveryRecord r =
+      MakeDeliveryRecord(clock_.Now(), "m", clock_.Now(), 0,
+                         {{"url", absl::StrCat("https://user:", password, "@hooks.example/x")}}, "orders", 1,
+                         kStatusOk, kLatency, FinalOutcome::kDelivered, "", "");
+  EXPECT_EQ(r.attributes["url"], "https://***@hooks.example/x");
+  EXPECT_EQ(r.attributes["url"].find("pppp"), std::string::npos);
+}
+
 // Writers and readers at once: every snapshot is bounded and newest-first per writer (run under TSan to
 // check the locking; the annotations are checked by clang's -Wthread-safety).
 TEST_F(RecentDeliveriesTest, ConcurrentAddAndSnapshotStayBounded) {

@@ -6,8 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "prometheus/text_serializer.h"
 #include "src/common/http_server_limits.h"
-#include "src/service/deliveries_endpoint.h"
 #include "src/common/json_text.h"
+#include "src/service/deliveries_endpoint.h"
+#include "src/service/loopback_host.h"
 
 namespace schedsvc::service {
 namespace {
@@ -17,6 +18,7 @@ constexpr int kPayloadTooLarge = 413;
 constexpr std::size_t kMaxAdminRequestBytes = 1;
 constexpr char kNoBodyMessage[] = "the admin port accepts no request body\n";
 constexpr int kBadRequest = 400;
+constexpr int kForbidden = 403;
 constexpr int kNotFound = 404;
 constexpr char kJson[] = "application/json";
 
@@ -64,6 +66,7 @@ absl::Status AdminServer::Start(const std::string& listen) {
   int port = 0;
   if (auto s = ParseHostPort(listen, &host, &port); !s.ok()) return s;
   server_ = std::make_unique<httplib::Server>();
+  debug_needs_loopback_host_ = IsLoopbackListenHost(host);
   // Every connection gets its own thread (up to a bound) and idle or slow connections time out, so slow
   // clients cannot keep the probes waiting; one request per connection.
   HttpServerLimits limits;
@@ -96,12 +99,19 @@ absl::Status AdminServer::Start(const std::string& listen) {
   });
   server_->Get("/debug/deliveries", [this](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
+    if (debug_needs_loopback_host_ && !IsLoopbackHostHeader(req.get_header_value("Host"))) {
+      res.status = kForbidden;
+      res.set_content(JsonText({{"error", "Host must be 127.0.0.1, localhost or [::1] (with or without a port): the "
+                                      "admin port listens on loopback, and other names could be DNS rebinding"}}),
+                      kJson);
+      return;
+    }
     if (recent_ == nullptr) {
       res.status = kNotFound;
       res.set_content(JsonText({{"error", "recent deliveries are off (admin.recent_deliveries: 0)"}}), kJson);
       return;
     }
-    auto filter = ParseDeliveriesQuery(req.params);
+    auto filter = ParseDeliveriesQuery(req.params, recent_->capacity());
     if (!filter.ok()) {
       res.status = kBadRequest;
       res.set_content(JsonText({{"error", std::string(filter.status().message())}}), kJson);

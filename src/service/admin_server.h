@@ -3,7 +3,8 @@
 // 503 "not ready: <reason>") and /metrics
 // (Prometheus text from the registry, after `before_scrape` refreshes pulled figures), and
 // /debug/deliveries (the recent-deliveries ring as JSON, deliveries_endpoint.h; 404 when there is no ring,
-// 400 for a bad query). cpp-httplib on its own thread. Thread-safe.
+// 400 for a bad query; when `listen` is loopback, 403 unless the Host header names loopback, against DNS
+// rebinding: loopback_host.h). cpp-httplib on its own thread. Thread-safe.
 #ifndef SCHEDSVC_SERVICE_ADMIN_SERVER_H_
 #define SCHEDSVC_SERVICE_ADMIN_SERVER_H_
 
@@ -53,6 +54,8 @@ class AdminServer {
   std::function<Readiness()> readiness_;
   std::function<void()> before_scrape_;
   const dispatch::RecentDeliveries* recent_ = nullptr;
+  // Set by Start(): the listen host is loopback, so /debug/deliveries checks the Host header.
+  bool debug_needs_loopback_host_ = false;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

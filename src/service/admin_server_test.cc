@@ -5,10 +5,12 @@
 #include <atomic>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "src/dispatch/recent_deliveries.h"
+#include "src/service/deliveries_endpoint.h"
 #include "testing/slow_http_clients.h"
 
 namespace schedsvc::service {
@@ -19,6 +21,7 @@ constexpr int kOk = 200;
 constexpr int kPayloadTooLarge = 413;
 constexpr int kBadRequest = 400;
 constexpr int kNotFound = 404;
+constexpr int kForbidden = 403;
 constexpr std::size_t kRingCapacity = 16;
 // Rounds of header lines from each slow client (testing/slow_http_clients.h has the crowd's size and pace).
 constexpr int kTrickles = 12;
@@ -191,6 +194,76 @@ TEST(AdminServerTest, DebugDeliveriesIs404WithoutARing) {
   EXPECT_EQ(answer->status, kNotFound);
   EXPECT_NE(answer->body.find("admin.recent_deliveries"), std::string::npos) << answer->body;
   server->Stop();
+}
+
+// On a loopback admin.listen, a web page can reach the port through DNS rebinding (its own name resolving
+// to 127.0.0.1): /debug/deliveries answers only a Host naming loopback; the probes and /metrics answer any.
+TEST(AdminServerTest, DebugDeliveriesOnLoopbackRefusesAForeignHostWith403) {
+  dispatch::RecentDeliveries ring(kRingCapacity);
+  const absl::Time t = absl::FromUnixSeconds(1774746000);
+  ring.Add(dispatch::MakeDeliveryRecord(t, "1", t, 1, {{"path", "/ok"}}, "demo", 1, kOk, absl::Milliseconds(5),
+                                        dispatch::FinalOutcome::kDelivered, "", ""));
+  AdminServer server(
+      std::make_shared<prometheus::Registry>(), [] { return Readiness{true, ""}; }, nullptr);
+  server.ServeRecentDeliveries(&ring);
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  httplib::Client client("127.0.0.1", server.port());
+  const std::string port = absl::StrCat(server.port());
+
+  for (const std::string& host : {absl::StrCat("attacker.example:", port), std::string("attacker.example"),
+                                  absl::StrCat("127.0.0.1.attacker.example:", port),
+                                  absl::StrCat("localhost.attacker.example:", port), std::string("")}) {
+    auto refused = client.Get("/debug/deliveries", {{"Host", host}});
+    ASSERT_TRUE(refused) << host;
+    EXPECT_EQ(refused->status, kForbidden) << host;
+    EXPECT_EQ(refused->body.find("\"1\""), std::string::npos) << "no record for Host " << host;
+    EXPECT_NE(refused->body.find("Host"), std::string::npos) << refused->body;
+  }
+  for (const std::string& host : {absl::StrCat("127.0.0.1:", port), std::string("127.0.0.1"),
+                                  absl::StrCat("localhost:", port), std::string("localhost"),
+                                  absl::StrCat("[::1]:", port), std::string("[::1]")}) {
+    auto allowed = client.Get("/debug/deliveries", {{"Host", host}});
+    ASSERT_TRUE(allowed) << host;
+    EXPECT_EQ(allowed->status, kOk) << host;
+  }
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    auto probe = client.Get(path, {{"Host", "10.1.2.3:9090"}});
+    ASSERT_TRUE(probe) << path;
+    EXPECT_EQ(probe->status, kOk) << path;
+  }
+  server.Stop();
+}
+
+// Without `limit` the endpoint lists the newest kDefaultDeliveriesLimit records, not the whole ring; an
+// explicit limit above it (the console asks for 500) is honoured up to the ring's size.
+TEST(AdminServerTest, DebugDeliveriesListsADefaultNumberWithoutALimit) {
+  constexpr std::size_t kBigRing = 1000;
+  constexpr std::size_t kRecords = 600;
+  constexpr int kConsoleLimit = 500;
+  dispatch::RecentDeliveries ring(kBigRing);
+  const absl::Time t = absl::FromUnixSeconds(1774746000);
+  for (std::size_t i = 0; i < kRecords; ++i) {
+    ring.Add(dispatch::MakeDeliveryRecord(t, absl::StrCat(i), t, 1, {}, "demo", 1, kOk, absl::Milliseconds(1),
+                                          dispatch::FinalOutcome::kDelivered, "", ""));
+  }
+  AdminServer server(
+      std::make_shared<prometheus::Registry>(), [] { return Readiness{true, ""}; }, nullptr);
+  server.ServeRecentDeliveries(&ring);
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  httplib::Client client("127.0.0.1", server.port());
+
+  auto defaulted = client.Get("/debug/deliveries");
+  ASSERT_TRUE(defaulted);
+  ASSERT_EQ(defaulted->status, kOk);
+  nlohmann::json j = nlohmann::json::parse(defaulted->body);
+  ASSERT_EQ(j["deliveries"].size(), kDefaultDeliveriesLimit);
+  EXPECT_EQ(j["deliveries"][0]["messageId"], absl::StrCat(kRecords - 1));
+
+  auto console = client.Get(absl::StrCat("/debug/deliveries?limit=", kConsoleLimit));
+  ASSERT_TRUE(console);
+  ASSERT_EQ(console->status, kOk);
+  EXPECT_EQ(nlohmann::json::parse(console->body)["deliveries"].size(), static_cast<std::size_t>(kConsoleLimit));
+  server.Stop();
 }
 
 }  // namespace

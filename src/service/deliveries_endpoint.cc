@@ -1,5 +1,7 @@
 #include "src/service/deliveries_endpoint.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -26,8 +28,9 @@ std::string OutcomeNames() {
 }  // namespace
 
 absl::StatusOr<dispatch::DeliveryFilter> ParseDeliveriesQuery(
-    const std::multimap<std::string, std::string>& params) {
+    const std::multimap<std::string, std::string>& params, std::size_t capacity) {
   dispatch::DeliveryFilter filter;
+  filter.limit = kDefaultDeliveriesLimit;
   for (const auto& [name, value] : params) {
     if (name != kLimit && name != kBackend && name != kOutcome) {
       return absl::InvalidArgumentError(
@@ -52,6 +55,7 @@ absl::StatusOr<dispatch::DeliveryFilter> ParseDeliveriesQuery(
       filter.outcome = *outcome;
     }
   }
+  filter.limit = std::min(*filter.limit, capacity);
   return filter;
 }
 

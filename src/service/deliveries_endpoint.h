@@ -8,6 +8,7 @@
 #ifndef SCHEDSVC_SERVICE_DELIVERIES_ENDPOINT_H_
 #define SCHEDSVC_SERVICE_DELIVERIES_ENDPOINT_H_
 
+#include <cstddef>
 #include <map>
 #include <string>
 
@@ -20,12 +21,16 @@ namespace schedsvc::service {
 
 // The largest `limit` accepted (the largest ring, admin.recent_deliveries).
 inline constexpr int kMaxDeliveriesLimit = 10000;
+// The number of records listed when the query gives no `limit`: bounds what a request without one copies.
+inline constexpr std::size_t kDefaultDeliveriesLimit = 100;
 
-// Returns the filter the query parameters ask for: `limit` 1-kMaxDeliveriesLimit (absent: every record),
-// `backend` a backend name (absent or empty: all), `outcome` one of delivered, handed_back,
-// dead_lettered, lost (absent or empty: all). kInvalidArgument, with a message that names the parameter
-// and the accepted values, for a malformed value, a parameter given twice or an unknown parameter.
-absl::StatusOr<dispatch::DeliveryFilter> ParseDeliveriesQuery(const std::multimap<std::string, std::string>& params);
+// Returns the filter the query parameters ask for of a ring of `capacity` records: `limit`
+// 1-kMaxDeliveriesLimit (absent: kDefaultDeliveriesLimit), lowered to `capacity` (so a request copies at
+// most what the ring holds), `backend` a backend name (absent or empty: all), `outcome` one of delivered,
+// handed_back, dead_lettered, lost (absent or empty: all). kInvalidArgument, with a message that names the
+// parameter and the accepted values, for a malformed value, a parameter given twice or an unknown parameter.
+absl::StatusOr<dispatch::DeliveryFilter> ParseDeliveriesQuery(const std::multimap<std::string, std::string>& params,
+                                                              std::size_t capacity);
 
 // Returns "2026-03-29T01:00:00.5Z" (RFC 3339, UTC, fractional seconds only when non-zero); "" for an
 // infinite time (unknown).

@@ -12,33 +12,49 @@ using ::testing::HasSubstr;
 using Params = std::multimap<std::string, std::string>;
 
 constexpr std::size_t kCapacity = 8;
+constexpr std::size_t kLargeCapacity = 10000;
 constexpr absl::Duration kLatency = absl::Microseconds(12500);
 constexpr int kStatusOk = 200;
 
 std::string ErrorOf(const Params& params) {
-  auto parsed = ParseDeliveriesQuery(params);
+  auto parsed = ParseDeliveriesQuery(params, kLargeCapacity);
   EXPECT_FALSE(parsed.ok());
   if (parsed.ok()) return "";
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
   return std::string(parsed.status().message());
 }
 
-TEST(DeliveriesQueryTest, EmptyQueryMatchesEverything) {
-  auto filter = ParseDeliveriesQuery({});
+TEST(DeliveriesQueryTest, EmptyQueryListsTheDefaultNumberOfAnyBackendAndOutcome) {
+  auto filter = ParseDeliveriesQuery({}, kLargeCapacity);
   ASSERT_TRUE(filter.ok());
-  EXPECT_FALSE(filter->limit.has_value());
+  EXPECT_EQ(filter->limit, kDefaultDeliveriesLimit);
   EXPECT_FALSE(filter->backend.has_value());
   EXPECT_FALSE(filter->outcome.has_value());
+  // A ring smaller than the default lists all it has.
+  filter = ParseDeliveriesQuery({}, kCapacity);
+  ASSERT_TRUE(filter.ok());
+  EXPECT_EQ(filter->limit, kCapacity);
+}
+
+TEST(DeliveriesQueryTest, CapsTheLimitAtTheRingsCapacity) {
+  constexpr std::size_t kRing = 256;
+  auto filter = ParseDeliveriesQuery({{"limit", "500"}}, kRing);
+  ASSERT_TRUE(filter.ok()) << filter.status();
+  EXPECT_EQ(filter->limit, kRing);
+  filter = ParseDeliveriesQuery({{"limit", "500"}}, kLargeCapacity);
+  ASSERT_TRUE(filter.ok()) << filter.status();
+  EXPECT_EQ(filter->limit, 500u);
 }
 
 TEST(DeliveriesQueryTest, ParsesLimitBackendAndOutcome) {
-  auto filter = ParseDeliveriesQuery({{"limit", "5"}, {"backend", "demo"}, {"outcome", "dead_lettered"}});
+  auto filter =
+      ParseDeliveriesQuery({{"limit", "5"}, {"backend", "demo"}, {"outcome", "dead_lettered"}}, kLargeCapacity);
   ASSERT_TRUE(filter.ok()) << filter.status();
   EXPECT_EQ(filter->limit, 5u);
   EXPECT_EQ(filter->backend, "demo");
   EXPECT_EQ(filter->outcome, dispatch::FinalOutcome::kDeadLettered);
   // Empty values (an unset select in a form) filter nothing.
-  auto empty = ParseDeliveriesQuery({{"backend", ""}, {"outcome", ""}});
+  auto empty = ParseDeliveriesQuery({{"backend", ""}, {"outcome", ""}}, kLargeCapacity);
   ASSERT_TRUE(empty.ok()) << empty.status();
   EXPECT_FALSE(empty->backend.has_value());
   EXPECT_FALSE(empty->outcome.has_value());
