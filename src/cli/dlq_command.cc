@@ -277,13 +277,17 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
   // copy again) is this run's own output coming back: the run stops instead of feeding itself.
   std::set<std::string> published_ids;
   int matched = 0;                 // what --limit counts
+  // Wanted (--id) dead letters handled in this run (replayed, failed or filtered out): once all are, the run
+  // ends, so replaying a few ids does not pull, hold and skip the whole backlog.
+  size_t wanted_seen = 0;
+  const auto wanted_pending = [&] { return wanted_ids.empty() || wanted_seen < wanted_ids.size(); };
   struct Pending {
     const v1::ReceivedMessage* message;
     std::future<absl::StatusOr<std::string>> result;
   };
   // Never pulls more than --limit can still take, so every match in a batch is replayed.
   PacedPull pull(client, *name, leases, options.limit, options.pacing);
-  while (pull.More(matched)) {
+  while (pull.More(matched) && wanted_pending()) {
     HeldBatch batch = pull.Next(matched);
     if (const absl::Status& s = batch.pull_status; !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("pulling ", *name, ": ", s.message(), " (stopped after ",
@@ -320,6 +324,7 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
         ++counts.skipped;
         continue;
       }
+      if (!wanted_ids.empty()) ++wanted_seen;
       if (!filter->first.empty()) {
         const auto& attrs = rm.message().attributes();
         auto it = attrs.find(filter->first);

@@ -77,7 +77,9 @@ struct DlqReplayOptions {
   bool dry_run = false;      // --dry-run: report, publish nothing, ack nothing
   std::string project = "local-project";
   // --id ID (repeatable): replay only the dead letters with these message ids (the dead letter's own id,
-  // as `dlq list` shows it); others count as skipped. Empty = every dead letter. Ids must not be empty.
+  // as `dlq list` shows it); others count as skipped. The run ends once every named dead letter has been
+  // pulled and handled (replayed, failed or filtered out), without pulling the rest of the backlog.
+  // Empty = every dead letter. Ids must not be empty.
   std::vector<std::string> ids;
   // --set-attribute KEY=VALUE (repeatable): set on every replayed copy, over the original attribute of
   // that name. KEY must not be empty nor a bookkeeping key (schedsvc.*, CloudPubSubDeadLetter*); key and
