@@ -140,6 +140,24 @@ std::map<std::string, std::string> OriginalAttributes(const v1::PubsubMessage& m
   return out;
 }
 
+absl::Status CheckReplayAttribute(absl::string_view name, absl::string_view key, absl::string_view value) {
+  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(name, ": an attribute key must not be empty"));
+  if (IsDeadLetterAttribute(key)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, " ", key,
+        ": schedsvc.* and CloudPubSubDeadLetter* are dead-letter bookkeeping, not set on a replayed copy"));
+  }
+  if (key.size() > pubsub::kMaxAttributeKeyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " key of ", key.size(), " bytes; Pub/Sub allows ", pubsub::kMaxAttributeKeyBytes));
+  }
+  if (value.size() > pubsub::kMaxAttributeValueBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " ", key, ": value of ", value.size(),
+                                                   " bytes; Pub/Sub allows ", pubsub::kMaxAttributeValueBytes));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::map<std::string, std::string>> ParseSetAttributes(const std::vector<std::string>& texts) {
   std::map<std::string, std::string> out;
   for (const auto& text : texts) {
@@ -147,19 +165,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseSetAttributes(const std:
     if (parts.size() != 2 || parts[0].empty()) {
       return absl::InvalidArgumentError(absl::StrCat("--set-attribute must be KEY=VALUE, got \"", text, "\""));
     }
-    if (IsDeadLetterAttribute(parts[0])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--set-attribute ", parts[0],
-          ": schedsvc.* and CloudPubSubDeadLetter* are dead-letter bookkeeping, not set on a replayed copy"));
-    }
-    if (parts[0].size() > pubsub::kMaxAttributeKeyBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("--set-attribute key of ", parts[0].size(),
-                                                     " bytes; Pub/Sub allows ", pubsub::kMaxAttributeKeyBytes));
-    }
-    if (parts[1].size() > pubsub::kMaxAttributeValueBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("--set-attribute ", parts[0], ": value of ", parts[1].size(),
-                                                     " bytes; Pub/Sub allows ", pubsub::kMaxAttributeValueBytes));
-    }
+    if (absl::Status s = CheckReplayAttribute("--set-attribute", parts[0], parts[1]); !s.ok()) return s;
     out[parts[0]] = parts[1];
   }
   return out;

@@ -88,6 +88,11 @@ struct DlqReplayOptions {
   DlqPullPacing pacing;
 };
 
+// Checks one attribute to set on a replayed copy: kInvalidArgument when the key is empty or a bookkeeping key,
+// or the key or value exceeds Pub/Sub's size. The message starts with `name`, how the caller's input names
+// the attributes (the CLI: "--set-attribute"; the console API: "setAttributes"); it never holds the value.
+absl::Status CheckReplayAttribute(absl::string_view name, absl::string_view key, absl::string_view value);
+
 // Parses the --set-attribute texts ("KEY=VALUE") into the attributes to set on a replayed copy.
 // kInvalidArgument naming the text when one is malformed (no '=', empty key), names a bookkeeping key, or
 // exceeds Pub/Sub's key or value size.
