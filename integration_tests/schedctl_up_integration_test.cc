@@ -6,7 +6,8 @@
 // with a clear message; --duration must be positive. With --ingest push the sample run reaches the backend
 // through the service's push endpoint. While it runs, the console (--console-port) serves the page and
 // answers its API: config, health, the sample job through the scheduler proxy, and a run whose path the
-// backend refuses shows as a dead letter with its reason and is replayed with a corrected path.
+// backend refuses shows as a dead letter with its reason and is replayed with a corrected path: the
+// dead letter goes and its copy is delivered on the corrected path (the service's recent deliveries).
 #include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -44,6 +45,10 @@ constexpr int kOk = 200;
 // Up to this long for a dead letter to show (or go) on the console.
 constexpr absl::Duration kDeadLetterTimeout = absl::Seconds(60);
 constexpr char kJobsPath[] = "/api/scheduler/v1/projects/local-project/locations/us-central1/jobs";
+// The path the backend refuses, and the one a replay sets instead (no other message uses it).
+constexpr char kBadPath[] = "/bad";
+constexpr char kCorrectedPath[] = "/ok";
+constexpr int kBadPathStatus = 400;
 
 // POSTs JSON `body` to the console on `port`; returns the answer's body, failing the test unless it is 200.
 std::string ConsolePost(int port, const std::string& path, const std::string& body) {
@@ -69,6 +74,23 @@ std::string ConsoleGet(int port, const std::string& path) {
   }
   EXPECT_EQ(r->status, kOk) << "GET " << path << ": " << r->body;
   return r->status == kOk ? r->body : "";
+}
+
+// Waits up to kDeadLetterTimeout for the service's recent deliveries (through the console) to hold a delivery
+// to `path` that the backend answered 200; returns it, or null (the last answer in `last`).
+nlohmann::json WaitForDeliveryTo(int port, const std::string& path, nlohmann::json& last) {
+  for (const absl::Time deadline = absl::Now() + kDeadLetterTimeout; absl::Now() < deadline;) {
+    last = nlohmann::json::parse(ConsoleGet(port, "/api/service/deliveries?outcome=delivered"), nullptr, false);
+    if (last.is_object() && last.contains("deliveries") && last["deliveries"].is_array()) {
+      for (const auto& d : last["deliveries"]) {
+        if (d.contains("attributes") && d["attributes"].value("path", "") == path && d.value("httpStatus", 0) == kOk) {
+          return d;
+        }
+      }
+    }
+    absl::SleepFor(absl::Seconds(1));
+  }
+  return nullptr;
 }
 
 // Returns the largest N of `pattern`'s first group ("... ([0-9]+) ...") in `text`, or -1.
@@ -136,8 +158,10 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   EXPECT_EQ(jobs["jobs"][0].value("name", ""),
             "projects/local-project/locations/us-central1/jobs/sample-every-minute");
   // A run whose path the backend refuses (400) is dead-lettered by the service, listed by the console with
-  // its reason, and replayed with a corrected path through the console: the list empties.
-  ConsolePost(console_port, "/api/demo-backend/config", R"({"status_for_path":{"/bad":400}})");
+  // its reason, and replayed with a corrected path through the console: the list empties and the replayed
+  // copy reaches the backend on the corrected path.
+  ConsolePost(console_port, "/api/demo-backend/config",
+              nlohmann::json({{"status_for_path", {{kBadPath, kBadPathStatus}}}}).dump());
   const nlohmann::json bad_job = {
       {"name", "projects/local-project/locations/us-central1/jobs/bad-path"},
       {"schedule", "0 0 1 1 *"},
@@ -145,7 +169,7 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
       {"pubsubTarget",
        {{"topicName", "projects/local-project/topics/scheduled-jobs"},
         {"data", "e30="},
-        {"attributes", {{"backend", "demo"}, {"path", "/bad"}}}}}};
+        {"attributes", {{"backend", "demo"}, {"path", kBadPath}}}}}};
   ConsolePost(console_port, kJobsPath, bad_job.dump());
   ConsolePost(console_port, absl::StrCat(kJobsPath, "/bad-path:run"), "{}");
   nlohmann::json dead_letters;
@@ -158,8 +182,8 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
   ASSERT_EQ(dead_letters["messages"].size(), 1u) << dead_letters;
   const nlohmann::json& dead = dead_letters["messages"][0];
   EXPECT_EQ(dead.value("reason", ""), "HTTP 400 from backend") << dead;
-  EXPECT_EQ(dead["attributes"].value("path", ""), "/bad") << dead;
-  const nlohmann::json replay = {{"ids", {dead.value("id", "")}}, {"setAttributes", {{"path", "/ok"}}}};
+  EXPECT_EQ(dead["attributes"].value("path", ""), kBadPath) << dead;
+  const nlohmann::json replay = {{"ids", {dead.value("id", "")}}, {"setAttributes", {{"path", kCorrectedPath}}}};
   EXPECT_EQ(nlohmann::json::parse(ConsolePost(console_port, "/api/deadletters/replay", replay.dump()), nullptr, false),
             nlohmann::json({{"replayed", 1}, {"skipped", 0}, {"failed", 0}}));
   for (const absl::Time deadline = absl::Now() + kDeadLetterTimeout; absl::Now() < deadline;) {
@@ -168,6 +192,14 @@ TEST(SchedctlUpTest, RunsThePipelineDeliversTheSampleRunAndCtrlCLeavesNoProcessB
     absl::SleepFor(absl::Seconds(1));
   }
   EXPECT_TRUE(dead_letters.is_object() && dead_letters["messages"].empty()) << dead_letters;
+  // The ack alone proves nothing about the copy: it must be delivered, with the corrected path.
+  nlohmann::json deliveries;
+  const nlohmann::json replayed = WaitForDeliveryTo(console_port, kCorrectedPath, deliveries);
+  EXPECT_FALSE(replayed.is_null()) << "no delivery to " << kCorrectedPath << " within "
+                                   << absl::FormatDuration(kDeadLetterTimeout) << ": " << deliveries;
+  if (!replayed.is_null()) {
+    EXPECT_EQ(replayed.value("backend", ""), "demo") << replayed;
+  }
 
   // Ctrl-C.
   const int status = up->Stop(SIGINT, kStopTimeout);

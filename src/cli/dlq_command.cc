@@ -140,6 +140,24 @@ std::map<std::string, std::string> OriginalAttributes(const v1::PubsubMessage& m
   return out;
 }
 
+absl::Status CheckReplayAttribute(absl::string_view name, absl::string_view key, absl::string_view value) {
+  if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(name, ": an attribute key must not be empty"));
+  if (IsDeadLetterAttribute(key)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, " ", key,
+        ": schedsvc.* and CloudPubSubDeadLetter* are dead-letter bookkeeping, not set on a replayed copy"));
+  }
+  if (key.size() > pubsub::kMaxAttributeKeyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, " key of ", key.size(), " bytes; Pub/Sub allows ", pubsub::kMaxAttributeKeyBytes));
+  }
+  if (value.size() > pubsub::kMaxAttributeValueBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " ", key, ": value of ", value.size(),
+                                                   " bytes; Pub/Sub allows ", pubsub::kMaxAttributeValueBytes));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::map<std::string, std::string>> ParseSetAttributes(const std::vector<std::string>& texts) {
   std::map<std::string, std::string> out;
   for (const auto& text : texts) {
@@ -147,19 +165,7 @@ absl::StatusOr<std::map<std::string, std::string>> ParseSetAttributes(const std:
     if (parts.size() != 2 || parts[0].empty()) {
       return absl::InvalidArgumentError(absl::StrCat("--set-attribute must be KEY=VALUE, got \"", text, "\""));
     }
-    if (IsDeadLetterAttribute(parts[0])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--set-attribute ", parts[0],
-          ": schedsvc.* and CloudPubSubDeadLetter* are dead-letter bookkeeping, not set on a replayed copy"));
-    }
-    if (parts[0].size() > pubsub::kMaxAttributeKeyBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("--set-attribute key of ", parts[0].size(),
-                                                     " bytes; Pub/Sub allows ", pubsub::kMaxAttributeKeyBytes));
-    }
-    if (parts[1].size() > pubsub::kMaxAttributeValueBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("--set-attribute ", parts[0], ": value of ", parts[1].size(),
-                                                     " bytes; Pub/Sub allows ", pubsub::kMaxAttributeValueBytes));
-    }
+    if (absl::Status s = CheckReplayAttribute("--set-attribute", parts[0], parts[1]); !s.ok()) return s;
     out[parts[0]] = parts[1];
   }
   return out;
@@ -277,13 +283,17 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
   // copy again) is this run's own output coming back: the run stops instead of feeding itself.
   std::set<std::string> published_ids;
   int matched = 0;                 // what --limit counts
+  // Wanted (--id) dead letters handled in this run (replayed, failed or filtered out): once all are, the run
+  // ends, so replaying a few ids does not pull, hold and skip the whole backlog.
+  size_t wanted_seen = 0;
+  const auto wanted_pending = [&] { return wanted_ids.empty() || wanted_seen < wanted_ids.size(); };
   struct Pending {
     const v1::ReceivedMessage* message;
     std::future<absl::StatusOr<std::string>> result;
   };
   // Never pulls more than --limit can still take, so every match in a batch is replayed.
   PacedPull pull(client, *name, leases, options.limit, options.pacing);
-  while (pull.More(matched)) {
+  while (pull.More(matched) && wanted_pending()) {
     HeldBatch batch = pull.Next(matched);
     if (const absl::Status& s = batch.pull_status; !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("pulling ", *name, ": ", s.message(), " (stopped after ",
@@ -320,6 +330,7 @@ absl::StatusOr<ReplayCounts> ReplayDeadLetters(const DlqReplayOptions& options, 
         ++counts.skipped;
         continue;
       }
+      if (!wanted_ids.empty()) ++wanted_seen;
       if (!filter->first.empty()) {
         const auto& attrs = rm.message().attributes();
         auto it = attrs.find(filter->first);

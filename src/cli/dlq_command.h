@@ -77,7 +77,9 @@ struct DlqReplayOptions {
   bool dry_run = false;      // --dry-run: report, publish nothing, ack nothing
   std::string project = "local-project";
   // --id ID (repeatable): replay only the dead letters with these message ids (the dead letter's own id,
-  // as `dlq list` shows it); others count as skipped. Empty = every dead letter. Ids must not be empty.
+  // as `dlq list` shows it); others count as skipped. The run ends once every named dead letter has been
+  // pulled and handled (replayed, failed or filtered out), without pulling the rest of the backlog.
+  // Empty = every dead letter. Ids must not be empty.
   std::vector<std::string> ids;
   // --set-attribute KEY=VALUE (repeatable): set on every replayed copy, over the original attribute of
   // that name. KEY must not be empty nor a bookkeeping key (schedsvc.*, CloudPubSubDeadLetter*); key and
@@ -85,6 +87,11 @@ struct DlqReplayOptions {
   std::vector<std::string> set_attributes;
   DlqPullPacing pacing;
 };
+
+// Checks one attribute to set on a replayed copy: kInvalidArgument when the key is empty or a bookkeeping key,
+// or the key or value exceeds Pub/Sub's size. The message starts with `name`, how the caller's input names
+// the attributes (the CLI: "--set-attribute"; the console API: "setAttributes"); it never holds the value.
+absl::Status CheckReplayAttribute(absl::string_view name, absl::string_view key, absl::string_view value);
 
 // Parses the --set-attribute texts ("KEY=VALUE") into the attributes to set on a replayed copy.
 // kInvalidArgument naming the text when one is malformed (no '=', empty key), names a bookkeeping key, or

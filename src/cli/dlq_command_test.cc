@@ -236,6 +236,40 @@ TEST_F(DlqCommandTest, IdsReplayOnlyTheNamedDeadLettersAndSkipTheRest) {
   EXPECT_EQ(client_.available(), 2 * kBatch - 2) << "the others are released";
 }
 
+TEST_F(DlqCommandTest, IdsEndTheRunOnceEveryNamedDeadLetterIsSettled) {
+  // A big backlog: replaying one id must not pull (and hold) the rest of it.
+  constexpr int kBacklog = 10 * kBatch;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kBacklog; ++i) ids.push_back(client_.Add(absl::StrCat("order-", i), {{"n", "x"}}));
+  DlqReplayOptions o = ReplayOptions();
+  o.ids = {ids[1]};
+  auto counts = Replay(o);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->replayed, 1);
+  EXPECT_EQ(counts->skipped, kBatch - 1) << "only the rest of the wanted one's batch";
+  EXPECT_EQ(client_.pulls(), 1) << "the run ends once the wanted id is settled";
+  EXPECT_EQ(client_.deliveries(ids[kBatch]), 0) << "the next batch was never pulled";
+  EXPECT_TRUE(client_.acked(ids[1]));
+  EXPECT_EQ(client_.available(), kBacklog - 1) << "what was held is released";
+}
+
+TEST_F(DlqCommandTest, IdsEndTheRunAlsoWhenTheNamedDeadLetterFailsToPublish) {
+  constexpr int kBacklog = 10 * kBatch;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kBacklog; ++i) ids.push_back(client_.Add(absl::StrCat("order-", i), {}));
+  publisher_.fail_data = {"order-4"};
+  DlqReplayOptions o = ReplayOptions();
+  o.ids = {ids[0], ids[4]};
+  auto counts = Replay(o);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->replayed, 1);
+  EXPECT_EQ(counts->failed, 1);
+  EXPECT_EQ(counts->skipped, 2 * kBatch - 2);
+  EXPECT_EQ(client_.pulls(), 2);
+  EXPECT_FALSE(client_.acked(ids[4]));
+  EXPECT_EQ(client_.available(), kBacklog - 1) << "the failed one is released with the rest";
+}
+
 TEST_F(DlqCommandTest, SetAttributeOverridesAndAddsOnTheReplayedCopyOnly) {
   const std::string id =
       client_.Add("order", {{"path", "/broken"}, {"backend", "demo"}, {"schedsvc.reason", "http_4xx"}});

@@ -382,6 +382,8 @@ TEST_F(ConsoleServerTest, ListsAndReplaysDeadLettersThroughTheDlqCodePath) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, kBadRequest);
   EXPECT_THAT(Json(refused).value("error", ""), HasSubstr("schedsvc.error"));
+  EXPECT_THAT(Json(refused).value("error", ""), HasSubstr("setAttributes")) << "the API's member, as the page sent it";
+  EXPECT_THAT(Json(refused).value("error", ""), Not(HasSubstr("--set-attribute"))) << "no CLI flag on the page";
 
   const nlohmann::json request = {{"ids", {bad_id}}, {"setAttributes", {{"path", "/ok"}}}};
   auto replay = http_->Post("/api/deadletters/replay", request.dump(), "application/json");

@@ -42,6 +42,20 @@ nlohmann::json DeadLetterJson(const google::pubsub::v1::PubsubMessage& message) 
           {"dataBytes", message.data().size()}};
 }
 
+absl::Status CheckReplayRequest(const ReplayRequest& request) {
+  for (const auto& id : request.ids) {
+    if (id.empty()) return absl::InvalidArgumentError("ids must be an array of non-empty strings");
+  }
+  for (const auto& [k, v] : request.set_attributes) {
+    // ReplayDeadLetters takes "KEY=VALUE" texts, split at the first '='.
+    if (absl::StrContains(k, '=')) {
+      return absl::InvalidArgumentError(absl::StrCat("setAttributes key \"", k, "\" must not contain '='"));
+    }
+    if (absl::Status s = cli::CheckReplayAttribute("setAttributes", k, v); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ReplayRequest> ParseReplayRequest(const std::string& body) {
   ReplayRequest out;
   if (body.empty()) return out;
@@ -63,15 +77,13 @@ absl::StatusOr<ReplayRequest> ParseReplayRequest(const std::string& body) {
         if (!v.is_string()) {
           return absl::InvalidArgumentError(absl::StrCat("setAttributes.", k, " must be a string"));
         }
-        if (absl::StrContains(k, '=')) {
-          return absl::InvalidArgumentError(absl::StrCat("setAttributes key \"", k, "\" must not contain '='"));
-        }
-        out.set_attributes.push_back(absl::StrCat(k, "=", v.get<std::string>()));
+        out.set_attributes[k] = v.get<std::string>();
       }
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown member \"", key, "\" (known: ids, setAttributes)"));
     }
   }
+  if (absl::Status s = CheckReplayRequest(out); !s.ok()) return s;
   return out;
 }
 

@@ -4,6 +4,7 @@
 #ifndef SCHEDSVC_CONSOLE_DEAD_LETTER_JSON_H_
 #define SCHEDSVC_CONSOLE_DEAD_LETTER_JSON_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,13 +26,19 @@ nlohmann::json DeadLetterJson(const google::pubsub::v1::PubsubMessage& message);
 
 // What a replay request asks for.
 struct ReplayRequest {
-  std::vector<std::string> ids;             // empty = all
-  std::vector<std::string> set_attributes;  // "KEY=VALUE" texts, as --set-attribute takes them
+  std::vector<std::string> ids;                       // "ids": empty = all
+  std::map<std::string, std::string> set_attributes;  // "setAttributes": key -> value on each replayed copy
 };
+
+// Checks a replay request as ReplayDeadLetters would check its --id / --set-attribute options, in the API's
+// words (errors name `ids` and `setAttributes`, never a CLI flag): kInvalidArgument for an empty id, or an
+// attribute key that is empty, contains '=', is bookkeeping (schedsvc.*, CloudPubSubDeadLetter*) or is over
+// Pub/Sub's key size, or a value over its value size.
+absl::Status CheckReplayRequest(const ReplayRequest& request);
 
 // Parses {"ids":["…"], "setAttributes":{"k":"v"}} (both optional; an empty body means all, nothing set).
 // kInvalidArgument naming the problem: not JSON, not an object, an unknown member, ids not an array of
-// non-empty strings, setAttributes not an object of strings, or a key containing '='.
+// non-empty strings, setAttributes not an object of strings, or what CheckReplayRequest refuses.
 absl::StatusOr<ReplayRequest> ParseReplayRequest(const std::string& body);
 
 // Returns {"replayed":N,"skipped":N,"failed":N}.

@@ -3,6 +3,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "src/pubsub/limits.h"
 
 namespace schedsvc::console {
 namespace {
@@ -10,6 +11,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 google::pubsub::v1::PubsubMessage Message(const std::map<std::string, std::string>& attributes) {
   google::pubsub::v1::PubsubMessage m;
@@ -54,7 +56,7 @@ TEST(DeadLetterJsonTest, ParsesAReplayRequest) {
   auto some = ParseReplayRequest(R"({"ids":["a","b"],"setAttributes":{"path":"/ok","x":"1=2"}})");
   ASSERT_TRUE(some.ok()) << some.status();
   EXPECT_THAT(some->ids, ElementsAre("a", "b"));
-  EXPECT_THAT(some->set_attributes, ElementsAre("path=/ok", "x=1=2"));
+  EXPECT_EQ(some->set_attributes, (std::map<std::string, std::string>{{"path", "/ok"}, {"x", "1=2"}}));
   EXPECT_TRUE(ParseReplayRequest(R"({"ids":[]})").ok());
 }
 
@@ -75,6 +77,27 @@ TEST(DeadLetterJsonTest, RefusesAMalformedReplayRequestNamingTheProblem) {
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << body;
     EXPECT_THAT(r.status().message(), HasSubstr(why)) << body;
+  }
+}
+
+TEST(DeadLetterJsonTest, RefusesAttributesAReplayCannotSetInTheApisWords) {
+  // The page shows these errors: they name the request's members, never the CLI's flags.
+  const std::string long_key(pubsub::kMaxAttributeKeyBytes + 1, 'k');
+  const std::string long_value(pubsub::kMaxAttributeValueBytes + 1, 'v');
+  const std::vector<std::pair<nlohmann::json, std::string>> cases = {
+      {{{"setAttributes", {{"schedsvc.error", "x"}}}}, "bookkeeping"},
+      {{{"setAttributes", {{"CloudPubSubDeadLetterSourceDeliveryCount", "1"}}}}, "bookkeeping"},
+      {{{"setAttributes", {{"", "x"}}}}, "empty"},
+      {{{"setAttributes", {{long_key, "x"}}}}, "Pub/Sub allows"},
+      {{{"setAttributes", {{"k", long_value}}}}, "Pub/Sub allows"},
+  };
+  for (const auto& [body, why] : cases) {
+    auto r = ParseReplayRequest(body.dump());
+    ASSERT_FALSE(r.ok()) << body.dump().substr(0, 80);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(r.status().message(), HasSubstr("setAttributes"));
+    EXPECT_THAT(r.status().message(), HasSubstr(why));
+    EXPECT_THAT(r.status().message(), Not(HasSubstr("--")));
   }
 }
 

@@ -34,11 +34,12 @@ absl::StatusOr<cli::ReplayCounts> DeadLetterView::Replay(const ReplayRequest& re
   cli::DlqReplayOptions replay;
   replay.subscription = options_.subscription;
   replay.to_topic = options_.replay_topic;
+  // Checked here, in the API's words (ReplayDeadLetters would name its CLI flags), and before a publisher
+  // exists, so a bad request costs no connection.
+  if (absl::Status s = CheckReplayRequest(request); !s.ok()) return s;
   replay.ids = request.ids;
-  replay.set_attributes = request.set_attributes;
+  for (const auto& [k, v] : request.set_attributes) replay.set_attributes.push_back(absl::StrCat(k, "=", v));
   replay.pacing = options_.pacing;
-  // Checked before a publisher exists, so a bad request costs no connection.
-  if (auto parsed = cli::ParseSetAttributes(replay.set_attributes); !parsed.ok()) return parsed.status();
   auto publisher = make_publisher_(options_.replay_topic);
   if (!publisher.ok()) return publisher.status();
   std::ostringstream lines;

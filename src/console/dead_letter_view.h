@@ -44,7 +44,8 @@ class DeadLetterView {
   absl::StatusOr<nlohmann::json> List();
 
   // Replays the dead letters `request` names (all when none) with its attributes set. kInvalidArgument for
-  // a bad request (nothing pulled); the publisher factory's or ReplayDeadLetters' error otherwise.
+  // a bad request (CheckReplayRequest's, in the API's words; nothing pulled); the publisher factory's or
+  // ReplayDeadLetters' error otherwise.
   absl::StatusOr<cli::ReplayCounts> Replay(const ReplayRequest& request);
 
   const std::string& subscription() const { return options_.subscription; }

@@ -10,6 +10,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr char kSubscription[] = "projects/p/subscriptions/dead-inspect";
 constexpr char kTopic[] = "projects/p/topics/work";
@@ -75,7 +76,7 @@ TEST_F(DeadLetterViewTest, ReplayOfOneIdWithACorrectedAttributeGoesToTheOriginal
   DeadLetterView view(Options(), client_, Factory(), clock_);
   ReplayRequest request;
   request.ids = {bad};
-  request.set_attributes = {"path=/fixed"};
+  request.set_attributes = {{"path", "/fixed"}};
   auto counts = view.Replay(request);
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ(counts->replayed, 1);
@@ -92,11 +93,27 @@ TEST_F(DeadLetterViewTest, ABadReplayRequestPullsNothingAndMakesNoPublisher) {
   client_.Add("one", {});
   DeadLetterView view(Options(), client_, Factory(), clock_);
   ReplayRequest request;
-  request.set_attributes = {"schedsvc.error=x"};
+  request.set_attributes = {{"schedsvc.error", "x"}};
   auto counts = view.Replay(request);
   ASSERT_FALSE(counts.ok());
   EXPECT_EQ(counts.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(counts.status().message(), HasSubstr("bookkeeping"));
+  EXPECT_THAT(counts.status().message(), HasSubstr("setAttributes"));
+  EXPECT_THAT(counts.status().message(), Not(HasSubstr("--set-attribute")));
+  EXPECT_EQ(client_.pulls(), 0);
+  EXPECT_THAT(topics_, IsEmpty());
+}
+
+TEST_F(DeadLetterViewTest, ReplayErrorsNameTheRequestsMembersNotTheCliFlags) {
+  client_.Add("one", {});
+  DeadLetterView view(Options(), client_, Factory(), clock_);
+  ReplayRequest request;
+  request.ids = {""};
+  auto counts = view.Replay(request);
+  ASSERT_FALSE(counts.ok());
+  EXPECT_EQ(counts.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(counts.status().message(), HasSubstr("ids"));
+  EXPECT_THAT(counts.status().message(), Not(HasSubstr("--id")));
   EXPECT_EQ(client_.pulls(), 0);
   EXPECT_THAT(topics_, IsEmpty());
 }
