@@ -16,3 +16,8 @@ add_dependencies(service_dispatch_bench schedule-service demo-backend)
 schedsvc_binary(http_client_bench
   SOURCES http_client_bench.cc
   DEPS schedsvc_bench_nginx schedsvc_dispatch absl::strings absl::time absl::synchronization)
+
+# The recent-deliveries ring's cost per delivery. Run: build/bench/recent_deliveries_bench.
+schedsvc_binary(recent_deliveries_bench
+  SOURCES recent_deliveries_bench.cc
+  DEPS schedsvc_dispatch benchmark::benchmark absl::strings absl::time)

@@ -7,15 +7,15 @@
 namespace schedsvc {
 namespace {
 
-// A parameter starts after one of these (or a space, or at the start of the text).
-constexpr absl::string_view kParameterSeparators = "?&;";
-// A parameter's value ends at one of these (or a space, or the end of the text).
-constexpr absl::string_view kValueEnds = "&;#";
-// A parameter's name ends at one of these (or a space); only '=' makes it a name=value pair.
-constexpr absl::string_view kNameEnds = "=?&;#/";
 constexpr absl::string_view kUrlAuthorityMark = "//";
 
 bool IsSpace(char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); }
+// A parameter starts after one of these (or a space, or at the start of the text).
+bool IsParameterSeparator(char c) { return c == '?' || c == '&' || c == ';'; }
+// A parameter's value ends at one of these (or a space, or the end of the text).
+bool IsValueEnd(char c) { return c == '&' || c == ';' || c == '#'; }
+// A parameter's name ends at one of these (or a space); only '=' makes it a name=value pair.
+bool IsNameEnd(char c) { return c == '=' || c == '?' || c == '&' || c == ';' || c == '#' || c == '/'; }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -79,14 +79,13 @@ std::string RedactParameters(absl::string_view text, absl::string_view replaceme
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
-    const bool at_start = i == 0 || IsSpace(text[i - 1]) || absl::StrContains(kParameterSeparators, text[i - 1]);
+    const bool at_start = i == 0 || IsSpace(text[i - 1]) || IsParameterSeparator(text[i - 1]);
     if (at_start) {
       std::size_t eq = i;
-      while (eq < text.size() && !IsSpace(text[eq]) && !absl::StrContains(kNameEnds, text[eq])) ++eq;
+      while (eq < text.size() && !IsSpace(text[eq]) && !IsNameEnd(text[eq])) ++eq;
       if (eq > i && eq < text.size() && text[eq] == '=' && IsCredentialParameterName(text.substr(i, eq - i))) {
         std::size_t value_end = eq + 1;
-        while (value_end < text.size() && !IsSpace(text[value_end]) &&
-               !absl::StrContains(kValueEnds, text[value_end])) {
+        while (value_end < text.size() && !IsSpace(text[value_end]) && !IsValueEnd(text[value_end])) {
           ++value_end;
         }
         out.append(text.data() + i, eq + 1 - i);
@@ -103,7 +102,12 @@ std::string RedactParameters(absl::string_view text, absl::string_view replaceme
 }  // namespace
 
 std::string RedactCredentialsInText(absl::string_view text, absl::string_view replacement) {
-  return RedactParameters(RedactUserInfo(text), replacement);
+  // Most values (a backend name, a method, a traceparent) hold neither a parameter nor a URL authority.
+  const bool has_parameter = text.find('=') != absl::string_view::npos;
+  const bool has_authority = absl::StrContains(text, kUrlAuthorityMark);
+  if (!has_parameter && !has_authority) return std::string(text);
+  const std::string without_user_info = has_authority ? RedactUserInfo(text) : std::string(text);
+  return has_parameter ? RedactParameters(without_user_info, replacement) : without_user_info;
 }
 
 }  // namespace schedsvc
