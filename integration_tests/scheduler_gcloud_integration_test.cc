@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "integration_tests/scheduler_pubsub_target.h"
 #include "src/pubsub/admin_client.h"
 #include "testing/child_process.h"
 #include "testing/pubsub_emulator.h"
@@ -159,30 +160,19 @@ TEST_F(SchedulerGcloudTest, JobLifecycleAndErrors) {
 }
 
 TEST_F(SchedulerGcloudTest, RunPublishesDataAndAttributesToThePubsubEmulator) {
-  absl::StatusOr<std::unique_ptr<testing::PubsubEmulator>> pubsub = testing::PubsubEmulator::Start();
+  absl::StatusOr<scheduler_it::PubsubTarget> pubsub = scheduler_it::StartPubsubTarget(kProject);
   ASSERT_TRUE(pubsub.ok()) << pubsub.status();
-  StartEmulator({{"PUBSUB_EMULATOR_HOST", (*pubsub)->host_port()}});
-  pubsub::ConnectionOptions conn;
-  conn.endpoint = (*pubsub)->host_port();
-  conn.plaintext = true;
-  auto admin = pubsub::MakeAdminClient(conn);
-  const std::string topic = absl::StrCat("projects/", kProject, "/topics/ticks");
-  const std::string sub = absl::StrCat("projects/", kProject, "/subscriptions/ticks-sub");
-  ASSERT_TRUE(admin->CreateTopic(topic).ok());
-  google::pubsub::v1::Subscription s;
-  s.set_name(sub);
-  s.set_topic(topic);
-  ASSERT_TRUE(admin->CreateSubscription(s).ok());
+  StartEmulator({{"PUBSUB_EMULATOR_HOST", pubsub->emulator->host_port()}});
 
-  Result r = Gcloud("jobs create pubsub p1 --schedule='0 0 1 1 *' --topic=ticks --message-body=payload "
-                    "--attributes=backend=demo,path=/run" + Loc());
+  Result r = Gcloud(absl::StrCat("jobs create pubsub p1 --schedule='0 0 1 1 *' --topic=", scheduler_it::kTopicId,
+                                 " --message-body=payload --attributes=backend=demo,path=/run", Loc()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   r = Gcloud("jobs run p1" + Loc());
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
   std::vector<google::pubsub::v1::ReceivedMessage> got;
   for (int i = 0; i < 60 && got.empty(); ++i) {
-    absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> pulled = admin->Pull(sub, 10);
+    absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> pulled = pubsub->admin->Pull(pubsub->subscription, 10);
     ASSERT_TRUE(pulled.ok()) << pulled.status();
     got = *pulled;
     if (got.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -200,11 +190,11 @@ TEST_F(SchedulerGcloudTest, RunPublishesDataAndAttributesToThePubsubEmulator) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_THAT(describe, HasSubstr("lastAttemptTime"));
-  StartEmulator({{"PUBSUB_EMULATOR_HOST", (*pubsub)->host_port()}});
+  StartEmulator({{"PUBSUB_EMULATOR_HOST", pubsub->emulator->host_port()}});
   describe = Gcloud("jobs describe p1" + Loc()).output;
   EXPECT_THAT(describe, HasSubstr("lastAttemptTime"));
   // No duplicate published by the restart (the job's schedule is not due).
-  absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> again = admin->Pull(sub, 10);
+  absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> again = pubsub->admin->Pull(pubsub->subscription, 10);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty() || again->at(0).message().message_id() == got[0].message().message_id());
 }

@@ -22,6 +22,7 @@
 #include "google/cloud/location/locations.grpc.pb.h"
 #include "google/cloud/scheduler/v1/cloudscheduler.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "integration_tests/scheduler_pubsub_target.h"
 #include "nlohmann/json.hpp"
 #include "src/pubsub/admin_client.h"
 #include "testing/child_process.h"
@@ -35,6 +36,9 @@ using ::testing::ElementsAre;
 
 constexpr char kProject[] = "my-project";
 constexpr char kParent[] = "projects/my-project/locations/us-central1";
+
+// The REST client's read timeout.
+constexpr int kRestReadTimeoutSeconds = 20;
 
 std::string JobName(const std::string& id) { return absl::StrCat(kParent, "/jobs/", id); }
 
@@ -74,6 +78,13 @@ class SchedulerGrpcTest : public ::testing::Test {
 
   std::string Log() { return testing::ReadFileOrEmpty(dir_ + "/emulator.log"); }
 
+  // A client for the emulator's REST side; its read timeout makes a hung server fail the test.
+  httplib::Client Rest() const {
+    httplib::Client rest("127.0.0.1", rest_port_);
+    rest.set_read_timeout(kRestReadTimeoutSeconds, 0);
+    return rest;
+  }
+
   // A context with a deadline, so a hung server fails the test instead of hanging it.
   static std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "") {
     auto ctx = std::make_unique<grpc::ClientContext>();
@@ -87,7 +98,7 @@ class SchedulerGrpcTest : public ::testing::Test {
     job.set_name(JobName(id));
     job.set_schedule("0 0 1 1 *");
     job.set_time_zone("Etc/UTC");
-    job.mutable_pubsub_target()->set_topic_name(absl::StrCat("projects/", kProject, "/topics/ticks"));
+    job.mutable_pubsub_target()->set_topic_name(absl::StrCat("projects/", kProject, "/topics/", scheduler_it::kTopicId));
     job.mutable_pubsub_target()->set_data("payload");
     (*job.mutable_pubsub_target()->mutable_attributes())["backend"] = "demo";
     (*job.mutable_pubsub_target()->mutable_attributes())["path"] = "/run";
@@ -116,22 +127,10 @@ class SchedulerGrpcTest : public ::testing::Test {
 };
 
 TEST_F(SchedulerGrpcTest, JobLifecycleOverGrpcSharesJobsWithRestAndPublishes) {
-  absl::StatusOr<std::unique_ptr<testing::PubsubEmulator>> pubsub = testing::PubsubEmulator::Start();
+  absl::StatusOr<scheduler_it::PubsubTarget> pubsub = scheduler_it::StartPubsubTarget(kProject);
   ASSERT_TRUE(pubsub.ok()) << pubsub.status();
-  pubsub::ConnectionOptions conn;
-  conn.endpoint = (*pubsub)->host_port();
-  conn.plaintext = true;
-  auto admin = pubsub::MakeAdminClient(conn);
-  const std::string topic = absl::StrCat("projects/", kProject, "/topics/ticks");
-  const std::string sub = absl::StrCat("projects/", kProject, "/subscriptions/ticks-sub");
-  ASSERT_TRUE(admin->CreateTopic(topic).ok());
-  google::pubsub::v1::Subscription s;
-  s.set_name(sub);
-  s.set_topic(topic);
-  ASSERT_TRUE(admin->CreateSubscription(s).ok());
-  StartEmulator({{"PUBSUB_EMULATOR_HOST", (*pubsub)->host_port()}});
-  httplib::Client rest("127.0.0.1", rest_port_);
-  rest.set_read_timeout(20, 0);
+  StartEmulator({{"PUBSUB_EMULATOR_HOST", pubsub->emulator->host_port()}});
+  httplib::Client rest = Rest();
 
   // Create and get.
   v1::Job p1;
@@ -222,7 +221,7 @@ TEST_F(SchedulerGrpcTest, JobLifecycleOverGrpcSharesJobsWithRestAndPublishes) {
   ASSERT_TRUE(stub_->RunJob(Context().get(), run, &out).ok());
   std::vector<google::pubsub::v1::ReceivedMessage> msgs;
   for (int i = 0; i < 80 && msgs.empty(); ++i) {
-    absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> pulled = admin->Pull(sub, 10);
+    absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> pulled = pubsub->admin->Pull(pubsub->subscription, 10);
     ASSERT_TRUE(pulled.ok()) << pulled.status();
     msgs = *pulled;
     if (msgs.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -236,7 +235,7 @@ TEST_F(SchedulerGrpcTest, JobLifecycleOverGrpcSharesJobsWithRestAndPublishes) {
   // A job created over REST is visible over gRPC, and a gRPC delete is visible over REST.
   const nlohmann::json body = {{"name", JobName("r1")},
                                {"schedule", "*/5 * * * *"},
-                               {"pubsubTarget", {{"topicName", topic}, {"data", absl::Base64Escape("rest")}}}};
+                               {"pubsubTarget", {{"topicName", pubsub->topic}, {"data", absl::Base64Escape("rest")}}}};
   r = rest.Post(absl::StrCat("/v1/", kParent, "/jobs"), body.dump(), "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
@@ -284,22 +283,10 @@ TEST_F(SchedulerGrpcTest, ExtensionsReportTheRunsMessageIdAndTheNextFireTimes) {
   constexpr int kHistoryTries = 80;
   constexpr auto kPollInterval = std::chrono::milliseconds(250);
   constexpr int kNextTimes = 3;
-  absl::StatusOr<std::unique_ptr<testing::PubsubEmulator>> pubsub = testing::PubsubEmulator::Start();
+  absl::StatusOr<scheduler_it::PubsubTarget> pubsub = scheduler_it::StartPubsubTarget(kProject);
   ASSERT_TRUE(pubsub.ok()) << pubsub.status();
-  pubsub::ConnectionOptions conn;
-  conn.endpoint = (*pubsub)->host_port();
-  conn.plaintext = true;
-  auto admin = pubsub::MakeAdminClient(conn);
-  const std::string topic = absl::StrCat("projects/", kProject, "/topics/ticks");
-  const std::string sub = absl::StrCat("projects/", kProject, "/subscriptions/ticks-sub");
-  ASSERT_TRUE(admin->CreateTopic(topic).ok());
-  google::pubsub::v1::Subscription s;
-  s.set_name(sub);
-  s.set_topic(topic);
-  ASSERT_TRUE(admin->CreateSubscription(s).ok());
-  StartEmulator({{"PUBSUB_EMULATOR_HOST", (*pubsub)->host_port()}});
-  httplib::Client rest("127.0.0.1", rest_port_);
-  rest.set_read_timeout(20, 0);
+  StartEmulator({{"PUBSUB_EMULATOR_HOST", pubsub->emulator->host_port()}});
+  httplib::Client rest = Rest();
   v1::Job job = PubsubJob("x1");
   job.set_schedule("30 2 * * *");
   job.set_time_zone("Europe/Berlin");
@@ -318,7 +305,7 @@ TEST_F(SchedulerGrpcTest, ExtensionsReportTheRunsMessageIdAndTheNextFireTimes) {
   ASSERT_EQ(r->status, 200) << r->body;
   std::vector<google::pubsub::v1::ReceivedMessage> msgs;
   for (int i = 0; i < kPullTries && msgs.empty(); ++i) {
-    absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> pulled = admin->Pull(sub, 10);
+    absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> pulled = pubsub->admin->Pull(pubsub->subscription, 10);
     ASSERT_TRUE(pulled.ok()) << pulled.status();
     msgs = *pulled;
     if (msgs.empty()) std::this_thread::sleep_for(kPollInterval);
@@ -379,8 +366,7 @@ TEST_F(SchedulerGrpcTest, BearerTokenGuardsGrpcAsItGuardsRest) {
   EXPECT_TRUE(Get("a", &out, "grpc-secret").ok());
 
   // The REST extensions need the token too.
-  httplib::Client rest("127.0.0.1", rest_port_);
-  rest.set_read_timeout(20, 0);
+  httplib::Client rest = Rest();
   for (const std::string& path : {absl::StrCat("/emulator/v1/", JobName("a"), "/runs"),
                                    absl::StrCat("/emulator/v1/", JobName("a"), "/nextScheduleTimes")}) {
     httplib::Result r = rest.Get(path);

@@ -18,16 +18,8 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 
-let chromium;
-try {
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.error('FAIL: playwright-core is not installed next to this script; run `npm ci` in ' + __dirname +
-                ' (scripts/test.sh does)\n' + e.message);
-  process.exit(1);
-}
+const { collectPageErrors, launchChromium, log, sleep, text, waitFor } = require('./browser');
 
-const CHROMIUM = '/usr/bin/chromium';
 // The pipeline's start-up: the Java Pub/Sub emulator alone can take a minute on a busy machine.
 const START_TIMEOUT_MS = 180000;
 // schedctl stops itself after this long even if this script dies without stopping it (above ctest's limit).
@@ -53,8 +45,6 @@ function arg(name) {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : undefined;
 }
 
-function log(...parts) { console.log(new Date().toISOString().slice(11, 19), ...parts); }
-
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -64,24 +54,6 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
-}
-
-function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
-
-// Polls `check` (async, returns a truthy value when done) every 250 ms up to `timeoutMs`.
-async function waitFor(what, timeoutMs, check) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(250);
-  }
-  throw new Error('timed out after ' + timeoutMs / 1000 + ' s waiting for ' + what + (last ? ' (' + last.message + ')' : ''));
 }
 
 let up = null;
@@ -144,8 +116,6 @@ async function startUp(schedctl) {
 }
 
 function row(page, job) { return page.locator('[data-testid="job-row"][data-job="' + job + '"]'); }
-
-async function text(locator) { return ((await locator.textContent({ timeout: 5000 })) || '').trim(); }
 
 async function selectJob(page, job) {
   await row(page, job).locator('[data-testid="job-name"]').click();
@@ -268,15 +238,9 @@ async function main() {
   const url = await startUp(schedctl);
   log('console at', url);
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => {
-    // A failed resource load (a 404 favicon, a 502 while a component starts) is the page's business;
-    // a script error or a CSP violation is a defect.
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
-  });
+  const pageErrors = collectPageErrors(page);
   await page.goto(url, { timeout: STEP_TIMEOUT_MS });
 
   await checkSampleJobAndRunNow(page);

@@ -14,16 +14,8 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 
-let chromium;
-try {
-  ({ chromium } = require('playwright-core'));
-} catch (e) {
-  console.error('FAIL: playwright-core is not installed next to this script; run `npm ci` in ' + __dirname +
-                ' (scripts/test.sh does)\n' + e.message);
-  process.exit(1);
-}
+const { collectPageErrors, launchChromium, log, sleep, text, waitFor } = require('./browser');
 
-const CHROMIUM = '/usr/bin/chromium';
 const WEB = path.join(__dirname, '..', '..', 'src', 'console', 'web');
 const STEP_TIMEOUT_MS = 20000;
 // The fake dead-letter route answers this late: longer than the page's 2 s poll interval.
@@ -37,24 +29,6 @@ const PROJECT = 'local-project';
 const LOCATION = 'us-central1';
 const JOB = 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/hostile-job';
 const MESSAGE_ID = '4242';
-
-function log(...parts) { console.log(new Date().toISOString().slice(11, 19), ...parts); }
-function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
-
-async function waitFor(what, check) {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  let last;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(200);
-  }
-  throw new Error('timed out after ' + STEP_TIMEOUT_MS / 1000 + ' s waiting for ' + what + (last ? ' (' + last.message + ')' : ''));
-}
 
 // ---------- the fake console server ----------
 
@@ -186,9 +160,8 @@ const server = http.createServer((req, res) => {
 
 let browser = null;
 
-async function text(page, testid) {
-  return ((await page.locator('[data-testid="' + testid + '"]').first().textContent({ timeout: 5000 })) || '').trim();
-}
+// The trimmed text of the first element with data-testid `testid`.
+function textOf(page, testid) { return text(page.locator('[data-testid="' + testid + '"]').first()); }
 
 async function submitForm(page, fields) {
   for (const [testid, value] of Object.entries(fields)) await page.fill('[data-testid="' + testid + '"]', value);
@@ -198,13 +171,9 @@ async function submitForm(page, fields) {
 async function main() {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const url = 'http://127.0.0.1:' + server.address().port + '/';
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+  browser = await launchChromium();
   const page = await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
-  });
+  const pageErrors = collectPageErrors(page);
   // Counts the page's own concurrent fetches per path (Chromium's cache lock would serialize identical GETs
   // before they reach the fake server, hiding an overlap there).
   await page.addInitScript(() => {
@@ -225,7 +194,7 @@ async function main() {
   await page.goto(url, { timeout: STEP_TIMEOUT_MS });
 
   // Every panel filled with hostile strings, shown as text.
-  await waitFor('every panel rendered', async () =>
+  await waitFor('every panel rendered', STEP_TIMEOUT_MS, async () =>
     (await page.locator('[data-testid="deadletter-row"]').count()) === 1 &&
     (await page.locator('[data-testid="delivery-row"]').count()) === 2 &&
     (await page.locator('[data-testid="next-time"]').count()) === 10 &&
@@ -233,7 +202,7 @@ async function main() {
     (await page.locator('[data-testid="run-row"]').count()) === 1);
   if ((await page.locator('img').count()) !== 0) throw new Error('an API string was parsed as markup');
   for (const testid of ['panel-health', 'panel-jobs', 'panel-job-detail', 'panel-deliveries', 'panel-deadletters']) {
-    const shown = await text(page, testid);
+    const shown = await textOf(page, testid);
     if (!shown.includes(HOSTILE)) throw new Error(testid + ' does not show the hostile string as text');
   }
   log('hostile strings shown as text in every panel');
@@ -243,23 +212,23 @@ async function main() {
   if ((await outcome.getAttribute('data-outcome')) !== 'delivered' || !/retried/.test(await outcome.textContent())) {
     throw new Error('run outcome: ' + (await outcome.textContent()));
   }
-  if ((await text(page, 'run-http-status')) !== '200') throw new Error('run HTTP status not shown');
+  if ((await textOf(page, 'run-http-status')) !== '200') throw new Error('run HTTP status not shown');
 
   // Health: circuit states, readiness and its reason, in flight and held.
   const circuit = (b) => page.locator('[data-testid="circuit-row"][data-backend="' + b + '"] [data-testid="circuit-state"]');
-  await waitFor('circuit states', async () => (await circuit('demo').getAttribute('data-state')) === 'open' &&
+  await waitFor('circuit states', STEP_TIMEOUT_MS, async () => (await circuit('demo').getAttribute('data-state')) === 'open' &&
     (await circuit('other').getAttribute('data-state')) === 'half-open' &&
     (await circuit('').count()) === 0);
   if ((await page.locator('[data-testid="service-ready"]').getAttribute('data-ready')) !== 'false') throw new Error('readiness');
-  if (!(await text(page, 'service-ready-reason')).includes('stream: ' + HOSTILE)) throw new Error('readiness reason');
-  if ((await text(page, 'in-flight')) !== '5' || (await text(page, 'held-total')) !== '3') throw new Error('in flight / held');
+  if (!(await textOf(page, 'service-ready-reason')).includes('stream: ' + HOSTILE)) throw new Error('readiness reason');
+  if ((await textOf(page, 'in-flight')) !== '5' || (await textOf(page, 'held-total')) !== '3') throw new Error('in flight / held');
   if ((await page.locator('[data-testid="component-row"][data-name="demo-backend"]').getAttribute('data-up')) !== 'false') {
     throw new Error('a down component shown up');
   }
 
   // Charts: mean latencies exactly the fake's; deliveries per second positive.
   const chart = page.locator('[data-testid="chart-latency"]');
-  await waitFor('chart lines (three scrapes)', async () =>
+  await waitFor('chart lines (three scrapes)', STEP_TIMEOUT_MS, async () =>
     (await page.locator('[data-testid="chart-deliveries"] polyline').count()) === 1 &&
     (await page.locator('[data-testid="chart-latency"] polyline').count()) === 2);
   const attemptMs = Number(await chart.getAttribute('data-last-0'));
@@ -272,21 +241,21 @@ async function main() {
   log('charts: attempt', attemptMs, 'ms, end to end', e2eMs, 'ms, deliveries/s', rate.toFixed(2));
 
   // Validation errors next to the field they name.
-  const errorOf = (f) => text(page, 'error-' + f);
+  const errorOf = (f) => textOf(page, 'error-' + f);
   await submitForm(page, { 'field-id': 'j1', 'field-schedule': 'bad' });
-  await waitFor('schedule error', async () => /Schedule or time zone/.test(await errorOf('schedule')));
+  await waitFor('schedule error', STEP_TIMEOUT_MS, async () => /Schedule or time zone/.test(await errorOf('schedule')));
   if (!/Schedule or time zone/.test(await errorOf('timezone')) || (await errorOf('topic')) !== '') throw new Error('schedule error placement');
   await submitForm(page, { 'field-schedule': '* * * * *', 'field-topic': 'nope' });
-  await waitFor('topic error', async () => /Invalid topic name/.test(await errorOf('topic')));
+  await waitFor('topic error', STEP_TIMEOUT_MS, async () => /Invalid topic name/.test(await errorOf('topic')));
   if ((await errorOf('schedule')) !== '') throw new Error('the schedule error was not cleared');
   await submitForm(page, { 'field-topic': 'projects/p/topics/t', 'field-id': 'taken' });
-  await waitFor('id error', async () => /already exists/.test(await errorOf('id')));
+  await waitFor('id error', STEP_TIMEOUT_MS, async () => /already exists/.test(await errorOf('id')));
   await submitForm(page, { 'field-id': 'j2', 'field-data': '', 'field-attributes': '' });
-  await waitFor('data error', async () => /non-empty data/.test(await errorOf('data')));
+  await waitFor('data error', STEP_TIMEOUT_MS, async () => /non-empty data/.test(await errorOf('data')));
   await submitForm(page, { 'field-attributes': 'no equals sign' });
-  await waitFor('attributes error', async () => /not KEY=VALUE/.test(await errorOf('attributes')));
+  await waitFor('attributes error', STEP_TIMEOUT_MS, async () => /not KEY=VALUE/.test(await errorOf('attributes')));
   await submitForm(page, { 'field-attributes': 'backend=demo\nnote=' + HOSTILE, 'field-data': 'ü' + HOSTILE });
-  await waitFor('form-level error', async () => (await errorOf('form')) === HOSTILE);
+  await waitFor('form-level error', STEP_TIMEOUT_MS, async () => (await errorOf('form')) === HOSTILE);
   const sent = seen.created[seen.created.length - 1];
   if (Buffer.from(sent.pubsubTarget.data, 'base64').toString('utf8') !== 'ü' + HOSTILE ||
       sent.pubsubTarget.attributes.note !== HOSTILE || sent.name !== 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/j2') {
@@ -297,10 +266,10 @@ async function main() {
 
   // The deliveries filter is the service's.
   await page.selectOption('[data-testid="filter-outcome"]', 'dead_lettered');
-  await waitFor('a filtered deliveries request', async () => seen.deliveryQueries.some((q) => /outcome=dead_lettered/.test(q)));
+  await waitFor('a filtered deliveries request', STEP_TIMEOUT_MS, async () => seen.deliveryQueries.some((q) => /outcome=dead_lettered/.test(q)));
 
   // No overlapping polls: the slow dead-letter route was asked again and again, never twice at once.
-  await waitFor('three dead-letter polls', async () => seen.requests['/api/deadletters'] >= 3);
+  await waitFor('three dead-letter polls', STEP_TIMEOUT_MS, async () => seen.requests['/api/deadletters'] >= 3);
   const maxInFlight = await page.evaluate(() => window.__maxInFlight);
   if (maxInFlight['/api/deadletters'] !== 1 || maxInFlight['/api/service/metrics'] !== 1) {
     throw new Error('overlapping poll requests: ' + JSON.stringify(maxInFlight));

@@ -87,6 +87,19 @@ class MessageDispatcherTest : public ::testing::Test {
     m.receive_time = clock_.Now();
     dispatcher_->Dispatch(std::move(m), pubsub::AckHandle(acks_, id));
   }
+  // The one delivery recorded so far, into `record`; a fatal failure unless there is exactly one (call it
+  // inside ASSERT_NO_FATAL_FAILURE).
+  void OnlyRecord(DeliveryRecord& record) {
+    auto records = recent_.Snapshot();
+    ASSERT_EQ(records.size(), 1u);
+    record = records[0];
+  }
+  // Completes the one dead-letter publish made so far with `publish_status`, then OnlyRecord.
+  void OnlyRecordOncePublished(absl::Status publish_status, DeliveryRecord& record) {
+    ASSERT_EQ(dead_letters_.letters.size(), 1u);
+    dead_letters_.letters[0].done(std::move(publish_status));
+    OnlyRecord(record);
+  }
   std::string Scrape() { return prometheus::TextSerializer().Serialize(metrics_.registry()->Collect()); }
   // Log lines that contain `text`.
   std::vector<nlohmann::json> LogLinesWith(absl::string_view text) const {
@@ -656,9 +669,8 @@ TEST_F(MessageDispatcherTest, DeliveredAfterARetryIsRecordedOnceWithItsAttemptsS
   EXPECT_THAT(recent_.Snapshot(), IsEmpty());  // waiting for its retry: not decided yet
   executor_.AdvanceTime(kRetryWait);
   ASSERT_THAT(acks_->events, ElementsAre("1:ack"));
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  const DeliveryRecord& r = records[0];
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecord(r));
   EXPECT_EQ(r.outcome, FinalOutcome::kDelivered);
   EXPECT_EQ(r.message_id, "m-1");
   EXPECT_EQ(r.backend, "orders");
@@ -681,13 +693,13 @@ TEST_F(MessageDispatcherTest, SpentRetriesAreRecordedOnceAsHandedBackWithTheLast
   Send("1");
   executor_.AdvanceTime(absl::Seconds(30));
   ASSERT_THAT(acks_->events, ElementsAre("1:nack:1m"));
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].outcome, FinalOutcome::kHandedBack);
-  EXPECT_EQ(records[0].reason_code, "retry_budget_spent");
-  EXPECT_FALSE(records[0].reason.empty());
-  EXPECT_EQ(records[0].attempts, 3);
-  EXPECT_EQ(records[0].http_status, 503);
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecord(r));
+  EXPECT_EQ(r.outcome, FinalOutcome::kHandedBack);
+  EXPECT_EQ(r.reason_code, "retry_budget_spent");
+  EXPECT_FALSE(r.reason.empty());
+  EXPECT_EQ(r.attempts, 3);
+  EXPECT_EQ(r.http_status, 503);
 }
 
 TEST_F(MessageDispatcherTest, DeadLetterIsRecordedOnlyOnceItsPublishIsConfirmedWithItsReason) {
@@ -695,57 +707,50 @@ TEST_F(MessageDispatcherTest, DeadLetterIsRecordedOnlyOnceItsPublishIsConfirmedW
   Send("1", {{"path", "/a/../b"}}, "body-text");
   ASSERT_EQ(dead_letters_.letters.size(), 1u);
   EXPECT_THAT(recent_.Snapshot(), IsEmpty());  // the publish may still fail
-  dead_letters_.letters[0].done(absl::OkStatus());
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].outcome, FinalOutcome::kDeadLettered);
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecordOncePublished(absl::OkStatus(), r));
+  EXPECT_EQ(r.outcome, FinalOutcome::kDeadLettered);
   // As the dead letter says it: schedsvc.reason and schedsvc.error.
-  EXPECT_EQ(records[0].reason_code, "invalid_path");
-  EXPECT_EQ(records[0].reason, dead_letters_.letters[0].info.error);
-  EXPECT_FALSE(records[0].reason.empty());
-  EXPECT_EQ(records[0].http_status, 0);
-  EXPECT_EQ(records[0].attributes.at("path"), "/a/../b");
+  EXPECT_EQ(r.reason_code, "invalid_path");
+  EXPECT_EQ(r.reason, dead_letters_.letters[0].info.error);
+  EXPECT_FALSE(r.reason.empty());
+  EXPECT_EQ(r.http_status, 0);
+  EXPECT_EQ(r.attributes.at("path"), "/a/../b");
 }
 
 TEST_F(MessageDispatcherTest, BackendRejectionIsRecordedAsDeadLetteredWithItsStatus) {
   Make(Config());
   http_.Script(testing::FakeHttpClient::Response(400));
   Send("1");
-  ASSERT_EQ(dead_letters_.letters.size(), 1u);
-  dead_letters_.letters[0].done(absl::OkStatus());
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].outcome, FinalOutcome::kDeadLettered);
-  EXPECT_EQ(records[0].reason_code, "http_4xx");
-  EXPECT_EQ(records[0].http_status, 400);
-  EXPECT_EQ(records[0].attempts, 1);
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecordOncePublished(absl::OkStatus(), r));
+  EXPECT_EQ(r.outcome, FinalOutcome::kDeadLettered);
+  EXPECT_EQ(r.reason_code, "http_4xx");
+  EXPECT_EQ(r.http_status, 400);
+  EXPECT_EQ(r.attempts, 1);
 }
 
 TEST_F(MessageDispatcherTest, UnknownBackendIsRecordedWithoutABackend) {
   Make(Config());
   Send("1", {{"backend", "nope"}});
-  ASSERT_EQ(dead_letters_.letters.size(), 1u);
-  dead_letters_.letters[0].done(absl::OkStatus());
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].outcome, FinalOutcome::kDeadLettered);
-  EXPECT_EQ(records[0].reason_code, "unknown_backend");
-  EXPECT_EQ(records[0].backend, "");
-  EXPECT_EQ(records[0].attempts, 0);
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecordOncePublished(absl::OkStatus(), r));
+  EXPECT_EQ(r.outcome, FinalOutcome::kDeadLettered);
+  EXPECT_EQ(r.reason_code, "unknown_backend");
+  EXPECT_EQ(r.backend, "");
+  EXPECT_EQ(r.attempts, 0);
 }
 
 TEST_F(MessageDispatcherTest, FailedDeadLetterPublishIsRecordedOnceAsHandedBack) {
   Make(Config());
   http_.Script(testing::FakeHttpClient::Response(404));
   Send("1");
-  ASSERT_EQ(dead_letters_.letters.size(), 1u);
-  dead_letters_.letters[0].done(absl::UnavailableError("pubsub down"));
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].outcome, FinalOutcome::kHandedBack);
-  EXPECT_EQ(records[0].reason_code, "dead_letter_publish_failed");
-  EXPECT_EQ(records[0].reason, "pubsub down");
-  EXPECT_EQ(records[0].http_status, 404);
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecordOncePublished(absl::UnavailableError("pubsub down"), r));
+  EXPECT_EQ(r.outcome, FinalOutcome::kHandedBack);
+  EXPECT_EQ(r.reason_code, "dead_letter_publish_failed");
+  EXPECT_EQ(r.reason, "pubsub down");
+  EXPECT_EQ(r.http_status, 404);
 }
 
 TEST_F(MessageDispatcherTest, ShutdownIsRecordedAsHandedBack) {
@@ -753,11 +758,11 @@ TEST_F(MessageDispatcherTest, ShutdownIsRecordedAsHandedBack) {
   http_.Script(testing::FakeHttpClient::Response(503));
   Send("1");
   dispatcher_->BeginShutdown();
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].outcome, FinalOutcome::kHandedBack);
-  EXPECT_EQ(records[0].reason_code, "shutdown");
-  EXPECT_EQ(records[0].http_status, 503);
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecord(r));
+  EXPECT_EQ(r.outcome, FinalOutcome::kHandedBack);
+  EXPECT_EQ(r.reason_code, "shutdown");
+  EXPECT_EQ(r.http_status, 503);
 }
 
 TEST_F(MessageDispatcherTest, HeldMessageIsRecordedOnlyWhenHandedBack) {
@@ -788,23 +793,21 @@ TEST_F(MessageDispatcherTest, OnReceiptLostMessageIsRecordedAsLost) {
   Make(config);
   http_.Script(testing::FakeHttpClient::Response(404));
   Send("1");
-  ASSERT_EQ(dead_letters_.letters.size(), 1u);
-  dead_letters_.letters[0].done(absl::UnavailableError("pubsub down"));
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].outcome, FinalOutcome::kLost);
-  EXPECT_EQ(records[0].reason_code, "dead_letter_publish_failed");
-  EXPECT_EQ(records[0].http_status, 404);
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecordOncePublished(absl::UnavailableError("pubsub down"), r));
+  EXPECT_EQ(r.outcome, FinalOutcome::kLost);
+  EXPECT_EQ(r.reason_code, "dead_letter_publish_failed");
+  EXPECT_EQ(r.http_status, 404);
 }
 
 TEST_F(MessageDispatcherTest, PushDeliveryIsRecordedLikeAPulledOne) {
   Make(PushConfig());
   Send("1", {{"path", "/jobs/x"}});
   ASSERT_THAT(acks_->events, ElementsAre("1:ack"));
-  auto records = recent_.Snapshot();
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].outcome, FinalOutcome::kDelivered);
-  EXPECT_EQ(records[0].attempts, 1);
+  DeliveryRecord r;
+  ASSERT_NO_FATAL_FAILURE(OnlyRecord(r));
+  EXPECT_EQ(r.outcome, FinalOutcome::kDelivered);
+  EXPECT_EQ(r.attempts, 1);
 }
 
 TEST_F(MessageDispatcherTest, WithoutARingNothingIsRecordedAndDeliveryWorks) {
