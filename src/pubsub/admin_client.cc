@@ -2,8 +2,10 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
 #include "google/pubsub/v1/pubsub.grpc.pb.h"
 #include "src/pubsub/internal/grpc_status.h"
 
@@ -11,6 +13,9 @@ namespace schedsvc::pubsub {
 namespace {
 
 namespace v1 = ::google::pubsub::v1;
+
+// How long Pub/Sub gets to answer the GetSubscription that tells an empty long poll from a silent server.
+constexpr absl::Duration kAnswerProbeTimeout = absl::Seconds(2);
 
 class GrpcAdminClient final : public AdminClient {
  public:
@@ -103,7 +108,12 @@ class GrpcAdminClient final : public AdminClient {
     ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(wait));
     v1::PullResponse response;
     const grpc::Status status = subscriber_->Pull(&ctx, request, &response);
-    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) return std::vector<v1::ReceivedMessage>{};
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      // Nothing arrived within `wait` -- or Pub/Sub does not answer at all (hung, or not Pub/Sub): ask it
+      // something that answers at once, so a silent server is an error and never reads as "nothing there".
+      if (absl::Status answered = Answers(subscription); !answered.ok()) return answered;
+      return std::vector<v1::ReceivedMessage>{};
+    }
     if (!status.ok()) return pubsub_internal::FromGrpc(status);
     return std::vector<v1::ReceivedMessage>(response.received_messages().begin(),
                                             response.received_messages().end());
@@ -133,6 +143,24 @@ class GrpcAdminClient final : public AdminClient {
   }
 
  private:
+  // OK when Pub/Sub answers a GetSubscription of `subscription` within kAnswerProbeTimeout; its error when
+  // it answers with one; kUnavailable naming the endpoint when it does not answer.
+  absl::Status Answers(const std::string& subscription) {
+    v1::GetSubscriptionRequest request;
+    request.set_subscription(subscription);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     absl::ToChronoMilliseconds(std::min(kAnswerProbeTimeout, options_.rpc_timeout)));
+    v1::Subscription response;
+    const grpc::Status status = subscriber_->GetSubscription(&ctx, request, &response);
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return absl::UnavailableError(absl::StrCat("Pub/Sub at ", ResolveEndpoint(options_).address,
+                                                 " did not answer a pull of ", subscription));
+    }
+    if (!status.ok()) return pubsub_internal::FromGrpc(status);
+    return absl::OkStatus();
+  }
+
   template <typename Response, typename Fn>
   absl::StatusOr<Response> Call(Fn fn) {
     grpc::ClientContext ctx;

@@ -41,7 +41,9 @@ class AdminClient {
       const std::string& subscription, int max_messages) = 0;
   // Pulls up to `max_messages`, waiting up to `wait` for the first to arrive (a long poll, not
   // return_immediately, which both Pub/Sub and its emulator may answer empty while messages are
-  // deliverable). Empty when nothing arrived within `wait`.
+  // deliverable). Empty when nothing arrived within `wait` and Pub/Sub then answers a GetSubscription of
+  // `subscription` (within 2 s); kUnavailable when it does not answer, or that call's error (e.g.
+  // kNotFound), so a hung server never reads as an empty subscription.
   virtual absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> PullWaiting(
       const std::string& subscription, int max_messages, absl::Duration wait) = 0;
   virtual absl::Status Acknowledge(const std::string& subscription,
