@@ -110,4 +110,12 @@ std::string RedactCredentialsInText(absl::string_view text, absl::string_view re
   return has_parameter ? RedactParameters(without_user_info, replacement) : without_user_info;
 }
 
+std::string RedactAttributeValue(absl::string_view name, absl::string_view value) {
+  const std::string lower = absl::AsciiStrToLower(name);
+  for (absl::string_view part : kCredentialNameParts) {
+    if (absl::StrContains(lower, part)) return std::string(kRedactedValue);
+  }
+  return RedactCredentialsInText(value, kRedactedValue);
+}
+
 }  // namespace schedsvc

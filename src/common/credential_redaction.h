@@ -7,7 +7,10 @@
 //   '?', '&' or ';', and whose name (case-insensitive, percent-decoded) is one of kCredentialParameterNames
 //   or contains one of kCredentialParameterNameParts, becomes `replacement`; the value ends at '&', ';',
 //   '#', whitespace or the end ("/hook?token=abc&x=1" -> "/hook?token=<redacted>&x=1").
-// Pure function; thread-safe.
+// RedactAttributeValue: the value of a named attribute (or header) as people may see it -- the whole value
+// hidden when the name looks like a credential, otherwise RedactCredentialsInText. Used wherever message
+// attributes are shown: the recent-deliveries ring and the console's dead letters.
+// Pure functions; thread-safe.
 #ifndef SCHEDSVC_COMMON_CREDENTIAL_REDACTION_H_
 #define SCHEDSVC_COMMON_CREDENTIAL_REDACTION_H_
 
@@ -25,8 +28,20 @@ inline constexpr absl::string_view kCredentialParameterNameParts[] = {
     "token", "password", "passwd", "secret", "credential", "apikey", "api_key", "api-key", "authorization",
     "signature", "cookie"};
 
+// Case-insensitive parts of attribute and header names whose values are never shown.
+inline constexpr absl::string_view kCredentialNameParts[] = {"authorization", "password", "secret", "token",
+                                                              "credential", "apikey", "api_key", "api-key",
+                                                              "cookie"};
+
+// Stands in for what RedactAttributeValue hides.
+inline constexpr absl::string_view kRedactedValue = "<redacted>";
+
 // Returns `text` with URL user info replaced by "***" and credential parameter values by `replacement`.
 std::string RedactCredentialsInText(absl::string_view text, absl::string_view replacement);
+
+// Returns kRedactedValue when `name` contains one of kCredentialNameParts (case-insensitive), otherwise
+// RedactCredentialsInText(value, kRedactedValue).
+std::string RedactAttributeValue(absl::string_view name, absl::string_view value);
 
 }  // namespace schedsvc
 

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "src/common/credential_redaction.h"
 
 namespace schedsvc::console {
 namespace {
@@ -29,7 +30,7 @@ std::string DeadLetterReason(const google::pubsub::v1::PubsubMessage& message) {
 
 nlohmann::json DeadLetterJson(const google::pubsub::v1::PubsubMessage& message) {
   nlohmann::json attributes = nlohmann::json::object();
-  for (const auto& [k, v] : message.attributes()) attributes[k] = v;
+  for (const auto& [k, v] : message.attributes()) attributes[k] = RedactAttributeValue(k, v);
   const auto& a = message.attributes();
   const auto source = a.find(kSourceMessageIdAttribute);
   return {{"id", message.message_id()},
@@ -37,7 +38,7 @@ nlohmann::json DeadLetterJson(const google::pubsub::v1::PubsubMessage& message) 
                               ? google::protobuf::util::TimeUtil::ToString(message.publish_time())
                               : std::string()},
           {"attributes", std::move(attributes)},
-          {"reason", DeadLetterReason(message)},
+          {"reason", RedactCredentialsInText(DeadLetterReason(message), kRedactedValue)},
           {"originalMessageId", source == a.end() ? std::string() : source->second},
           {"dataBytes", message.data().size()}};
 }

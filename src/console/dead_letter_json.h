@@ -21,7 +21,8 @@ namespace schedsvc::console {
 std::string DeadLetterReason(const google::pubsub::v1::PubsubMessage& message);
 
 // Returns {"id","publishTime","attributes":{all},"reason","originalMessageId","dataBytes"} for one dead
-// letter; "originalMessageId" is `schedsvc.message_id` ("" when absent).
+// letter; "originalMessageId" is `schedsvc.message_id` ("" when absent). Credentials in the attributes and
+// the reason are hidden (RedactAttributeValue, src/common/credential_redaction.h); the body is never shown.
 nlohmann::json DeadLetterJson(const google::pubsub::v1::PubsubMessage& message);
 
 // What a replay request asks for.

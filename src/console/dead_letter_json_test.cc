@@ -38,6 +38,24 @@ TEST(DeadLetterJsonTest, ShapesADeadLetterOfTheService) {
   EXPECT_EQ(j["attributes"]["schedsvc.reason"], "http_4xx");
 }
 
+// The console shows dead letters in a browser (and in screenshots people share): a credential a job put in an
+// attribute is hidden the way the recent-deliveries ring hides it, the rest stays readable to correct a path.
+TEST(DeadLetterJsonTest, HidesCredentialsInAttributesAndReason) {
+  const auto m = Message({{"path", "/hook?token=s3cret&x=1"},
+                          {"callback", "https://user:pw@example.com/cb"},
+                          {"Authorization", "Basic dXNlcjpwdw=="},
+                          {"schedsvc.error", "GET /hook?api_key=k3y failed"}});
+  const nlohmann::json j = DeadLetterJson(m);
+  const std::string shown = j.dump();
+  for (const char* secret : {"s3cret", "user:pw", "dXNlcjpwdw==", "k3y"}) {
+    EXPECT_THAT(shown, Not(HasSubstr(secret))) << secret;
+  }
+  EXPECT_EQ(j["attributes"]["path"], "/hook?token=<redacted>&x=1");
+  EXPECT_EQ(j["attributes"]["callback"], "https://***@example.com/cb");
+  EXPECT_EQ(j["attributes"]["Authorization"], "<redacted>");
+  EXPECT_EQ(j["reason"], "GET /hook?api_key=<redacted> failed");
+}
+
 TEST(DeadLetterJsonTest, ReasonFallsBackToTheReasonCodeThenPubsubsForwarding) {
   EXPECT_EQ(DeadLetterReason(Message({{"schedsvc.error", ""}, {"schedsvc.reason", "http_4xx"}})), "http_4xx");
   EXPECT_EQ(DeadLetterReason(Message({{"CloudPubSubDeadLetterSourceDeliveryCount", "5"}})),

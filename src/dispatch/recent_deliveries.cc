@@ -1,7 +1,5 @@
 #include "src/dispatch/recent_deliveries.h"
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "src/common/check.h"
 #include "src/common/credential_redaction.h"
 
@@ -17,14 +15,6 @@ std::string CutUtf8(absl::string_view s, std::size_t max_bytes, bool* cut) {
   // Back off over continuation bytes (10xxxxxx) to the start of the sequence that would be split.
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
   return std::string(s.substr(0, n));
-}
-
-bool LooksLikeCredential(absl::string_view name) {
-  const std::string lower = absl::AsciiStrToLower(name);
-  for (absl::string_view part : kCredentialNameParts) {
-    if (absl::StrContains(lower, part)) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -69,9 +59,7 @@ DeliveryRecord MakeDeliveryRecord(absl::Time decided, absl::string_view message_
     }
     std::string k = CutUtf8(key, kMaxRecordAttributeKeyBytes, &cut);
     // Redacted before the cut: a cut could otherwise keep the start of a password and drop its end.
-    std::string v = LooksLikeCredential(key)
-                        ? std::string(kRedactedValue)
-                        : CutUtf8(RedactCredentialsInText(value, kRedactedValue), kMaxRecordAttributeValueBytes, &cut);
+    std::string v = CutUtf8(RedactAttributeValue(key, value), kMaxRecordAttributeValueBytes, &cut);
     if (bytes + k.size() + v.size() > kMaxRecordAttributeBytes) {
       cut = true;
       continue;  // a shorter one further on may still fit

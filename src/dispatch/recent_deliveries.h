@@ -7,9 +7,9 @@
 // Bounded memory: at most `capacity` records; the oldest is overwritten. A record never holds the message
 // body, a header or a credential: MakeDeliveryRecord copies at most kMaxRecordAttributes attributes, each
 // value cut to kMaxRecordAttributeValueBytes (at a UTF-8 boundary), at most kMaxRecordAttributeBytes in
-// all, replaces the value of an attribute whose name looks like a credential (kRedactedValue), hides the
-// credentials inside the other values before cutting them (URL user info and credential query parameters:
-// RedactCredentialsInText, src/common/credential_redaction.h), and cuts the other strings; whatever was cut
+// all, hides credentials before cutting (RedactAttributeValue, src/common/credential_redaction.h: the
+// whole value of an attribute whose name looks like a credential, URL user info and credential query
+// parameters inside the others), and cuts the other strings; whatever was cut
 // or left out sets `truncated`.
 //
 // Owned by ScheduleService; the dispatcher and the admin server keep a pointer. Thread-safe: Add() is
@@ -58,13 +58,6 @@ inline constexpr std::size_t kMaxRecordAttributeBytes = 2048;
 // Message ids, backend names, reason codes.
 inline constexpr std::size_t kMaxRecordIdBytes = 256;
 inline constexpr std::size_t kMaxRecordReasonBytes = 512;
-// Stands in for the value of an attribute whose name contains one of kCredentialNameParts.
-inline constexpr absl::string_view kRedactedValue = "<redacted>";
-// Case-insensitive parts of attribute names whose values are never kept.
-inline constexpr absl::string_view kCredentialNameParts[] = {"authorization", "password", "secret", "token",
-                                                              "credential", "apikey", "api_key", "api-key",
-                                                              "cookie"};
-
 struct DeliveryRecord {
   // Wall-clock time the outcome was decided.
   absl::Time time = absl::InfinitePast();

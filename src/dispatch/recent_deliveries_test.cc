@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "src/common/credential_redaction.h"
 #include "gtest/gtest.h"
 #include "testing/fake_clock.h"
 
