@@ -20,6 +20,8 @@ const WEB = path.join(__dirname, '..', '..', 'src', 'console', 'web');
 const STEP_TIMEOUT_MS = 20000;
 // The fake dead-letter route answers this late: longer than the page's 2 s poll interval.
 const SLOW_ROUTE_MS = 3000;
+// Waited after the scheduler starts hanging, so the requests in flight then are the hung ones.
+const POLL_INTERVAL_MARGIN_MS = 3000;
 // Per scrape of the fake /metrics: settled deliveries added, and each backend attempt's and end-to-end latency.
 const SETTLED_PER_SCRAPE = 6;
 const ATTEMPT_LATENCY_S = 0.05;
@@ -29,11 +31,28 @@ const PROJECT = 'local-project';
 const LOCATION = 'us-central1';
 const JOB = 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/hostile-job';
 const MESSAGE_ID = '4242';
+// A run whose message the fake ring (full: as many records as its capacity) no longer holds: older than them.
+const OLD_MESSAGE_ID = '999';
+const OLD_RUN_AGE_MS = 3600 * 1000;
+const RING_CAPACITY = 2;
+// The many-jobs phase: jobs in the list, and the page's bound on run requests in flight at once.
+const MANY_JOBS = 30;
+const MAX_RUN_REQUESTS = 4;
+const FIXED_ATTEMPT_TIME = '2026-01-01T00:00:00Z';
+const CHANGED_ATTEMPT_TIME = '2026-01-01T00:01:00Z';
+// The hang phase: every /api/scheduler route answers this late; Health and Deliveries must keep updating.
+const HANG_MS = 20000;
+const UPDATES_WHILE_HUNG = 3;
+const HANG_WINDOW_MS = 12000;
 
 // ---------- the fake console server ----------
 
-const seen = { requests: {}, deliveryQueries: [], created: [] };
+const seen = { requests: {}, deliveryQueries: [], created: [], lastRunRequests: {} };
 let scrapes = 0;
+// Switched on by the later phases of the checks.
+const fake = { manyJobs: false, changedJob: null, hangScheduler: false };
+let healthAnswers = 0;
+let deliveryAnswers = 0;
 
 function fakeMetrics() {
   scrapes++;
@@ -69,8 +88,15 @@ function job() {
   };
 }
 
+function otherJob(i) {
+  const name = 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/many-' + i;
+  return { name, schedule: '* * * * *', timeZone: 'Etc/UTC', state: 'ENABLED', scheduleTime: now(),
+           lastAttemptTime: name === fake.changedJob ? CHANGED_ATTEMPT_TIME : FIXED_ATTEMPT_TIME, status: {},
+           pubsubTarget: { topicName: 'projects/' + PROJECT + '/topics/t', attributes: { backend: 'demo' } } };
+}
+
 function delivery(outcome, attempts) {
-  return { time: now(), messageId: MESSAGE_ID, publishTime: now(), deliveryAttempt: 1,
+  return { time: now(), messageId: MESSAGE_ID, publishTime: now(), deliveryAttempt: deliveryAnswers,
            attributes: { path: '/x' + HOSTILE, note: HOSTILE }, backend: 'demo', attempts, httpStatus: 200,
            latencyMs: 12.5, outcome, reason: HOSTILE };
 }
@@ -98,13 +124,21 @@ async function handle(req, res, body) {
     return json(200, { project: PROJECT, location: LOCATION, topic: 'projects/' + PROJECT + '/topics/t',
                        deadLetterSubscription: 'projects/' + PROJECT + '/subscriptions/dl' + HOSTILE, ingest: 'pull' });
   }
+  if (fake.hangScheduler && p.startsWith('/api/scheduler/')) await sleep(HANG_MS);
   const jobs = '/api/scheduler/v1/projects/' + PROJECT + '/locations/' + LOCATION + '/jobs';
-  if (p === jobs && req.method === 'GET') return json(200, { jobs: [job()] });
+  if (p === jobs && req.method === 'GET') {
+    const list = [job()];
+    if (fake.manyJobs) for (let i = 0; i < MANY_JOBS; i++) list.push(otherJob(i));
+    return json(200, { jobs: list });
+  }
   if (p === jobs && req.method === 'POST') {
     const j = JSON.parse(body);
     seen.created.push(j);
     const id = j.name.split('/').pop();
     if (id === 'taken') return googleError(res, 409, 'Job ' + j.name + ' already exists.');
+    if (id === 'upstream') {
+      return json(502, { error: 'cloud-scheduler-emulator at 127.0.0.1:1: Read timed out (schedule, topic, data)' });
+    }
     if (j.pubsubTarget.topicName === 'nope') return googleError(res, 400, 'Invalid topic name: "nope"; expected projects/PROJECT/topics/TOPIC.');
     if (j.schedule === 'bad') return googleError(res, 400, 'Schedule or time zone is invalid.');
     if (!j.pubsubTarget.data && !Object.keys(j.pubsubTarget.attributes || {}).length) {
@@ -113,8 +147,15 @@ async function handle(req, res, body) {
     return googleError(res, 400, HOSTILE);
   }
   if (p.endsWith('/runs')) {
-    return json(200, { runs: [{ scheduleTime: now(), attemptTime: now(), attempt: 0, manual: true,
-                                status: { code: 0, message: '' }, messageId: MESSAGE_ID }] });
+    if (url.searchParams.get('pageSize') === '1') seen.lastRunRequests[p] = (seen.lastRunRequests[p] || 0) + 1;
+    const runs = [{ scheduleTime: now(), attemptTime: now(), attempt: 0, manual: true,
+                    status: { code: 0, message: '' }, messageId: MESSAGE_ID }];
+    if (url.searchParams.get('pageSize') !== '1') {
+      const old = new Date(Date.now() - OLD_RUN_AGE_MS).toISOString();
+      runs.push({ scheduleTime: old, attemptTime: old, attempt: 0, manual: false, status: { code: 0, message: '' },
+                  messageId: OLD_MESSAGE_ID });
+    }
+    return json(200, { runs });
   }
   if (p.endsWith('/nextScheduleTimes')) {
     return json(200, { timeZone: 'Europe/Berlin', scheduleTimes: Array.from({ length: 10 }, (_, i) => ({
@@ -122,16 +163,20 @@ async function handle(req, res, body) {
   }
   if (p === '/api/service/deliveries') {
     seen.deliveryQueries.push(url.search);
-    return json(200, { capacity: 256, deliveries: [delivery('delivered', 2), delivery('handed_back', 1)] });
+    deliveryAnswers++;
+    const all = [delivery('delivered', 2), delivery('handed_back', 1)];
+    const outcome = url.searchParams.get('outcome');
+    return json(200, { capacity: RING_CAPACITY, deliveries: outcome ? all.filter((d) => d.outcome === outcome) : all });
   }
   if (p === '/api/service/metrics') {
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
     return res.end(fakeMetrics());
   }
   if (p === '/api/health') {
+    healthAnswers++;
     return json(200, { components: [
       { name: 'pubsub-emulator' + HOSTILE, address: '127.0.0.1:1' + HOSTILE, up: true, detail: HOSTILE },
-      { name: 'demo-backend', address: '127.0.0.1:2', up: false, detail: 'connection refused' },
+      { name: 'demo-backend', address: '127.0.0.1:2', up: false, detail: 'connection refused #' + healthAnswers },
       { name: 'schedule-service', address: '127.0.0.1:3', up: true, ready: false, detail: 'stream: ' + HOSTILE }] });
   }
   if (p === '/api/deadletters') {
@@ -184,10 +229,16 @@ async function main() {
       const p = new URL(String(input), location.href).pathname;
       window.__inFlight[p] = (window.__inFlight[p] || 0) + 1;
       window.__maxInFlight[p] = Math.max(window.__maxInFlight[p] || 0, window.__inFlight[p]);
+      const lastRun = /\/runs\?pageSize=1$/.test(String(input));
+      if (lastRun) {
+        window.__lastRunsInFlight = (window.__lastRunsInFlight || 0) + 1;
+        window.__maxLastRunsInFlight = Math.max(window.__maxLastRunsInFlight || 0, window.__lastRunsInFlight);
+      }
       try {
         return await original(input, init);
       } finally {
         window.__inFlight[p]--;
+        if (lastRun) window.__lastRunsInFlight--;
       }
     };
   });
@@ -199,7 +250,7 @@ async function main() {
     (await page.locator('[data-testid="delivery-row"]').count()) === 2 &&
     (await page.locator('[data-testid="next-time"]').count()) === 10 &&
     (await page.locator('[data-testid="component-row"]').count()) === 3 &&
-    (await page.locator('[data-testid="run-row"]').count()) === 1);
+    (await page.locator('[data-testid="run-row"]').count()) === 2);
   if ((await page.locator('img').count()) !== 0) throw new Error('an API string was parsed as markup');
   for (const testid of ['panel-health', 'panel-jobs', 'panel-job-detail', 'panel-deliveries', 'panel-deadletters']) {
     const shown = await textOf(page, testid);
@@ -208,11 +259,16 @@ async function main() {
   log('hostile strings shown as text in every panel');
 
   // The join: the run's message id found in the deliveries, the newest delivery's outcome, retried.
-  const outcome = page.locator('[data-testid="run-outcome"]');
+  const outcome = page.locator('[data-testid="run-outcome"]').first();
   if ((await outcome.getAttribute('data-outcome')) !== 'delivered' || !/retried/.test(await outcome.textContent())) {
     throw new Error('run outcome: ' + (await outcome.textContent()));
   }
   if ((await textOf(page, 'run-http-status')) !== '200') throw new Error('run HTTP status not shown');
+  // A run older than every record of the full ring: its outcome has left the ring, not "not decided yet".
+  const oldOutcome = page.locator('[data-testid="run-row"][data-message-id="' + OLD_MESSAGE_ID + '"] [data-testid="run-outcome"]');
+  await waitFor('the old run outside the ring', STEP_TIMEOUT_MS, async () =>
+    (await oldOutcome.getAttribute('data-outcome')) === 'outside_ring' &&
+    (await text(oldOutcome)) === 'outside recent deliveries (ring ' + RING_CAPACITY + ')');
 
   // Health: circuit states, readiness and its reason, in flight and held.
   const circuit = (b) => page.locator('[data-testid="circuit-row"][data-backend="' + b + '"] [data-testid="circuit-state"]');
@@ -256,6 +312,16 @@ async function main() {
   await waitFor('attributes error', STEP_TIMEOUT_MS, async () => /not KEY=VALUE/.test(await errorOf('attributes')));
   await submitForm(page, { 'field-attributes': 'backend=demo\nnote=' + HOSTILE, 'field-data': 'ü' + HOSTILE });
   await waitFor('form-level error', STEP_TIMEOUT_MS, async () => (await errorOf('form')) === HOSTILE);
+  // A failure upstream (not the emulator's validation) names fields in its text: it stays at form level and says
+  // the job may exist.
+  await submitForm(page, { 'field-id': 'upstream' });
+  await waitFor('upstream error at form level', STEP_TIMEOUT_MS, async () =>
+    /Read timed out/.test(await errorOf('form')) && /may have been created/.test(await errorOf('form')));
+  for (const f of ['id', 'topic', 'schedule', 'timezone', 'data', 'attributes']) {
+    if ((await errorOf(f)) !== '') throw new Error('an upstream failure shown under ' + f + ': ' + (await errorOf(f)));
+  }
+  await submitForm(page, { 'field-id': 'j2' });
+  await waitFor('form-level error again', STEP_TIMEOUT_MS, async () => (await errorOf('form')) === HOSTILE);
   const sent = seen.created[seen.created.length - 1];
   if (Buffer.from(sent.pubsubTarget.data, 'base64').toString('utf8') !== 'ü' + HOSTILE ||
       sent.pubsubTarget.attributes.note !== HOSTILE || sent.name !== 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/j2') {
@@ -267,6 +333,13 @@ async function main() {
   // The deliveries filter is the service's.
   await page.selectOption('[data-testid="filter-outcome"]', 'dead_lettered');
   await waitFor('a filtered deliveries request', STEP_TIMEOUT_MS, async () => seen.deliveryQueries.some((q) => /outcome=dead_lettered/.test(q)));
+  await waitFor('no rows for dead_lettered', STEP_TIMEOUT_MS, async () => (await page.locator('[data-testid="delivery-row"]').count()) === 0);
+  await page.selectOption('[data-testid="filter-outcome"]', 'handed_back');
+  await waitFor('only the handed_back row', STEP_TIMEOUT_MS, async () =>
+    (await page.locator('[data-testid="delivery-row"]').count()) === 1 &&
+    (await page.locator('[data-testid="delivery-row"][data-outcome="handed_back"]').count()) === 1);
+  await page.selectOption('[data-testid="filter-outcome"]', '');
+  log('deliveries filter: the rows shown are the filtered ones');
 
   // No overlapping polls: the slow dead-letter route was asked again and again, never twice at once.
   await waitFor('three dead-letter polls', STEP_TIMEOUT_MS, async () => seen.requests['/api/deadletters'] >= 3);
@@ -275,6 +348,35 @@ async function main() {
     throw new Error('overlapping poll requests: ' + JSON.stringify(maxInFlight));
   }
   log('polls never overlap (most requests in flight at once per path:', JSON.stringify(maxInFlight) + ')');
+
+  // Many jobs: each job's last run is read once, and again only when its lastAttemptTime changed; few at once.
+  fake.manyJobs = true;
+  const lastRunsOfMany = () => Object.entries(seen.lastRunRequests).filter(([p]) => /\/jobs\/many-/.test(p));
+  await waitFor('every job row', STEP_TIMEOUT_MS, async () => (await page.locator('[data-testid="job-row"]').count()) === MANY_JOBS + 1);
+  await waitFor('every many-job last run read', STEP_TIMEOUT_MS, async () => lastRunsOfMany().length === MANY_JOBS);
+  const jobsPolls = () => seen.requests['/api/scheduler/v1/projects/' + PROJECT + '/locations/' + LOCATION + '/jobs'] || 0;
+  const pollsBefore = jobsPolls();
+  await waitFor('three more jobs polls', STEP_TIMEOUT_MS, async () => jobsPolls() >= pollsBefore + 3);
+  const reads = lastRunsOfMany().reduce((a, [, n]) => a + n, 0);
+  if (reads !== MANY_JOBS) throw new Error(reads + ' last-run requests for ' + MANY_JOBS + ' unchanged jobs over rounds');
+  fake.changedJob = 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/many-7';
+  const changedPath = '/api/scheduler/emulator/v1/' + fake.changedJob + '/runs';
+  await waitFor('the changed job read again', STEP_TIMEOUT_MS, async () => seen.lastRunRequests[changedPath] === 2);
+  const runsInFlight = await page.evaluate(() => window.__maxLastRunsInFlight);
+  if (!(runsInFlight >= 1 && runsInFlight <= MAX_RUN_REQUESTS)) throw new Error(runsInFlight + ' last-run requests at once');
+  log('many jobs: one last-run request per job, again only on a new lastAttemptTime; at most', runsInFlight, 'at once');
+  fake.manyJobs = false;
+
+  // One hung component (the scheduler) freezes nothing else: Health and Deliveries keep updating.
+  fake.hangScheduler = true;
+  await sleep(POLL_INTERVAL_MARGIN_MS);
+  const healthShown = async () => Number(/#(\d+)/.exec(await text(page.locator('[data-testid="component-row"][data-name="demo-backend"]')))[1]);
+  const attemptShown = async () => Number(await text(page.locator('[data-testid="delivery-row"][data-outcome="handed_back"] td:nth-child(5)')));
+  const h0 = await healthShown();
+  const d0 = await attemptShown();
+  await waitFor('Health and Deliveries updated while the scheduler hangs', HANG_WINDOW_MS, async () =>
+    (await healthShown()) >= h0 + UPDATES_WHILE_HUNG && (await attemptShown()) >= d0 + UPDATES_WHILE_HUNG);
+  log('with the scheduler hung, Health went', h0, '->', await healthShown(), 'and Deliveries', d0, '->', await attemptShown());
   if (pageErrors.length) throw new Error('errors in the page:\n' + pageErrors.join('\n'));
 }
 

@@ -13,11 +13,21 @@
   const DELETE_CONFIRM_MS = 4000;
   const KNOWN_OUTCOMES = ['delivered', 'handed_back', 'dead_lettered', 'lost'];
   const CIRCUIT_STATES = { 0: 'closed', 1: 'half-open', 2: 'open' };
+  const JOBS_PAGE_SIZE = 500;
+  const MAX_JOB_PAGES = 20;
+  // Last-run requests of the jobs list in flight at once.
+  const MAX_RUN_REQUESTS = 4;
+  // Chromium opens at most 6 connections per host: requests other than /api/health share 5 of them, so a
+  // hung component can never take the one Health needs.
+  const MAX_SHARED_REQUESTS = 5;
+  const HEALTH_URL = '/api/health';
 
   const state = {
     config: null,
     jobs: [],
     lastRuns: {},          // job name -> newest run or null
+    lastRunsFor: {},       // job name -> { lastAttemptTime, run }: the cache behind lastRuns
+    deliveriesCapacity: 0, // the ring's capacity (0: unknown or off)
     selectedJob: null,     // full job name
     detail: null,          // { name, runs, next }
     deliveries: [],        // every recent delivery (join + filter options)
@@ -87,8 +97,32 @@
                         encodeURIComponent(c.location) + '/jobs');
   }
 
-  // fetch with a time limit; resolves to { ok, status, body, error } (body parsed JSON when it is JSON).
+  let sharedInFlight = 0;
+  const sharedWaiting = [];
+
+  async function acquireShared() {
+    if (sharedInFlight < MAX_SHARED_REQUESTS) { sharedInFlight++; return; }
+    await new Promise((resolve) => sharedWaiting.push(resolve));
+  }
+
+  function releaseShared() {
+    const next = sharedWaiting.shift();
+    if (next) next(); else sharedInFlight--;
+  }
+
+  // fetch with a time limit (counted from when the request may start); resolves to { ok, status, body, error }
+  // (body parsed JSON when it is JSON). Every request but Health's waits for one of MAX_SHARED_REQUESTS slots.
   async function request(method, url, body) {
+    const shared = url !== HEALTH_URL;
+    if (shared) await acquireShared();
+    try {
+      return await requestNow(method, url, body);
+    } finally {
+      if (shared) releaseShared();
+    }
+  }
+
+  async function requestNow(method, url, body) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
     try {
@@ -196,7 +230,26 @@
     };
   }
 
-  function outcomeCell(joined, testid) {
+  // Whether a message attempted at `attemptTime` can no longer be in the deliveries read: the ring is full (as
+  // many records as its capacity, or as the page reads) and its oldest record is newer than the attempt.
+  function outsideRing(attemptTime) {
+    const n = state.deliveries.length;
+    const cap = state.deliveriesCapacity;
+    if (!cap || n === 0 || n < Math.min(cap, DELIVERIES_LIMIT) || !attemptTime) return false;
+    const oldest = Date.parse(state.deliveries[n - 1].time);
+    const at = Date.parse(attemptTime);
+    return isFinite(oldest) && isFinite(at) && at < oldest;
+  }
+
+  function outsideRingText() {
+    const cap = state.deliveriesCapacity;
+    return 'outside recent deliveries (ring ' + cap + (cap > DELIVERIES_LIMIT ? ', newest ' + DELIVERIES_LIMIT + ' read' : '') + ')';
+  }
+
+  function outcomeCell(joined, testid, attemptTime) {
+    if (!joined && outsideRing(attemptTime)) {
+      return el('td', { 'data-testid': testid, 'data-outcome': 'outside_ring', class: 'muted' }, outsideRingText());
+    }
     if (!joined) return el('td', { 'data-testid': testid, 'data-outcome': 'pending', class: 'muted' }, 'not decided yet');
     return el('td', { 'data-testid': testid, 'data-outcome': joined.outcome,
                       class: 'outcome outcome-' + joined.outcome.replace(/[^a-z_]/g, '') }, joined.label);
@@ -204,82 +257,151 @@
 
   // ---------- polling ----------
 
-  let polling = false;
-  let pollAgain = false;
-  let timer = null;
+  // Each panel polls on its own loop: the next request of a loop starts POLL_INTERVAL_MS after its previous
+  // answer (never two at once within a loop), and the loop renders its panel as soon as its answer arrives, so a
+  // component that hangs freezes only the panels that need it. Health starts first.
+  const loops = {};
 
-  // Starts a poll now, or right after the one in flight.
-  function refreshSoon() {
-    if (polling) { pollAgain = true; return; }
-    if (timer) clearTimeout(timer);
-    timer = null;
-    poll();
-  }
-
-  async function poll() {
-    polling = true;
-    try {
-      await pollOnce();
-      setText('last-updated', 'updated ' + clock(new Date()) + ' (every ' + POLL_INTERVAL_MS / 1000 + ' s)');
-    } catch (e) {
-      showError('poll-error', 'console error: ' + String(e && e.message ? e.message : e));
-    } finally {
-      polling = false;
-      if (pollAgain) {
-        pollAgain = false;
-        poll();
-      } else {
-        timer = setTimeout(poll, POLL_INTERVAL_MS);
+  function startLoop(name, fn) {
+    const loop = { running: false, again: false, timer: null, ok: false };
+    async function run() {
+      loop.running = true;
+      try {
+        loop.ok = (await fn()) !== false;
+      } catch (e) {
+        loop.ok = false;
+        showError('poll-error', 'console error: ' + String(e && e.message ? e.message : e));
+      } finally {
+        loop.running = false;
+        updatedLine();
+        if (loop.again) {
+          loop.again = false;
+          run();
+        } else {
+          loop.timer = setTimeout(run, POLL_INTERVAL_MS);
+        }
       }
     }
+    // Polls now, or right after the request in flight.
+    loop.kick = () => {
+      if (loop.running) { loop.again = true; return; }
+      if (loop.timer) clearTimeout(loop.timer);
+      loop.timer = null;
+      run();
+    };
+    loops[name] = loop;
+    run();
   }
 
-  async function pollOnce() {
-    if (!state.config) {
+  // "updated HH:MM:SS" when every loop's latest round succeeded; otherwise the line keeps its last time.
+  function updatedLine() {
+    const ok = Object.values(loops).every((l) => l.ok);
+    if (ok) setText('last-updated', 'updated ' + clock(new Date()) + ' (every ' + POLL_INTERVAL_MS / 1000 + ' s)');
+  }
+
+  // Starts every panel's poll now (or right after the one in flight), e.g. after an action.
+  function refreshSoon() {
+    for (const loop of Object.values(loops)) loop.kick();
+  }
+
+  function refresh(name) { if (loops[name]) loops[name].kick(); }
+
+  async function start() {
+    startLoop('health', pollHealth);
+    startLoop('metrics', pollMetrics);
+    startLoop('demo', pollDemo);
+    startLoop('deliveries', pollDeliveries);
+    startLoop('deadletters', pollDeadLetters);
+    // The scheduler's panels need the project and location from /api/config.
+    for (;;) {
       const c = await request('GET', '/api/config');
-      if (!c.ok || !c.body || typeof c.body !== 'object') {
-        showError('poll-error', 'cannot read /api/config: ' + c.error);
-        return;
+      if (c.ok && c.body && typeof c.body === 'object') {
+        state.config = c.body;
+        break;
       }
-      state.config = c.body;
-      setText('config-summary', 'project ' + c.body.project + ' · ' + c.body.location + ' · ingest ' +
-              (c.body.ingest || '?'));
-      const topic = $('field-topic');
-      if (topic && !topic.value) topic.value = c.body.topic || '';
+      showError('poll-error', 'cannot read /api/config: ' + c.error);
+      await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
     }
     showError('poll-error', '');
-    await Promise.all([pollJobs(), pollDeliveries(), pollDeadLetters(), pollHealth(), pollMetrics()]);
-    await pollDetail();  // needs the jobs and the deliveries of this round
-    renderAll();
+    const c = state.config;
+    setText('config-summary', 'project ' + c.project + ' · ' + c.location + ' · ingest ' + (c.ingest || '?'));
+    const topic = $('field-topic');
+    if (topic && !topic.value) topic.value = c.topic || '';
+    startLoop('jobs', pollJobs);
+    startLoop('detail', pollDetail);
+  }
+
+  // Every page of the jobs list (nextPageToken), bounded.
+  async function listJobs() {
+    const jobs = [];
+    let token = '';
+    for (let page = 0; page < MAX_JOB_PAGES; page++) {
+      const r = await request('GET', jobsUrl() + '?pageSize=' + JOBS_PAGE_SIZE +
+                              (token ? '&pageToken=' + encodeURIComponent(token) : ''));
+      if (!r.ok) return { error: r.error };
+      jobs.push(...((r.body && r.body.jobs) || []));
+      token = (r.body && r.body.nextPageToken) || '';
+      if (!token) break;
+    }
+    return { jobs };
+  }
+
+  // Runs `tasks` (functions returning promises) with at most `limit` in flight.
+  async function withLimit(tasks, limit) {
+    let next = 0;
+    const worker = async () => {
+      while (next < tasks.length) await tasks[next++]();
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   }
 
   async function pollJobs() {
-    const r = await request('GET', jobsUrl() + '?pageSize=500');
-    if (!r.ok) { showError('jobs-error', 'jobs: ' + r.error); return; }
+    const list = await listJobs();
+    if (list.error) { showError('jobs-error', 'jobs: ' + list.error); return false; }
     showError('jobs-error', '');
-    state.jobs = (r.body && r.body.jobs) || [];
-    const runs = await Promise.all(state.jobs.map((j) =>
-      request('GET', schedulerUrl('emulator/v1/' + encodePath(j.name) + '/runs?pageSize=1'))));
-    state.lastRuns = {};
-    state.jobs.forEach((j, i) => {
-      const list = runs[i].ok && runs[i].body && runs[i].body.runs;
-      state.lastRuns[j.name] = list && list.length ? list[0] : null;
+    state.jobs = list.jobs;
+    // A job's newest run is read again only when the jobs list shows a new lastAttemptTime.
+    const stale = state.jobs.filter((j) => {
+      const cached = state.lastRunsFor[j.name];
+      return !cached || cached.lastAttemptTime !== (j.lastAttemptTime || '');
     });
-    if (state.selectedJob && !state.jobs.some((j) => j.name === state.selectedJob)) {
+    let ok = true;
+    await withLimit(stale.map((j) => async () => {
+      const r = await request('GET', schedulerUrl('emulator/v1/' + encodePath(j.name) + '/runs?pageSize=1'));
+      if (!r.ok) { ok = false; return; }
+      const runs = (r.body && r.body.runs) || [];
+      state.lastRunsFor[j.name] = { lastAttemptTime: j.lastAttemptTime || '', run: runs.length ? runs[0] : null };
+    }), MAX_RUN_REQUESTS);
+    const names = new Set(state.jobs.map((j) => j.name));
+    for (const name of Object.keys(state.lastRunsFor)) if (!names.has(name)) delete state.lastRunsFor[name];
+    state.lastRuns = {};
+    for (const j of state.jobs) state.lastRuns[j.name] = state.lastRunsFor[j.name] ? state.lastRunsFor[j.name].run : null;
+    if (!ok) showError('jobs-error', 'jobs: some last runs could not be read');
+    let selectionChanged = false;
+    if (state.selectedJob && !names.has(state.selectedJob)) {
       state.selectedJob = null;
       state.detail = null;
+      selectionChanged = true;
     }
-    if (!state.selectedJob && state.jobs.length) state.selectedJob = state.jobs[0].name;
+    if (!state.selectedJob && state.jobs.length) {
+      state.selectedJob = state.jobs[0].name;
+      selectionChanged = true;
+    }
+    renderJobs();
+    renderDetail();
+    if (selectionChanged) refresh('detail');
+    return ok;
   }
 
+  // The detail's two requests one after the other: the scheduler's routes never hold more than
+  // MAX_RUN_REQUESTS + 2 of the browser's connections.
   async function pollDetail() {
     const name = state.selectedJob;
-    if (!name) { state.detail = null; return; }
+    if (!name) { state.detail = null; renderDetail(); return true; }
     const base = schedulerUrl('emulator/v1/' + encodePath(name));
-    const [runs, next] = await Promise.all([
-      request('GET', base + '/runs?pageSize=' + RUNS_SHOWN),
-      request('GET', base + '/nextScheduleTimes?count=' + NEXT_TIMES),
-    ]);
+    const runs = await request('GET', base + '/runs?pageSize=' + RUNS_SHOWN);
+    const next = await request('GET', base + '/nextScheduleTimes?count=' + NEXT_TIMES);
+    if (name !== state.selectedJob) return true;  // another job was chosen meanwhile: its poll follows
     const errors = [runs, next].filter((x) => !x.ok).map((x) => x.error);
     showError('detail-error', errors.join('; '));
     state.detail = {
@@ -287,6 +409,8 @@
       runs: runs.ok && runs.body ? runs.body.runs || [] : [],
       next: next.ok && next.body ? next.body : null,
     };
+    renderDetail();
+    return errors.length === 0;
   }
 
   function deliveryFilters() {
@@ -294,46 +418,69 @@
   }
 
   async function pollDeliveries() {
+    const ok = await readDeliveries();
+    renderDeliveries();
+    renderJobs();
+    renderDetail();
+    return ok;
+  }
+
+  async function readDeliveries() {
     const all = await request('GET', '/api/service/deliveries?limit=' + DELIVERIES_LIMIT);
     if (all.status === 404) {
       state.deliveries = [];
+      state.deliveriesCapacity = 0;
       state.deliveriesStatus = 'the recent deliveries ring is off (admin.recent_deliveries: 0)';
       state.deliveriesFiltered = null;
       showError('deliveries-error', '');
-      return;
+      return true;
     }
-    if (!all.ok) { showError('deliveries-error', 'deliveries: ' + all.error); return; }
+    if (!all.ok) { showError('deliveries-error', 'deliveries: ' + all.error); return false; }
     showError('deliveries-error', '');
     state.deliveries = (all.body && all.body.deliveries) || [];
+    state.deliveriesCapacity = Number((all.body && all.body.capacity) || 0);
     state.deliveriesStatus = 'ring capacity ' + ((all.body && all.body.capacity) || '?');
     const f = deliveryFilters();
-    if (!f.backend && !f.outcome) { state.deliveriesFiltered = null; return; }
+    if (!f.backend && !f.outcome) { state.deliveriesFiltered = null; return true; }
     const q = new URLSearchParams({ limit: String(DELIVERIES_LIMIT) });
     if (f.backend) q.set('backend', f.backend);
     if (f.outcome) q.set('outcome', f.outcome);
     const filtered = await request('GET', '/api/service/deliveries?' + q.toString());
-    if (!filtered.ok) { showError('deliveries-error', 'deliveries: ' + filtered.error); return; }
+    if (!filtered.ok) { showError('deliveries-error', 'deliveries: ' + filtered.error); return false; }
     state.deliveriesFiltered = (filtered.body && filtered.body.deliveries) || [];
+    return true;
   }
 
   async function pollDeadLetters() {
     const r = await request('GET', '/api/deadletters');
-    if (!r.ok) { showError('deadletters-error', 'dead letters: ' + r.error); return; }
+    if (!r.ok) { showError('deadletters-error', 'dead letters: ' + r.error); return false; }
     showError('deadletters-error', '');
     state.deadLetters = r.body || { messages: [] };
+    renderDeadLetters();
+    return true;
   }
 
   async function pollHealth() {
-    const [h, demo] = await Promise.all([request('GET', '/api/health'), request('GET', '/api/demo-backend/config')]);
+    const h = await request('GET', '/api/health');
     state.health = h.ok ? h.body : { error: h.error };
+    renderHealth();
+    return h.ok;
+  }
+
+  async function pollDemo() {
+    const demo = await request('GET', '/api/demo-backend/config');
     state.demo = demo.ok ? demo.body : null;
+    renderHealth();
+    return true;  // no demo backend (404) is not a failure
   }
 
   async function pollMetrics() {
     const r = await request('GET', '/api/service/metrics');
-    if (!r.ok || typeof r.body !== 'string') { state.metrics = null; return; }
+    if (!r.ok || typeof r.body !== 'string') { state.metrics = null; renderHealth(); return false; }
     state.metrics = parsePrometheus(r.body);
     addSample(state.metrics);
+    renderHealth();
+    return true;
   }
 
   // ---------- /metrics ----------
@@ -482,7 +629,7 @@
                 'publish failed: ' + (run.status.message || 'code ' + code));
     }
     const joined = joinedOutcome(run.messageId);
-    let text = 'published, no outcome yet';
+    let text = outsideRing(run.attemptTime) ? outsideRingText() : 'published, no outcome yet';
     if (joined) {
       text = joined.outcome.replace(/_/g, ' ') +
              (joined.latest.httpStatus ? ' · HTTP ' + joined.latest.httpStatus : '') + (joined.retried ? ', retried' : '');
@@ -500,7 +647,8 @@
   function renderJobs() {
     const armed = state.deleteArmed && state.deleteArmed.until > Date.now() ? state.deleteArmed.name : null;
     const view = state.jobs.map((j) => [j.name, j.schedule, j.timeZone, j.state, j.scheduleTime,
-                                        state.lastRuns[j.name], joinedOutcome((state.lastRuns[j.name] || {}).messageId)]);
+                                        state.lastRuns[j.name], joinedOutcome((state.lastRuns[j.name] || {}).messageId),
+                                        outsideRing((state.lastRuns[j.name] || {}).attemptTime)]);
     if (!changed('jobs', [view, state.selectedJob, armed])) return;
     replaceRows('jobs-table', state.jobs.map((j) => {
       const id = shortId(j.name);
@@ -526,7 +674,7 @@
   function renderDetail() {
     const d = state.detail;
     const job = state.jobs.find((j) => j.name === state.selectedJob);
-    const view = d && job ? [d, job, d.runs.map((r) => joinedOutcome(r.messageId))] : null;
+    const view = d && job ? [d, job, d.runs.map((r) => [joinedOutcome(r.messageId), outsideRing(r.attemptTime)])] : null;
     if (!changed('detail', view)) return;
     if (!d || !job) {
       setText('detail-job-name', 'choose a job');
@@ -562,7 +710,7 @@
         el('td', { 'data-testid': 'run-http-status' }, latest.httpStatus ? String(latest.httpStatus) : ''),
         el('td', { 'data-testid': 'run-attempts' }, latest.attempts !== undefined ? String(latest.attempts) : ''),
         el('td', { 'data-testid': 'run-latency' }, formatLatency(latest.latencyMs)),
-        r.messageId ? outcomeCell(joined, 'run-outcome')
+        r.messageId ? outcomeCell(joined, 'run-outcome', r.attemptTime)
                     : el('td', { 'data-testid': 'run-outcome', 'data-outcome': 'none', class: 'muted' }, ''),
         el('td', { 'data-testid': 'run-reason' }, latest.reason || ''));
     }));
@@ -705,18 +853,26 @@
     refreshSoon();
   }
 
-  // Which form field a scheduler validation message is about (Google's messages name the field).
+  // Which form field a scheduler validation message is about (Google's messages name the field, as whole words).
   function fieldsForError(message) {
     const m = String(message).toLowerCase();
-    if (/schedule or time zone/.test(m)) return ['schedule', 'timezone'];
-    if (/job (id|name)|already exists/.test(m)) return ['id'];
-    if (/topic/.test(m)) return ['topic'];
-    if (/time ?zone/.test(m)) return ['timezone'];
-    if (/schedule|cron/.test(m)) return ['schedule'];
-    if (/non-empty data/.test(m)) return ['data'];
-    if (/attribute/.test(m)) return ['attributes'];
-    if (/data/.test(m)) return ['data'];
+    if (/\bschedule or time zone\b/.test(m)) return ['schedule', 'timezone'];
+    if (/\bjob (id|name)\b|\balready exists\b/.test(m)) return ['id'];
+    if (/\btopic\b/.test(m)) return ['topic'];
+    if (/\btime ?zone\b/.test(m)) return ['timezone'];
+    if (/\b(schedule|cron)\b/.test(m)) return ['schedule'];
+    if (/\bnon-empty data\b/.test(m)) return ['data'];
+    if (/\battributes?\b/.test(m)) return ['attributes'];
+    if (/\bdata\b/.test(m)) return ['data'];
     return ['form'];
+  }
+
+  // Whether a failed create is the emulator's own verdict in Google's error shape: a validation error (400) or
+  // the job id taken (409). Only these go next to a field.
+  function isValidationError(r) {
+    const e = r.body && typeof r.body === 'object' ? r.body.error : null;
+    if (!e || typeof e !== 'object' || typeof e.message !== 'string') return false;
+    return r.status === 400 || r.status === 409;
   }
 
   const FORM_FIELDS = ['id', 'topic', 'schedule', 'timezone', 'data', 'attributes', 'form'];
@@ -771,7 +927,14 @@
     if (v('data') !== '') job.pubsubTarget.data = utf8ToBase64(v('data'));
     const r = await request('POST', jobsUrl(), job);
     if (!r.ok) {
-      for (const f of fieldsForError(r.error)) fieldError(f, r.error);
+      if (isValidationError(r)) {
+        for (const f of fieldsForError(r.error)) fieldError(f, r.error);
+      } else if (r.status === 0 || r.status >= 500) {
+        // The request may have reached the emulator before the failure: the job may exist.
+        fieldError('form', r.error + ' (the job may have been created: see the jobs list)');
+      } else {
+        fieldError('form', r.error);
+      }
       return;
     }
     setText('form-status', 'created ' + id);
@@ -813,7 +976,8 @@
       if (action === 'select') {
         state.selectedJob = name;
         state.rendered = {};
-        refreshSoon();
+        renderAll();
+        refresh('detail');
         return;
       }
       jobAction(action, name);
@@ -825,10 +989,10 @@
     $('replay-form').addEventListener('submit', (e) => { e.preventDefault(); replay(null); });
     $('job-create-form').addEventListener('submit', (e) => { e.preventDefault(); createJob(e.target); });
     $('demo-backend-form').addEventListener('submit', (e) => { e.preventDefault(); setDemoFailRate(e.target); });
-    $('deliveries-filter').addEventListener('change', () => refreshSoon());
+    $('deliveries-filter').addEventListener('change', () => refresh('deliveries'));
     $('deliveries-filter').addEventListener('submit', (e) => e.preventDefault());
   }
 
   wire();
-  poll();
+  start();
 }());
