@@ -291,8 +291,13 @@ async function main() {
   if ((await page.locator('[data-testid="service-ready"]').getAttribute('data-ready')) !== 'false') throw new Error('readiness');
   if (!(await textOf(page, 'service-ready-reason')).includes('stream: ' + HOSTILE)) throw new Error('readiness reason');
   if ((await textOf(page, 'in-flight')) !== '5' || (await textOf(page, 'held-total')) !== '3') throw new Error('in flight / held');
-  if ((await page.locator('[data-testid="component-row"][data-name="demo-backend"]').getAttribute('data-up')) !== 'false') {
-    throw new Error('a down component shown up');
+  const componentRow = (name) => page.locator('[data-testid="component-row"][data-name="' + name + '"]');
+  if ((await componentRow('demo-backend').getAttribute('data-up')) !== 'false') throw new Error('a down component shown up');
+  // Readiness on the row of the component that reports it (schedule-service), on no other row.
+  const readyAttrs = [await componentRow('schedule-service').getAttribute('data-ready'),
+                      await componentRow('demo-backend').getAttribute('data-ready')];
+  if (readyAttrs[0] !== 'false' || readyAttrs[1] !== null) {
+    throw new Error('data-ready of the component rows schedule-service, demo-backend: ' + JSON.stringify(readyAttrs));
   }
 
   // Charts: mean latencies exactly the fake's; deliveries per second positive.

@@ -793,7 +793,9 @@
     const components = (h && h.components) || [];
     replaceRows('components', h && h.error ? [el('tr', {}, el('td', { colspan: 4, class: 'outcome-bad' }, h.error))]
       : components.map((c) => el('tr', { 'data-testid': 'component-row', 'data-name': c.name || '',
-                                         'data-up': c.up ? 'true' : 'false' },
+                                         'data-up': c.up ? 'true' : 'false',
+                                         // Only schedule-service reports readiness.
+                                         'data-ready': typeof c.ready === 'boolean' ? String(c.ready) : null },
         el('td', {}, c.name || ''),
         el('td', { class: 'mono' }, c.address || ''),
         el('td', { 'data-testid': 'component-state', class: c.up ? 'state-up' : 'state-down' }, c.up ? 'up' : 'down'),
