@@ -9,8 +9,10 @@
 //
 // Usage: node console_test.js --schedctl BUILD/src/cli/schedctl [--screenshot PATH]
 //        (or CONSOLE_SCREENSHOT=PATH). Exits 0 when every check passed.
-// Every wait is bounded; schedctl (and through it every process it started) is stopped by PID on every
-// exit path, and `--duration` stops it by itself should this script be killed outright.
+// Every wait is bounded, and ends at once when schedctl up has exited (with its exit code and the end of its
+// output); schedctl (and through it every process it started) is stopped by PID on every exit path, and
+// `--duration` stops it by itself should this script be killed outright. On success the work directory and log
+// it made under /tmp are removed; on failure they are kept and their paths printed.
 'use strict';
 
 const { spawn } = require('child_process');
@@ -18,7 +20,7 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 
-const { collectPageErrors, launchChromium, log, sleep, text, waitFor } = require('./browser');
+const { collectPageErrors, launchChromium, log, sleep, text, waitFor: waitForCheck } = require('./browser');
 
 // The pipeline's start-up: the Java Pub/Sub emulator alone can take a minute on a busy machine.
 const START_TIMEOUT_MS = 180000;
@@ -39,6 +41,10 @@ const CIRCUIT_TIMEOUT_MS = 120000;
 const SAMPLE_JOB = 'sample-every-minute';
 const BAD_JOB = 'console-bad-path';
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+// The end of schedctl up's output quoted when it exited early.
+const LOG_TAIL_LINES = 30;
+// The end of schedctl up's output printed on any other failure.
+const LOG_TAIL_CHARS = 6000;
 
 function arg(name) {
   const i = process.argv.indexOf(name);
@@ -58,7 +64,9 @@ function freePort() {
 
 let up = null;
 let upExited = false;
+let upExit = '';
 let browser = null;
+let workdir = '';
 let upLogPath = '';
 
 async function stopEverything() {
@@ -83,7 +91,7 @@ async function stopEverything() {
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     log('got', sig, '- stopping what this test started');
-    stopEverything().finally(() => process.exit(1));
+    stopEverything().finally(() => { keepTemporaryFiles(); process.exit(1); });
   });
 }
 
@@ -91,10 +99,29 @@ function readLog() {
   try { return fs.readFileSync(upLogPath, 'utf8'); } catch (e) { return ''; }
 }
 
+// Why waiting is pointless once schedctl up has exited (nothing on the page can change any more), or ''.
+function schedctlGone() {
+  if (!upExited) return '';
+  const tail = readLog().trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+  return 'schedctl up exited with ' + upExit + '; the end of its output (' + upLogPath + '):\n' + tail;
+}
+
+// Every wait of this test: bounded by `timeoutMs`, and over at once when schedctl up has exited.
+function waitFor(what, timeoutMs, check) { return waitForCheck(what, timeoutMs, check, schedctlGone); }
+
+// The files this test made under /tmp: removed after a pass, kept (and named) after a failure.
+function removeTemporaryFiles() {
+  for (const p of [workdir, upLogPath]) if (p) fs.rmSync(p, { recursive: true, force: true });
+}
+
+function keepTemporaryFiles() {
+  if (workdir) console.error('kept for a look: ' + workdir + ' and ' + upLogPath);
+}
+
 async function startUp(schedctl) {
   const ports = {};
   for (const name of ['pubsub', 'scheduler', 'backend', 'admin', 'console']) ports[name] = await freePort();
-  const workdir = '/tmp/schedctl-console-test-' + process.pid;
+  workdir = '/tmp/schedctl-console-test-' + process.pid;
   upLogPath = workdir + '.log';
   const out = fs.openSync(upLogPath, 'w');
   const argv = ['up', '--workdir', workdir, '--status-interval=5', '--duration=' + SCHEDCTL_DURATION_S,
@@ -104,9 +131,12 @@ async function startUp(schedctl) {
   log('starting', schedctl, argv.join(' '), '(log', upLogPath + ')');
   up = spawn(schedctl, argv, { stdio: ['ignore', out, out] });
   fs.closeSync(out);
-  up.once('exit', (code, signal) => { upExited = true; log('schedctl up exited', code, signal || ''); });
+  up.once('exit', (code, signal) => {
+    upExited = true;
+    upExit = signal ? 'signal ' + signal : 'code ' + code;
+    log('schedctl up exited with', upExit);
+  });
   const url = await waitFor('the console URL in the banner of schedctl up', START_TIMEOUT_MS, async () => {
-    if (upExited) throw new Error('schedctl up exited during start-up:\n' + readLog());
     const m = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(readLog());
     // The banner comes after the sample job exists: everything is up.
     return m && /The local pipeline is up/.test(readLog()) ? m[1] : null;
@@ -219,6 +249,8 @@ async function checkCircuitOpens(page) {
   const deadline = Date.now() + CIRCUIT_TIMEOUT_MS;
   let runs = 0;
   while (Date.now() < deadline) {
+    const gone = schedctlGone();
+    if (gone) throw new Error('stopped waiting for the demo backend\'s circuit to open: ' + gone);
     if ((await circuit.getAttribute('data-state')) === 'open') break;
     if (runs < CIRCUIT_RUNS_MAX) {
       await row(page, SAMPLE_JOB).locator('[data-testid="btn-run"]').click();
@@ -259,11 +291,14 @@ async function main() {
 
 main().then(async () => {
   await stopEverything();
+  removeTemporaryFiles();
   log('PASS');
   process.exit(0);
 }, async (e) => {
   console.error('FAIL:', e && e.stack ? e.stack : e);
-  console.error('--- schedctl up output ---\n' + readLog().slice(-6000));
+  // When schedctl up's exit ended a wait, the message quotes the end of its output already.
+  if (!/schedctl up exited with/.test(String(e && e.message))) console.error('--- the end of schedctl up\'s output ---\n' + readLog().slice(-LOG_TAIL_CHARS));
   await stopEverything();
+  keepTemporaryFiles();
   process.exit(1);
 });
