@@ -7,8 +7,10 @@
 // a corrected attribute empties the list; hostile attribute values stay text; the health panel shows the
 // backend's circuit open while the demo backend fails. Saves a full-page screenshot.
 //
-// Usage: node console_test.js --schedctl BUILD/src/cli/schedctl [--screenshot PATH]
-//        (or CONSOLE_SCREENSHOT=PATH). Exits 0 when every check passed.
+// Usage: node console_test.js --schedctl BUILD/src/cli/schedctl [--screenshot PATH] [--web DIR]
+//        (or CONSOLE_SCREENSHOT=PATH). Exits 0 when every check passed. --web DIR: the page's files
+//        (index.html, app.js, style.css) come from DIR, e.g. src/console/web, instead of those built into
+//        schedctl (with the console's own headers), to test a page edited since schedctl was built.
 // Every wait is bounded, and ends at once when schedctl up has exited (with its exit code and the end of its
 // output); schedctl (and through it every process it started) is stopped by PID on every exit path, and
 // `--duration` stops it by itself should this script be killed outright. On success the work directory and log
@@ -145,6 +147,27 @@ async function startUp(schedctl) {
   return url;
 }
 
+// Serves the page's own files from `dir` in place of the console's, keeping the console's status and headers (its
+// Content-Security-Policy among them); every /api route still reaches the console.
+async function serveWebFrom(page, url, dir) {
+  const files = { '/': 'index.html', '/app.js': 'app.js', '/style.css': 'style.css' };
+  const origin = new URL(url).origin;
+  await page.route((u) => u.origin === origin && files[u.pathname] !== undefined, async (route) => {
+    try {
+      const response = await route.fetch();
+      const headers = Object.assign({}, response.headers());
+      delete headers['content-length'];
+      const file = path.join(dir, files[new URL(route.request().url()).pathname]);
+      await route.fulfill({ status: response.status(), headers, body: fs.readFileSync(file) });
+    } catch (e) {
+      // The console gone (or the file missing): the page's load fails, and with it the step that waits for it.
+      log('cannot serve', route.request().url(), 'from', dir + ':', e.message.split('\n')[0]);
+      await route.abort().catch(() => {});
+    }
+  });
+  log('the page\'s files from', path.resolve(dir));
+}
+
 function row(page, job) { return page.locator('[data-testid="job-row"][data-job="' + job + '"]'); }
 
 async function selectJob(page, job) {
@@ -266,13 +289,15 @@ async function checkCircuitOpens(page) {
 async function main() {
   const schedctl = arg('--schedctl');
   const screenshot = arg('--screenshot') || process.env.CONSOLE_SCREENSHOT || '';
-  if (!schedctl) throw new Error('usage: console_test.js --schedctl PATH [--screenshot PATH]');
+  const web = arg('--web');
+  if (!schedctl) throw new Error('usage: console_test.js --schedctl PATH [--screenshot PATH] [--web DIR]');
   const url = await startUp(schedctl);
   log('console at', url);
 
   browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const pageErrors = collectPageErrors(page);
+  if (web) await serveWebFrom(page, url, web);
   await page.goto(url, { timeout: STEP_TIMEOUT_MS });
 
   await checkSampleJobAndRunNow(page);
