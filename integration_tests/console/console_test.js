@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The console in a real browser (docs/console.md, "How it is tested"): starts `schedctl up` on free ports
 // with its console, drives Debian's headless /usr/bin/chromium with playwright-core and checks the issue's
-// scenarios: the page loads with the sample job; "run now" produces a run shown as delivered with HTTP 200;
+// scenarios: the health panel shows every component up and schedule-service ready; the page loads with the
+// sample job; "run now" produces a run shown as delivered with HTTP 200;
 // pause and resume change the state; the create form shows the emulator's validation error next to the
 // field; a message with an invalid path shows up under Dead letters with its reason, and replaying it with
 // a corrected attribute empties the list; hostile attribute values stay text; the health panel shows the
@@ -43,6 +44,8 @@ const CIRCUIT_TIMEOUT_MS = 120000;
 const SAMPLE_JOB = 'sample-every-minute';
 const BAD_JOB = 'console-bad-path';
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+// The components /api/health lists; schedule-service alone reports readiness.
+const COMPONENTS = ['pubsub-emulator', 'cloud-scheduler-emulator', 'demo-backend', 'schedule-service'];
 // The end of schedctl up's output quoted when it exited early.
 const LOG_TAIL_LINES = 30;
 // The end of schedctl up's output printed on any other failure.
@@ -145,6 +148,28 @@ async function startUp(schedctl) {
   });
   if (url !== 'http://127.0.0.1:' + ports.console + '/') throw new Error('console URL ' + url + ' is not on --console-port');
   return url;
+}
+
+// The health panel right after start: a row per component, each up, schedule-service also ready.
+async function checkHealth(page) {
+  const components = await waitFor('every component up and schedule-service ready in the health panel',
+    STEP_TIMEOUT_MS, async () => {
+      const rows = await page.locator('[data-testid="component-row"]').evaluateAll((rs) => rs.map((r) =>
+        ({ name: r.getAttribute('data-name'), up: r.getAttribute('data-up'), ready: r.getAttribute('data-ready') })));
+      const byName = Object.fromEntries(rows.map((c) => [c.name, c]));
+      const service = byName['schedule-service'];
+      const allUp = COMPONENTS.every((n) => byName[n] && byName[n].up === 'true');
+      // Thrown, the rows seen last end up in the time-out message.
+      if (rows.length !== COMPONENTS.length || !allUp || service.ready !== 'true') throw new Error(JSON.stringify(rows));
+      return rows;
+    });
+  for (const c of components) {
+    if (c.name !== 'schedule-service' && c.ready !== null) throw new Error(c.name + ' has data-ready ' + c.ready);
+  }
+  if ((await page.locator('[data-testid="service-ready"]').getAttribute('data-ready')) !== 'true') {
+    throw new Error('the readiness line does not say ready: ' + (await text(page.locator('[data-testid="service-ready"]'))));
+  }
+  log('health: ' + components.map((c) => c.name).join(', ') + ' up; schedule-service ready');
 }
 
 // Serves the page's own files from `dir` in place of the console's, keeping the console's status and headers (its
@@ -300,6 +325,7 @@ async function main() {
   if (web) await serveWebFrom(page, url, web);
   await page.goto(url, { timeout: STEP_TIMEOUT_MS });
 
+  await checkHealth(page);
   await checkSampleJobAndRunNow(page);
   await checkPauseResume(page);
   await checkCreateFormAndDeadLetter(page);
