@@ -13,3 +13,9 @@ set_tests_properties(console_browser_integration_test PROPERTIES LABELS integrat
 add_test(NAME console_page_integration_test
   COMMAND node ${CMAKE_CURRENT_SOURCE_DIR}/console/page_test.js)
 set_tests_properties(console_page_integration_test PROPERTIES LABELS integration TIMEOUT 120)
+
+# console_test.js itself when `schedctl up` fails at start-up (a fake schedctl that exits 3): it must fail
+# at once, naming the exit code and quoting the output, and keep its files. No browser, no pipeline.
+add_test(NAME console_test_harness_test
+  COMMAND node ${CMAKE_CURRENT_SOURCE_DIR}/console/console_test_harness_test.js)
+set_tests_properties(console_test_harness_test PROPERTIES LABELS integration TIMEOUT 120)

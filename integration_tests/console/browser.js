@@ -22,10 +22,14 @@ function log(...parts) { console.log(new Date().toISOString().slice(11, 19), ...
 function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
 // Polls `check` (async, returns a truthy value when done) every POLL_MS up to `timeoutMs`; returns that value.
-async function waitFor(what, timeoutMs, check) {
+// `stop` (optional) returns why waiting longer is pointless (e.g. the process under test exited), or '': when it
+// returns a reason, waitFor throws at once with it instead of polling on until the time limit.
+async function waitFor(what, timeoutMs, check, stop) {
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
+    const reason = stop ? stop() : '';
+    if (reason) throw new Error('stopped waiting for ' + what + ': ' + reason);
     try {
       const v = await check();
       if (v) return v;

@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // The console in a real browser (docs/console.md, "How it is tested"): starts `schedctl up` on free ports
 // with its console, drives Debian's headless /usr/bin/chromium with playwright-core and checks the issue's
-// scenarios: the page loads with the sample job; "run now" produces a run shown as delivered with HTTP 200;
+// scenarios: the health panel shows every component up and schedule-service ready; the page loads with the
+// sample job; "run now" produces a run shown as delivered with HTTP 200;
 // pause and resume change the state; the create form shows the emulator's validation error next to the
 // field; a message with an invalid path shows up under Dead letters with its reason, and replaying it with
 // a corrected attribute empties the list; hostile attribute values stay text; the health panel shows the
 // backend's circuit open while the demo backend fails. Saves a full-page screenshot.
 //
-// Usage: node console_test.js --schedctl BUILD/src/cli/schedctl [--screenshot PATH]
-//        (or CONSOLE_SCREENSHOT=PATH). Exits 0 when every check passed.
-// Every wait is bounded; schedctl (and through it every process it started) is stopped by PID on every
-// exit path, and `--duration` stops it by itself should this script be killed outright.
+// Usage: node console_test.js --schedctl BUILD/src/cli/schedctl [--screenshot PATH] [--web DIR]
+//        (or CONSOLE_SCREENSHOT=PATH). Exits 0 when every check passed. --web DIR: the page's files
+//        (index.html, app.js, style.css) come from DIR, e.g. src/console/web, instead of those built into
+//        schedctl (with the console's own headers), to test a page edited since schedctl was built.
+// Every wait is bounded, and ends at once when schedctl up has exited (with its exit code and the end of its
+// output); schedctl (and through it every process it started) is stopped by PID on every exit path, and
+// `--duration` stops it by itself should this script be killed outright. On success the work directory and log
+// it made under /tmp are removed; on failure they are kept and their paths printed.
 'use strict';
 
 const { spawn } = require('child_process');
@@ -18,7 +23,7 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 
-const { collectPageErrors, launchChromium, log, sleep, text, waitFor } = require('./browser');
+const { collectPageErrors, launchChromium, log, sleep, text, waitFor: waitForCheck } = require('./browser');
 
 // The pipeline's start-up: the Java Pub/Sub emulator alone can take a minute on a busy machine.
 const START_TIMEOUT_MS = 180000;
@@ -39,6 +44,12 @@ const CIRCUIT_TIMEOUT_MS = 120000;
 const SAMPLE_JOB = 'sample-every-minute';
 const BAD_JOB = 'console-bad-path';
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+// The components /api/health lists; schedule-service alone reports readiness.
+const COMPONENTS = ['pubsub-emulator', 'cloud-scheduler-emulator', 'demo-backend', 'schedule-service'];
+// The end of schedctl up's output quoted when it exited early.
+const LOG_TAIL_LINES = 30;
+// The end of schedctl up's output printed on any other failure.
+const LOG_TAIL_CHARS = 6000;
 
 function arg(name) {
   const i = process.argv.indexOf(name);
@@ -58,7 +69,9 @@ function freePort() {
 
 let up = null;
 let upExited = false;
+let upExit = '';
 let browser = null;
+let workdir = '';
 let upLogPath = '';
 
 async function stopEverything() {
@@ -83,7 +96,7 @@ async function stopEverything() {
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
     log('got', sig, '- stopping what this test started');
-    stopEverything().finally(() => process.exit(1));
+    stopEverything().finally(() => { keepTemporaryFiles(); process.exit(1); });
   });
 }
 
@@ -91,10 +104,29 @@ function readLog() {
   try { return fs.readFileSync(upLogPath, 'utf8'); } catch (e) { return ''; }
 }
 
+// Why waiting is pointless once schedctl up has exited (nothing on the page can change any more), or ''.
+function schedctlGone() {
+  if (!upExited) return '';
+  const tail = readLog().trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+  return 'schedctl up exited with ' + upExit + '; the end of its output (' + upLogPath + '):\n' + tail;
+}
+
+// Every wait of this test: bounded by `timeoutMs`, and over at once when schedctl up has exited.
+function waitFor(what, timeoutMs, check) { return waitForCheck(what, timeoutMs, check, schedctlGone); }
+
+// The files this test made under /tmp: removed after a pass, kept (and named) after a failure.
+function removeTemporaryFiles() {
+  for (const p of [workdir, upLogPath]) if (p) fs.rmSync(p, { recursive: true, force: true });
+}
+
+function keepTemporaryFiles() {
+  if (workdir) console.error('kept for a look: ' + workdir + ' and ' + upLogPath);
+}
+
 async function startUp(schedctl) {
   const ports = {};
   for (const name of ['pubsub', 'scheduler', 'backend', 'admin', 'console']) ports[name] = await freePort();
-  const workdir = '/tmp/schedctl-console-test-' + process.pid;
+  workdir = '/tmp/schedctl-console-test-' + process.pid;
   upLogPath = workdir + '.log';
   const out = fs.openSync(upLogPath, 'w');
   const argv = ['up', '--workdir', workdir, '--status-interval=5', '--duration=' + SCHEDCTL_DURATION_S,
@@ -104,15 +136,61 @@ async function startUp(schedctl) {
   log('starting', schedctl, argv.join(' '), '(log', upLogPath + ')');
   up = spawn(schedctl, argv, { stdio: ['ignore', out, out] });
   fs.closeSync(out);
-  up.once('exit', (code, signal) => { upExited = true; log('schedctl up exited', code, signal || ''); });
+  up.once('exit', (code, signal) => {
+    upExited = true;
+    upExit = signal ? 'signal ' + signal : 'code ' + code;
+    log('schedctl up exited with', upExit);
+  });
   const url = await waitFor('the console URL in the banner of schedctl up', START_TIMEOUT_MS, async () => {
-    if (upExited) throw new Error('schedctl up exited during start-up:\n' + readLog());
     const m = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(readLog());
     // The banner comes after the sample job exists: everything is up.
     return m && /The local pipeline is up/.test(readLog()) ? m[1] : null;
   });
   if (url !== 'http://127.0.0.1:' + ports.console + '/') throw new Error('console URL ' + url + ' is not on --console-port');
   return url;
+}
+
+// The health panel right after start: a row per component, each up, schedule-service also ready.
+async function checkHealth(page) {
+  const components = await waitFor('every component up and schedule-service ready in the health panel',
+    STEP_TIMEOUT_MS, async () => {
+      const rows = await page.locator('[data-testid="component-row"]').evaluateAll((rs) => rs.map((r) =>
+        ({ name: r.getAttribute('data-name'), up: r.getAttribute('data-up'), ready: r.getAttribute('data-ready') })));
+      const byName = Object.fromEntries(rows.map((c) => [c.name, c]));
+      const service = byName['schedule-service'];
+      const allUp = COMPONENTS.every((n) => byName[n] && byName[n].up === 'true');
+      // Thrown, the rows seen last end up in the time-out message.
+      if (rows.length !== COMPONENTS.length || !allUp || service.ready !== 'true') throw new Error(JSON.stringify(rows));
+      return rows;
+    });
+  for (const c of components) {
+    if (c.name !== 'schedule-service' && c.ready !== null) throw new Error(c.name + ' has data-ready ' + c.ready);
+  }
+  if ((await page.locator('[data-testid="service-ready"]').getAttribute('data-ready')) !== 'true') {
+    throw new Error('the readiness line does not say ready: ' + (await text(page.locator('[data-testid="service-ready"]'))));
+  }
+  log('health: ' + components.map((c) => c.name).join(', ') + ' up; schedule-service ready');
+}
+
+// Serves the page's own files from `dir` in place of the console's, keeping the console's status and headers (its
+// Content-Security-Policy among them); every /api route still reaches the console.
+async function serveWebFrom(page, url, dir) {
+  const files = { '/': 'index.html', '/app.js': 'app.js', '/style.css': 'style.css' };
+  const origin = new URL(url).origin;
+  await page.route((u) => u.origin === origin && files[u.pathname] !== undefined, async (route) => {
+    try {
+      const response = await route.fetch();
+      const headers = Object.assign({}, response.headers());
+      delete headers['content-length'];
+      const file = path.join(dir, files[new URL(route.request().url()).pathname]);
+      await route.fulfill({ status: response.status(), headers, body: fs.readFileSync(file) });
+    } catch (e) {
+      // The console gone (or the file missing): the page's load fails, and with it the step that waits for it.
+      log('cannot serve', route.request().url(), 'from', dir + ':', e.message.split('\n')[0]);
+      await route.abort().catch(() => {});
+    }
+  });
+  log('the page\'s files from', path.resolve(dir));
 }
 
 function row(page, job) { return page.locator('[data-testid="job-row"][data-job="' + job + '"]'); }
@@ -219,6 +297,8 @@ async function checkCircuitOpens(page) {
   const deadline = Date.now() + CIRCUIT_TIMEOUT_MS;
   let runs = 0;
   while (Date.now() < deadline) {
+    const gone = schedctlGone();
+    if (gone) throw new Error('stopped waiting for the demo backend\'s circuit to open: ' + gone);
     if ((await circuit.getAttribute('data-state')) === 'open') break;
     if (runs < CIRCUIT_RUNS_MAX) {
       await row(page, SAMPLE_JOB).locator('[data-testid="btn-run"]').click();
@@ -234,15 +314,18 @@ async function checkCircuitOpens(page) {
 async function main() {
   const schedctl = arg('--schedctl');
   const screenshot = arg('--screenshot') || process.env.CONSOLE_SCREENSHOT || '';
-  if (!schedctl) throw new Error('usage: console_test.js --schedctl PATH [--screenshot PATH]');
+  const web = arg('--web');
+  if (!schedctl) throw new Error('usage: console_test.js --schedctl PATH [--screenshot PATH] [--web DIR]');
   const url = await startUp(schedctl);
   log('console at', url);
 
   browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const pageErrors = collectPageErrors(page);
+  if (web) await serveWebFrom(page, url, web);
   await page.goto(url, { timeout: STEP_TIMEOUT_MS });
 
+  await checkHealth(page);
   await checkSampleJobAndRunNow(page);
   await checkPauseResume(page);
   await checkCreateFormAndDeadLetter(page);
@@ -259,11 +342,14 @@ async function main() {
 
 main().then(async () => {
   await stopEverything();
+  removeTemporaryFiles();
   log('PASS');
   process.exit(0);
 }, async (e) => {
   console.error('FAIL:', e && e.stack ? e.stack : e);
-  console.error('--- schedctl up output ---\n' + readLog().slice(-6000));
+  // When schedctl up's exit ended a wait, the message quotes the end of its output already.
+  if (!/schedctl up exited with/.test(String(e && e.message))) console.error('--- the end of schedctl up\'s output ---\n' + readLog().slice(-LOG_TAIL_CHARS));
   await stopEverything();
+  keepTemporaryFiles();
   process.exit(1);
 });

@@ -4,7 +4,8 @@
 // carries markup that would run script if the page parsed it; the page must show it as text. Also: the
 // emulator's validation errors land next to the field they name; polls never overlap (a slow route is asked
 // again only after it answered, counted in the page); the charts compute deliveries/s and mean latency from /metrics deltas; the
-// circuit gauge maps to closed/half-open/open; the deliveries filter asks the service with the filter.
+// circuit gauge maps to closed/half-open/open; the deliveries filter asks the service with the filter; replay all
+// replays only on its confirming click, and no replay button sends a second replay while one is in flight.
 //
 // Usage: node page_test.js. Exits 0 when every check passed. Every wait is bounded; the fake server and the
 // browser are closed on every exit path.
@@ -44,10 +45,14 @@ const CHANGED_ATTEMPT_TIME = '2026-01-01T00:01:00Z';
 const HANG_MS = 20000;
 const UPDATES_WHILE_HUNG = 3;
 const HANG_WINDOW_MS = 12000;
+// The fake replay route answers this late, so a replay stays in flight while the test clicks again.
+const REPLAY_ANSWER_MS = 3000;
+// A click on a disabled button is forced (Playwright would otherwise wait for it to be enabled): this long at most.
+const FORCED_CLICK_TIMEOUT_MS = 5000;
 
 // ---------- the fake console server ----------
 
-const seen = { requests: {}, deliveryQueries: [], created: [], lastRunRequests: {} };
+const seen = { requests: {}, deliveryQueries: [], created: [], lastRunRequests: {}, replays: [], deadLetterPolls: [] };
 let scrapes = 0;
 // Switched on by the later phases of the checks.
 const fake = { manyJobs: false, changedJob: null, hangScheduler: false };
@@ -179,8 +184,16 @@ async function handle(req, res, body) {
       { name: 'demo-backend', address: '127.0.0.1:2', up: false, detail: 'connection refused #' + healthAnswers },
       { name: 'schedule-service', address: '127.0.0.1:3', up: true, ready: false, detail: 'stream: ' + HOSTILE }] });
   }
+  if (p === '/api/deadletters/replay' && req.method === 'POST') {
+    seen.replays.push(JSON.parse(body || '{}'));
+    await sleep(REPLAY_ANSWER_MS);
+    return json(200, { replayed: 1, skipped: 0, failed: 0 });
+  }
   if (p === '/api/deadletters') {
+    const poll = { arrived: Date.now(), answered: false };
+    seen.deadLetterPolls.push(poll);
     await sleep(SLOW_ROUTE_MS);
+    poll.answered = true;
     return json(200, { subscription: 'projects/p/subscriptions/dl', messages: [{
       id: '77', publishTime: now(), attributes: { path: HOSTILE, 'schedsvc.error': HOSTILE }, reason: HOSTILE,
       originalMessageId: MESSAGE_ID + HOSTILE, dataBytes: 3 }] });
@@ -278,8 +291,13 @@ async function main() {
   if ((await page.locator('[data-testid="service-ready"]').getAttribute('data-ready')) !== 'false') throw new Error('readiness');
   if (!(await textOf(page, 'service-ready-reason')).includes('stream: ' + HOSTILE)) throw new Error('readiness reason');
   if ((await textOf(page, 'in-flight')) !== '5' || (await textOf(page, 'held-total')) !== '3') throw new Error('in flight / held');
-  if ((await page.locator('[data-testid="component-row"][data-name="demo-backend"]').getAttribute('data-up')) !== 'false') {
-    throw new Error('a down component shown up');
+  const componentRow = (name) => page.locator('[data-testid="component-row"][data-name="' + name + '"]');
+  if ((await componentRow('demo-backend').getAttribute('data-up')) !== 'false') throw new Error('a down component shown up');
+  // Readiness on the row of the component that reports it (schedule-service), on no other row.
+  const readyAttrs = [await componentRow('schedule-service').getAttribute('data-ready'),
+                      await componentRow('demo-backend').getAttribute('data-ready')];
+  if (readyAttrs[0] !== 'false' || readyAttrs[1] !== null) {
+    throw new Error('data-ready of the component rows schedule-service, demo-backend: ' + JSON.stringify(readyAttrs));
   }
 
   // Charts: mean latencies exactly the fake's; deliveries per second positive.
@@ -348,6 +366,37 @@ async function main() {
     throw new Error('overlapping poll requests: ' + JSON.stringify(maxInFlight));
   }
   log('polls never overlap (most requests in flight at once per path:', JSON.stringify(maxInFlight) + ')');
+
+  // Replay all sends nothing on its first click (it arms); the confirming click sends one replay. While that one is
+  // in flight, neither a double click on replay all nor a row's replay sends another.
+  const replayAll = page.locator('[data-testid="btn-replay-all"]');
+  const replayOne = page.locator('[data-testid="btn-replay-one"]').first();
+  await replayAll.click();
+  await waitFor('replay all armed (or a replay sent)', STEP_TIMEOUT_MS, async () =>
+    seen.replays.length > 0 || (await text(replayAll)) === 'confirm replay all');
+  if (seen.replays.length !== 0) throw new Error('one click of replay all sent ' + seen.replays.length + ' POST /api/deadletters/replay');
+  await replayAll.click();
+  await waitFor('the confirmed replay at the fake', STEP_TIMEOUT_MS, async () => seen.replays.length >= 1);
+  if (seen.replays[0].ids !== undefined) throw new Error('replay all sent ids: ' + JSON.stringify(seen.replays[0]));
+  // The fake holds its answer for REPLAY_ANSWER_MS: the replay is in flight now.
+  const disabledInFlight = [await replayAll.isDisabled(), await replayOne.isDisabled()];
+  await replayAll.dblclick({ force: true, timeout: FORCED_CLICK_TIMEOUT_MS });
+  await replayOne.click({ force: true, timeout: FORCED_CLICK_TIMEOUT_MS });
+  const clickedAt = Date.now();
+  await waitFor('the replay result', STEP_TIMEOUT_MS, async () => /^replayed 1\b/.test(await textOf(page, 'replay-status')));
+  // A replay the clicks started would have been sent before a dead-letter poll begun after them was answered.
+  await waitFor('a dead-letter poll begun after the clicks answered', STEP_TIMEOUT_MS, async () =>
+    seen.deadLetterPolls.some((x) => x.arrived > clickedAt && x.answered));
+  if (seen.replays.length !== 1) {
+    throw new Error(seen.replays.length + ' POST /api/deadletters/replay for one confirmed replay all and clicks while it ' +
+                    'was in flight: ' + JSON.stringify(seen.replays));
+  }
+  if (!disabledInFlight.every((d) => d)) {
+    throw new Error('replay buttons (all, row) disabled while a replay was in flight: ' + JSON.stringify(disabledInFlight));
+  }
+  await waitFor('the replay buttons enabled again', STEP_TIMEOUT_MS, async () =>
+    !(await replayAll.isDisabled()) && !(await replayOne.isDisabled()) && (await text(replayAll)) === 'replay all');
+  log('replay all: the first click armed it, the second sent one replay; clicks while it was in flight sent none');
 
   // Many jobs: each job's last run is read once, and again only when its lastAttemptTime changed; few at once.
   fake.manyJobs = true;

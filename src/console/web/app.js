@@ -10,7 +10,8 @@
   const RUNS_SHOWN = 20;
   const DELIVERIES_LIMIT = 500;
   const CHART_POINTS = 60;
-  const DELETE_CONFIRM_MS = 4000;
+  // How long delete and replay all stay armed, waiting for their confirming click.
+  const CONFIRM_MS = 4000;
   const KNOWN_OUTCOMES = ['delivered', 'handed_back', 'dead_lettered', 'lost'];
   const CIRCUIT_STATES = { 0: 'closed', 1: 'half-open', 2: 'open' };
   const JOBS_PAGE_SIZE = 500;
@@ -39,6 +40,8 @@
     samples: [],           // { t, settled, attemptSum, attemptCount, e2eSum, e2eCount }
     rendered: {},          // panel -> key of what it shows, to re-render only on change
     deleteArmed: null,     // { name, until }
+    replayArmed: null,     // until (ms since the epoch): replay all waits for its confirming click
+    replaying: false,      // a replay is in flight: every replay button is disabled
   };
 
   // ---------- small helpers ----------
@@ -755,7 +758,7 @@
 
   function renderDeadLetters() {
     const dl = state.deadLetters;
-    if (!changed('deadletters', dl)) return;
+    if (!changed('deadletters', [dl, state.replaying])) return;
     if (!dl) return;
     const messages = dl.messages || [];
     setText('deadletters-count', '(' + messages.length + ')');
@@ -771,7 +774,7 @@
         el('td', { class: 'attrs' }, attributesText(m.attributes)),
         el('td', {}, m.dataBytes !== undefined ? String(m.dataBytes) : ''),
         el('td', {}, el('button', { type: 'button', 'data-action': 'replay-one', 'data-id': m.id || '',
-                                     'data-testid': 'btn-replay-one' }, 'replay')))));
+                                     'data-testid': 'btn-replay-one', disabled: state.replaying }, 'replay')))));
   }
 
   function renderHealth() {
@@ -790,7 +793,9 @@
     const components = (h && h.components) || [];
     replaceRows('components', h && h.error ? [el('tr', {}, el('td', { colspan: 4, class: 'outcome-bad' }, h.error))]
       : components.map((c) => el('tr', { 'data-testid': 'component-row', 'data-name': c.name || '',
-                                         'data-up': c.up ? 'true' : 'false' },
+                                         'data-up': c.up ? 'true' : 'false',
+                                         // Only schedule-service reports readiness.
+                                         'data-ready': typeof c.ready === 'boolean' ? String(c.ready) : null },
         el('td', {}, c.name || ''),
         el('td', { class: 'mono' }, c.address || ''),
         el('td', { 'data-testid': 'component-state', class: c.up ? 'state-up' : 'state-down' }, c.up ? 'up' : 'down'),
@@ -839,9 +844,9 @@
     let r;
     if (action === 'delete') {
       if (!state.deleteArmed || state.deleteArmed.name !== name || state.deleteArmed.until < Date.now()) {
-        state.deleteArmed = { name, until: Date.now() + DELETE_CONFIRM_MS };
+        state.deleteArmed = { name, until: Date.now() + CONFIRM_MS };
         renderJobs();
-        setTimeout(renderJobs, DELETE_CONFIRM_MS + 50);
+        setTimeout(renderJobs, CONFIRM_MS + 50);
         return;
       }
       state.deleteArmed = null;
@@ -942,14 +947,49 @@
     refreshSoon();
   }
 
+  // Replay all's button: "confirm replay all" while armed, disabled while a replay is in flight.
+  function renderReplayAll() {
+    const armed = state.replayArmed !== null && state.replayArmed > Date.now();
+    const button = $('btn-replay-all');
+    button.textContent = armed ? 'confirm replay all' : 'replay all';
+    button.className = armed ? 'danger armed' : '';
+    button.disabled = state.replaying;
+  }
+
+  // The first click arms replay all; a second within CONFIRM_MS replays every dead letter.
+  function replayAll() {
+    if (state.replaying) return;
+    if (state.replayArmed === null || state.replayArmed < Date.now()) {
+      state.replayArmed = Date.now() + CONFIRM_MS;
+      renderReplayAll();
+      setTimeout(renderReplayAll, CONFIRM_MS + 50);
+      return;
+    }
+    replay(null);
+  }
+
+  // Replays the dead letters `ids` (every one when null). One replay at a time: while one is in flight every replay
+  // button is disabled (a double click replays once) and further calls do nothing.
   async function replay(ids) {
+    if (state.replaying) return;
     const form = $('replay-form');
     const key = form.elements.key.value.trim();
     const body = {};
     if (ids) body.ids = ids;
     if (key) body.setAttributes = { [key]: form.elements.value.value };
+    state.replaying = true;
+    state.replayArmed = null;
+    renderReplayAll();
+    renderDeadLetters();
     say('replay-status', 'replaying…');
-    const r = await request('POST', '/api/deadletters/replay', body);
+    let r;
+    try {
+      r = await request('POST', '/api/deadletters/replay', body);
+    } finally {
+      state.replaying = false;
+      renderReplayAll();
+      renderDeadLetters();
+    }
     if (!r.ok) {
       say('replay-status', 'replay failed: ' + r.error, true);
     } else {
@@ -986,7 +1026,7 @@
       const button = e.target.closest('button[data-action="replay-one"]');
       if (button) replay([button.getAttribute('data-id')]);
     });
-    $('replay-form').addEventListener('submit', (e) => { e.preventDefault(); replay(null); });
+    $('replay-form').addEventListener('submit', (e) => { e.preventDefault(); replayAll(); });
     $('job-create-form').addEventListener('submit', (e) => { e.preventDefault(); createJob(e.target); });
     $('demo-backend-form').addEventListener('submit', (e) => { e.preventDefault(); setDemoFailRate(e.target); });
     $('deliveries-filter').addEventListener('change', () => refresh('deliveries'));
