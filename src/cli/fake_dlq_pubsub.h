@@ -1,10 +1,11 @@
-// Test doubles for the dlq commands' unit tests (dlq_leases_test.cc, dlq_command_test.cc); not linked
-// into schedctl. FakeDlqAdminClient is an in-memory subscription with Pub/Sub's lease rules on a
+// Test doubles for the dead-letter unit tests (dlq_leases_test.cc, dlq_command_test.cc and the console's
+// dead_letter_view_test.cc, console_server_test.cc); not linked into schedctl. FakeDlqAdminClient is an in-memory subscription with Pub/Sub's lease rules on a
 // FakeClock: a pulled message is leased for the ack deadline under a fresh ack id, redelivered (under a
 // new ack id) once its lease lapses or it is released, and gone once acked. It records every
 // ModifyAckDeadline/Acknowledge and counts deliveries per message. FakeDlqPublisher completes queued
 // publishes on Flush(), optionally after advancing the clock (a slow publish), failing those whose data
-// is in `fail_data`. Neither is thread-safe; the dlq commands call them from one thread.
+// is in `fail_data`; ForwardingPublisher lends one to an owner. None is thread-safe; the dlq commands call
+// them from one thread.
 #ifndef SCHEDSVC_CLI_FAKE_DLQ_PUBSUB_H_
 #define SCHEDSVC_CLI_FAKE_DLQ_PUBSUB_H_
 
@@ -234,6 +235,20 @@ class FakeDlqPublisher final : public pubsub::Publisher {
   std::vector<pubsub::OutgoingMessage> published_;
   std::vector<absl::Time> confirmed_at_;
   int flushes_ = 0;
+};
+
+// Hands a test's FakeDlqPublisher to code that owns, flushes and shuts down the publisher it is given (a
+// replay's publisher factory): publishes and flushes go to `to`; Shutdown only flushes, so `to` outlives it.
+class ForwardingPublisher final : public pubsub::Publisher {
+ public:
+  explicit ForwardingPublisher(pubsub::Publisher& to) : to_(to) {}
+  using Publisher::Publish;
+  void Publish(pubsub::OutgoingMessage message, Callback done) override { to_.Publish(std::move(message), done); }
+  void Flush() override { to_.Flush(); }
+  void Shutdown() override { to_.Flush(); }
+
+ private:
+  pubsub::Publisher& to_;
 };
 
 }  // namespace schedsvc::cli

@@ -95,19 +95,6 @@ class Upstream {
   std::vector<Seen> seen_ ABSL_GUARDED_BY(mu_);
 };
 
-// Hands each replay the test's FakeDlqPublisher.
-class ForwardingPublisher final : public pubsub::Publisher {
- public:
-  explicit ForwardingPublisher(pubsub::Publisher& to) : to_(to) {}
-  using Publisher::Publish;
-  void Publish(pubsub::OutgoingMessage message, Callback done) override { to_.Publish(std::move(message), done); }
-  void Flush() override { to_.Flush(); }
-  void Shutdown() override { to_.Flush(); }
-
- private:
-  pubsub::Publisher& to_;
-};
-
 class ConsoleServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -152,7 +139,7 @@ class ConsoleServerTest : public ::testing::Test {
     dead_letters_ = std::make_unique<DeadLetterView>(
         view, client_,
         [this](const std::string&) -> absl::StatusOr<std::unique_ptr<pubsub::Publisher>> {
-          return std::make_unique<ForwardingPublisher>(publisher_);
+          return std::make_unique<cli::ForwardingPublisher>(publisher_);
         },
         clock_);
   }

@@ -17,19 +17,6 @@ constexpr char kTopic[] = "projects/p/topics/work";
 constexpr absl::Duration kAckDeadline = absl::Seconds(60);
 constexpr int kBatch = 2;
 
-// Hands the replay the test's FakeDlqPublisher (the view owns and shuts down what the factory returns).
-class ForwardingPublisher final : public pubsub::Publisher {
- public:
-  explicit ForwardingPublisher(pubsub::Publisher& to) : to_(to) {}
-  using Publisher::Publish;
-  void Publish(pubsub::OutgoingMessage message, Callback done) override { to_.Publish(std::move(message), done); }
-  void Flush() override { to_.Flush(); }
-  void Shutdown() override { to_.Flush(); }
-
- private:
-  pubsub::Publisher& to_;
-};
-
 class DeadLetterViewTest : public ::testing::Test {
  protected:
   DeadLetterViewOptions Options() {
@@ -42,7 +29,7 @@ class DeadLetterViewTest : public ::testing::Test {
   PublisherFactory Factory() {
     return [this](const std::string& topic) -> absl::StatusOr<std::unique_ptr<pubsub::Publisher>> {
       topics_.push_back(topic);
-      return std::make_unique<ForwardingPublisher>(publisher_);
+      return std::make_unique<cli::ForwardingPublisher>(publisher_);
     };
   }
 
