@@ -14,8 +14,9 @@ namespace {
 
 namespace v1 = ::google::pubsub::v1;
 
-// How long Pub/Sub gets to answer the GetSubscription that tells an empty long poll from a silent server.
-constexpr absl::Duration kAnswerProbeTimeout = absl::Seconds(2);
+// How long Pub/Sub gets to answer the GetSubscription that tells an empty long poll from a silent server
+// (the emulator on a loaded machine can pause for seconds; capped by ConnectionOptions::rpc_timeout).
+constexpr absl::Duration kAnswerProbeTimeout = absl::Seconds(5);
 
 class GrpcAdminClient final : public AdminClient {
  public:
@@ -143,8 +144,10 @@ class GrpcAdminClient final : public AdminClient {
   }
 
  private:
-  // OK when Pub/Sub answers a GetSubscription of `subscription` within kAnswerProbeTimeout; its error when
-  // it answers with one; kUnavailable naming the endpoint when it does not answer.
+  // OK when Pub/Sub answers a GetSubscription of `subscription` within kAnswerProbeTimeout -- with the
+  // subscription or with an error such as PERMISSION_DENIED (an account with roles/pubsub.subscriber may pull
+  // but not get it): any answer shows a live server. kUnavailable naming the endpoint when it does not
+  // answer; the call's error when the channel is down (UNAVAILABLE).
   absl::Status Answers(const std::string& subscription) {
     v1::GetSubscriptionRequest request;
     request.set_subscription(subscription);
@@ -153,12 +156,15 @@ class GrpcAdminClient final : public AdminClient {
                      absl::ToChronoMilliseconds(std::min(kAnswerProbeTimeout, options_.rpc_timeout)));
     v1::Subscription response;
     const grpc::Status status = subscriber_->GetSubscription(&ctx, request, &response);
-    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      return absl::UnavailableError(absl::StrCat("Pub/Sub at ", ResolveEndpoint(options_).address,
-                                                 " did not answer a pull of ", subscription));
+    switch (status.error_code()) {
+      case grpc::StatusCode::DEADLINE_EXCEEDED:
+        return absl::UnavailableError(absl::StrCat("Pub/Sub at ", ResolveEndpoint(options_).address,
+                                                   " did not answer a pull of ", subscription));
+      case grpc::StatusCode::UNAVAILABLE:
+        return pubsub_internal::FromGrpc(status);
+      default:
+        return absl::OkStatus();
     }
-    if (!status.ok()) return pubsub_internal::FromGrpc(status);
-    return absl::OkStatus();
   }
 
   template <typename Response, typename Fn>

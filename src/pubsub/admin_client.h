@@ -42,8 +42,9 @@ class AdminClient {
   // Pulls up to `max_messages`, waiting up to `wait` for the first to arrive (a long poll, not
   // return_immediately, which both Pub/Sub and its emulator may answer empty while messages are
   // deliverable). Empty when nothing arrived within `wait` and Pub/Sub then answers a GetSubscription of
-  // `subscription` (within 2 s); kUnavailable when it does not answer, or that call's error (e.g.
-  // kNotFound), so a hung server never reads as an empty subscription.
+  // `subscription` within 5 s (with any status but UNAVAILABLE: PERMISSION_DENIED counts, since a
+  // subscriber-only account may not get the subscription); kUnavailable when it does not answer, so a hung
+  // server never reads as an empty subscription.
   virtual absl::StatusOr<std::vector<google::pubsub::v1::ReceivedMessage>> PullWaiting(
       const std::string& subscription, int max_messages, absl::Duration wait) = 0;
   virtual absl::Status Acknowledge(const std::string& subscription,
