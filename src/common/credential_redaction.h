@@ -31,7 +31,7 @@ inline constexpr absl::string_view kCredentialParameterNameParts[] = {
 // Case-insensitive parts of attribute and header names whose values are never shown.
 inline constexpr absl::string_view kCredentialNameParts[] = {"authorization", "password", "secret", "token",
                                                               "credential", "apikey", "api_key", "api-key",
-                                                              "cookie"};
+                                                              "cookie", "passwd", "signature"};
 
 // Stands in for what RedactAttributeValue hides.
 inline constexpr absl::string_view kRedactedValue = "<redacted>";

@@ -1,5 +1,6 @@
 #include "src/common/credential_redaction.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace schedsvc {
@@ -40,6 +41,20 @@ TEST(RedactCredentialsInTextTest, HidesCredentialParameterValues) {
 
 TEST(RedactCredentialsInTextTest, HidesBothInOneUrl) {
   EXPECT_EQ(Redact("https://u:pw@host/x?id=1&token=t#f"), "https://***@host/x?id=1&token=<redacted>#f");
+}
+
+TEST(RedactAttributeValueTest, HidesTheWholeValueOfACredentialName) {
+  for (const char* name : {"Authorization", "X-Api-Key", "api_token", "client_secret", "DB_PASSWORD", "db_passwd",
+                           "Proxy-Authorization", "session_cookie", "X-Goog-Signature", "gcp_credentials"}) {
+    EXPECT_EQ(RedactAttributeValue(name, "s3cr3t"), kRedactedValue) << name;
+  }
+}
+
+TEST(RedactAttributeValueTest, HidesCredentialsInsideOtherValues) {
+  EXPECT_EQ(RedactAttributeValue("path", "/jobs/x"), "/jobs/x");
+  EXPECT_EQ(RedactAttributeValue("author", "alice"), "alice");
+  EXPECT_EQ(RedactAttributeValue("path", "/hook?token=t&x=1"), absl::StrCat("/hook?token=", kRedactedValue, "&x=1"));
+  EXPECT_EQ(RedactAttributeValue("callback", "https://u:pw@h.example/cb"), "https://***@h.example/cb");
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ DeliveryRecord MakeDeliveryRecord(absl::Time decided, absl::string_view message_
   r.latency = latency;
   r.outcome = outcome;
   r.reason_code = CutUtf8(reason_code, kMaxRecordIdBytes, &cut);
-  r.reason = CutUtf8(reason, kMaxRecordReasonBytes, &cut);
+  r.reason = CutUtf8(RedactCredentialsInText(reason, kRedactedValue), kMaxRecordReasonBytes, &cut);
   r.truncated = cut;
   return r;
 }

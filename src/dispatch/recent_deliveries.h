@@ -9,7 +9,7 @@
 // value cut to kMaxRecordAttributeValueBytes (at a UTF-8 boundary), at most kMaxRecordAttributeBytes in
 // all, hides credentials before cutting (RedactAttributeValue, src/common/credential_redaction.h: the
 // whole value of an attribute whose name looks like a credential, URL user info and credential query
-// parameters inside the others), and cuts the other strings; whatever was cut
+// parameters inside the others; the same inside the reason), and cuts the other strings; whatever was cut
 // or left out sets `truncated`.
 //
 // Owned by ScheduleService; the dispatcher and the admin server keep a pointer. Thread-safe: Add() is

@@ -211,6 +211,15 @@ TEST_F(RecentDeliveriesTest, RedactsCredentialsInsideAttributeValues) {
   EXPECT_FALSE(r.truncated);
 }
 
+// The reason quotes what failed (a URL, an error text): it is shown next to the attributes, so it hides the
+// same credentials.
+TEST_F(RecentDeliveriesTest, RedactsCredentialsInTheReason) {
+  DeliveryRecord r = MakeDeliveryRecord(clock_.Now(), "m", clock_.Now(), 0, {}, "orders", 1, 400, kLatency,
+                                        FinalOutcome::kDeadLettered, "http_4xx",
+                                        "HTTP 400 from https://u:pw@h.example/x?api_key=k3y");
+  EXPECT_EQ(r.reason, absl::StrCat("HTTP 400 from https://***@h.example/x?api_key=", kRedactedValue));
+}
+
 // A value is scrubbed before it is cut: a cut must never leave the start of a password whose end (the '@')
 // it dropped.
 TEST_F(RecentDeliveriesTest, RedactsUserInfoBeforeCuttingALongValue) {
