@@ -45,8 +45,6 @@ const CHANGED_ATTEMPT_TIME = '2026-01-01T00:01:00Z';
 const HANG_MS = 20000;
 const UPDATES_WHILE_HUNG = 3;
 const HANG_WINDOW_MS = 12000;
-// The fake replay route answers this late, so a replay stays in flight while the test clicks again.
-const REPLAY_ANSWER_MS = 3000;
 // A click on a disabled button is forced (Playwright would otherwise wait for it to be enabled): this long at most.
 const FORCED_CLICK_TIMEOUT_MS = 5000;
 
@@ -55,7 +53,9 @@ const FORCED_CLICK_TIMEOUT_MS = 5000;
 const seen = { requests: {}, deliveryQueries: [], created: [], lastRunRequests: {}, replays: [], deadLetterPolls: [] };
 let scrapes = 0;
 // Switched on by the later phases of the checks.
-const fake = { manyJobs: false, changedJob: null, hangScheduler: false };
+// replayHeld: a deferred (below) the fake replay route waits for before it answers, so a replay stays in flight
+// until the test, done clicking, resolves it.
+const fake = { manyJobs: false, changedJob: null, hangScheduler: false, replayHeld: null };
 let healthAnswers = 0;
 let deliveryAnswers = 0;
 
@@ -83,6 +83,13 @@ function fakeMetrics() {
 }
 
 const now = () => new Date().toISOString();
+
+// A promise with its resolve function outside: the fake waits on it, the test resolves it.
+function deferred() {
+  let resolve;
+  const promise = new Promise((r) => { resolve = r; });
+  return { promise, resolve };
+}
 
 function job() {
   return {
@@ -186,7 +193,7 @@ async function handle(req, res, body) {
   }
   if (p === '/api/deadletters/replay' && req.method === 'POST') {
     seen.replays.push(JSON.parse(body || '{}'));
-    await sleep(REPLAY_ANSWER_MS);
+    if (fake.replayHeld) await fake.replayHeld.promise;
     return json(200, { replayed: 1, skipped: 0, failed: 0 });
   }
   if (p === '/api/deadletters') {
@@ -371,6 +378,7 @@ async function main() {
   // in flight, neither a double click on replay all nor a row's replay sends another.
   const replayAll = page.locator('[data-testid="btn-replay-all"]');
   const replayOne = page.locator('[data-testid="btn-replay-one"]').first();
+  fake.replayHeld = deferred();
   await replayAll.click();
   await waitFor('replay all armed (or a replay sent)', STEP_TIMEOUT_MS, async () =>
     seen.replays.length > 0 || (await text(replayAll)) === 'confirm replay all');
@@ -378,11 +386,16 @@ async function main() {
   await replayAll.click();
   await waitFor('the confirmed replay at the fake', STEP_TIMEOUT_MS, async () => seen.replays.length >= 1);
   if (seen.replays[0].ids !== undefined) throw new Error('replay all sent ids: ' + JSON.stringify(seen.replays[0]));
-  // The fake holds its answer for REPLAY_ANSWER_MS: the replay is in flight now.
+  // The fake holds its answer until the test releases it: the replay is in flight now, however late the clicks land.
   const disabledInFlight = [await replayAll.isDisabled(), await replayOne.isDisabled()];
   await replayAll.dblclick({ force: true, timeout: FORCED_CLICK_TIMEOUT_MS });
   await replayOne.click({ force: true, timeout: FORCED_CLICK_TIMEOUT_MS });
   const clickedAt = Date.now();
+  if ((await textOf(page, 'replay-status')) !== 'replaying…') {
+    throw new Error('the replay was not in flight during the clicks: ' + (await textOf(page, 'replay-status')));
+  }
+  fake.replayHeld.resolve();
+  fake.replayHeld = null;
   await waitFor('the replay result', STEP_TIMEOUT_MS, async () => /^replayed 1\b/.test(await textOf(page, 'replay-status')));
   // A replay the clicks started would have been sent before a dead-letter poll begun after them was answered.
   await waitFor('a dead-letter poll begun after the clicks answered', STEP_TIMEOUT_MS, async () =>
