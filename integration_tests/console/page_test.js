@@ -38,10 +38,13 @@ const OLD_RUN_AGE_MS = 3600 * 1000;
 const RING_CAPACITY = 2;
 // The many-jobs phase: jobs in the list, and the page's bound on run requests in flight at once.
 const MANY_JOBS = 30;
-const MAX_RUN_REQUESTS = 4;
+const MAX_RUN_REQUESTS = 2;
 const FIXED_ATTEMPT_TIME = '2026-01-01T00:00:00Z';
 const CHANGED_ATTEMPT_TIME = '2026-01-01T00:01:00Z';
-// The hang phase: every /api/scheduler route answers this late; Health and Deliveries must keep updating.
+// The runs-hang phase: every many-job shows this new lastAttemptTime (all stale at once, as at :00).
+const STALE_ATTEMPT_TIME = '2026-01-01T00:02:00Z';
+// The hang phases: the /runs routes, then every /api/scheduler route, answer this late (longer than the page's 15 s
+// time limit); Health and Deliveries must keep updating.
 const HANG_MS = 20000;
 const UPDATES_WHILE_HUNG = 3;
 const HANG_WINDOW_MS = 12000;
@@ -55,7 +58,8 @@ let scrapes = 0;
 // Switched on by the later phases of the checks.
 // replayHeld: a deferred (below) the fake replay route waits for before it answers, so a replay stays in flight
 // until the test, done clicking, resolves it.
-const fake = { manyJobs: false, changedJob: null, hangScheduler: false, replayHeld: null };
+const fake = { manyJobs: false, changedJob: null, manyAttemptTime: null, hangRuns: false, hangScheduler: false,
+               replayHeld: null };
 let healthAnswers = 0;
 let deliveryAnswers = 0;
 
@@ -103,7 +107,8 @@ function job() {
 function otherJob(i) {
   const name = 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/many-' + i;
   return { name, schedule: '* * * * *', timeZone: 'Etc/UTC', state: 'ENABLED', scheduleTime: now(),
-           lastAttemptTime: name === fake.changedJob ? CHANGED_ATTEMPT_TIME : FIXED_ATTEMPT_TIME, status: {},
+           lastAttemptTime: fake.manyAttemptTime || (name === fake.changedJob ? CHANGED_ATTEMPT_TIME : FIXED_ATTEMPT_TIME),
+           status: {},
            pubsubTarget: { topicName: 'projects/' + PROJECT + '/topics/t', attributes: { backend: 'demo' } } };
 }
 
@@ -159,6 +164,7 @@ async function handle(req, res, body) {
     return googleError(res, 400, HOSTILE);
   }
   if (p.endsWith('/runs')) {
+    if (fake.hangRuns) await sleep(HANG_MS);
     if (url.searchParams.get('pageSize') === '1') seen.lastRunRequests[p] = (seen.lastRunRequests[p] || 0) + 1;
     const runs = [{ scheduleTime: now(), attemptTime: now(), attempt: 0, manual: true,
                     status: { code: 0, message: '' }, messageId: MESSAGE_ID }];
@@ -427,13 +433,29 @@ async function main() {
   const runsInFlight = await page.evaluate(() => window.__maxLastRunsInFlight);
   if (!(runsInFlight >= 1 && runsInFlight <= MAX_RUN_REQUESTS)) throw new Error(runsInFlight + ' last-run requests at once');
   log('many jobs: one last-run request per job, again only on a new lastAttemptTime; at most', runsInFlight, 'at once');
+
+  // How many answers of Health and Deliveries the page shows (the fake numbers them).
+  const healthShown = async () => Number(/#(\d+)/.exec(await text(page.locator('[data-testid="component-row"][data-name="demo-backend"]')))[1]);
+  const attemptShown = async () => Number(await text(page.locator('[data-testid="delivery-row"][data-outcome="handed_back"] td:nth-child(5)')));
+
+  // Only the /runs routes hang, with every many-job stale: the last-run reads and the detail's runs take at most 3
+  // of the 5 shared connections, so Deliveries (and Health, on its own) keep updating.
+  fake.manyAttemptTime = STALE_ATTEMPT_TIME;
+  fake.hangRuns = true;
+  await sleep(POLL_INTERVAL_MARGIN_MS);
+  const h1 = await healthShown();
+  const d1 = await attemptShown();
+  await waitFor('Health and Deliveries updated while the /runs routes hang', HANG_WINDOW_MS, async () =>
+    (await healthShown()) >= h1 + UPDATES_WHILE_HUNG && (await attemptShown()) >= d1 + UPDATES_WHILE_HUNG);
+  const runsInFlightHung = await page.evaluate(() => window.__maxLastRunsInFlight);
+  if (runsInFlightHung > MAX_RUN_REQUESTS) throw new Error(runsInFlightHung + ' last-run requests at once');
+  log('with the /runs routes hung, Health went', h1, '->', await healthShown(), 'and Deliveries', d1, '->', await attemptShown());
+  fake.hangRuns = false;
   fake.manyJobs = false;
 
   // One hung component (the scheduler) freezes nothing else: Health and Deliveries keep updating.
   fake.hangScheduler = true;
   await sleep(POLL_INTERVAL_MARGIN_MS);
-  const healthShown = async () => Number(/#(\d+)/.exec(await text(page.locator('[data-testid="component-row"][data-name="demo-backend"]')))[1]);
-  const attemptShown = async () => Number(await text(page.locator('[data-testid="delivery-row"][data-outcome="handed_back"] td:nth-child(5)')));
   const h0 = await healthShown();
   const d0 = await attemptShown();
   await waitFor('Health and Deliveries updated while the scheduler hangs', HANG_WINDOW_MS, async () =>

@@ -16,8 +16,9 @@
   const CIRCUIT_STATES = { 0: 'closed', 1: 'half-open', 2: 'open' };
   const JOBS_PAGE_SIZE = 500;
   const MAX_JOB_PAGES = 20;
-  // Last-run requests of the jobs list in flight at once.
-  const MAX_RUN_REQUESTS = 4;
+  // Last-run requests of the jobs list in flight at once. With the detail's one request at a time, the scheduler's
+  // routes hold at most 3 of the MAX_SHARED_REQUESTS slots: a hung scheduler leaves 2 to the other panels.
+  const MAX_RUN_REQUESTS = 2;
   // Chromium opens at most 6 connections per host: requests other than /api/health share 5 of them, so a
   // hung component can never take the one Health needs.
   const MAX_SHARED_REQUESTS = 5;
@@ -349,11 +350,15 @@
     return { jobs };
   }
 
-  // Runs `tasks` (functions returning promises) with at most `limit` in flight.
+  // Runs `tasks` (functions returning promises of true, or false for a failure) with at most `limit` in flight;
+  // after the first failure it starts no more of them.
   async function withLimit(tasks, limit) {
     let next = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < tasks.length) await tasks[next++]();
+      while (!failed && next < tasks.length) {
+        if ((await tasks[next++]()) === false) failed = true;
+      }
     };
     await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   }
@@ -363,7 +368,9 @@
     if (list.error) { showError('jobs-error', 'jobs: ' + list.error); return false; }
     showError('jobs-error', '');
     state.jobs = list.jobs;
-    // A job's newest run is read again only when the jobs list shows a new lastAttemptTime.
+    // A job's newest run is read again only when the jobs list shows a new lastAttemptTime. After a failed read the
+    // round reads no more (a hung /runs would otherwise hold its slots job after job): the others keep their
+    // cached run and are read in the next round.
     const stale = state.jobs.filter((j) => {
       const cached = state.lastRunsFor[j.name];
       return !cached || cached.lastAttemptTime !== (j.lastAttemptTime || '');
@@ -371,9 +378,10 @@
     let ok = true;
     await withLimit(stale.map((j) => async () => {
       const r = await request('GET', schedulerUrl('emulator/v1/' + encodePath(j.name) + '/runs?pageSize=1'));
-      if (!r.ok) { ok = false; return; }
+      if (!r.ok) { ok = false; return false; }
       const runs = (r.body && r.body.runs) || [];
       state.lastRunsFor[j.name] = { lastAttemptTime: j.lastAttemptTime || '', run: runs.length ? runs[0] : null };
+      return true;
     }), MAX_RUN_REQUESTS);
     const names = new Set(state.jobs.map((j) => j.name));
     for (const name of Object.keys(state.lastRunsFor)) if (!names.has(name)) delete state.lastRunsFor[name];
@@ -396,8 +404,9 @@
     return ok;
   }
 
-  // The detail's two requests one after the other: the scheduler's routes never hold more than
-  // MAX_RUN_REQUESTS + 2 of the browser's connections.
+  // The detail's two requests one after the other: with the jobs list's reads (its page request, then at most
+  // MAX_RUN_REQUESTS last runs), the scheduler's routes never hold more than MAX_RUN_REQUESTS + 1 of the
+  // browser's connections.
   async function pollDetail() {
     const name = state.selectedJob;
     if (!name) { state.detail = null; renderDetail(); return true; }
