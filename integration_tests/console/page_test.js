@@ -36,6 +36,9 @@ const MESSAGE_ID = '4242';
 const OLD_MESSAGE_ID = '999';
 const OLD_RUN_AGE_MS = 3600 * 1000;
 const RING_CAPACITY = 2;
+// What the page says of such a run (the fake ring is full: RING_CAPACITY records read): nothing about a ring
+// having dropped its outcome, which may as well not be decided yet.
+const OUTSIDE_RING_TEXT = 'no outcome among the newest ' + RING_CAPACITY + ' deliveries';
 // The many-jobs phase: jobs in the list, and the page's bound on run requests in flight at once.
 const MANY_JOBS = 30;
 const MAX_RUN_REQUESTS = 2;
@@ -166,6 +169,13 @@ async function handle(req, res, body) {
   if (p.endsWith('/runs')) {
     if (fake.hangRuns) await sleep(HANG_MS);
     if (url.searchParams.get('pageSize') === '1') seen.lastRunRequests[p] = (seen.lastRunRequests[p] || 0) + 1;
+    // A many-job's only run is older than every record of the fake ring.
+    const many = /\/jobs\/(many-\d+)\/runs$/.exec(p);
+    if (many) {
+      const old = new Date(Date.now() - OLD_RUN_AGE_MS).toISOString();
+      return json(200, { runs: [{ scheduleTime: old, attemptTime: old, attempt: 0, manual: false,
+                                  status: { code: 0, message: '' }, messageId: 'old-' + many[1] }] });
+    }
     const runs = [{ scheduleTime: now(), attemptTime: now(), attempt: 0, manual: true,
                     status: { code: 0, message: '' }, messageId: MESSAGE_ID }];
     if (url.searchParams.get('pageSize') !== '1') {
@@ -290,11 +300,11 @@ async function main() {
     throw new Error('run outcome: ' + (await outcome.textContent()));
   }
   if ((await textOf(page, 'run-http-status')) !== '200') throw new Error('run HTTP status not shown');
-  // A run older than every record of the full ring: its outcome has left the ring, not "not decided yet".
+  // A run older than every record of the full ring: no outcome among the deliveries read (decided before them, or
+  // not yet), not "not decided yet".
   const oldOutcome = page.locator('[data-testid="run-row"][data-message-id="' + OLD_MESSAGE_ID + '"] [data-testid="run-outcome"]');
   await waitFor('the old run outside the ring', STEP_TIMEOUT_MS, async () =>
-    (await oldOutcome.getAttribute('data-outcome')) === 'outside_ring' &&
-    (await text(oldOutcome)) === 'outside recent deliveries (ring ' + RING_CAPACITY + ')');
+    (await oldOutcome.getAttribute('data-outcome')) === 'outside_ring' && (await text(oldOutcome)) === OUTSIDE_RING_TEXT);
 
   // Health: circuit states, readiness and its reason, in flight and held.
   const circuit = (b) => page.locator('[data-testid="circuit-row"][data-backend="' + b + '"] [data-testid="circuit-state"]');
@@ -421,6 +431,10 @@ async function main() {
   fake.manyJobs = true;
   const lastRunsOfMany = () => Object.entries(seen.lastRunRequests).filter(([p]) => /\/jobs\/many-/.test(p));
   await waitFor('every job row', STEP_TIMEOUT_MS, async () => (await page.locator('[data-testid="job-row"]').count()) === MANY_JOBS + 1);
+  // The jobs table says of a last run outside the ring what the run history says, with the same data-outcome.
+  const manyLast = page.locator('[data-testid="job-row"][data-job="many-0"] [data-testid="job-last"]');
+  await waitFor('a last run outside the ring in the jobs table', STEP_TIMEOUT_MS, async () =>
+    (await manyLast.getAttribute('data-outcome')) === 'outside_ring' && (await text(manyLast)).endsWith(' · ' + OUTSIDE_RING_TEXT));
   await waitFor('every many-job last run read', STEP_TIMEOUT_MS, async () => lastRunsOfMany().length === MANY_JOBS);
   const jobsPolls = () => seen.requests['/api/scheduler/v1/projects/' + PROJECT + '/locations/' + LOCATION + '/jobs'] || 0;
   const pollsBefore = jobsPolls();

@@ -234,8 +234,10 @@
     };
   }
 
-  // Whether a message attempted at `attemptTime` can no longer be in the deliveries read: the ring is full (as
-  // many records as its capacity, or as the page reads) and its oldest record is newer than the attempt.
+  // Whether a message attempted at `attemptTime` is older than every delivery read while the ring is full (as many
+  // records as its capacity, or as the page reads). Its outcome may have been decided before the oldest of them
+  // (and overwritten) or not be decided yet: a record carries the decision time, and a message still in a Pub/Sub
+  // backlog or held in the pod (circuit open) can be older than all of them.
   function outsideRing(attemptTime) {
     const n = state.deliveries.length;
     const cap = state.deliveriesCapacity;
@@ -246,13 +248,16 @@
   }
 
   function outsideRingText() {
-    const cap = state.deliveriesCapacity;
-    return 'outside recent deliveries (ring ' + cap + (cap > DELIVERIES_LIMIT ? ', newest ' + DELIVERIES_LIMIT + ' read' : '') + ')';
+    return 'no outcome among the newest ' + state.deliveries.length + ' deliveries';
   }
+
+  const OUTSIDE_RING_TITLE = 'decided before the oldest of them, or not decided yet (e.g. still in a Pub/Sub backlog, ' +
+                             'or held while its circuit is open)';
 
   function outcomeCell(joined, testid, attemptTime) {
     if (!joined && outsideRing(attemptTime)) {
-      return el('td', { 'data-testid': testid, 'data-outcome': 'outside_ring', class: 'muted' }, outsideRingText());
+      return el('td', { 'data-testid': testid, 'data-outcome': 'outside_ring', class: 'muted', title: OUTSIDE_RING_TITLE },
+                outsideRingText());
     }
     if (!joined) return el('td', { 'data-testid': testid, 'data-outcome': 'pending', class: 'muted' }, 'not decided yet');
     return el('td', { 'data-testid': testid, 'data-outcome': joined.outcome,
@@ -641,13 +646,15 @@
                 'publish failed: ' + (run.status.message || 'code ' + code));
     }
     const joined = joinedOutcome(run.messageId);
-    let text = outsideRing(run.attemptTime) ? outsideRingText() : 'published, no outcome yet';
+    const outside = !joined && outsideRing(run.attemptTime);
+    let text = outside ? outsideRingText() : 'published, no outcome yet';
     if (joined) {
       text = joined.outcome.replace(/_/g, ' ') +
              (joined.latest.httpStatus ? ' · HTTP ' + joined.latest.httpStatus : '') + (joined.retried ? ', retried' : '');
     }
-    return el('td', { 'data-testid': 'job-last', 'data-outcome': joined ? joined.outcome : 'published',
-                      class: joined ? 'outcome outcome-' + joined.outcome : 'muted' },
+    // The same data-outcome as the run history's cell for this run.
+    return el('td', { 'data-testid': 'job-last', 'data-outcome': joined ? joined.outcome : outside ? 'outside_ring' : 'published',
+                      class: joined ? 'outcome outcome-' + joined.outcome : 'muted', title: outside ? OUTSIDE_RING_TITLE : null },
               formatTime(run.attemptTime, job.timeZone) + ' · ' + text);
   }
 
