@@ -62,7 +62,9 @@ let scrapes = 0;
 // replayHeld: a deferred (below) the fake replay route waits for before it answers, so a replay stays in flight
 // until the test, done clicking, resolves it.
 const fake = { manyJobs: false, changedJob: null, manyAttemptTime: null, hangRuns: false, hangScheduler: false,
-               replayHeld: null };
+               replayHeld: null, detailHeld: null };
+// detailHeld: { job, gate }: the fake's run history (not the last-run read) and next fire times of the many-job
+// `job` wait for the deferred `gate`.
 let healthAnswers = 0;
 let deliveryAnswers = 0;
 
@@ -171,6 +173,9 @@ async function handle(req, res, body) {
     if (url.searchParams.get('pageSize') === '1') seen.lastRunRequests[p] = (seen.lastRunRequests[p] || 0) + 1;
     // A many-job's only run is older than every record of the fake ring.
     const many = /\/jobs\/(many-\d+)\/runs$/.exec(p);
+    if (many && fake.detailHeld && fake.detailHeld.job === many[1] && url.searchParams.get('pageSize') !== '1') {
+      await fake.detailHeld.gate.promise;
+    }
     if (many) {
       const old = new Date(Date.now() - OLD_RUN_AGE_MS).toISOString();
       return json(200, { runs: [{ scheduleTime: old, attemptTime: old, attempt: 0, manual: false,
@@ -186,6 +191,8 @@ async function handle(req, res, body) {
     return json(200, { runs });
   }
   if (p.endsWith('/nextScheduleTimes')) {
+    const held = fake.detailHeld;
+    if (held && p.endsWith('/jobs/' + held.job + '/nextScheduleTimes')) await held.gate.promise;
     return json(200, { timeZone: 'Europe/Berlin', scheduleTimes: Array.from({ length: 10 }, (_, i) => ({
       time: '2026-03-' + (20 + i) + 'T02:00:00Z', localTime: HOSTILE + i })) });
   }
@@ -447,6 +454,26 @@ async function main() {
   const runsInFlight = await page.evaluate(() => window.__maxLastRunsInFlight);
   if (!(runsInFlight >= 1 && runsInFlight <= MAX_RUN_REQUESTS)) throw new Error(runsInFlight + ' last-run requests at once');
   log('many jobs: one last-run request per job, again only on a new lastAttemptTime; at most', runsInFlight, 'at once');
+
+  // A click on another job: until its detail arrives the panel shows that job's name and "loading…", never the runs
+  // and next fire times of the job it showed before.
+  const runRows = page.locator('[data-testid="run-row"]');
+  const nextTimes = page.locator('[data-testid="next-time"]');
+  await waitFor("the first job's detail", STEP_TIMEOUT_MS, async () =>
+    (await textOf(page, 'detail-job-name')) === 'hostile-job' &&
+    (await page.locator('[data-testid="run-row"][data-message-id="' + MESSAGE_ID + '"]').count()) === 1);
+  const other = 'many-3';
+  fake.detailHeld = { job: other, gate: deferred() };
+  await page.click('[data-testid="job-row"][data-job="' + other + '"] [data-testid="job-name"]');
+  await waitFor(other + ' loading, no row of the job shown before', STEP_TIMEOUT_MS, async () =>
+    (await textOf(page, 'detail-job-name')) === other && (await runRows.count()) === 0 && (await nextTimes.count()) === 0 &&
+    (await textOf(page, 'runs-loading')) === 'loading…' && (await textOf(page, 'next-times-loading')) === 'loading…');
+  fake.detailHeld.gate.resolve();
+  await waitFor(other + "'s runs and next fire times", STEP_TIMEOUT_MS, async () =>
+    (await runRows.count()) === 1 && (await runRows.first().getAttribute('data-message-id')) === 'old-' + other &&
+    (await nextTimes.count()) === 10 && (await page.locator('[data-testid="runs-loading"]').count()) === 0);
+  fake.detailHeld = null;
+  log('job detail: another job chosen shows loading until its runs and next fire times arrive');
 
   // How many answers of Health and Deliveries the page shows (the fake numbers them).
   const healthShown = async () => Number(/#(\d+)/.exec(await text(page.locator('[data-testid="component-row"][data-name="demo-backend"]')))[1]);

@@ -690,12 +690,17 @@
     }));
   }
 
+  const RUNS_COLUMNS = 11;
+
+  // The selected job from the jobs list, with its runs and next times once its own detail arrived: until then
+  // (another job was just chosen) "loading…", never the previous job's.
   function renderDetail() {
-    const d = state.detail;
     const job = state.jobs.find((j) => j.name === state.selectedJob);
-    const view = d && job ? [d, job, d.runs.map((r) => [joinedOutcome(r.messageId), outsideRing(r.attemptTime)])] : null;
+    const d = job && state.detail && state.detail.name === job.name ? state.detail : null;
+    const view = job ? [job, d, d ? d.runs.map((r) => [joinedOutcome(r.messageId), outsideRing(r.attemptTime)]) : null]
+                     : null;
     if (!changed('detail', view)) return;
-    if (!d || !job) {
+    if (!job) {
       setText('detail-job-name', 'choose a job');
       setText('detail-target', '');
       setText('next-times-zone', '');
@@ -708,6 +713,13 @@
     setText('detail-target', t ? 'publishes to ' + t.topicName + ' · attributes ' +
             (attributesText(t.attributes) || 'none') + ' · data ' + base64ToText(t.data).slice(0, 200)
                                : 'not a Pub/Sub job');
+    if (!d) {
+      setText('next-times-zone', '');
+      replaceRows('next-times', [el('li', { 'data-testid': 'next-times-loading', class: 'muted' }, 'loading…')]);
+      replaceRows('runs-table', [el('tr', {}, el('td', { colspan: RUNS_COLUMNS, 'data-testid': 'runs-loading',
+                                                          class: 'muted' }, 'loading…'))]);
+      return;
+    }
     const zone = (d.next && d.next.timeZone) || job.timeZone || 'Etc/UTC';
     setText('next-times-zone', '(' + zone + ')');
     const times = (d.next && d.next.scheduleTimes) || [];
@@ -1031,6 +1043,8 @@
       const action = button.getAttribute('data-action');
       if (action === 'select') {
         state.selectedJob = name;
+        // The previous job's detail error is not this one's.
+        if (!state.detail || state.detail.name !== name) showError('detail-error', '');
         state.rendered = {};
         renderAll();
         refresh('detail');
