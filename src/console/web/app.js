@@ -6,6 +6,8 @@
 (function () {
   const POLL_INTERVAL_MS = 2000;
   const REQUEST_TIMEOUT_MS = 15000;
+  // A replay publishes and acks every dead letter it replays: it may take far longer than a poll's request.
+  const REPLAY_TIMEOUT_MS = 120000;
   const NEXT_TIMES = 10;
   const RUNS_SHOWN = 20;
   const DELIVERIES_LIMIT = 500;
@@ -114,21 +116,22 @@
     if (next) next(); else sharedInFlight--;
   }
 
-  // fetch with a time limit (counted from when the request may start); resolves to { ok, status, body, error }
-  // (body parsed JSON when it is JSON). Every request but Health's waits for one of MAX_SHARED_REQUESTS slots.
-  async function request(method, url, body) {
+  // fetch with a time limit (`timeoutMs`, REQUEST_TIMEOUT_MS unless given, counted from when the request may start);
+  // resolves to { ok, status, body, error, timedOut } (body parsed JSON when it is JSON; timedOut when the time limit
+  // ended it). Every request but Health's waits for one of MAX_SHARED_REQUESTS slots.
+  async function request(method, url, body, timeoutMs) {
     const shared = url !== HEALTH_URL;
     if (shared) await acquireShared();
     try {
-      return await requestNow(method, url, body);
+      return await requestNow(method, url, body, timeoutMs || REQUEST_TIMEOUT_MS);
     } finally {
       if (shared) releaseShared();
     }
   }
 
-  async function requestNow(method, url, body) {
+  async function requestNow(method, url, body, timeoutMs) {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const init = { method, signal: controller.signal, headers: {} };
       if (body !== undefined) {
@@ -141,10 +144,12 @@
       if ((res.headers.get('Content-Type') || '').includes('json')) {
         try { parsed = JSON.parse(text); } catch (e) { parsed = text; }
       }
-      return { ok: res.ok, status: res.status, body: parsed, error: res.ok ? '' : errorText(res.status, parsed) };
+      return { ok: res.ok, status: res.status, body: parsed, error: res.ok ? '' : errorText(res.status, parsed),
+               timedOut: false };
     } catch (e) {
-      const what = e && e.name === 'AbortError' ? 'timed out after ' + REQUEST_TIMEOUT_MS / 1000 + ' s' : String(e);
-      return { ok: false, status: 0, body: null, error: method + ' ' + url + ': ' + what };
+      const timedOut = !!(e && e.name === 'AbortError');
+      const what = timedOut ? 'timed out after ' + timeoutMs / 1000 + ' s' : String(e);
+      return { ok: false, status: 0, body: null, error: method + ' ' + url + ': ' + what, timedOut };
     } finally {
       clearTimeout(timer);
     }
@@ -1012,13 +1017,17 @@
     say('replay-status', 'replaying…');
     let r;
     try {
-      r = await request('POST', '/api/deadletters/replay', body);
+      r = await request('POST', '/api/deadletters/replay', body, REPLAY_TIMEOUT_MS);
     } finally {
       state.replaying = false;
       renderReplayAll();
       renderDeadLetters();
     }
-    if (!r.ok) {
+    if (r.timedOut) {
+      // The page stopped waiting; the console server may well still be replaying.
+      say('replay-status', 'no answer to the replay within ' + REPLAY_TIMEOUT_MS / 1000 + ' s: it may still be ' +
+          'running (see the list at the next poll)', true);
+    } else if (!r.ok) {
       say('replay-status', 'replay failed: ' + r.error, true);
     } else {
       const b = r.body || {};
