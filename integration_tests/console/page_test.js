@@ -5,7 +5,9 @@
 // emulator's validation errors land next to the field they name; polls never overlap (a slow route is asked
 // again only after it answered, counted in the page); the charts compute deliveries/s and mean latency from /metrics deltas; the
 // circuit gauge maps to closed/half-open/open; the deliveries filter asks the service with the filter; replay all
-// replays only on its confirming click, and no replay button sends a second replay while one is in flight.
+// replays only on its confirming click, and no replay button sends a second replay while one is in flight; a run
+// older than the full ring says no outcome among the deliveries read; another job chosen shows "loading…", not the
+// previous job's rows; a hung /runs route, or a hung scheduler, leaves Health and Deliveries updating.
 //
 // Usage: node page_test.js. Exits 0 when every check passed. Every wait is bounded; the fake server and the
 // browser are closed on every exit path.

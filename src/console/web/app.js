@@ -1,6 +1,8 @@
-// The console single page app (docs/console.md): polls the console server's /api routes every 2 s (one
-// poll at a time: the next starts 2 s after the previous one ended) and renders the panels. Every value
-// from the API reaches the page through textContent or setAttribute, never as markup.
+// The console single page app (docs/console.md): polls the console server's /api routes and renders the panels.
+// Each panel has its own poll loop (Health, metrics, demo backend, deliveries, dead letters, jobs, job detail):
+// a loop's next request starts 2 s after its previous answer, and its panel is redrawn when that answer arrives,
+// so a hung component freezes only its panels. Every value from the API reaches the page through textContent or
+// setAttribute, never as markup.
 'use strict';
 
 (function () {
@@ -22,7 +24,8 @@
   // routes hold at most 3 of the MAX_SHARED_REQUESTS slots: a hung scheduler leaves 2 to the other panels.
   const MAX_RUN_REQUESTS = 2;
   // Chromium opens at most 6 connections per host: requests other than /api/health share 5 of them, so a
-  // hung component can never take the one Health needs.
+  // hung component can never take the one Health needs (within this page: the 6 are per browser profile, so
+  // another console tab shares them).
   const MAX_SHARED_REQUESTS = 5;
   const HEALTH_URL = '/api/health';
 
