@@ -5,7 +5,9 @@
 // emulator's validation errors land next to the field they name; polls never overlap (a slow route is asked
 // again only after it answered, counted in the page); the charts compute deliveries/s and mean latency from /metrics deltas; the
 // circuit gauge maps to closed/half-open/open; the deliveries filter asks the service with the filter; replay all
-// replays only on its confirming click, and no replay button sends a second replay while one is in flight.
+// replays only on its confirming click, and no replay button sends a second replay while one is in flight; a run
+// older than the full ring says no outcome among the deliveries read; another job chosen shows "loading…", not the
+// previous job's rows; a hung /runs route, or a hung scheduler, leaves Health and Deliveries updating.
 //
 // Usage: node page_test.js. Exits 0 when every check passed. Every wait is bounded; the fake server and the
 // browser are closed on every exit path.
@@ -36,17 +38,21 @@ const MESSAGE_ID = '4242';
 const OLD_MESSAGE_ID = '999';
 const OLD_RUN_AGE_MS = 3600 * 1000;
 const RING_CAPACITY = 2;
+// What the page says of such a run (the fake ring is full: RING_CAPACITY records read): nothing about a ring
+// having dropped its outcome, which may as well not be decided yet.
+const OUTSIDE_RING_TEXT = 'no outcome among the newest ' + RING_CAPACITY + ' deliveries';
 // The many-jobs phase: jobs in the list, and the page's bound on run requests in flight at once.
 const MANY_JOBS = 30;
-const MAX_RUN_REQUESTS = 4;
+const MAX_RUN_REQUESTS = 2;
 const FIXED_ATTEMPT_TIME = '2026-01-01T00:00:00Z';
 const CHANGED_ATTEMPT_TIME = '2026-01-01T00:01:00Z';
-// The hang phase: every /api/scheduler route answers this late; Health and Deliveries must keep updating.
+// The runs-hang phase: every many-job shows this new lastAttemptTime (all stale at once, as at :00).
+const STALE_ATTEMPT_TIME = '2026-01-01T00:02:00Z';
+// The hang phases: the /runs routes, then every /api/scheduler route, answer this late (longer than the page's 15 s
+// time limit); Health and Deliveries must keep updating.
 const HANG_MS = 20000;
 const UPDATES_WHILE_HUNG = 3;
 const HANG_WINDOW_MS = 12000;
-// The fake replay route answers this late, so a replay stays in flight while the test clicks again.
-const REPLAY_ANSWER_MS = 3000;
 // A click on a disabled button is forced (Playwright would otherwise wait for it to be enabled): this long at most.
 const FORCED_CLICK_TIMEOUT_MS = 5000;
 
@@ -55,7 +61,12 @@ const FORCED_CLICK_TIMEOUT_MS = 5000;
 const seen = { requests: {}, deliveryQueries: [], created: [], lastRunRequests: {}, replays: [], deadLetterPolls: [] };
 let scrapes = 0;
 // Switched on by the later phases of the checks.
-const fake = { manyJobs: false, changedJob: null, hangScheduler: false };
+// replayHeld: a deferred (below) the fake replay route waits for before it answers, so a replay stays in flight
+// until the test, done clicking, resolves it.
+const fake = { manyJobs: false, changedJob: null, manyAttemptTime: null, hangRuns: false, hangScheduler: false,
+               replayHeld: null, detailHeld: null };
+// detailHeld: { job, gate }: the fake's run history (not the last-run read) and next fire times of the many-job
+// `job` wait for the deferred `gate`.
 let healthAnswers = 0;
 let deliveryAnswers = 0;
 
@@ -84,6 +95,13 @@ function fakeMetrics() {
 
 const now = () => new Date().toISOString();
 
+// A promise with its resolve function outside: the fake waits on it, the test resolves it.
+function deferred() {
+  let resolve;
+  const promise = new Promise((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
 function job() {
   return {
     name: JOB, schedule: '0 3 * * *' + HOSTILE, timeZone: 'Europe/Berlin', state: 'ENABLED', scheduleTime: now(),
@@ -96,7 +114,8 @@ function job() {
 function otherJob(i) {
   const name = 'projects/' + PROJECT + '/locations/' + LOCATION + '/jobs/many-' + i;
   return { name, schedule: '* * * * *', timeZone: 'Etc/UTC', state: 'ENABLED', scheduleTime: now(),
-           lastAttemptTime: name === fake.changedJob ? CHANGED_ATTEMPT_TIME : FIXED_ATTEMPT_TIME, status: {},
+           lastAttemptTime: fake.manyAttemptTime || (name === fake.changedJob ? CHANGED_ATTEMPT_TIME : FIXED_ATTEMPT_TIME),
+           status: {},
            pubsubTarget: { topicName: 'projects/' + PROJECT + '/topics/t', attributes: { backend: 'demo' } } };
 }
 
@@ -152,7 +171,18 @@ async function handle(req, res, body) {
     return googleError(res, 400, HOSTILE);
   }
   if (p.endsWith('/runs')) {
+    if (fake.hangRuns) await sleep(HANG_MS);
     if (url.searchParams.get('pageSize') === '1') seen.lastRunRequests[p] = (seen.lastRunRequests[p] || 0) + 1;
+    // A many-job's only run is older than every record of the fake ring.
+    const many = /\/jobs\/(many-\d+)\/runs$/.exec(p);
+    if (many && fake.detailHeld && fake.detailHeld.job === many[1] && url.searchParams.get('pageSize') !== '1') {
+      await fake.detailHeld.gate.promise;
+    }
+    if (many) {
+      const old = new Date(Date.now() - OLD_RUN_AGE_MS).toISOString();
+      return json(200, { runs: [{ scheduleTime: old, attemptTime: old, attempt: 0, manual: false,
+                                  status: { code: 0, message: '' }, messageId: 'old-' + many[1] }] });
+    }
     const runs = [{ scheduleTime: now(), attemptTime: now(), attempt: 0, manual: true,
                     status: { code: 0, message: '' }, messageId: MESSAGE_ID }];
     if (url.searchParams.get('pageSize') !== '1') {
@@ -163,6 +193,8 @@ async function handle(req, res, body) {
     return json(200, { runs });
   }
   if (p.endsWith('/nextScheduleTimes')) {
+    const held = fake.detailHeld;
+    if (held && p.endsWith('/jobs/' + held.job + '/nextScheduleTimes')) await held.gate.promise;
     return json(200, { timeZone: 'Europe/Berlin', scheduleTimes: Array.from({ length: 10 }, (_, i) => ({
       time: '2026-03-' + (20 + i) + 'T02:00:00Z', localTime: HOSTILE + i })) });
   }
@@ -186,7 +218,7 @@ async function handle(req, res, body) {
   }
   if (p === '/api/deadletters/replay' && req.method === 'POST') {
     seen.replays.push(JSON.parse(body || '{}'));
-    await sleep(REPLAY_ANSWER_MS);
+    if (fake.replayHeld) await fake.replayHeld.promise;
     return json(200, { replayed: 1, skipped: 0, failed: 0 });
   }
   if (p === '/api/deadletters') {
@@ -277,11 +309,11 @@ async function main() {
     throw new Error('run outcome: ' + (await outcome.textContent()));
   }
   if ((await textOf(page, 'run-http-status')) !== '200') throw new Error('run HTTP status not shown');
-  // A run older than every record of the full ring: its outcome has left the ring, not "not decided yet".
+  // A run older than every record of the full ring: no outcome among the deliveries read (decided before them, or
+  // not yet), not "not decided yet".
   const oldOutcome = page.locator('[data-testid="run-row"][data-message-id="' + OLD_MESSAGE_ID + '"] [data-testid="run-outcome"]');
   await waitFor('the old run outside the ring', STEP_TIMEOUT_MS, async () =>
-    (await oldOutcome.getAttribute('data-outcome')) === 'outside_ring' &&
-    (await text(oldOutcome)) === 'outside recent deliveries (ring ' + RING_CAPACITY + ')');
+    (await oldOutcome.getAttribute('data-outcome')) === 'outside_ring' && (await text(oldOutcome)) === OUTSIDE_RING_TEXT);
 
   // Health: circuit states, readiness and its reason, in flight and held.
   const circuit = (b) => page.locator('[data-testid="circuit-row"][data-backend="' + b + '"] [data-testid="circuit-state"]');
@@ -371,6 +403,7 @@ async function main() {
   // in flight, neither a double click on replay all nor a row's replay sends another.
   const replayAll = page.locator('[data-testid="btn-replay-all"]');
   const replayOne = page.locator('[data-testid="btn-replay-one"]').first();
+  fake.replayHeld = deferred();
   await replayAll.click();
   await waitFor('replay all armed (or a replay sent)', STEP_TIMEOUT_MS, async () =>
     seen.replays.length > 0 || (await text(replayAll)) === 'confirm replay all');
@@ -378,11 +411,16 @@ async function main() {
   await replayAll.click();
   await waitFor('the confirmed replay at the fake', STEP_TIMEOUT_MS, async () => seen.replays.length >= 1);
   if (seen.replays[0].ids !== undefined) throw new Error('replay all sent ids: ' + JSON.stringify(seen.replays[0]));
-  // The fake holds its answer for REPLAY_ANSWER_MS: the replay is in flight now.
+  // The fake holds its answer until the test releases it: the replay is in flight now, however late the clicks land.
   const disabledInFlight = [await replayAll.isDisabled(), await replayOne.isDisabled()];
   await replayAll.dblclick({ force: true, timeout: FORCED_CLICK_TIMEOUT_MS });
   await replayOne.click({ force: true, timeout: FORCED_CLICK_TIMEOUT_MS });
   const clickedAt = Date.now();
+  if ((await textOf(page, 'replay-status')) !== 'replaying…') {
+    throw new Error('the replay was not in flight during the clicks: ' + (await textOf(page, 'replay-status')));
+  }
+  fake.replayHeld.resolve();
+  fake.replayHeld = null;
   await waitFor('the replay result', STEP_TIMEOUT_MS, async () => /^replayed 1\b/.test(await textOf(page, 'replay-status')));
   // A replay the clicks started would have been sent before a dead-letter poll begun after them was answered.
   await waitFor('a dead-letter poll begun after the clicks answered', STEP_TIMEOUT_MS, async () =>
@@ -402,6 +440,10 @@ async function main() {
   fake.manyJobs = true;
   const lastRunsOfMany = () => Object.entries(seen.lastRunRequests).filter(([p]) => /\/jobs\/many-/.test(p));
   await waitFor('every job row', STEP_TIMEOUT_MS, async () => (await page.locator('[data-testid="job-row"]').count()) === MANY_JOBS + 1);
+  // The jobs table says of a last run outside the ring what the run history says, with the same data-outcome.
+  const manyLast = page.locator('[data-testid="job-row"][data-job="many-0"] [data-testid="job-last"]');
+  await waitFor('a last run outside the ring in the jobs table', STEP_TIMEOUT_MS, async () =>
+    (await manyLast.getAttribute('data-outcome')) === 'outside_ring' && (await text(manyLast)).endsWith(' · ' + OUTSIDE_RING_TEXT));
   await waitFor('every many-job last run read', STEP_TIMEOUT_MS, async () => lastRunsOfMany().length === MANY_JOBS);
   const jobsPolls = () => seen.requests['/api/scheduler/v1/projects/' + PROJECT + '/locations/' + LOCATION + '/jobs'] || 0;
   const pollsBefore = jobsPolls();
@@ -414,13 +456,49 @@ async function main() {
   const runsInFlight = await page.evaluate(() => window.__maxLastRunsInFlight);
   if (!(runsInFlight >= 1 && runsInFlight <= MAX_RUN_REQUESTS)) throw new Error(runsInFlight + ' last-run requests at once');
   log('many jobs: one last-run request per job, again only on a new lastAttemptTime; at most', runsInFlight, 'at once');
+
+  // A click on another job: until its detail arrives the panel shows that job's name and "loading…", never the runs
+  // and next fire times of the job it showed before.
+  const runRows = page.locator('[data-testid="run-row"]');
+  const nextTimes = page.locator('[data-testid="next-time"]');
+  await waitFor("the first job's detail", STEP_TIMEOUT_MS, async () =>
+    (await textOf(page, 'detail-job-name')) === 'hostile-job' &&
+    (await page.locator('[data-testid="run-row"][data-message-id="' + MESSAGE_ID + '"]').count()) === 1);
+  const other = 'many-3';
+  fake.detailHeld = { job: other, gate: deferred() };
+  await page.click('[data-testid="job-row"][data-job="' + other + '"] [data-testid="job-name"]');
+  await waitFor(other + ' loading, no row of the job shown before', STEP_TIMEOUT_MS, async () =>
+    (await textOf(page, 'detail-job-name')) === other && (await runRows.count()) === 0 && (await nextTimes.count()) === 0 &&
+    (await textOf(page, 'runs-loading')) === 'loading…' && (await textOf(page, 'next-times-loading')) === 'loading…');
+  fake.detailHeld.gate.resolve();
+  await waitFor(other + "'s runs and next fire times", STEP_TIMEOUT_MS, async () =>
+    (await runRows.count()) === 1 && (await runRows.first().getAttribute('data-message-id')) === 'old-' + other &&
+    (await nextTimes.count()) === 10 && (await page.locator('[data-testid="runs-loading"]').count()) === 0);
+  fake.detailHeld = null;
+  log('job detail: another job chosen shows loading until its runs and next fire times arrive');
+
+  // How many answers of Health and Deliveries the page shows (the fake numbers them).
+  const healthShown = async () => Number(/#(\d+)/.exec(await text(page.locator('[data-testid="component-row"][data-name="demo-backend"]')))[1]);
+  const attemptShown = async () => Number(await text(page.locator('[data-testid="delivery-row"][data-outcome="handed_back"] td:nth-child(5)')));
+
+  // Only the /runs routes hang, with every many-job stale: the last-run reads and the detail's runs take at most 3
+  // of the 5 shared connections, so Deliveries (and Health, on its own) keep updating.
+  fake.manyAttemptTime = STALE_ATTEMPT_TIME;
+  fake.hangRuns = true;
+  await sleep(POLL_INTERVAL_MARGIN_MS);
+  const h1 = await healthShown();
+  const d1 = await attemptShown();
+  await waitFor('Health and Deliveries updated while the /runs routes hang', HANG_WINDOW_MS, async () =>
+    (await healthShown()) >= h1 + UPDATES_WHILE_HUNG && (await attemptShown()) >= d1 + UPDATES_WHILE_HUNG);
+  const runsInFlightHung = await page.evaluate(() => window.__maxLastRunsInFlight);
+  if (runsInFlightHung > MAX_RUN_REQUESTS) throw new Error(runsInFlightHung + ' last-run requests at once');
+  log('with the /runs routes hung, Health went', h1, '->', await healthShown(), 'and Deliveries', d1, '->', await attemptShown());
+  fake.hangRuns = false;
   fake.manyJobs = false;
 
   // One hung component (the scheduler) freezes nothing else: Health and Deliveries keep updating.
   fake.hangScheduler = true;
   await sleep(POLL_INTERVAL_MARGIN_MS);
-  const healthShown = async () => Number(/#(\d+)/.exec(await text(page.locator('[data-testid="component-row"][data-name="demo-backend"]')))[1]);
-  const attemptShown = async () => Number(await text(page.locator('[data-testid="delivery-row"][data-outcome="handed_back"] td:nth-child(5)')));
   const h0 = await healthShown();
   const d0 = await attemptShown();
   await waitFor('Health and Deliveries updated while the scheduler hangs', HANG_WINDOW_MS, async () =>

@@ -1,11 +1,15 @@
-// The console single page app (docs/console.md): polls the console server's /api routes every 2 s (one
-// poll at a time: the next starts 2 s after the previous one ended) and renders the panels. Every value
-// from the API reaches the page through textContent or setAttribute, never as markup.
+// The console single page app (docs/console.md): polls the console server's /api routes and renders the panels.
+// Each panel has its own poll loop (Health, metrics, demo backend, deliveries, dead letters, jobs, job detail):
+// a loop's next request starts 2 s after its previous answer, and its panel is redrawn when that answer arrives,
+// so a hung component freezes only its panels. Every value from the API reaches the page through textContent or
+// setAttribute, never as markup.
 'use strict';
 
 (function () {
   const POLL_INTERVAL_MS = 2000;
   const REQUEST_TIMEOUT_MS = 15000;
+  // A replay publishes and acks every dead letter it replays: it may take far longer than a poll's request.
+  const REPLAY_TIMEOUT_MS = 120000;
   const NEXT_TIMES = 10;
   const RUNS_SHOWN = 20;
   const DELIVERIES_LIMIT = 500;
@@ -16,10 +20,12 @@
   const CIRCUIT_STATES = { 0: 'closed', 1: 'half-open', 2: 'open' };
   const JOBS_PAGE_SIZE = 500;
   const MAX_JOB_PAGES = 20;
-  // Last-run requests of the jobs list in flight at once.
-  const MAX_RUN_REQUESTS = 4;
+  // Last-run requests of the jobs list in flight at once. With the detail's one request at a time, the scheduler's
+  // routes hold at most 3 of the MAX_SHARED_REQUESTS slots: a hung scheduler leaves 2 to the other panels.
+  const MAX_RUN_REQUESTS = 2;
   // Chromium opens at most 6 connections per host: requests other than /api/health share 5 of them, so a
-  // hung component can never take the one Health needs.
+  // hung component can never take the one Health needs (within this page: the 6 are per browser profile, so
+  // another console tab shares them).
   const MAX_SHARED_REQUESTS = 5;
   const HEALTH_URL = '/api/health';
 
@@ -113,21 +119,22 @@
     if (next) next(); else sharedInFlight--;
   }
 
-  // fetch with a time limit (counted from when the request may start); resolves to { ok, status, body, error }
-  // (body parsed JSON when it is JSON). Every request but Health's waits for one of MAX_SHARED_REQUESTS slots.
-  async function request(method, url, body) {
+  // fetch with a time limit (`timeoutMs`, REQUEST_TIMEOUT_MS unless given, counted from when the request may start);
+  // resolves to { ok, status, body, error, timedOut } (body parsed JSON when it is JSON; timedOut when the time limit
+  // ended it). Every request but Health's waits for one of MAX_SHARED_REQUESTS slots.
+  async function request(method, url, body, timeoutMs) {
     const shared = url !== HEALTH_URL;
     if (shared) await acquireShared();
     try {
-      return await requestNow(method, url, body);
+      return await requestNow(method, url, body, timeoutMs || REQUEST_TIMEOUT_MS);
     } finally {
       if (shared) releaseShared();
     }
   }
 
-  async function requestNow(method, url, body) {
+  async function requestNow(method, url, body, timeoutMs) {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const init = { method, signal: controller.signal, headers: {} };
       if (body !== undefined) {
@@ -140,10 +147,12 @@
       if ((res.headers.get('Content-Type') || '').includes('json')) {
         try { parsed = JSON.parse(text); } catch (e) { parsed = text; }
       }
-      return { ok: res.ok, status: res.status, body: parsed, error: res.ok ? '' : errorText(res.status, parsed) };
+      return { ok: res.ok, status: res.status, body: parsed, error: res.ok ? '' : errorText(res.status, parsed),
+               timedOut: false };
     } catch (e) {
-      const what = e && e.name === 'AbortError' ? 'timed out after ' + REQUEST_TIMEOUT_MS / 1000 + ' s' : String(e);
-      return { ok: false, status: 0, body: null, error: method + ' ' + url + ': ' + what };
+      const timedOut = !!(e && e.name === 'AbortError');
+      const what = timedOut ? 'timed out after ' + timeoutMs / 1000 + ' s' : String(e);
+      return { ok: false, status: 0, body: null, error: method + ' ' + url + ': ' + what, timedOut };
     } finally {
       clearTimeout(timer);
     }
@@ -233,8 +242,10 @@
     };
   }
 
-  // Whether a message attempted at `attemptTime` can no longer be in the deliveries read: the ring is full (as
-  // many records as its capacity, or as the page reads) and its oldest record is newer than the attempt.
+  // Whether a message attempted at `attemptTime` is older than every delivery read while the ring is full (as many
+  // records as its capacity, or as the page reads). Its outcome may have been decided before the oldest of them
+  // (and overwritten) or not be decided yet: a record carries the decision time, and a message still in a Pub/Sub
+  // backlog or held in the pod (circuit open) can be older than all of them.
   function outsideRing(attemptTime) {
     const n = state.deliveries.length;
     const cap = state.deliveriesCapacity;
@@ -245,13 +256,16 @@
   }
 
   function outsideRingText() {
-    const cap = state.deliveriesCapacity;
-    return 'outside recent deliveries (ring ' + cap + (cap > DELIVERIES_LIMIT ? ', newest ' + DELIVERIES_LIMIT + ' read' : '') + ')';
+    return 'no outcome among the newest ' + state.deliveries.length + ' deliveries';
   }
+
+  const OUTSIDE_RING_TITLE = 'decided before the oldest of them, or not decided yet (e.g. still in a Pub/Sub backlog, ' +
+                             'or held while its circuit is open)';
 
   function outcomeCell(joined, testid, attemptTime) {
     if (!joined && outsideRing(attemptTime)) {
-      return el('td', { 'data-testid': testid, 'data-outcome': 'outside_ring', class: 'muted' }, outsideRingText());
+      return el('td', { 'data-testid': testid, 'data-outcome': 'outside_ring', class: 'muted', title: OUTSIDE_RING_TITLE },
+                outsideRingText());
     }
     if (!joined) return el('td', { 'data-testid': testid, 'data-outcome': 'pending', class: 'muted' }, 'not decided yet');
     return el('td', { 'data-testid': testid, 'data-outcome': joined.outcome,
@@ -349,11 +363,15 @@
     return { jobs };
   }
 
-  // Runs `tasks` (functions returning promises) with at most `limit` in flight.
+  // Runs `tasks` (functions returning promises of true, or false for a failure) with at most `limit` in flight;
+  // after the first failure it starts no more of them.
   async function withLimit(tasks, limit) {
     let next = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < tasks.length) await tasks[next++]();
+      while (!failed && next < tasks.length) {
+        if ((await tasks[next++]()) === false) failed = true;
+      }
     };
     await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   }
@@ -363,7 +381,9 @@
     if (list.error) { showError('jobs-error', 'jobs: ' + list.error); return false; }
     showError('jobs-error', '');
     state.jobs = list.jobs;
-    // A job's newest run is read again only when the jobs list shows a new lastAttemptTime.
+    // A job's newest run is read again only when the jobs list shows a new lastAttemptTime. After a failed read the
+    // round reads no more (a hung /runs would otherwise hold its slots job after job): the others keep their
+    // cached run and are read in the next round.
     const stale = state.jobs.filter((j) => {
       const cached = state.lastRunsFor[j.name];
       return !cached || cached.lastAttemptTime !== (j.lastAttemptTime || '');
@@ -371,9 +391,10 @@
     let ok = true;
     await withLimit(stale.map((j) => async () => {
       const r = await request('GET', schedulerUrl('emulator/v1/' + encodePath(j.name) + '/runs?pageSize=1'));
-      if (!r.ok) { ok = false; return; }
+      if (!r.ok) { ok = false; return false; }
       const runs = (r.body && r.body.runs) || [];
       state.lastRunsFor[j.name] = { lastAttemptTime: j.lastAttemptTime || '', run: runs.length ? runs[0] : null };
+      return true;
     }), MAX_RUN_REQUESTS);
     const names = new Set(state.jobs.map((j) => j.name));
     for (const name of Object.keys(state.lastRunsFor)) if (!names.has(name)) delete state.lastRunsFor[name];
@@ -396,8 +417,9 @@
     return ok;
   }
 
-  // The detail's two requests one after the other: the scheduler's routes never hold more than
-  // MAX_RUN_REQUESTS + 2 of the browser's connections.
+  // The detail's two requests one after the other: with the jobs list's reads (its page request, then at most
+  // MAX_RUN_REQUESTS last runs), the scheduler's routes never hold more than MAX_RUN_REQUESTS + 1 of the
+  // browser's connections.
   async function pollDetail() {
     const name = state.selectedJob;
     if (!name) { state.detail = null; renderDetail(); return true; }
@@ -632,13 +654,15 @@
                 'publish failed: ' + (run.status.message || 'code ' + code));
     }
     const joined = joinedOutcome(run.messageId);
-    let text = outsideRing(run.attemptTime) ? outsideRingText() : 'published, no outcome yet';
+    const outside = !joined && outsideRing(run.attemptTime);
+    let text = outside ? outsideRingText() : 'published, no outcome yet';
     if (joined) {
       text = joined.outcome.replace(/_/g, ' ') +
              (joined.latest.httpStatus ? ' · HTTP ' + joined.latest.httpStatus : '') + (joined.retried ? ', retried' : '');
     }
-    return el('td', { 'data-testid': 'job-last', 'data-outcome': joined ? joined.outcome : 'published',
-                      class: joined ? 'outcome outcome-' + joined.outcome : 'muted' },
+    // The same data-outcome as the run history's cell for this run.
+    return el('td', { 'data-testid': 'job-last', 'data-outcome': joined ? joined.outcome : outside ? 'outside_ring' : 'published',
+                      class: joined ? 'outcome outcome-' + joined.outcome : 'muted', title: outside ? OUTSIDE_RING_TITLE : null },
               formatTime(run.attemptTime, job.timeZone) + ' · ' + text);
   }
 
@@ -674,12 +698,17 @@
     }));
   }
 
+  const RUNS_COLUMNS = 11;
+
+  // The selected job from the jobs list, with its runs and next times once its own detail arrived: until then
+  // (another job was just chosen) "loading…", never the previous job's.
   function renderDetail() {
-    const d = state.detail;
     const job = state.jobs.find((j) => j.name === state.selectedJob);
-    const view = d && job ? [d, job, d.runs.map((r) => [joinedOutcome(r.messageId), outsideRing(r.attemptTime)])] : null;
+    const d = job && state.detail && state.detail.name === job.name ? state.detail : null;
+    const view = job ? [job, d, d ? d.runs.map((r) => [joinedOutcome(r.messageId), outsideRing(r.attemptTime)]) : null]
+                     : null;
     if (!changed('detail', view)) return;
-    if (!d || !job) {
+    if (!job) {
       setText('detail-job-name', 'choose a job');
       setText('detail-target', '');
       setText('next-times-zone', '');
@@ -692,6 +721,13 @@
     setText('detail-target', t ? 'publishes to ' + t.topicName + ' · attributes ' +
             (attributesText(t.attributes) || 'none') + ' · data ' + base64ToText(t.data).slice(0, 200)
                                : 'not a Pub/Sub job');
+    if (!d) {
+      setText('next-times-zone', '');
+      replaceRows('next-times', [el('li', { 'data-testid': 'next-times-loading', class: 'muted' }, 'loading…')]);
+      replaceRows('runs-table', [el('tr', {}, el('td', { colspan: RUNS_COLUMNS, 'data-testid': 'runs-loading',
+                                                          class: 'muted' }, 'loading…'))]);
+      return;
+    }
     const zone = (d.next && d.next.timeZone) || job.timeZone || 'Etc/UTC';
     setText('next-times-zone', '(' + zone + ')');
     const times = (d.next && d.next.scheduleTimes) || [];
@@ -984,13 +1020,17 @@
     say('replay-status', 'replaying…');
     let r;
     try {
-      r = await request('POST', '/api/deadletters/replay', body);
+      r = await request('POST', '/api/deadletters/replay', body, REPLAY_TIMEOUT_MS);
     } finally {
       state.replaying = false;
       renderReplayAll();
       renderDeadLetters();
     }
-    if (!r.ok) {
+    if (r.timedOut) {
+      // The page stopped waiting; the console server may well still be replaying.
+      say('replay-status', 'no answer to the replay within ' + REPLAY_TIMEOUT_MS / 1000 + ' s: it may still be ' +
+          'running (see the list at the next poll)', true);
+    } else if (!r.ok) {
       say('replay-status', 'replay failed: ' + r.error, true);
     } else {
       const b = r.body || {};
@@ -1015,6 +1055,8 @@
       const action = button.getAttribute('data-action');
       if (action === 'select') {
         state.selectedJob = name;
+        // The previous job's detail error is not this one's.
+        if (!state.detail || state.detail.name !== name) showError('detail-error', '');
         state.rendered = {};
         renderAll();
         refresh('detail');
