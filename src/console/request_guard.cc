@@ -3,18 +3,18 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "src/common/loopback_address.h"
 
 namespace schedsvc::console {
 namespace {
 
-constexpr std::string_view kLoopbackNames[] = {"127.0.0.1", "localhost", "[::1]"};
 constexpr std::string_view kHttpScheme = "http://";
 
 }  // namespace
 
 bool IsConsoleAuthority(std::string_view authority, int port) {
-  for (std::string_view name : kLoopbackNames) {
-    if (authority == absl::StrCat(std::string(name), ":", port)) return true;
+  for (absl::string_view name : kLoopbackHostNames) {
+    if (authority == absl::StrCat(name, ":", port)) return true;
   }
   return false;
 }

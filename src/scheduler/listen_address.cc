@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "src/common/loopback_address.h"
 
 namespace schedsvc::scheduler {
 namespace {
@@ -16,8 +17,6 @@ namespace {
 struct AddrInfoDeleter {
   void operator()(addrinfo* a) const { freeaddrinfo(a); }
 };
-
-constexpr unsigned char kIpv4LoopbackFirstOctet = 127;
 
 }  // namespace
 
@@ -51,18 +50,6 @@ absl::StatusOr<std::vector<std::string>> ResolveListenHost(const std::string& ho
     return absl::InvalidArgumentError(absl::StrCat("listen host \"", host, "\" has no IP address"));
   }
   return out;
-}
-
-bool IsLoopbackAddress(absl::string_view numeric_address) {
-  const std::string text(numeric_address);
-  in_addr v4{};
-  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    return reinterpret_cast<const unsigned char*>(&v4.s_addr)[0] == kIpv4LoopbackFirstOctet;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, text.c_str(), &v6) != 1) return false;
-  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
-  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == kIpv4LoopbackFirstOctet;
 }
 
 std::string BindAddress(const std::vector<std::string>& addresses) {

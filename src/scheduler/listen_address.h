@@ -22,12 +22,8 @@ using HostResolver = std::function<absl::StatusOr<std::vector<std::string>>(cons
 // resolve.
 absl::StatusOr<std::vector<std::string>> ResolveListenHost(const std::string& host);
 
-// Returns true for a numeric IPv4 address in 127.0.0.0/8, the IPv6 loopback ::1, or an IPv4-mapped
-// IPv6 address of 127.0.0.0/8 (::ffff:127.x.y.z). False for anything else, names included.
-bool IsLoopbackAddress(absl::string_view numeric_address);
-
 // Returns true when `host` resolves (through `resolve`) to at least one address and every address is
-// loopback. False when it does not resolve.
+// loopback (IsLoopbackAddress, src/common/loopback_address.h). False when it does not resolve.
 bool IsLoopbackHost(absl::string_view host, const HostResolver& resolve = ResolveListenHost);
 
 // Returns the one address of `addresses` (what a listen host resolved to; not empty) the server binds:
