@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "src/common/utf8_prefix.h"
 #include "src/pubsub/limits.h"
 
 namespace schedsvc::dispatch {
@@ -11,15 +12,6 @@ namespace {
 
 constexpr absl::string_view kReasonAttribute = "schedsvc.reason";
 constexpr absl::string_view kTruncatedAttribute = "schedsvc.truncated";
-
-// Returns the longest prefix of `s` of at most `max_bytes` that does not split a UTF-8 sequence
-// (attribute values must stay valid UTF-8).
-std::string TruncateUtf8(const std::string& s, std::size_t max_bytes) {
-  std::size_t n = max_bytes;
-  // Back off over continuation bytes (10xxxxxx) to the start of the sequence that would be split.
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
 
 }  // namespace
 
@@ -39,7 +31,7 @@ std::map<std::string, std::string> DeadLetterAttributes(const std::map<std::stri
   std::vector<std::string> cut;
   for (auto& [key, value] : own) {
     if (value.size() > pubsub::kMaxAttributeValueBytes) {
-      value = TruncateUtf8(value, pubsub::kMaxAttributeValueBytes);
+      value = std::string(Utf8Prefix(value, pubsub::kMaxAttributeValueBytes));
       cut.push_back(key);
     }
   }

@@ -2,19 +2,15 @@
 
 #include "src/common/check.h"
 #include "src/common/credential_redaction.h"
+#include "src/common/utf8_prefix.h"
 
 namespace schedsvc::dispatch {
 namespace {
 
-// Returns the longest prefix of `s` of at most `max_bytes` bytes that does not split a UTF-8 sequence;
-// sets `*cut` when it is shorter than `s`.
+// Utf8Prefix of `s` within `max_bytes`; sets `*cut` when it is shorter than `s`.
 std::string CutUtf8(absl::string_view s, std::size_t max_bytes, bool* cut) {
-  if (s.size() <= max_bytes) return std::string(s);
-  *cut = true;
-  std::size_t n = max_bytes;
-  // Back off over continuation bytes (10xxxxxx) to the start of the sequence that would be split.
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return std::string(s.substr(0, n));
+  if (s.size() > max_bytes) *cut = true;
+  return std::string(Utf8Prefix(s, max_bytes));
 }
 
 }  // namespace
