@@ -44,7 +44,7 @@ bool IsCredentialParameterName(absl::string_view name) {
   for (absl::string_view exact : kCredentialParameterNames) {
     if (lower == exact) return true;
   }
-  for (absl::string_view part : kCredentialParameterNameParts) {
+  for (absl::string_view part : kCredentialNameParts) {
     if (absl::StrContains(lower, part)) return true;
   }
   return false;

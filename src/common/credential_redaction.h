@@ -5,7 +5,7 @@
 //   "//" keeps its '@' (an e-mail address stays as it is).
 // - Credential query parameters: the value of a `name=value` pair that starts the text, a word, or follows
 //   '?', '&' or ';', and whose name (case-insensitive, percent-decoded) is one of kCredentialParameterNames
-//   or contains one of kCredentialParameterNameParts, becomes `replacement`; the value ends at '&', ';',
+//   or contains one of kCredentialNameParts, becomes `replacement`; the value ends at '&', ';',
 //   '#', whitespace or the end ("/hook?token=abc&x=1" -> "/hook?token=<redacted>&x=1").
 // RedactAttributeValue: the value of a named attribute (or header) as people may see it -- the whole value
 // hidden when the name looks like a credential, otherwise RedactCredentialsInText. Used wherever message
@@ -22,13 +22,8 @@ namespace schedsvc {
 
 // Parameter names (lower case) whose values are credentials.
 inline constexpr absl::string_view kCredentialParameterNames[] = {"key", "sig", "pwd", "auth"};
-// Parts of parameter names (lower case) whose values are credentials: access_token, client_secret,
-// X-Goog-Signature, X-Amz-Credential, api_key, ...
-inline constexpr absl::string_view kCredentialParameterNameParts[] = {
-    "token", "password", "passwd", "secret", "credential", "apikey", "api_key", "api-key", "authorization",
-    "signature", "cookie"};
-
-// Case-insensitive parts of attribute and header names whose values are never shown.
+// Case-insensitive parts of attribute, header and parameter names whose values are never shown:
+// access_token, client_secret, X-Goog-Signature, X-Amz-Credential, api_key, Authorization, ...
 inline constexpr absl::string_view kCredentialNameParts[] = {"authorization", "password", "secret", "token",
                                                               "credential", "apikey", "api_key", "api-key",
                                                               "cookie", "passwd", "signature"};
