@@ -8,7 +8,7 @@ schedsvc_library(schedsvc_scheduler
           store/sqlite_job_store.cc
           loop/scheduler_loop.cc
           runner/http_target_caller.cc runner/http_target_rules.cc
-          rest/job_json.cc rest/update_mask.cc rest/google_error.cc rest/jobs_handler.cc rest/bearer_auth.cc
+          rest/job_json.cc rest/update_mask.cc rest/google_error.cc rest/json_reply.cc rest/jobs_handler.cc rest/bearer_auth.cc
           rest/emulator_extensions_handler.cc
   DEPS schedsvc_scheduler_core schedsvc_common schedsvc_curl_status schedsvc_protos protobuf::libprotobuf nlohmann_json::nlohmann_json
        SQLite::SQLite3

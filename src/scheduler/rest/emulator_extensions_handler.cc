@@ -8,24 +8,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "src/scheduler/json_time.h"
-#include "src/scheduler/rest/google_error.h"
-#include "src/common/json_text.h"
+#include "src/scheduler/rest/json_reply.h"
 
 namespace schedsvc::scheduler {
 namespace {
 
 using nlohmann::json;
-
-constexpr char kJsonType[] = "application/json; charset=UTF-8";
-
-void Reply(httplib::Response& res, const json& body, int status = 200) {
-  res.status = status;
-  res.set_content(JsonText(body), kJsonType);
-}
-
-void ReplyError(httplib::Response& res, const absl::Status& status) {
-  Reply(res, GoogleErrorJson(status), HttpStatusForCode(status.code()));
-}
 
 // Returns the integer query parameter `name`, `fallback` when it is absent. kInvalidArgument naming the
 // parameter and the range when it is not an integer in [min, max].
@@ -37,11 +25,6 @@ absl::StatusOr<int> IntParam(const httplib::Request& req, const char* name, int 
         absl::StrCat("Invalid value for ", name, ": must be an integer between ", min, " and ", max, "."));
   }
   return value;
-}
-
-std::string JobPath(const httplib::Request& req) {
-  return absl::StrCat("projects/", req.matches[1].str(), "/locations/", req.matches[2].str(), "/jobs/",
-                      req.matches[3].str());
 }
 
 }  // namespace

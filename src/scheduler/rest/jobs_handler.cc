@@ -8,27 +8,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "src/scheduler/location_page.h"
-#include "src/scheduler/rest/google_error.h"
 #include "src/scheduler/rest/job_json.h"
 #include "src/scheduler/rest/update_mask.h"
-#include "src/common/json_text.h"
+#include "src/scheduler/rest/json_reply.h"
 
 namespace schedsvc::scheduler {
 namespace {
 
 using nlohmann::json;
 
-constexpr char kJsonType[] = "application/json; charset=UTF-8";
 constexpr char kRegionLabel[] = "cloud.googleapis.com/region";
-
-void Reply(httplib::Response& res, const json& body, int status = 200) {
-  res.status = status;
-  res.set_content(JsonText(body), kJsonType);
-}
-
-void ReplyError(httplib::Response& res, const absl::Status& status) {
-  Reply(res, GoogleErrorJson(status), HttpStatusForCode(status.code()));
-}
 
 void ReplyJob(httplib::Response& res, const absl::StatusOr<Job>& job) {
   if (!job.ok()) return ReplyError(res, job.status());
@@ -58,10 +47,6 @@ absl::StatusOr<int> PageSize(const httplib::Request& req) {
 
 std::string Parent(const httplib::Request& req) {
   return absl::StrCat("projects/", req.matches[1].str(), "/locations/", req.matches[2].str());
-}
-
-std::string JobPath(const httplib::Request& req) {
-  return absl::StrCat(Parent(req), "/jobs/", req.matches[3].str());
 }
 
 // App Engine names two regions without the trailing "1".
