@@ -238,7 +238,6 @@
       outcome,
       label: outcome.replace(/_/g, ' ') + (retried ? ', retried' : ''),
       retried,
-      deliveries: all.length,
     };
   }
 
@@ -324,6 +323,7 @@
   function refresh(name) { if (loops[name]) loops[name].kick(); }
 
   async function start() {
+    drawCharts();
     startLoop('health', pollHealth);
     startLoop('metrics', pollMetrics);
     startLoop('demo', pollDemo);
@@ -486,7 +486,7 @@
   }
 
   async function pollHealth() {
-    const h = await request('GET', '/api/health');
+    const h = await request('GET', HEALTH_URL);
     state.health = h.ok ? h.body : { error: h.error };
     renderHealth();
     return h.ok;
@@ -504,6 +504,7 @@
     if (!r.ok || typeof r.body !== 'string') { state.metrics = null; renderHealth(); return false; }
     state.metrics = parsePrometheus(r.body);
     addSample(state.metrics);
+    drawCharts();
     renderHealth();
     return true;
   }
@@ -567,6 +568,13 @@
   }
 
   // ---------- charts (SVG) ----------
+
+  // Only a new sample changes the charts: they are drawn at start (empty) and after each one.
+  function drawCharts() {
+    const series = chartSeries();
+    drawChart('chart-deliveries', [{ values: series.rate }], '/s');
+    drawChart('chart-latency', [{ values: series.attempt }, { values: series.e2e }], 'ms');
+  }
 
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const CHART_W = 320;
@@ -633,14 +641,6 @@
   }
 
   // ---------- rendering ----------
-
-  function renderAll() {
-    renderJobs();
-    renderDetail();
-    renderDeliveries();
-    renderDeadLetters();
-    renderHealth();
-  }
 
   function lastRunCell(job) {
     const run = state.lastRuns[job.name];
@@ -821,9 +821,6 @@
     const held = metrics.filter((s) => s.name === 'schedsvc_messages_held');
     const inFlight = metrics.find((s) => s.name === 'schedsvc_messages_in_flight');
     const view = [h, circuits, held, inFlight, state.demo];
-    const series = chartSeries();
-    drawChart('chart-deliveries', [{ values: series.rate }], '/s');
-    drawChart('chart-latency', [{ values: series.attempt }, { values: series.e2e }], 'ms');
     if (!changed('health', view)) return;
 
     const components = (h && h.components) || [];
@@ -1057,8 +1054,8 @@
         state.selectedJob = name;
         // The previous job's detail error is not this one's.
         if (!state.detail || state.detail.name !== name) showError('detail-error', '');
-        state.rendered = {};
-        renderAll();
+        renderJobs();
+        renderDetail();
         refresh('detail');
         return;
       }
