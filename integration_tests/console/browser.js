@@ -16,6 +16,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const POLL_MS = 250;
 // How long text() waits for its element.
 const TEXT_TIMEOUT_MS = 5000;
+// How long closeBrowser waits for Chromium to close.
+const CLOSE_TIMEOUT_MS = 10000;
 
 function log(...parts) { console.log(new Date().toISOString().slice(11, 19), ...parts); }
 
@@ -46,6 +48,12 @@ async function text(locator) { return ((await locator.textContent({ timeout: TEX
 
 function launchChromium() { return chromium.launch({ executablePath: CHROMIUM, headless: true }); }
 
+// Closes `browser` (nothing for null), giving up after CLOSE_TIMEOUT_MS: a hung Chromium must not keep the test
+// from exiting.
+async function closeBrowser(browser) {
+  if (browser) await Promise.race([browser.close().catch(() => {}), sleep(CLOSE_TIMEOUT_MS)]);
+}
+
 // Returns the array `page`'s script errors and CSP violations are pushed to as they happen. A failed resource
 // load (a 404 favicon, a 502 while a component starts) is the page's business, not an error here.
 function collectPageErrors(page) {
@@ -57,4 +65,4 @@ function collectPageErrors(page) {
   return errors;
 }
 
-module.exports = { collectPageErrors, launchChromium, log, sleep, text, waitFor };
+module.exports = { closeBrowser, collectPageErrors, launchChromium, log, sleep, text, waitFor };

@@ -23,7 +23,7 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 
-const { collectPageErrors, launchChromium, log, sleep, text, waitFor: waitForCheck } = require('./browser');
+const { closeBrowser, collectPageErrors, launchChromium, log, sleep, text, waitFor: waitForCheck } = require('./browser');
 
 // The pipeline's start-up: the Java Pub/Sub emulator alone can take a minute on a busy machine.
 const START_TIMEOUT_MS = 180000;
@@ -78,7 +78,7 @@ async function stopEverything() {
   if (browser) {
     const b = browser;
     browser = null;
-    await Promise.race([b.close().catch(() => {}), sleep(10000)]);
+    await closeBrowser(b);
   }
   if (up && !upExited) {
     const child = up;

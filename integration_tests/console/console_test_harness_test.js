@@ -12,14 +12,14 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
+const { log } = require('./browser');
+
 const FAKE_SCHEDCTL = path.join(__dirname, 'testdata', 'exiting_schedctl.sh');
 const FAKE_EXIT_CODE = 3;
 const FAKE_MESSAGE = 'pubsub-emulator exited during start-up (fake schedctl';
 // console_test.js must give up well within this; its own start-up limit is 180 s.
 const FAIL_FAST_MS = 30000;
 const HARNESS_TIMEOUT_MS = 60000;
-
-function log(...parts) { console.log(new Date().toISOString().slice(11, 19), ...parts); }
 
 function runConsoleTest() {
   return new Promise((resolve) => {

@@ -17,7 +17,7 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 
-const { collectPageErrors, launchChromium, log, sleep, text, waitFor } = require('./browser');
+const { closeBrowser, collectPageErrors, launchChromium, log, sleep, text, waitFor } = require('./browser');
 
 const WEB = path.join(__dirname, '..', '..', 'src', 'console', 'web');
 const STEP_TIMEOUT_MS = 20000;
@@ -508,7 +508,7 @@ async function main() {
 }
 
 async function close() {
-  if (browser) await Promise.race([browser.close().catch(() => {}), sleep(10000)]);
+  await closeBrowser(browser);
   browser = null;
   server.close();
 }
